@@ -1,0 +1,19 @@
+//! The policies embedded in the binary.
+
+/// A built-in policy: its name and its source text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Builtin {
+    pub name: &'static str,
+    pub text: &'static str,
+}
+
+/// Every built-in policy, by name.
+pub const BUILTINS: &[Builtin] = &[Builtin {
+    name: "azure",
+    text: include_str!("../policies/azure.onus"),
+}];
+
+/// The built-in policy of that name.
+pub fn builtin(name: &str) -> Option<Builtin> {
+    BUILTINS.iter().copied().find(|b| b.name == name)
+}

@@ -1,0 +1,342 @@
+//! The command line: arguments to library calls, results to stdout,
+//! diagnostics to stderr. Uses only the library's public API.
+
+use std::io::{IsTerminal, Read, Write};
+use std::path::Path;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use onus::builtin::{builtin, BUILTINS};
+use onus::diagnostic::closest;
+use onus::render;
+use onus::scenario::{self, PartialScenario, ScenarioError};
+use onus::{Diagnostic, Policy, Report, Scenario, Severity, Source};
+
+/// Say who holds each part of a cloud workload's security: the customer,
+/// the provider, or both, and which rule decided.
+#[derive(Parser, Debug)]
+#[command(name = "onus", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Evaluate a policy against one scenario: who holds each zone.
+    Eval(EvalArgs),
+    /// Evaluate a policy across every value of one dimension.
+    Matrix(MatrixArgs),
+    /// List the built-in policies.
+    Policies,
+}
+
+#[derive(clap::Args, Debug)]
+struct EvalArgs {
+    /// A policy file, or a built-in policy's name [default: azure]. A single
+    /// argument ending in `.json`, or `-`, is taken as the scenario.
+    policy: Option<String>,
+    /// A JSON scenario file, or `-` for stdin.
+    scenario: Option<String>,
+    /// Set a dimension: `--set model=iaas` (repeatable; overrides the file).
+    #[arg(long = "set", value_name = "DIM=VALUE")]
+    set: Vec<String>,
+    #[arg(long, value_enum, default_value_t = EvalFormat::Table)]
+    format: EvalFormat,
+    /// Show, for each zone, every rule considered and whether it matched.
+    #[arg(long)]
+    explain: bool,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum EvalFormat {
+    Table,
+    Json,
+}
+
+#[derive(clap::Args, Debug)]
+struct MatrixArgs {
+    /// A policy file, or a built-in policy's name [default: azure].
+    policy: Option<String>,
+    /// The dimension whose values become the columns.
+    #[arg(long, default_value = "model")]
+    over: String,
+    /// Fix another dimension: `--set tier=gold` (repeatable).
+    #[arg(long = "set", value_name = "DIM=VALUE")]
+    set: Vec<String>,
+    #[arg(long, value_enum, default_value_t = MatrixFormat::Table)]
+    format: MatrixFormat,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum MatrixFormat {
+    Table,
+    Markdown,
+    Csv,
+    Json,
+}
+
+/// How a command that ran went.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// Nothing to report: exit 0.
+    Clean,
+    /// The answer holds a finding (a conflict): exit 1.
+    Findings,
+}
+
+/// Why a command could not run: exit 2.
+#[derive(Debug)]
+pub enum Failure {
+    /// Bad input: each report is already located and says what is wrong.
+    Input(Vec<Report>),
+    /// Bad arguments, as clap describes them (help and version included).
+    Usage(clap::Error),
+}
+
+impl Failure {
+    /// Prints the failure to stderr; returns whether it was really an error
+    /// (`--help` and `--version` are not).
+    pub fn print(&self) -> bool {
+        match self {
+            Failure::Input(reports) => {
+                let colour =
+                    std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+                for report in reports {
+                    render::diagnostics::to_stderr(report, colour);
+                }
+                true
+            }
+            Failure::Usage(error) => {
+                let _ = error.print();
+                error.use_stderr()
+            }
+        }
+    }
+}
+
+impl From<Report> for Failure {
+    fn from(report: Report) -> Self {
+        Failure::Input(vec![report])
+    }
+}
+
+pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<Outcome, Failure> {
+    let cli = Cli::try_parse_from(args).map_err(Failure::Usage)?;
+    match cli.command {
+        Command::Eval(args) => eval(args),
+        Command::Matrix(args) => matrix(args),
+        Command::Policies => policies(),
+    }
+}
+
+fn eval(mut args: EvalArgs) -> Result<Outcome, Failure> {
+    if args.scenario.is_none()
+        && args
+            .policy
+            .as_deref()
+            .is_some_and(|p| p == "-" || p.ends_with(".json"))
+    {
+        args.scenario = args.policy.take();
+    }
+    let policy = load_policy(args.policy.as_deref())?;
+    let scenario = read_scenario(&policy, args.scenario.as_deref(), &args.set)?;
+    let decisions = policy.evaluate(&scenario);
+    let text = match (args.format, args.explain) {
+        (EvalFormat::Json, explain) => {
+            render::decisions::json(&policy, &scenario, &decisions, explain)
+        }
+        (EvalFormat::Table, false) => render::decisions::table(&policy, &scenario, &decisions),
+        (EvalFormat::Table, true) => render::decisions::explain(&policy, &scenario, &decisions),
+    };
+    print(&text);
+    Ok(
+        if decisions.iter().any(|d| d.status == onus::Status::Conflict) {
+            Outcome::Findings
+        } else {
+            Outcome::Clean
+        },
+    )
+}
+
+fn matrix(args: MatrixArgs) -> Result<Outcome, Failure> {
+    let policy = load_policy(args.policy.as_deref())?;
+    let Some(over) = policy.dimension_index(&args.over) else {
+        let names = policy.dimensions.iter().map(|d| d.name.as_str());
+        let source = Source::new("--over", args.over.clone());
+        let help = match closest(&args.over, names.clone()) {
+            Some(s) => format!("did you mean `{s}`?"),
+            None => format!(
+                "the dimensions are {}",
+                names.collect::<Vec<_>>().join(", ")
+            ),
+        };
+        let diagnostic = Diagnostic::new(
+            "unknown-name",
+            Severity::Error,
+            format!("unknown dimension `{}`", args.over),
+        )
+        .with_label(
+            onus::span::Span::new(0, args.over.len()),
+            "no such dimension",
+        )
+        .with_help(Some(help));
+        return Err(Report::new(source, vec![diagnostic]).into());
+    };
+    // The swept dimension needs no value of its own.
+    let mut settings = settings_scenario(&policy, &args.set)?;
+    settings.set_index(over, 0);
+    let text = args.set.join(" ");
+    let base = settings
+        .complete(&policy, onus::span::Span::new(0, text.len()))
+        .map_err(|errors| scenario_failure(Source::new("--set", text), &errors))?;
+    let matrix = onus::eval::matrix(&policy, over, &base);
+    let text = match args.format {
+        MatrixFormat::Table => render::matrix::table(&policy, &matrix),
+        MatrixFormat::Markdown => render::matrix::markdown(&policy, &matrix),
+        MatrixFormat::Csv => render::matrix::csv(&policy, &matrix),
+        MatrixFormat::Json => render::matrix::json(&policy, &matrix),
+    };
+    print(&text);
+    Ok(if matrix.has_conflict() {
+        Outcome::Findings
+    } else {
+        Outcome::Clean
+    })
+}
+
+fn policies() -> Result<Outcome, Failure> {
+    let mut out = String::new();
+    for b in BUILTINS {
+        let title = onus::load(b.name, b.text)
+            .ok()
+            .and_then(|p| p.title)
+            .unwrap_or_default();
+        out.push_str(&format!("{:<16} {title}\n", b.name));
+    }
+    print(&out);
+    Ok(Outcome::Clean)
+}
+
+/// Writes to stdout; a closed pipe (`onus ... | head -1`) ends quietly.
+fn print(text: &str) {
+    let mut stdout = std::io::stdout().lock();
+    if stdout
+        .write_all(text.as_bytes())
+        .and_then(|_| stdout.flush())
+        .is_err()
+    {
+        std::process::exit(0);
+    }
+}
+
+/// A policy by path or built-in name; `None` is the built-in `azure`.
+fn load_policy(name: Option<&str>) -> Result<Policy, Failure> {
+    let name = name.unwrap_or("azure");
+    let path = Path::new(name);
+    if !path.exists() {
+        if let Some(b) = builtin(name) {
+            return Ok(onus::load(b.name, b.text)?);
+        }
+        let looks_like_path = name.contains(['/', '\\', '.']);
+        if !looks_like_path {
+            let names = BUILTINS.iter().map(|b| b.name);
+            let help = match closest(name, names.clone()) {
+                Some(s) => format!("did you mean `{s}`?"),
+                None => format!(
+                    "the built-in policies are {}; a policy file must exist",
+                    names.collect::<Vec<_>>().join(", ")
+                ),
+            };
+            let diagnostic = Diagnostic::new(
+                "unknown-policy",
+                Severity::Error,
+                format!("no policy file or built-in policy named `{name}`"),
+            )
+            .with_help(Some(help));
+            return Err(Report::new(Source::new(name, ""), vec![diagnostic]).into());
+        }
+    }
+    let source = read_source(name)?;
+    Ok(onus::load(&source.name, &source.text)?)
+}
+
+/// Reads a file (or stdin for `-`) as UTF-8 text, without a byte-order mark.
+fn read_source(path: &str) -> Result<Source, Failure> {
+    let mut bytes = Vec::new();
+    let result = if path == "-" {
+        std::io::stdin().read_to_end(&mut bytes).map(|_| ())
+    } else {
+        std::fs::read(path).map(|b| bytes = b)
+    };
+    let name = if path == "-" { "<stdin>" } else { path };
+    if let Err(error) = result {
+        let diagnostic = Diagnostic::new(
+            "unreadable-file",
+            Severity::Error,
+            format!("cannot read `{name}`: {}", io_reason(&error)),
+        );
+        return Err(Report::new(Source::new(name, ""), vec![diagnostic]).into());
+    }
+    match String::from_utf8(bytes) {
+        Ok(text) => Ok(Source::new(
+            name,
+            text.strip_prefix('\u{feff}').unwrap_or(&text),
+        )),
+        Err(error) => {
+            let offset = error.utf8_error().valid_up_to();
+            let text = String::from_utf8_lossy(error.as_bytes()).into_owned();
+            let diagnostic = Diagnostic::new(
+                "invalid-utf8",
+                Severity::Error,
+                format!("`{name}` is not valid UTF-8: invalid byte at offset {offset}"),
+            )
+            .with_label(
+                onus::span::Span::new(offset, offset + 3),
+                "invalid UTF-8 here",
+            )
+            .with_help(Some("save the file as UTF-8".into()));
+            Err(Report::new(Source::new(name, text), vec![diagnostic]).into())
+        }
+    }
+}
+
+fn io_reason(error: &std::io::Error) -> String {
+    match error.kind() {
+        std::io::ErrorKind::NotFound => "no such file".into(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
+        std::io::ErrorKind::IsADirectory => "it is a directory".into(),
+        _ => error.to_string().to_lowercase(),
+    }
+}
+
+/// The `--set` arguments, as one text that diagnostics can point into.
+fn settings_scenario(policy: &Policy, set: &[String]) -> Result<PartialScenario, Failure> {
+    let text = set.join(" ");
+    scenario::from_settings(policy, &text)
+        .map_err(|errors| scenario_failure(Source::new("--set", text), &errors))
+}
+
+fn scenario_failure(source: Source, errors: &[ScenarioError]) -> Failure {
+    let diagnostics = errors.iter().map(ScenarioError::to_diagnostic).collect();
+    Report::new(source, diagnostics).into()
+}
+
+/// The scenario from a file (or stdin) and `--set`, which wins.
+fn read_scenario(policy: &Policy, path: Option<&str>, set: &[String]) -> Result<Scenario, Failure> {
+    let settings = settings_scenario(policy, set)?;
+    let Some(path) = path else {
+        let text = set.join(" ");
+        let span = onus::span::Span::new(0, text.len());
+        return settings
+            .complete(policy, span)
+            .map_err(|errors| scenario_failure(Source::new("--set", text), &errors));
+    };
+    let source = read_source(path)?;
+    let (mut from_file, _) = scenario::from_json(policy, &source.text, false)
+        .map_err(|errors| scenario_failure(source.clone(), &errors))?;
+    from_file.overlay(&settings);
+    from_file
+        .complete(policy, scenario::object_span(&source.text))
+        .map_err(|errors| scenario_failure(source, &errors))
+}

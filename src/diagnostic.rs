@@ -1,0 +1,153 @@
+//! The one shape every stage's errors and findings take before rendering.
+//!
+//! Each stage keeps its own error enum (the facts); `to_diagnostic` turns one
+//! into a [`Diagnostic`], which [`crate::render::diagnostics`] prints as text
+//! or JSON. Nothing else formats an error.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::Serialize;
+
+use crate::span::Span;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Error,
+    Warning,
+    Note,
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Note => "note",
+        })
+    }
+}
+
+/// A span of the source with what to say about it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Label {
+    pub span: Span,
+    pub message: String,
+}
+
+/// A located message with a stable code.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Diagnostic {
+    /// Stable kebab-case code, documented in `docs/codes/`.
+    pub code: &'static str,
+    pub severity: Severity,
+    /// Lowercase, no final period, names in backticks.
+    pub message: String,
+    /// Where it happened; `None` only for a problem with a whole file that
+    /// has no text to point into (unreadable, not UTF-8).
+    pub primary: Option<Label>,
+    /// Other places involved, such as the other rule of a conflict.
+    pub related: Vec<Label>,
+    pub help: Option<String>,
+    /// A scenario that shows the problem.
+    pub scenario: Option<BTreeMap<String, String>>,
+}
+
+impl Diagnostic {
+    pub fn new(code: &'static str, severity: Severity, message: impl Into<String>) -> Self {
+        Diagnostic {
+            code,
+            severity,
+            message: message.into(),
+            primary: None,
+            related: Vec::new(),
+            help: None,
+            scenario: None,
+        }
+    }
+
+    pub fn with_label(mut self, span: Span, message: impl Into<String>) -> Self {
+        self.primary = Some(Label {
+            span,
+            message: message.into(),
+        });
+        self
+    }
+
+    pub fn with_related(mut self, span: Span, message: impl Into<String>) -> Self {
+        self.related.push(Label {
+            span,
+            message: message.into(),
+        });
+        self
+    }
+
+    pub fn with_help(mut self, help: Option<String>) -> Self {
+        self.help = help;
+        self
+    }
+
+    pub fn with_scenario(mut self, scenario: BTreeMap<String, String>) -> Self {
+        self.scenario = Some(scenario);
+        self
+    }
+}
+
+/// A named text that diagnostics point into: a policy file, a scenario file,
+/// or a command-line argument.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Source {
+    pub name: String,
+    pub text: String,
+}
+
+impl Source {
+    pub fn new(name: impl Into<String>, text: impl Into<String>) -> Self {
+        Source {
+            name: name.into(),
+            text: text.into(),
+        }
+    }
+}
+
+/// Diagnostics about one source. The error type of every fallible step of
+/// the public API.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Report {
+    pub source: Source,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Report {
+    pub fn new(source: Source, diagnostics: Vec<Diagnostic>) -> Self {
+        Report {
+            source,
+            diagnostics,
+        }
+    }
+
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics
+            .iter()
+            .any(|d| d.severity == Severity::Error)
+    }
+}
+
+impl fmt::Display for Report {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&crate::render::diagnostics::plain(self))
+    }
+}
+
+impl std::error::Error for Report {}
+
+/// The closest of `candidates` to `name`, if close enough to be a likely typo.
+pub fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    candidates
+        .into_iter()
+        .map(|c| (strsim::damerau_levenshtein(name, c), c))
+        .filter(|(distance, c)| *distance <= (name.len().max(c.len()) / 3).max(1))
+        .min_by_key(|(distance, c)| (*distance, *c))
+        .map(|(_, c)| c)
+}

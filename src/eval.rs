@@ -1,0 +1,106 @@
+//! Evaluation: who holds each zone in a scenario, and which rules decided.
+//!
+//! Never fails: a resolved policy and a complete scenario always have an
+//! answer, a conflict included. Does no I/O.
+
+use crate::policy::{DimensionId, PartyId, Policy, RuleId, Scenario, ZoneId};
+
+/// How a zone's holder was decided.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// Matching rules agree on one party.
+    Rule,
+    /// No rule matches: the policy's default party holds the zone.
+    Default,
+    /// Matching rules name different parties: nobody is chosen.
+    Conflict,
+}
+
+/// The answer for one zone.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Decision {
+    pub zone: ZoneId,
+    /// `None` exactly when the status is [`Status::Conflict`].
+    pub party: Option<PartyId>,
+    pub status: Status,
+    /// The matching rules, in source order.
+    pub rules: Vec<RuleId>,
+}
+
+/// Decides every zone, in the policy's zone order.
+pub fn evaluate(policy: &Policy, scenario: &Scenario) -> Vec<Decision> {
+    let mut matched: Vec<Vec<RuleId>> = vec![Vec::new(); policy.zones.len()];
+    for (id, rule) in policy.rules.iter().enumerate() {
+        if rule.condition.holds(scenario) {
+            matched[rule.zone].push(id);
+        }
+    }
+    matched
+        .into_iter()
+        .enumerate()
+        .map(|(zone, rules)| decide(policy, zone, rules))
+        .collect()
+}
+
+fn decide(policy: &Policy, zone: ZoneId, rules: Vec<RuleId>) -> Decision {
+    let mut parties = rules.iter().map(|&r| policy.rules[r].party);
+    let (party, status) = match parties.next() {
+        None => (Some(policy.default_party), Status::Default),
+        Some(first) if parties.all(|p| p == first) => (Some(first), Status::Rule),
+        Some(_) => (None, Status::Conflict),
+    };
+    Decision {
+        zone,
+        party,
+        status,
+        rules,
+    }
+}
+
+impl Decision {
+    /// The first `because` among the deciding rules; none for a conflict.
+    pub fn because<'p>(&self, policy: &'p Policy) -> Option<&'p str> {
+        if self.status == Status::Conflict {
+            return None;
+        }
+        self.rules
+            .iter()
+            .find_map(|&r| policy.rules[r].because.as_deref())
+    }
+}
+
+/// Decisions for every value of one dimension, the others fixed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Matrix {
+    pub over: DimensionId,
+    /// The scenario the columns vary; its `over` value is irrelevant.
+    pub base: Scenario,
+    /// `columns[value][zone]`.
+    pub columns: Vec<Vec<Decision>>,
+}
+
+/// Evaluates `base` once for each value of dimension `over`.
+pub fn matrix(policy: &Policy, over: DimensionId, base: &Scenario) -> Matrix {
+    let columns = (0..policy.dimensions[over].values.len())
+        .map(|value| {
+            let mut scenario = base.clone();
+            scenario.values[over] = value;
+            evaluate(policy, &scenario)
+        })
+        .collect();
+    Matrix {
+        over,
+        base: base.clone(),
+        columns,
+    }
+}
+
+impl Matrix {
+    pub fn has_conflict(&self) -> bool {
+        self.columns
+            .iter()
+            .flatten()
+            .any(|d| d.status == Status::Conflict)
+    }
+}

@@ -1,0 +1,531 @@
+//! Text to syntax tree. The only module that knows pest.
+
+use pest::iterators::{Pair, Pairs};
+use pest::pratt_parser::{Assoc, Op, PrattParser};
+use pest::Parser as _;
+
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::span::Span;
+use crate::syntax::{
+    Assertion, Comment, Condition, ConditionKind, Name, PolicyFile, Qualifier, Rule as RuleNode,
+    Statement, StatementKind, TestCase, Text,
+};
+
+/// How deep parentheses and `not`s may nest in one condition.
+pub const MAX_NESTING: usize = 64;
+/// How many `and`/`or` operators one condition may hold.
+pub const MAX_OPERATORS: usize = 1024;
+
+#[derive(pest_derive::Parser)]
+#[grammar = "../grammar/onus.pest"]
+struct OnusParser;
+
+/// Why a policy text is not a policy.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum ParseError {
+    /// `data: customer` (no qualifier), `data customer always` (no colon).
+    #[error("expected {}, found {found}", or_list(expected))]
+    Syntax {
+        span: Span,
+        expected: Vec<&'static str>,
+        found: String,
+    },
+    /// `x: customer when ((((... iaas ...))))` nested deeper than [`MAX_NESTING`].
+    #[error("condition nested deeper than {limit} levels")]
+    TooDeep { span: Span, limit: usize },
+    /// `x: customer when a or b or ...` with more than [`MAX_OPERATORS`] operators.
+    #[error("condition has more than {limit} operators")]
+    TooLong { span: Span, limit: usize },
+}
+
+impl ParseError {
+    pub fn to_diagnostic(&self) -> Diagnostic {
+        let (span, label, help) = match self {
+            ParseError::Syntax { span, expected, .. } => (
+                *span,
+                format!("expected {}", or_list(expected)),
+                syntax_help(expected),
+            ),
+            ParseError::TooDeep { span, .. } => (
+                *span,
+                "nested too deep".to_string(),
+                Some("split the condition into several rules".to_string()),
+            ),
+            ParseError::TooLong { span, .. } => (
+                *span,
+                "too many operators".to_string(),
+                Some("use `in [...]` or split the condition into several rules".to_string()),
+            ),
+        };
+        Diagnostic::new("syntax-error", Severity::Error, self.to_string())
+            .with_label(span, label)
+            .with_help(help)
+    }
+}
+
+fn syntax_help(expected: &[&'static str]) -> Option<String> {
+    if expected.contains(&"`always`") {
+        Some("a rule reads `<zone>: <party> always`, `... when <condition>` or `... unless <condition>`".into())
+    } else if expected == ["`:`"] {
+        Some("a rule reads `<zone>: <party> <qualifier>`; a zone name is lowercase words separated by single spaces, or a quoted string".into())
+    } else {
+        None
+    }
+}
+
+fn or_list(items: &[&str]) -> String {
+    match items {
+        [] => "something else".to_string(),
+        [one] => (*one).to_string(),
+        [init @ .., last] => format!("{} or {last}", init.join(", ")),
+    }
+}
+
+/// Parses a policy file. Returns every error found before parsing stopped.
+pub fn parse(source: &str) -> Result<PolicyFile, Vec<ParseError>> {
+    check_paren_depth(source)?;
+    let mut pairs =
+        OnusParser::parse(Rule::policy_file, source).map_err(|e| vec![syntax_error(source, e)])?;
+    let file = pairs.next().expect("policy_file always yields one pair");
+    build_file(file.into_inner(), source)
+}
+
+/// Rejects deep parentheses before pest recurses into them.
+fn check_paren_depth(source: &str) -> Result<(), Vec<ParseError>> {
+    let mut depth = 0usize;
+    let mut in_string = false;
+    let mut in_comment = false;
+    let mut escaped = false;
+    for (offset, c) in source.char_indices() {
+        match c {
+            '\n' => {
+                in_comment = false;
+                in_string = false;
+                depth = 0;
+            }
+            _ if in_comment => {}
+            _ if in_string => {
+                if escaped {
+                    escaped = false;
+                } else if c == '\\' {
+                    escaped = true;
+                } else if c == '"' {
+                    in_string = false;
+                }
+            }
+            '"' => in_string = true,
+            '#' => in_comment = true,
+            '(' => {
+                depth += 1;
+                if depth > MAX_NESTING {
+                    let span = Span::new(offset, offset + 1);
+                    return Err(vec![ParseError::TooDeep {
+                        span,
+                        limit: MAX_NESTING,
+                    }]);
+                }
+            }
+            ')' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+fn syntax_error(source: &str, error: pest::error::Error<Rule>) -> ParseError {
+    use pest::error::{ErrorVariant, InputLocation};
+    let offset = match error.location {
+        InputLocation::Pos(p) => p,
+        InputLocation::Span((s, _)) => s,
+    };
+    let mut expected: Vec<&'static str> = match &error.variant {
+        ErrorVariant::ParsingError { positives, .. } => {
+            positives.iter().filter_map(|r| rule_name(*r)).collect()
+        }
+        ErrorVariant::CustomError { .. } => Vec::new(),
+    };
+    expected.sort_unstable();
+    expected.dedup();
+    let (found, end) = token_at(source, offset);
+    ParseError::Syntax {
+        span: Span::new(offset, end),
+        expected,
+        found,
+    }
+}
+
+/// What stands at `offset`, for "found ..." and the span to underline.
+fn token_at(source: &str, offset: usize) -> (String, usize) {
+    let rest = &source[offset..];
+    let Some(first) = rest.chars().next() else {
+        return ("end of file".to_string(), offset);
+    };
+    if first == '\n' || first == '\r' {
+        return ("end of line".to_string(), offset);
+    }
+    let is_word = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_';
+    let len = if is_word(first) {
+        rest.find(|c: char| !is_word(c)).unwrap_or(rest.len())
+    } else {
+        first.len_utf8()
+    };
+    (format!("`{}`", &rest[..len]), offset + len)
+}
+
+/// Readable names for the grammar rules that appear in "expected ..." lists.
+fn rule_name(rule: Rule) -> Option<&'static str> {
+    Some(match rule {
+        Rule::EOI => "end of file",
+        Rule::comment => "a comment",
+        Rule::title_decl => "`policy`",
+        Rule::party_decl => "`party`",
+        Rule::zone_decl => "`zone`",
+        Rule::dimension_decl => "`dimension`",
+        Rule::default_decl => "`default`",
+        Rule::assertion => "`assert`",
+        Rule::test_case => "`test`",
+        Rule::rule_statement | Rule::zone_words => "a zone name",
+        Rule::always => "`always`",
+        Rule::when => "`when`",
+        Rule::unless => "`unless`",
+        Rule::because => "`because`",
+        Rule::condition | Rule::group | Rule::in_test | Rule::is_test | Rule::bare_value => {
+            "a condition"
+        }
+        Rule::op_and => "`and`",
+        Rule::op_or => "`or`",
+        Rule::op_not | Rule::negation | Rule::kw_not => "`not`",
+        Rule::kw_policy => "`policy`",
+        Rule::kw_party => "`party`",
+        Rule::kw_zone => "`zone`",
+        Rule::kw_dimension => "`dimension`",
+        Rule::kw_default => "`default`",
+        Rule::kw_assert => "`assert`",
+        Rule::kw_test => "`test`",
+        Rule::kw_expect => "`expect`",
+        Rule::kw_always => "`always`",
+        Rule::kw_when => "`when`",
+        Rule::kw_unless => "`unless`",
+        Rule::kw_because => "`because`",
+        Rule::kw_and => "`and`",
+        Rule::kw_or => "`or`",
+        Rule::kw_is => "`is`",
+        Rule::kw_in => "`in`",
+        Rule::name | Rule::setting => "a name",
+        Rule::expectation => "a zone name",
+        Rule::string | Rule::string_body => "a quoted string",
+        Rule::scenario_block | Rule::expect_block => "`{`",
+        _ => return None,
+    })
+}
+
+/// A pair's children without the keywords, which carry no information.
+fn children(pair: Pair<Rule>) -> impl Iterator<Item = Pair<Rule>> {
+    pair.into_inner().filter(|p| !is_keyword(p.as_rule()))
+}
+
+fn is_keyword(rule: Rule) -> bool {
+    matches!(
+        rule,
+        Rule::kw_policy
+            | Rule::kw_party
+            | Rule::kw_zone
+            | Rule::kw_dimension
+            | Rule::kw_default
+            | Rule::kw_assert
+            | Rule::kw_test
+            | Rule::kw_expect
+            | Rule::kw_always
+            | Rule::kw_when
+            | Rule::kw_unless
+            | Rule::kw_because
+            | Rule::kw_and
+            | Rule::kw_or
+            | Rule::kw_not
+            | Rule::kw_is
+            | Rule::kw_in
+    )
+}
+
+fn span_of(pair: &Pair<Rule>) -> Span {
+    let s = pair.as_span();
+    Span::new(s.start(), s.end())
+}
+
+fn build_file(pairs: Pairs<Rule>, source: &str) -> Result<PolicyFile, Vec<ParseError>> {
+    let mut file = PolicyFile::default();
+    let mut pending: Vec<Comment> = Vec::new();
+    let mut errors = Vec::new();
+    // Line of the last statement's end, to tell a trailing comment from a leading one.
+    let mut last_statement_line: Option<usize> = None;
+    for pair in pairs {
+        match pair.as_rule() {
+            Rule::comment => {
+                let comment = build_comment(pair);
+                let line = line_of(source, comment.span.start);
+                match file.statements.last_mut() {
+                    Some(last)
+                        if last_statement_line == Some(line) && last.trailing_comment.is_none() =>
+                    {
+                        last.trailing_comment = Some(comment);
+                    }
+                    _ => pending.push(comment),
+                }
+            }
+            Rule::EOI => {}
+            _ => {
+                let span = span_of(&pair);
+                match build_statement(pair) {
+                    Ok(kind) => {
+                        last_statement_line = Some(line_of(source, span.end));
+                        file.statements.push(Statement {
+                            leading_comments: std::mem::take(&mut pending),
+                            kind,
+                            trailing_comment: None,
+                            span,
+                        });
+                    }
+                    Err(error) => errors.push(error),
+                }
+            }
+        }
+    }
+    file.trailing_comments = pending;
+    if errors.is_empty() {
+        Ok(file)
+    } else {
+        Err(errors)
+    }
+}
+
+fn line_of(source: &str, offset: usize) -> usize {
+    source[..offset].matches('\n').count()
+}
+
+fn build_comment(pair: Pair<Rule>) -> Comment {
+    let span = span_of(&pair);
+    let text = pair.into_inner().next().map_or("", |p| p.as_str());
+    Comment {
+        text: text.trim_end().to_string(),
+        span,
+    }
+}
+
+fn build_statement(pair: Pair<Rule>) -> Result<StatementKind, ParseError> {
+    let rule = pair.as_rule();
+    let mut inner = children(pair);
+    let mut next = || inner.next().expect("grammar guarantees this child");
+    Ok(match rule {
+        Rule::title_decl => StatementKind::Title(build_text(next())),
+        Rule::party_decl => {
+            let name = build_name(next());
+            StatementKind::Party {
+                name,
+                label: inner.next().map(build_text),
+            }
+        }
+        Rule::zone_decl => {
+            let name = build_name(next());
+            StatementKind::Zone {
+                name,
+                label: inner.next().map(build_text),
+            }
+        }
+        Rule::dimension_decl => {
+            let name = build_name(next());
+            StatementKind::Dimension {
+                name,
+                values: inner.map(build_name).collect(),
+            }
+        }
+        Rule::default_decl => StatementKind::Default(build_name(next())),
+        Rule::assertion => {
+            let zone = build_name(next());
+            let party = build_name(next());
+            let qualifier = build_qualifier(next())?;
+            StatementKind::Assert(Assertion {
+                zone,
+                party,
+                qualifier,
+            })
+        }
+        Rule::test_case => {
+            let name = build_text(next());
+            let scenario = build_pairs(next());
+            let expect = build_pairs(next());
+            StatementKind::Test(TestCase {
+                name,
+                scenario,
+                expect,
+            })
+        }
+        Rule::rule_statement => {
+            let zone = build_name(next());
+            let party = build_name(next());
+            let qualifier = build_qualifier(next())?;
+            let because = inner
+                .next()
+                .map(|p| build_text(children(p).next().expect("because has a string")));
+            StatementKind::Rule(RuleNode {
+                zone,
+                party,
+                qualifier,
+                because,
+            })
+        }
+        other => unreachable!("not a statement: {other:?}"),
+    })
+}
+
+fn build_pairs(block: Pair<Rule>) -> Vec<(Name, Name)> {
+    block
+        .into_inner()
+        .map(|entry| {
+            let mut parts = entry.into_inner();
+            let key = build_name(parts.next().expect("entry has a key"));
+            let value = build_name(parts.next().expect("entry has a value"));
+            (key, value)
+        })
+        .collect()
+}
+
+/// A name or a zone name; a quoted zone name loses its quotes.
+fn build_name(pair: Pair<Rule>) -> Name {
+    let span = span_of(&pair);
+    let text = match pair.as_rule() {
+        Rule::string => unescape(pair.into_inner().next().map_or("", |p| p.as_str())),
+        _ => pair.as_str().to_string(),
+    };
+    Name { text, span }
+}
+
+fn build_text(pair: Pair<Rule>) -> Text {
+    let span = span_of(&pair);
+    let body = pair.into_inner().next().map_or("", |p| p.as_str());
+    Text {
+        text: unescape(body),
+        span,
+    }
+}
+
+fn unescape(body: &str) -> String {
+    let mut out = String::with_capacity(body.len());
+    let mut chars = body.chars();
+    while let Some(c) = chars.next() {
+        if c == '\\' {
+            if let Some(escaped) = chars.next() {
+                out.push(escaped);
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn build_qualifier(pair: Pair<Rule>) -> Result<Qualifier, ParseError> {
+    Ok(match pair.as_rule() {
+        Rule::always => Qualifier::Always,
+        Rule::when => Qualifier::When(build_condition(first_child(pair), 0)?),
+        Rule::unless => Qualifier::Unless(build_condition(first_child(pair), 0)?),
+        other => unreachable!("not a qualifier: {other:?}"),
+    })
+}
+
+fn first_child(pair: Pair<Rule>) -> Pair<Rule> {
+    children(pair).next().expect("grammar guarantees a child")
+}
+
+fn pratt() -> PrattParser<Rule> {
+    PrattParser::new()
+        .op(Op::infix(Rule::op_or, Assoc::Left))
+        .op(Op::infix(Rule::op_and, Assoc::Left))
+        .op(Op::prefix(Rule::op_not))
+}
+
+/// Builds a condition; `depth` counts the enclosing groups and `not`s.
+fn build_condition(pair: Pair<Rule>, depth: usize) -> Result<Condition, ParseError> {
+    let span = span_of(&pair);
+    let tokens: Vec<Pair<Rule>> = pair.into_inner().collect();
+    let operators = tokens
+        .iter()
+        .filter(|t| matches!(t.as_rule(), Rule::op_and | Rule::op_or))
+        .count();
+    if operators > MAX_OPERATORS {
+        return Err(ParseError::TooLong {
+            span,
+            limit: MAX_OPERATORS,
+        });
+    }
+    let mut nots = 0;
+    for token in &tokens {
+        if token.as_rule() == Rule::op_not {
+            nots += 1;
+            if depth + nots > MAX_NESTING {
+                return Err(ParseError::TooDeep {
+                    span: span_of(token),
+                    limit: MAX_NESTING,
+                });
+            }
+        } else {
+            nots = 0;
+        }
+    }
+    pratt()
+        .map_primary(|primary| build_primary(primary, depth))
+        .map_prefix(|op, operand| {
+            let operand = operand?;
+            let span = span_of(&op).to(operand.span);
+            Ok(Condition {
+                kind: ConditionKind::Not(Box::new(operand)),
+                span,
+            })
+        })
+        .map_infix(|left, op, right| {
+            let (left, right) = (left?, right?);
+            let span = left.span.to(right.span);
+            let kind = match op.as_rule() {
+                Rule::op_and => ConditionKind::And(Box::new(left), Box::new(right)),
+                _ => ConditionKind::Or(Box::new(left), Box::new(right)),
+            };
+            Ok(Condition { kind, span })
+        })
+        .parse(tokens.into_iter())
+}
+
+fn build_primary(pair: Pair<Rule>, depth: usize) -> Result<Condition, ParseError> {
+    let span = span_of(&pair);
+    let rule = pair.as_rule();
+    let mut inner = children(pair);
+    let kind = match rule {
+        Rule::group => {
+            let condition =
+                build_condition(inner.next().expect("group holds a condition"), depth + 1)?;
+            ConditionKind::Group(Box::new(condition))
+        }
+        Rule::bare_value => ConditionKind::Bare(build_name(inner.next().expect("a name"))),
+        Rule::is_test => {
+            let dimension = build_name(inner.next().expect("a dimension"));
+            let mut negated = false;
+            let mut next = inner.next().expect("a value");
+            if next.as_rule() == Rule::negation {
+                negated = true;
+                next = inner.next().expect("a value");
+            }
+            ConditionKind::Is {
+                dimension,
+                value: build_name(next),
+                negated,
+            }
+        }
+        Rule::in_test => {
+            let dimension = build_name(inner.next().expect("a dimension"));
+            ConditionKind::In {
+                dimension,
+                values: inner.map(build_name).collect(),
+            }
+        }
+        other => unreachable!("not a condition: {other:?}"),
+    };
+    Ok(Condition { kind, span })
+}

@@ -1,0 +1,208 @@
+//! A resolved policy: every name checked and turned into an index.
+//!
+//! Built by [`crate::resolve`]; read by evaluation, checking and rendering.
+
+use crate::diagnostic::Source;
+use crate::span::Span;
+
+/// Index into [`Policy::dimensions`].
+pub type DimensionId = usize;
+/// Index into [`Policy::parties`].
+pub type PartyId = usize;
+/// Index into [`Policy::zones`].
+pub type ZoneId = usize;
+/// Index into [`Policy::rules`].
+pub type RuleId = usize;
+
+/// The most values one dimension may declare: a value set is one `u64`.
+pub const MAX_VALUES: usize = 64;
+
+/// A set of values of one dimension, bit `i` for value `i`.
+pub type ValueSet = u64;
+
+/// The built-in parties, always present, in this order.
+pub const CUSTOMER: PartyId = 0;
+pub const PROVIDER: PartyId = 1;
+pub const SHARED: PartyId = 2;
+
+#[derive(Clone, Debug)]
+pub struct Policy {
+    /// What the user called it: a built-in policy's name or a path.
+    pub name: String,
+    pub source: Source,
+    pub title: Option<String>,
+    pub dimensions: Vec<Dimension>,
+    pub parties: Vec<Party>,
+    pub default_party: PartyId,
+    /// In output order: declared order, then order of first mention.
+    pub zones: Vec<Zone>,
+    /// In source order.
+    pub rules: Vec<Rule>,
+    pub assertions: Vec<Assertion>,
+    pub tests: Vec<Test>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Dimension {
+    pub name: String,
+    pub values: Vec<String>,
+    /// `None` for the prelude's `model`.
+    pub span: Option<Span>,
+}
+
+impl Dimension {
+    /// The set of all this dimension's values.
+    pub fn all(&self) -> ValueSet {
+        if self.values.len() == 64 {
+            u64::MAX
+        } else {
+            (1u64 << self.values.len()) - 1
+        }
+    }
+
+    pub fn value_index(&self, value: &str) -> Option<usize> {
+        self.values.iter().position(|v| v == value)
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Party {
+    pub name: String,
+    pub label: Option<String>,
+}
+
+impl Party {
+    /// The label if one was declared, else the name.
+    pub fn display(&self) -> &str {
+        self.label.as_deref().unwrap_or(&self.name)
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Zone {
+    pub name: String,
+    pub label: Option<String>,
+    /// The declaration, or the first rule that mentions it.
+    pub span: Span,
+    /// Whether a `zone` line declared it.
+    pub declared: bool,
+}
+
+impl Zone {
+    pub fn display(&self) -> &str {
+        self.label.as_deref().unwrap_or(&self.name)
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Rule {
+    pub zone: ZoneId,
+    pub party: PartyId,
+    /// When the rule holds: `always` is [`Cond::True`], `unless c` is `not c`.
+    pub condition: Cond,
+    pub because: Option<String>,
+    /// The whole rule statement.
+    pub span: Span,
+    /// Where the qualifier starts, for diagnostics about when it holds.
+    pub qualifier_span: Span,
+}
+
+/// A claim: wherever `condition` holds, `zone` resolves to `party`.
+#[derive(Clone, Debug)]
+pub struct Assertion {
+    pub zone: ZoneId,
+    pub party: PartyId,
+    pub condition: Cond,
+    pub span: Span,
+}
+
+/// A scenario and the parties some zones must resolve to in it.
+#[derive(Clone, Debug)]
+pub struct Test {
+    pub name: String,
+    pub scenario: Scenario,
+    pub expect: Vec<(ZoneId, PartyId, Span)>,
+    pub span: Span,
+}
+
+/// A resolved condition over the dimensions.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Cond {
+    True,
+    /// The dimension's value is in the set.
+    In(DimensionId, ValueSet),
+    Not(Box<Cond>),
+    And(Vec<Cond>),
+    Or(Vec<Cond>),
+}
+
+impl Cond {
+    pub fn holds(&self, scenario: &Scenario) -> bool {
+        match self {
+            Cond::True => true,
+            Cond::In(dimension, set) => set & (1u64 << scenario.values[*dimension]) != 0,
+            Cond::Not(inner) => !inner.holds(scenario),
+            Cond::And(all) => all.iter().all(|c| c.holds(scenario)),
+            Cond::Or(any) => any.iter().any(|c| c.holds(scenario)),
+        }
+    }
+}
+
+/// One value for every dimension of a policy, by index.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Scenario {
+    pub values: Vec<usize>,
+}
+
+impl Policy {
+    pub fn source_text(&self, span: Span) -> &str {
+        &self.source.text[span.range()]
+    }
+
+    /// The rules that decide `zone`, in source order.
+    pub fn rules_for(&self, zone: ZoneId) -> impl Iterator<Item = (RuleId, &Rule)> {
+        self.rules
+            .iter()
+            .enumerate()
+            .filter(move |(_, rule)| rule.zone == zone)
+    }
+
+    pub fn dimension_index(&self, name: &str) -> Option<DimensionId> {
+        self.dimensions.iter().position(|d| d.name == name)
+    }
+
+    pub fn zone_index(&self, name: &str) -> Option<ZoneId> {
+        self.zones.iter().position(|z| z.name == name)
+    }
+
+    /// The scenario as dimension name to value name, in dimension order.
+    pub fn scenario_pairs<'a>(
+        &'a self,
+        scenario: &'a Scenario,
+    ) -> impl Iterator<Item = (&'a str, &'a str)> + 'a {
+        self.dimensions
+            .iter()
+            .zip(&scenario.values)
+            .map(|(d, &v)| (d.name.as_str(), d.values[v].as_str()))
+    }
+
+    /// Every scenario, in order (the first dimension varies slowest).
+    /// Only for small policies: the count is the product of the dimensions.
+    pub fn all_scenarios(&self) -> impl Iterator<Item = Scenario> + '_ {
+        let sizes: Vec<usize> = self.dimensions.iter().map(|d| d.values.len()).collect();
+        let mut next = Some(vec![0; sizes.len()]);
+        std::iter::from_fn(move || {
+            let current = next.take()?;
+            let mut following = current.clone();
+            for i in (0..sizes.len()).rev() {
+                following[i] += 1;
+                if following[i] < sizes[i] {
+                    next = Some(following);
+                    break;
+                }
+                following[i] = 0;
+            }
+            Some(Scenario { values: current })
+        })
+    }
+}

@@ -1,0 +1,184 @@
+//! `onus eval` output.
+
+use serde::Serialize;
+
+use super::{heading, scenario_text, text_table, trimmed, ScenarioJson};
+use crate::eval::{Decision, Status};
+use crate::policy::{Policy, RuleId, Scenario};
+use crate::span::line_column;
+
+/// eval's JSON document. Stable: see README.md, "JSON output".
+#[derive(Debug, Serialize)]
+pub struct EvalJson<'a> {
+    pub policy: &'a str,
+    pub scenario: ScenarioJson<'a>,
+    pub decisions: Vec<DecisionJson<'a>>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct DecisionJson<'a> {
+    pub zone: &'a str,
+    pub label: &'a str,
+    pub party: Option<&'a str>,
+    pub status: Status,
+    pub rules: Vec<RuleJson<'a>>,
+    pub because: Option<&'a str>,
+    /// With `--explain`: every rule for the zone and whether it matched.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub considered: Option<Vec<ConsideredJson<'a>>>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct RuleJson<'a> {
+    pub line: usize,
+    pub column: usize,
+    pub text: &'a str,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ConsideredJson<'a> {
+    #[serde(flatten)]
+    pub rule: RuleJson<'a>,
+    pub matched: bool,
+}
+
+pub fn rule_json(policy: &Policy, rule: RuleId) -> RuleJson<'_> {
+    let span = policy.rules[rule].span;
+    let (line, column) = line_column(&policy.source.text, span.start);
+    RuleJson {
+        line,
+        column,
+        text: policy.source_text(span),
+    }
+}
+
+pub fn decision_json<'a>(
+    policy: &'a Policy,
+    scenario: &Scenario,
+    decision: &Decision,
+    explain: bool,
+) -> DecisionJson<'a> {
+    let zone = &policy.zones[decision.zone];
+    DecisionJson {
+        zone: &zone.name,
+        label: zone.display(),
+        party: decision.party.map(|p| policy.parties[p].name.as_str()),
+        status: decision.status,
+        rules: decision
+            .rules
+            .iter()
+            .map(|&r| rule_json(policy, r))
+            .collect(),
+        because: decision.because(policy),
+        considered: explain.then(|| {
+            policy
+                .rules_for(decision.zone)
+                .map(|(id, rule)| ConsideredJson {
+                    rule: rule_json(policy, id),
+                    matched: rule.condition.holds(scenario),
+                })
+                .collect()
+        }),
+    }
+}
+
+pub fn json(policy: &Policy, scenario: &Scenario, decisions: &[Decision], explain: bool) -> String {
+    super::to_json(&EvalJson {
+        policy: &policy.name,
+        scenario: ScenarioJson(policy, scenario),
+        decisions: decisions
+            .iter()
+            .map(|d| decision_json(policy, scenario, d, explain))
+            .collect(),
+    })
+}
+
+/// Who holds a zone, as a person reads it.
+pub fn holder(policy: &Policy, decision: &Decision) -> String {
+    match decision.party {
+        Some(p) => policy.parties[p].display().to_string(),
+        None => {
+            let mut names: Vec<&str> = decision
+                .rules
+                .iter()
+                .map(|&r| policy.parties[policy.rules[r].party].display())
+                .collect();
+            names.dedup();
+            format!("CONFLICT ({})", names.join(" vs "))
+        }
+    }
+}
+
+fn decided_by(policy: &Policy, decision: &Decision) -> String {
+    let lines: Vec<String> = decision
+        .rules
+        .iter()
+        .map(|&r| {
+            line_column(&policy.source.text, policy.rules[r].span.start)
+                .0
+                .to_string()
+        })
+        .collect();
+    let plural = if lines.len() > 1 { "s" } else { "" };
+    match decision.status {
+        Status::Default => "default".to_string(),
+        Status::Rule => format!("rule{plural} at line{plural} {}", lines.join(", ")),
+        Status::Conflict => format!("rules at lines {}", lines.join(", ")),
+    }
+}
+
+/// The table: one row per zone.
+pub fn table(policy: &Policy, scenario: &Scenario, decisions: &[Decision]) -> String {
+    let mut table = text_table(vec!["Zone".into(), "Holder".into(), "Decided by".into()]);
+    for decision in decisions {
+        table.add_row(vec![
+            policy.zones[decision.zone].display().to_string(),
+            holder(policy, decision),
+            decided_by(policy, decision),
+        ]);
+    }
+    format!(
+        "{}\nscenario: {}\n\n{}",
+        heading(policy),
+        scenario_text(policy, scenario),
+        trimmed(&table)
+    )
+}
+
+/// `--explain`: for each zone, every rule considered and whether it matched.
+pub fn explain(policy: &Policy, scenario: &Scenario, decisions: &[Decision]) -> String {
+    let mut out = format!(
+        "{}\nscenario: {}\n",
+        heading(policy),
+        scenario_text(policy, scenario)
+    );
+    for decision in decisions {
+        let zone = &policy.zones[decision.zone];
+        let status = match decision.status {
+            Status::Rule => "by rule",
+            Status::Default => "by default: no rule matched",
+            Status::Conflict => "rules disagree",
+        };
+        out.push_str(&format!(
+            "\n{}: {} ({status})\n",
+            zone.display(),
+            holder(policy, decision)
+        ));
+        for (id, rule) in policy.rules_for(decision.zone) {
+            let mark = if rule.condition.holds(scenario) {
+                "matched"
+            } else {
+                "no match"
+            };
+            let line = line_column(&policy.source.text, rule.span.start).0;
+            out.push_str(&format!(
+                "  {mark:<8}  line {line}: {}\n",
+                policy.source_text(policy.rules[id].span)
+            ));
+        }
+        if let Some(because) = decision.because(policy) {
+            out.push_str(&format!("  because: {because}\n"));
+        }
+    }
+    out
+}

@@ -1,0 +1,132 @@
+//! The one place diagnostics become text (with the source line marked) or
+//! JSON.
+
+use codespan_reporting::diagnostic as cs;
+use codespan_reporting::files::SimpleFile;
+use codespan_reporting::term::{self, termcolor};
+use serde::Serialize;
+
+use crate::diagnostic::{Diagnostic, Report, Severity};
+use crate::span::line_column;
+
+/// Renders a report as plain text, without colour.
+pub fn plain(report: &Report) -> String {
+    let file = SimpleFile::new(report.source.name.as_str(), report.source.text.as_str());
+    let mut out = String::new();
+    for diagnostic in &report.diagnostics {
+        let rendered = term::emit_into_string(&config(), &file, &to_codespan(diagnostic))
+            .unwrap_or_else(|_| format!("{}: {}\n", diagnostic.severity, diagnostic.message));
+        out.push_str(&rendered);
+    }
+    out
+}
+
+/// Writes a report to stderr, in colour only when asked.
+pub fn to_stderr(report: &Report, colour: bool) {
+    let choice = if colour {
+        termcolor::ColorChoice::Always
+    } else {
+        termcolor::ColorChoice::Never
+    };
+    let mut stream = termcolor::StandardStream::stderr(choice);
+    let file = SimpleFile::new(report.source.name.as_str(), report.source.text.as_str());
+    for diagnostic in &report.diagnostics {
+        // A closed stderr leaves nobody to tell.
+        let _ = term::emit_to_write_style(&mut stream, &config(), &file, &to_codespan(diagnostic));
+    }
+}
+
+fn config() -> term::Config {
+    term::Config {
+        start_context_lines: 0,
+        end_context_lines: 0,
+        ..term::Config::default()
+    }
+}
+
+fn to_codespan(diagnostic: &Diagnostic) -> cs::Diagnostic<()> {
+    let severity = match diagnostic.severity {
+        Severity::Error => cs::Severity::Error,
+        Severity::Warning => cs::Severity::Warning,
+        Severity::Note => cs::Severity::Note,
+    };
+    let mut labels = Vec::new();
+    if let Some(primary) = &diagnostic.primary {
+        labels.push(cs::Label::primary((), primary.span.range()).with_message(&primary.message));
+    }
+    for related in &diagnostic.related {
+        labels.push(cs::Label::secondary((), related.span.range()).with_message(&related.message));
+    }
+    let mut notes = Vec::new();
+    if let Some(scenario) = &diagnostic.scenario {
+        let pairs: Vec<String> = scenario.iter().map(|(d, v)| format!("{d}={v}")).collect();
+        notes.push(format!("scenario: {}", pairs.join(" ")));
+    }
+    if let Some(help) = &diagnostic.help {
+        notes.push(format!("help: {help}"));
+    }
+    cs::Diagnostic::new(severity)
+        .with_code(diagnostic.code)
+        .with_message(&diagnostic.message)
+        .with_labels(labels)
+        .with_notes(notes)
+}
+
+/// A diagnostic as JSON: `{"code", "severity", "message", "path", "line",
+/// "column", "scenario"?, "related"?, "help"?}`.
+#[derive(Debug, Serialize)]
+pub struct JsonDiagnostic<'a> {
+    pub code: &'static str,
+    pub severity: Severity,
+    pub message: &'a str,
+    pub path: &'a str,
+    pub line: Option<usize>,
+    pub column: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scenario: Option<&'a std::collections::BTreeMap<String, String>>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub related: Vec<JsonLocation<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub help: Option<&'a str>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct JsonLocation<'a> {
+    pub line: usize,
+    pub column: usize,
+    pub message: &'a str,
+}
+
+/// The report's diagnostics in JSON form.
+pub fn json(report: &Report) -> Vec<JsonDiagnostic<'_>> {
+    let text = report.source.text.as_str();
+    report
+        .diagnostics
+        .iter()
+        .map(|d| {
+            let position = d.primary.as_ref().map(|l| line_column(text, l.span.start));
+            JsonDiagnostic {
+                code: d.code,
+                severity: d.severity,
+                message: &d.message,
+                path: &report.source.name,
+                line: position.map(|p| p.0),
+                column: position.map(|p| p.1),
+                scenario: d.scenario.as_ref(),
+                related: d
+                    .related
+                    .iter()
+                    .map(|l| {
+                        let (line, column) = line_column(text, l.span.start);
+                        JsonLocation {
+                            line,
+                            column,
+                            message: &l.message,
+                        }
+                    })
+                    .collect(),
+                help: d.help.as_deref(),
+            }
+        })
+        .collect()
+}

@@ -1,0 +1,163 @@
+//! `onus matrix` output: zones as rows, the values of one dimension as
+//! columns.
+
+use comfy_table::presets;
+use serde::Serialize;
+
+use super::decisions::{holder, rule_json, RuleJson};
+use super::{heading, scenario_text, text_table, trimmed, ScenarioJson};
+use crate::eval::{Decision, Matrix, Status};
+use crate::policy::Policy;
+
+/// The scenario's other dimensions, as shown above a matrix.
+fn fixed_text(policy: &Policy, matrix: &Matrix) -> Option<String> {
+    if policy.dimensions.len() == 1 {
+        return None;
+    }
+    let mut others = matrix.base.clone();
+    others.values.remove(matrix.over);
+    let mut reduced = policy.clone();
+    reduced.dimensions.remove(matrix.over);
+    Some(scenario_text(&reduced, &others))
+}
+
+fn rows(policy: &Policy, matrix: &Matrix) -> Vec<Vec<String>> {
+    (0..policy.zones.len())
+        .map(|zone| {
+            let mut row = vec![policy.zones[zone].display().to_string()];
+            row.extend(
+                matrix
+                    .columns
+                    .iter()
+                    .map(|column| holder(policy, &column[zone])),
+            );
+            row
+        })
+        .collect()
+}
+
+fn header(policy: &Policy, matrix: &Matrix) -> Vec<String> {
+    let mut header = vec!["Zone".to_string()];
+    header.extend(policy.dimensions[matrix.over].values.iter().cloned());
+    header
+}
+
+pub fn table(policy: &Policy, matrix: &Matrix) -> String {
+    let mut table = text_table(header(policy, matrix));
+    for row in rows(policy, matrix) {
+        table.add_row(row);
+    }
+    let mut out = heading(policy);
+    if let Some(fixed) = fixed_text(policy, matrix) {
+        out.push_str(&format!("\nwith: {fixed}"));
+    }
+    out.push_str("\n\n");
+    out.push_str(&trimmed(&table));
+    out
+}
+
+pub fn markdown(policy: &Policy, matrix: &Matrix) -> String {
+    let mut table = text_table(header(policy, matrix));
+    table.load_preset(presets::ASCII_MARKDOWN);
+    for row in rows(policy, matrix) {
+        table.add_row(row);
+    }
+    let mut out = format!("## {}\n\n", heading(policy));
+    if let Some(fixed) = fixed_text(policy, matrix) {
+        out.push_str(&format!("With `{fixed}`.\n\n"));
+    }
+    out.push_str(&trimmed(&table));
+    out
+}
+
+/// CSV: a `zone` column of zone names, a `label` column, then one column per
+/// value holding the party's name, or `conflict`.
+pub fn csv(policy: &Policy, matrix: &Matrix) -> String {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    let mut header = vec!["zone", "label"];
+    header.extend(
+        policy.dimensions[matrix.over]
+            .values
+            .iter()
+            .map(String::as_str),
+    );
+    let io = "writing CSV to memory cannot fail";
+    writer.write_record(&header).expect(io);
+    for (zone, z) in policy.zones.iter().enumerate() {
+        let mut record = vec![z.name.as_str(), z.display()];
+        record.extend(matrix.columns.iter().map(|column| {
+            column[zone]
+                .party
+                .map_or("conflict", |p| policy.parties[p].name.as_str())
+        }));
+        writer.write_record(&record).expect(io);
+    }
+    String::from_utf8(writer.into_inner().expect(io)).expect("CSV of UTF-8 fields is UTF-8")
+}
+
+#[derive(Debug, Serialize)]
+pub struct MatrixJson<'a> {
+    pub policy: &'a str,
+    pub title: Option<&'a str>,
+    /// The dimension the columns vary.
+    pub over: &'a str,
+    pub columns: Vec<&'a str>,
+    /// The full scenario of the first column; the others differ only in `over`.
+    pub scenario: ScenarioJson<'a>,
+    pub rows: Vec<RowJson<'a>>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct RowJson<'a> {
+    pub zone: &'a str,
+    pub label: &'a str,
+    pub cells: Vec<CellJson<'a>>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct CellJson<'a> {
+    pub value: &'a str,
+    pub party: Option<&'a str>,
+    pub status: Status,
+    pub rules: Vec<RuleJson<'a>>,
+}
+
+fn cell<'a>(policy: &'a Policy, value: &'a str, decision: &Decision) -> CellJson<'a> {
+    CellJson {
+        value,
+        party: decision.party.map(|p| policy.parties[p].name.as_str()),
+        status: decision.status,
+        rules: decision
+            .rules
+            .iter()
+            .map(|&r| rule_json(policy, r))
+            .collect(),
+    }
+}
+
+pub fn json(policy: &Policy, matrix: &Matrix) -> String {
+    let mut first = matrix.base.clone();
+    first.values[matrix.over] = 0;
+    let values = &policy.dimensions[matrix.over].values;
+    super::to_json(&MatrixJson {
+        policy: &policy.name,
+        title: policy.title.as_deref(),
+        over: &policy.dimensions[matrix.over].name,
+        columns: values.iter().map(String::as_str).collect(),
+        scenario: ScenarioJson(policy, &first),
+        rows: policy
+            .zones
+            .iter()
+            .enumerate()
+            .map(|(zone, z)| RowJson {
+                zone: &z.name,
+                label: z.display(),
+                cells: values
+                    .iter()
+                    .zip(&matrix.columns)
+                    .map(|(value, column)| cell(policy, value, &column[zone]))
+                    .collect(),
+            })
+            .collect(),
+    })
+}

@@ -1,0 +1,72 @@
+//! Results to text: tables, Markdown, CSV and JSON. Pure functions from
+//! results to strings; the CLI decides where they go.
+
+pub mod decisions;
+pub mod diagnostics;
+pub mod matrix;
+
+use comfy_table::{ContentArrangement, Table};
+use serde::ser::{Serialize, SerializeMap, Serializer};
+
+use crate::policy::{Policy, Scenario};
+
+/// A scenario as a JSON object in dimension order.
+#[derive(Debug)]
+pub struct ScenarioJson<'a>(pub &'a Policy, pub &'a Scenario);
+
+impl Serialize for ScenarioJson<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(self.1.values.len()))?;
+        for (dimension, value) in self.0.scenario_pairs(self.1) {
+            map.serialize_entry(dimension, value)?;
+        }
+        map.end()
+    }
+}
+
+/// `model=iaas tier=gold`
+pub fn scenario_text(policy: &Policy, scenario: &Scenario) -> String {
+    policy
+        .scenario_pairs(scenario)
+        .map(|(d, v)| format!("{d}={v}"))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// No borders; one rule under the header.
+const PLAIN_TABLE: &str = "     ──            ";
+
+/// A table for a terminal, laid out the same whatever the terminal's width.
+fn text_table(header: Vec<String>) -> Table {
+    let mut table = Table::new();
+    table
+        .load_preset(PLAIN_TABLE)
+        .set_content_arrangement(ContentArrangement::Disabled)
+        .set_header(header);
+    table
+}
+
+/// A rendered table without the padding at the end of each line.
+fn trimmed(table: &Table) -> String {
+    let mut out = String::new();
+    for line in table.lines() {
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+/// The policy's title and how it was named, for the line above a table.
+fn heading(policy: &Policy) -> String {
+    match &policy.title {
+        Some(title) => format!("{title} ({})", policy.name),
+        None => policy.name.clone(),
+    }
+}
+
+/// Pretty JSON with a final newline.
+pub fn to_json<T: Serialize>(value: &T) -> String {
+    let mut out = serde_json::to_string_pretty(value).expect("output types always serialize");
+    out.push('\n');
+    out
+}

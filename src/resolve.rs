@@ -1,0 +1,603 @@
+//! Syntax tree to [`Policy`]: applies the prelude, checks every name, and
+//! turns names into indices. Reports every error it finds, not the first.
+
+use std::collections::HashMap;
+
+use crate::diagnostic::{closest, Diagnostic, Severity, Source};
+use crate::policy::{
+    Assertion, Cond, Dimension, DimensionId, Party, PartyId, Policy, Rule, Scenario, Test, Zone,
+    ZoneId, CUSTOMER, MAX_VALUES,
+};
+use crate::span::Span;
+use crate::syntax::{self, Condition, ConditionKind, Name, PolicyFile, Qualifier, StatementKind};
+
+/// Why a parsed policy does not make sense.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum ResolveError {
+    /// `data: custmer always`, `x: customer when modle is iaas`, `x: customer when on-perm`.
+    #[error("unknown {kind} `{}`", name.text)]
+    UnknownName {
+        kind: NameKind,
+        name: Name,
+        suggestion: Option<String>,
+        /// The names that are allowed here, when few enough to list.
+        known: Vec<String>,
+    },
+    /// `x: customer when prod` where two dimensions have the value `prod`.
+    #[error("value `{}` is ambiguous: it belongs to {}", name.text, backticked(dimensions))]
+    AmbiguousValue { name: Name, dimensions: Vec<String> },
+    /// Two `zone data` lines, two `default:` lines, `dimension tier: a, a`.
+    #[error("{what} `{name}` is declared twice")]
+    Duplicate {
+        what: &'static str,
+        name: String,
+        span: Span,
+        first: Span,
+    },
+    /// `dimension big: v1, ..., v65`.
+    #[error("dimension `{}` has {count} values; at most {MAX_VALUES} are allowed", name.text)]
+    TooManyValues { name: Name, count: usize },
+    /// A file with no rules (an empty file, or only comments and declarations).
+    #[error("policy has no rules")]
+    NoRules,
+    /// `test "t" { model: iaas } expect {...}` in a policy that also has `tier`.
+    #[error("test `{test}` gives no value for dimension `{dimension}`")]
+    TestMissingDimension {
+        test: String,
+        dimension: String,
+        span: Span,
+    },
+}
+
+/// What kind of name an [`ResolveError::UnknownName`] is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NameKind {
+    Zone,
+    Party,
+    Dimension,
+    Value,
+}
+
+impl std::fmt::Display for NameKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            NameKind::Zone => "zone",
+            NameKind::Party => "party",
+            NameKind::Dimension => "dimension",
+            NameKind::Value => "value",
+        })
+    }
+}
+
+fn backticked(names: &[String]) -> String {
+    let quoted: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
+    match quoted.as_slice() {
+        [init @ .., last] if !init.is_empty() => format!("{} and {last}", init.join(", ")),
+        _ => quoted.join(""),
+    }
+}
+
+impl ResolveError {
+    pub fn to_diagnostic(&self) -> Diagnostic {
+        let message = self.to_string();
+        match self {
+            ResolveError::UnknownName {
+                kind,
+                name,
+                suggestion,
+                known,
+            } => {
+                let help = match suggestion {
+                    Some(s) => Some(format!("did you mean `{s}`?")),
+                    None if !known.is_empty() && known.len() <= 12 => {
+                        Some(format!("known {kind}s: {}", backticked(known)))
+                    }
+                    None => None,
+                };
+                Diagnostic::new("unknown-name", Severity::Error, message)
+                    .with_label(name.span, format!("no such {kind}"))
+                    .with_help(help)
+            }
+            ResolveError::AmbiguousValue { name, dimensions } => {
+                let example = format!("{} is {}", dimensions[0], name.text);
+                Diagnostic::new("ambiguous-value", Severity::Error, message)
+                    .with_label(name.span, "ambiguous")
+                    .with_help(Some(format!("name the dimension, as in `{example}`")))
+            }
+            ResolveError::Duplicate { span, first, .. } => {
+                Diagnostic::new("duplicate-declaration", Severity::Error, message)
+                    .with_label(*span, "declared again here")
+                    .with_related(*first, "first declared here")
+            }
+            ResolveError::TooManyValues { name, .. } => {
+                Diagnostic::new("too-many-values", Severity::Error, message)
+                    .with_label(name.span, "too many values")
+            }
+            ResolveError::NoRules => Diagnostic::new("no-rules", Severity::Error, message)
+                .with_label(Span::new(0, 0), "expected at least one rule")
+                .with_help(Some(
+                    "a rule reads `<zone>: <party> always`, as in `data: customer always`".into(),
+                )),
+            ResolveError::TestMissingDimension {
+                span, dimension, ..
+            } => Diagnostic::new("missing-dimension", Severity::Error, message)
+                .with_label(*span, format!("add `{dimension}: ...`")),
+        }
+    }
+}
+
+/// The prelude's dimension, used unless the policy declares `model` itself.
+const PRELUDE_MODEL: [&str; 4] = ["on-prem", "iaas", "paas", "saas"];
+
+/// Resolves a parsed policy. `name` is what the user called the policy.
+pub fn resolve(
+    file: &PolicyFile,
+    name: &str,
+    source: &Source,
+) -> Result<Policy, Vec<ResolveError>> {
+    let mut resolver = Resolver {
+        errors: Vec::new(),
+        first_seen: HashMap::new(),
+    };
+    let policy = resolver.policy(file, name, source);
+    if resolver.errors.is_empty() {
+        Ok(policy)
+    } else {
+        Err(resolver.errors)
+    }
+}
+
+struct Resolver {
+    errors: Vec<ResolveError>,
+    /// (what, name) to where it was first declared, to report duplicates.
+    first_seen: HashMap<(&'static str, String), Span>,
+}
+
+impl Resolver {
+    /// Records a declaration; false (and an error) if it was declared before.
+    fn declare(&mut self, what: &'static str, name: &str, span: Span) -> bool {
+        match self.first_seen.get(&(what, name.to_string())) {
+            Some(first) => {
+                self.errors.push(ResolveError::Duplicate {
+                    what,
+                    name: name.to_string(),
+                    span,
+                    first: *first,
+                });
+                false
+            }
+            None => {
+                self.first_seen.insert((what, name.to_string()), span);
+                true
+            }
+        }
+    }
+
+    fn policy(&mut self, file: &PolicyFile, name: &str, source: &Source) -> Policy {
+        let mut title = None;
+        let mut parties = vec![party("customer"), party("provider"), party("shared")];
+        let mut dimensions: Vec<Dimension> = Vec::new();
+        let mut zones: Vec<Zone> = Vec::new();
+        let mut default_name: Option<&Name> = None;
+
+        for statement in &file.statements {
+            let span = statement.span;
+            match &statement.kind {
+                StatementKind::Title(text) => {
+                    if self.declare("policy title", "policy", span) {
+                        title = Some(text.text.clone());
+                    }
+                }
+                StatementKind::Party { name, label } => {
+                    if self.declare("party", &name.text, name.span) {
+                        let label = label.as_ref().map(|l| l.text.clone());
+                        match parties.iter_mut().find(|p| p.name == name.text) {
+                            Some(existing) => existing.label = label,
+                            None => parties.push(Party {
+                                name: name.text.clone(),
+                                label,
+                            }),
+                        }
+                    }
+                }
+                StatementKind::Zone { name, label } => {
+                    if self.declare("zone", &name.text, name.span) {
+                        zones.push(Zone {
+                            name: name.text.clone(),
+                            label: label.as_ref().map(|l| l.text.clone()),
+                            span: name.span,
+                            declared: true,
+                        });
+                    }
+                }
+                StatementKind::Dimension { name, values } => {
+                    if self.declare("dimension", &name.text, name.span) {
+                        dimensions.push(self.dimension(name, values));
+                    }
+                }
+                StatementKind::Default(party_name) => {
+                    if self.declare("default", "default", span) {
+                        default_name = Some(party_name);
+                    }
+                }
+                StatementKind::Rule(_) | StatementKind::Assert(_) | StatementKind::Test(_) => {}
+            }
+        }
+        if !dimensions.iter().any(|d| d.name == "model") {
+            dimensions.insert(
+                0,
+                Dimension {
+                    name: "model".into(),
+                    values: PRELUDE_MODEL.iter().map(|v| v.to_string()).collect(),
+                    span: None,
+                },
+            );
+        }
+
+        let default_party = default_name
+            .and_then(|n| self.party(&parties, n))
+            .unwrap_or(CUSTOMER);
+        let zones_declared = !zones.is_empty();
+        let mut scope = Scope {
+            dimensions: &dimensions,
+            parties: &parties,
+            zones,
+            zones_declared,
+        };
+
+        let mut rules = Vec::new();
+        let mut assertions = Vec::new();
+        let mut tests = Vec::new();
+        for statement in &file.statements {
+            match &statement.kind {
+                StatementKind::Rule(rule) => {
+                    let zone = scope.rule_zone(self, &rule.zone);
+                    let party = self.party(scope.parties, &rule.party);
+                    let condition = self.qualifier(&scope, &rule.qualifier);
+                    if let (Some(zone), Some(party), Some(condition)) = (zone, party, condition) {
+                        rules.push(Rule {
+                            zone,
+                            party,
+                            condition,
+                            because: rule.because.as_ref().map(|b| b.text.clone()),
+                            span: statement.span,
+                            qualifier_span: Span::new(rule.party.span.end, statement.span.end),
+                        });
+                    }
+                }
+                _ => {}
+            }
+        }
+        // Assertions and tests last: they may name any zone a rule mentions.
+        for statement in &file.statements {
+            match &statement.kind {
+                StatementKind::Assert(assertion) => {
+                    let zone = scope.existing_zone(self, &assertion.zone);
+                    let party = self.party(scope.parties, &assertion.party);
+                    let condition = self.qualifier(&scope, &assertion.qualifier);
+                    if let (Some(zone), Some(party), Some(condition)) = (zone, party, condition) {
+                        assertions.push(Assertion {
+                            zone,
+                            party,
+                            condition,
+                            span: statement.span,
+                        });
+                    }
+                }
+                StatementKind::Test(test) => {
+                    if let Some(test) = self.test(&scope, test, statement.span) {
+                        tests.push(test);
+                    }
+                }
+                _ => {}
+            }
+        }
+        if rules.is_empty() && self.errors.is_empty() {
+            self.errors.push(ResolveError::NoRules);
+        }
+        let zones = std::mem::take(&mut scope.zones);
+        Policy {
+            name: name.to_string(),
+            source: source.clone(),
+            title,
+            dimensions,
+            parties,
+            default_party,
+            zones,
+            rules,
+            assertions,
+            tests,
+        }
+    }
+
+    fn dimension(&mut self, name: &Name, values: &[Name]) -> Dimension {
+        let mut seen: HashMap<&str, Span> = HashMap::new();
+        let mut kept = Vec::new();
+        for value in values {
+            if let Some(first) = seen.get(value.text.as_str()) {
+                self.errors.push(ResolveError::Duplicate {
+                    what: "value",
+                    name: value.text.clone(),
+                    span: value.span,
+                    first: *first,
+                });
+            } else {
+                seen.insert(&value.text, value.span);
+                kept.push(value.text.clone());
+            }
+        }
+        if kept.len() > MAX_VALUES {
+            self.errors.push(ResolveError::TooManyValues {
+                name: name.clone(),
+                count: kept.len(),
+            });
+            kept.truncate(MAX_VALUES);
+        }
+        Dimension {
+            name: name.text.clone(),
+            values: kept,
+            span: Some(name.span),
+        }
+    }
+
+    fn party(&mut self, parties: &[Party], name: &Name) -> Option<PartyId> {
+        let found = parties.iter().position(|p| p.name == name.text);
+        if found.is_none() {
+            let names = parties.iter().map(|p| p.name.as_str());
+            self.errors.push(ResolveError::UnknownName {
+                kind: NameKind::Party,
+                name: name.clone(),
+                suggestion: closest(&name.text, names.clone()).map(str::to_string),
+                known: names.map(str::to_string).collect(),
+            });
+        }
+        found
+    }
+
+    fn qualifier(&mut self, scope: &Scope, qualifier: &Qualifier) -> Option<Cond> {
+        match qualifier {
+            Qualifier::Always => Some(Cond::True),
+            Qualifier::When(c) => self.condition(scope, c),
+            Qualifier::Unless(c) => self.condition(scope, c).map(|c| Cond::Not(Box::new(c))),
+        }
+    }
+
+    /// Resolves every part of a condition, so all its errors are reported.
+    fn condition(&mut self, scope: &Scope, condition: &Condition) -> Option<Cond> {
+        match &condition.kind {
+            ConditionKind::Group(inner) => self.condition(scope, inner),
+            ConditionKind::Not(inner) => Some(Cond::Not(Box::new(self.condition(scope, inner)?))),
+            ConditionKind::And(left, right) => {
+                let (left, right) = (self.condition(scope, left), self.condition(scope, right));
+                Some(flatten_and(left?, right?))
+            }
+            ConditionKind::Or(left, right) => {
+                let (left, right) = (self.condition(scope, left), self.condition(scope, right));
+                Some(flatten_or(left?, right?))
+            }
+            ConditionKind::Bare(value) => self.bare_value(scope, value),
+            ConditionKind::Is {
+                dimension,
+                value,
+                negated,
+            } => {
+                let d = self.dimension_ref(scope, dimension)?;
+                let bit = self.value_ref(&scope.dimensions[d], value)?;
+                let dimension = &scope.dimensions[d];
+                let set = if *negated {
+                    dimension.all() & !bit
+                } else {
+                    bit
+                };
+                Some(Cond::In(d, set))
+            }
+            ConditionKind::In { dimension, values } => {
+                let d = self.dimension_ref(scope, dimension)?;
+                let mut set = 0;
+                let mut ok = true;
+                for value in values {
+                    match self.value_ref(&scope.dimensions[d], value) {
+                        Some(bit) => set |= bit,
+                        None => ok = false,
+                    }
+                }
+                ok.then_some(Cond::In(d, set))
+            }
+        }
+    }
+
+    fn bare_value(&mut self, scope: &Scope, value: &Name) -> Option<Cond> {
+        let owners: Vec<DimensionId> = scope
+            .dimensions
+            .iter()
+            .enumerate()
+            .filter(|(_, d)| d.values.contains(&value.text))
+            .map(|(i, _)| i)
+            .collect();
+        match owners.as_slice() {
+            [d] => {
+                let index = scope.dimensions[*d].value_index(&value.text)?;
+                Some(Cond::In(*d, 1 << index))
+            }
+            [] => {
+                let all = scope
+                    .dimensions
+                    .iter()
+                    .flat_map(|d| d.values.iter().map(String::as_str));
+                self.errors.push(ResolveError::UnknownName {
+                    kind: NameKind::Value,
+                    name: value.clone(),
+                    suggestion: closest(&value.text, all.clone()).map(str::to_string),
+                    known: all.map(str::to_string).collect(),
+                });
+                None
+            }
+            _ => {
+                self.errors.push(ResolveError::AmbiguousValue {
+                    name: value.clone(),
+                    dimensions: owners
+                        .iter()
+                        .map(|d| scope.dimensions[*d].name.clone())
+                        .collect(),
+                });
+                None
+            }
+        }
+    }
+
+    fn dimension_ref(&mut self, scope: &Scope, name: &Name) -> Option<DimensionId> {
+        let found = scope.dimensions.iter().position(|d| d.name == name.text);
+        if found.is_none() {
+            let names = scope.dimensions.iter().map(|d| d.name.as_str());
+            self.errors.push(ResolveError::UnknownName {
+                kind: NameKind::Dimension,
+                name: name.clone(),
+                suggestion: closest(&name.text, names.clone()).map(str::to_string),
+                known: names.map(str::to_string).collect(),
+            });
+        }
+        found
+    }
+
+    /// The value's bit in its dimension.
+    fn value_ref(&mut self, dimension: &Dimension, value: &Name) -> Option<u64> {
+        let found = dimension.value_index(&value.text);
+        if found.is_none() {
+            let names = dimension.values.iter().map(String::as_str);
+            self.errors.push(ResolveError::UnknownName {
+                kind: NameKind::Value,
+                name: value.clone(),
+                suggestion: closest(&value.text, names.clone()).map(str::to_string),
+                known: names.map(str::to_string).collect(),
+            });
+        }
+        found.map(|i| 1u64 << i)
+    }
+
+    fn test(&mut self, scope: &Scope, test: &syntax::TestCase, span: Span) -> Option<Test> {
+        let mut values: Vec<Option<usize>> = vec![None; scope.dimensions.len()];
+        let mut ok = true;
+        for (dimension, value) in &test.scenario {
+            let Some(d) = self.dimension_ref(scope, dimension) else {
+                ok = false;
+                continue;
+            };
+            if values[d].is_some() {
+                self.errors.push(ResolveError::Duplicate {
+                    what: "dimension",
+                    name: dimension.text.clone(),
+                    span: dimension.span,
+                    first: test
+                        .scenario
+                        .iter()
+                        .find(|(n, _)| n.text == dimension.text)
+                        .map_or(dimension.span, |(n, _)| n.span),
+                });
+                ok = false;
+                continue;
+            }
+            match self.value_ref(&scope.dimensions[d], value) {
+                Some(bit) => values[d] = Some(bit.trailing_zeros() as usize),
+                None => ok = false,
+            }
+        }
+        for (d, value) in values.iter().enumerate() {
+            if value.is_none() && ok {
+                self.errors.push(ResolveError::TestMissingDimension {
+                    test: test.name.text.clone(),
+                    dimension: scope.dimensions[d].name.clone(),
+                    span: test.name.span,
+                });
+                ok = false;
+            }
+        }
+        let mut expect = Vec::new();
+        for (zone, party) in &test.expect {
+            let z = scope.existing_zone(self, zone);
+            let p = self.party(scope.parties, party);
+            match (z, p) {
+                (Some(z), Some(p)) => expect.push((z, p, zone.span.to(party.span))),
+                _ => ok = false,
+            }
+        }
+        ok.then(|| Test {
+            name: test.name.text.clone(),
+            scenario: Scenario {
+                values: values.into_iter().map(|v| v.unwrap_or(0)).collect(),
+            },
+            expect,
+            span,
+        })
+    }
+}
+
+/// The names rules may refer to.
+struct Scope<'a> {
+    dimensions: &'a [Dimension],
+    parties: &'a [Party],
+    zones: Vec<Zone>,
+    zones_declared: bool,
+}
+
+impl Scope<'_> {
+    /// The zone a rule names; a rule introduces a zone when the policy
+    /// declares none.
+    fn rule_zone(&mut self, resolver: &mut Resolver, name: &Name) -> Option<ZoneId> {
+        if let Some(i) = self.zones.iter().position(|z| z.name == name.text) {
+            return Some(i);
+        }
+        if !self.zones_declared {
+            self.zones.push(Zone {
+                name: name.text.clone(),
+                label: None,
+                span: name.span,
+                declared: false,
+            });
+            return Some(self.zones.len() - 1);
+        }
+        self.existing_zone(resolver, name)
+    }
+
+    fn existing_zone(&self, resolver: &mut Resolver, name: &Name) -> Option<ZoneId> {
+        let found = self.zones.iter().position(|z| z.name == name.text);
+        if found.is_none() {
+            let names = self.zones.iter().map(|z| z.name.as_str());
+            resolver.errors.push(ResolveError::UnknownName {
+                kind: NameKind::Zone,
+                name: name.clone(),
+                suggestion: closest(&name.text, names.clone()).map(str::to_string),
+                known: names.map(str::to_string).collect(),
+            });
+        }
+        found
+    }
+}
+
+fn party(name: &str) -> Party {
+    Party {
+        name: name.to_string(),
+        label: None,
+    }
+}
+
+fn flatten_and(left: Cond, right: Cond) -> Cond {
+    let mut all = Vec::new();
+    for c in [left, right] {
+        match c {
+            Cond::And(inner) => all.extend(inner),
+            other => all.push(other),
+        }
+    }
+    Cond::And(all)
+}
+
+fn flatten_or(left: Cond, right: Cond) -> Cond {
+    let mut any = Vec::new();
+    for c in [left, right] {
+        match c {
+            Cond::Or(inner) => any.extend(inner),
+            other => any.push(other),
+        }
+    }
+    Cond::Or(any)
+}

@@ -1,0 +1,458 @@
+//! Scenario input (a JSON object, or `--set dim=value` arguments) to a
+//! [`Scenario`] of a policy: every dimension given exactly one declared value.
+
+use std::fmt;
+
+use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
+
+use crate::diagnostic::{closest, Diagnostic, Severity};
+use crate::policy::{Policy, Scenario};
+use crate::span::Span;
+
+/// Why a scenario does not fit its policy.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum ScenarioError {
+    /// `{"model": "iaas",}`, or an empty file.
+    #[error("scenario is not valid JSON: {message}")]
+    Json { span: Span, message: String },
+    /// `["iaas"]`
+    #[error("scenario must be a JSON object, found {found}")]
+    NotAnObject { span: Span, found: &'static str },
+    /// `{}` under a policy with dimension `model`.
+    #[error("scenario gives no value for dimension `{dimension}`")]
+    MissingDimension {
+        dimension: String,
+        allowed: Vec<String>,
+        span: Span,
+    },
+    /// `{"modle": "iaas"}`
+    #[error("unknown field `{name}`")]
+    UnknownField {
+        name: String,
+        span: Span,
+        suggestion: Option<String>,
+        known: Vec<String>,
+    },
+    /// `{"model": 3}`
+    #[error("field `{name}` must be a string, found {found}")]
+    WrongType {
+        name: String,
+        span: Span,
+        found: &'static str,
+    },
+    /// `{"model": "iass"}`
+    #[error("`{value}` is not a value of dimension `{dimension}`")]
+    UnknownValue {
+        dimension: String,
+        value: String,
+        span: Span,
+        suggestion: Option<String>,
+        allowed: Vec<String>,
+    },
+    /// `{"model": "iaas", "model": "paas"}`
+    #[error("field `{name}` is given twice")]
+    DuplicateField {
+        name: String,
+        span: Span,
+        first: Span,
+    },
+    /// `--set model`
+    #[error("`--set` takes `dimension=value`, found `{found}`")]
+    BadSetting { found: String, span: Span },
+}
+
+impl ScenarioError {
+    pub fn to_diagnostic(&self) -> Diagnostic {
+        let message = self.to_string();
+        let error = |code| Diagnostic::new(code, Severity::Error, message.clone());
+        match self {
+            ScenarioError::Json { span, .. } => error("invalid-json").with_label(*span, "here"),
+            ScenarioError::NotAnObject { span, .. } => error("invalid-scenario")
+                .with_label(*span, "expected an object")
+                .with_help(Some("a scenario reads `{\"model\": \"iaas\"}`".into())),
+            ScenarioError::MissingDimension {
+                dimension,
+                allowed,
+                span,
+            } => error("missing-dimension")
+                .with_label(*span, format!("`{dimension}` is missing"))
+                .with_help(Some(format!(
+                    "add `\"{dimension}\": ...`, one of {}",
+                    quoted_list(allowed)
+                ))),
+            ScenarioError::UnknownField {
+                span,
+                suggestion,
+                known,
+                ..
+            } => error("unknown-field")
+                .with_label(*span, "not a dimension of this policy")
+                .with_help(Some(match suggestion {
+                    Some(s) => format!("did you mean `{s}`?"),
+                    None => format!("the dimensions are {}", quoted_list(known)),
+                })),
+            ScenarioError::WrongType { span, .. } => {
+                error("invalid-scenario").with_label(*span, "expected a string")
+            }
+            ScenarioError::UnknownValue {
+                span,
+                suggestion,
+                allowed,
+                ..
+            } => error("unknown-name")
+                .with_label(*span, "no such value")
+                .with_help(Some(match suggestion {
+                    Some(s) => format!("did you mean `{s}`?"),
+                    None => format!("allowed values: {}", quoted_list(allowed)),
+                })),
+            ScenarioError::DuplicateField { span, first, .. } => error("duplicate-field")
+                .with_label(*span, "given again here")
+                .with_related(*first, "first given here"),
+            ScenarioError::BadSetting { span, .. } => error("invalid-setting")
+                .with_label(*span, "expected `dimension=value`")
+                .with_help(Some("for example `--set model=iaas`".into())),
+        }
+    }
+}
+
+fn quoted_list(items: &[String]) -> String {
+    items
+        .iter()
+        .map(|i| format!("`{i}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Values found so far, one slot per dimension of the policy.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PartialScenario {
+    values: Vec<Option<usize>>,
+}
+
+impl PartialScenario {
+    pub fn empty(policy: &Policy) -> Self {
+        PartialScenario {
+            values: vec![None; policy.dimensions.len()],
+        }
+    }
+
+    /// Sets a dimension's value by index.
+    pub fn set_index(&mut self, dimension: usize, value: usize) {
+        self.values[dimension] = Some(value);
+    }
+
+    /// Fills in `other`'s values over this one's.
+    pub fn overlay(&mut self, other: &PartialScenario) {
+        for (mine, theirs) in self.values.iter_mut().zip(&other.values) {
+            if theirs.is_some() {
+                *mine = *theirs;
+            }
+        }
+    }
+
+    /// The scenario, if every dimension has a value; else which are missing,
+    /// reported at `span`.
+    pub fn complete(&self, policy: &Policy, span: Span) -> Result<Scenario, Vec<ScenarioError>> {
+        let missing: Vec<ScenarioError> = self
+            .values
+            .iter()
+            .zip(&policy.dimensions)
+            .filter(|(v, _)| v.is_none())
+            .map(|(_, d)| ScenarioError::MissingDimension {
+                dimension: d.name.clone(),
+                allowed: d.values.clone(),
+                span,
+            })
+            .collect();
+        if missing.is_empty() {
+            Ok(Scenario {
+                values: self.values.iter().map(|v| v.unwrap_or(0)).collect(),
+            })
+        } else {
+            Err(missing)
+        }
+    }
+
+    fn set(
+        &mut self,
+        policy: &Policy,
+        name: &str,
+        value: &str,
+        name_span: Span,
+        value_span: Span,
+    ) -> Result<(), ScenarioError> {
+        let Some(d) = policy.dimension_index(name) else {
+            let names = policy.dimensions.iter().map(|d| d.name.as_str());
+            return Err(ScenarioError::UnknownField {
+                name: name.to_string(),
+                span: name_span,
+                suggestion: closest(name, names.clone()).map(str::to_string),
+                known: names.map(str::to_string).collect(),
+            });
+        };
+        let dimension = &policy.dimensions[d];
+        let Some(v) = dimension.value_index(value) else {
+            let values = dimension.values.iter().map(String::as_str);
+            return Err(ScenarioError::UnknownValue {
+                dimension: dimension.name.clone(),
+                value: value.to_string(),
+                span: value_span,
+                suggestion: closest(value, values).map(str::to_string),
+                allowed: dimension.values.clone(),
+            });
+        };
+        self.values[d] = Some(v);
+        Ok(())
+    }
+}
+
+/// Reads `--set` arguments, given as one text of `dim=value` words separated
+/// by single spaces (so spans point into it).
+pub fn from_settings(policy: &Policy, text: &str) -> Result<PartialScenario, Vec<ScenarioError>> {
+    let mut scenario = PartialScenario::empty(policy);
+    let mut errors = Vec::new();
+    let mut offset = 0;
+    for word in text.split(' ') {
+        let span = Span::new(offset, offset + word.len());
+        offset += word.len() + 1;
+        if word.is_empty() && text.is_empty() {
+            continue;
+        }
+        let Some((name, value)) = word.split_once('=') else {
+            errors.push(ScenarioError::BadSetting {
+                found: word.to_string(),
+                span,
+            });
+            continue;
+        };
+        let name_span = Span::new(span.start, span.start + name.len());
+        let value_span = Span::new(name_span.end + 1, span.end);
+        if let Err(e) = scenario.set(policy, name, value, name_span, value_span) {
+            errors.push(e);
+        }
+    }
+    if errors.is_empty() {
+        Ok(scenario)
+    } else {
+        Err(errors)
+    }
+}
+
+/// Reads a scenario object. With `id_field`, an `"id"` field of any type is
+/// allowed and returned.
+pub fn from_json(
+    policy: &Policy,
+    text: &str,
+    id_field: bool,
+) -> Result<(PartialScenario, Option<serde_json::Value>), Vec<ScenarioError>> {
+    let fields = match serde_json::from_str::<Fields>(text) {
+        Ok(fields) => fields,
+        Err(e) => return Err(vec![json_error(text, &e)]),
+    };
+    let whole = object_span(text);
+    let entries = match fields {
+        Fields::Object(entries) => entries,
+        Fields::Other(found) => {
+            let start = text.len() - text.trim_start().len();
+            return Err(vec![ScenarioError::NotAnObject {
+                span: Span::new(start, start + 1),
+                found,
+            }]);
+        }
+    };
+    let mut scenario = PartialScenario::empty(policy);
+    let mut errors = Vec::new();
+    let mut id = None;
+    let mut seen: Vec<(&str, Span)> = Vec::new();
+    for (name, value) in &entries {
+        let nth = seen.iter().filter(|(n, _)| n == name).count();
+        let name_span = locate_key(text, name, nth).unwrap_or(whole);
+        if let Some((_, first)) = seen.iter().find(|(n, _)| n == name) {
+            errors.push(ScenarioError::DuplicateField {
+                name: name.clone(),
+                span: name_span,
+                first: *first,
+            });
+            continue;
+        }
+        seen.push((name, name_span));
+        if id_field && name == "id" {
+            id = Some(value.clone());
+            continue;
+        }
+        let value_span = value_span_after(text, name_span).unwrap_or(name_span);
+        let result = match value {
+            serde_json::Value::String(v) => scenario.set(policy, name, v, name_span, value_span),
+            other => {
+                if policy.dimension_index(name).is_some() {
+                    Err(ScenarioError::WrongType {
+                        name: name.clone(),
+                        span: value_span,
+                        found: json_type(other),
+                    })
+                } else {
+                    scenario.set(policy, name, "", name_span, value_span)
+                }
+            }
+        };
+        if let Err(e) = result {
+            errors.push(e);
+        }
+    }
+    if errors.is_empty() {
+        Ok((scenario, id))
+    } else {
+        Err(errors)
+    }
+}
+
+/// Where the object starts, for errors about the whole scenario.
+pub fn object_span(text: &str) -> Span {
+    match text.find('{') {
+        Some(i) => Span::new(i, i + 1),
+        None => Span::new(0, 0),
+    }
+}
+
+fn json_type(value: &serde_json::Value) -> &'static str {
+    match value {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "a boolean",
+        serde_json::Value::Number(_) => "a number",
+        serde_json::Value::String(_) => "a string",
+        serde_json::Value::Array(_) => "an array",
+        serde_json::Value::Object(_) => "an object",
+    }
+}
+
+fn json_error(text: &str, error: &serde_json::Error) -> ScenarioError {
+    let offset = if error.line() == 0 {
+        text.len()
+    } else {
+        let line_start: usize = text
+            .split_inclusive('\n')
+            .take(error.line() - 1)
+            .map(str::len)
+            .sum();
+        let line = text[line_start..].split('\n').next().unwrap_or("");
+        let column = line
+            .char_indices()
+            .nth(error.column().saturating_sub(1))
+            .map_or(line.len(), |(i, _)| i);
+        line_start + column
+    };
+    let end = text[offset..]
+        .chars()
+        .next()
+        .map_or(offset, |c| offset + c.len_utf8());
+    let message = error.to_string();
+    // serde_json appends " at line L column C"; the span says where.
+    let message = match message.rfind(" at line ") {
+        Some(i) => message[..i].to_string(),
+        None => message,
+    };
+    ScenarioError::Json {
+        span: Span::new(offset, end),
+        message,
+    }
+}
+
+/// The span of the `nth` occurrence of `"key"` used as an object key.
+fn locate_key(text: &str, key: &str, nth: usize) -> Option<Span> {
+    let quoted = serde_json::to_string(key).ok()?;
+    let mut found = 0;
+    let mut from = 0;
+    while let Some(i) = text[from..].find(&quoted) {
+        let start = from + i;
+        let end = start + quoted.len();
+        if text[end..].trim_start().starts_with(':') {
+            if found == nth {
+                return Some(Span::new(start, end));
+            }
+            found += 1;
+        }
+        from = end;
+    }
+    None
+}
+
+/// The span of the value that follows a key's colon.
+fn value_span_after(text: &str, key: Span) -> Option<Span> {
+    let after_colon = key.end + text[key.end..].find(':')? + 1;
+    let rest = &text[after_colon..];
+    let start = after_colon + (rest.len() - rest.trim_start().len());
+    let value = &text[start..];
+    let len = if value.starts_with('"') {
+        let mut escaped = false;
+        value[1..]
+            .char_indices()
+            .find(|&(_, c)| {
+                let close = c == '"' && !escaped;
+                escaped = c == '\\' && !escaped;
+                close
+            })
+            .map_or(value.len(), |(i, _)| i + 2)
+    } else {
+        value.find([',', '}', '\n']).unwrap_or(value.len())
+    };
+    Some(Span::new(start, start + value[..len].trim_end().len()))
+}
+
+/// A JSON document read as an object's entries in order, duplicates kept.
+enum Fields {
+    Object(Vec<(String, serde_json::Value)>),
+    Other(&'static str),
+}
+
+impl<'de> Deserialize<'de> for Fields {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(FieldsVisitor)
+    }
+}
+
+struct FieldsVisitor;
+
+impl<'de> Visitor<'de> for FieldsVisitor {
+    type Value = Fields;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Fields, A::Error> {
+        let mut entries = Vec::new();
+        while let Some(entry) = map.next_entry::<String, serde_json::Value>()? {
+            entries.push(entry);
+        }
+        Ok(Fields::Object(entries))
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Fields, A::Error> {
+        while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+        Ok(Fields::Other("an array"))
+    }
+
+    fn visit_str<E>(self, _: &str) -> Result<Fields, E> {
+        Ok(Fields::Other("a string"))
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<Fields, E> {
+        Ok(Fields::Other("a boolean"))
+    }
+
+    fn visit_i64<E>(self, _: i64) -> Result<Fields, E> {
+        Ok(Fields::Other("a number"))
+    }
+
+    fn visit_u64<E>(self, _: u64) -> Result<Fields, E> {
+        Ok(Fields::Other("a number"))
+    }
+
+    fn visit_f64<E>(self, _: f64) -> Result<Fields, E> {
+        Ok(Fields::Other("a number"))
+    }
+
+    fn visit_unit<E>(self) -> Result<Fields, E> {
+        Ok(Fields::Other("null"))
+    }
+}
