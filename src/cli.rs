@@ -188,7 +188,7 @@ fn matrix(args: MatrixArgs) -> Result<Outcome, Failure> {
     settings.set_index(over, 0);
     let text = args.set.join(" ");
     let base = settings
-        .complete(&policy, onus::span::Span::new(0, text.len()))
+        .complete(&policy, None)
         .map_err(|errors| scenario_failure(Source::new("--set", text), &errors))?;
     let matrix = onus::eval::matrix(&policy, over, &base);
     let text = match args.format {
@@ -325,11 +325,23 @@ fn scenario_failure(source: Source, errors: &[ScenarioError]) -> Failure {
 /// The scenario from a file (or stdin) and `--set`, which wins.
 fn read_scenario(policy: &Policy, path: Option<&str>, set: &[String]) -> Result<Scenario, Failure> {
     let settings = settings_scenario(policy, set)?;
+    if path.is_none() && set.is_empty() {
+        let example: Vec<String> = policy
+            .dimensions
+            .iter()
+            .map(|d| format!("--set {}={}", d.name, d.values[0]))
+            .collect();
+        let diagnostic = Diagnostic::new("missing-scenario", Severity::Error, "no scenario given")
+            .with_help(Some(format!(
+                "pass a JSON scenario file, `-` for stdin, or `{}`",
+                example.join(" ")
+            )));
+        return Err(Report::new(Source::new(&policy.name, ""), vec![diagnostic]).into());
+    }
     let Some(path) = path else {
         let text = set.join(" ");
-        let span = onus::span::Span::new(0, text.len());
         return settings
-            .complete(policy, span)
+            .complete(policy, None)
             .map_err(|errors| scenario_failure(Source::new("--set", text), &errors));
     };
     let source = read_source(path)?;
@@ -337,6 +349,6 @@ fn read_scenario(policy: &Policy, path: Option<&str>, set: &[String]) -> Result<
         .map_err(|errors| scenario_failure(source.clone(), &errors))?;
     from_file.overlay(&settings);
     from_file
-        .complete(policy, scenario::object_span(&source.text))
+        .complete(policy, Some(scenario::object_span(&source.text)))
         .map_err(|errors| scenario_failure(source, &errors))
 }

@@ -64,7 +64,7 @@ impl Policy {
         };
         let (partial, _) = scenario::from_json(self, text, false).map_err(report)?;
         partial
-            .complete(self, scenario::object_span(text))
+            .complete(self, Some(scenario::object_span(text)))
             .map_err(report)
     }
 

@@ -30,6 +30,9 @@ pub enum ParseError {
         expected: Vec<&'static str>,
         found: String,
     },
+    /// `data: customer always because "no closing quote`
+    #[error("unterminated string")]
+    UnterminatedString { span: Span },
     /// `x: customer when ((((... iaas ...))))` nested deeper than [`MAX_NESTING`].
     #[error("condition nested deeper than {limit} levels")]
     TooDeep { span: Span, limit: usize },
@@ -41,10 +44,19 @@ pub enum ParseError {
 impl ParseError {
     pub fn to_diagnostic(&self) -> Diagnostic {
         let (span, label, help) = match self {
-            ParseError::Syntax { span, expected, .. } => (
+            ParseError::Syntax {
+                span,
+                expected,
+                found,
+            } => (
                 *span,
                 format!("expected {}", or_list(expected)),
-                syntax_help(expected),
+                syntax_help(expected, found),
+            ),
+            ParseError::UnterminatedString { span } => (
+                *span,
+                "this string is not closed".to_string(),
+                Some("close it with `\"` on the same line".to_string()),
             ),
             ParseError::TooDeep { span, .. } => (
                 *span,
@@ -63,8 +75,13 @@ impl ParseError {
     }
 }
 
-fn syntax_help(expected: &[&'static str]) -> Option<String> {
-    if expected.contains(&"`always`") {
+fn syntax_help(expected: &[&'static str], found: &str) -> Option<String> {
+    if found.chars().any(|c| c.is_ascii_uppercase()) {
+        Some(format!(
+            "names are lowercase; quote a zone name to use other characters: `\"{}\"`",
+            found.trim_matches('`')
+        ))
+    } else if expected.contains(&"`always`") {
         Some("a rule reads `<zone>: <party> always`, `... when <condition>` or `... unless <condition>`".into())
     } else if expected == ["`:`"] {
         Some("a rule reads `<zone>: <party> <qualifier>`; a zone name is lowercase words separated by single spaces, or a quoted string".into())
@@ -147,6 +164,14 @@ fn syntax_error(source: &str, error: pest::error::Error<Rule>) -> ParseError {
     expected.sort_unstable();
     expected.dedup();
     let (found, end) = token_at(source, offset);
+    if found == "`\"`" {
+        let line_end = source[offset..]
+            .find('\n')
+            .map_or(source.len(), |i| offset + i);
+        return ParseError::UnterminatedString {
+            span: Span::new(offset, line_end),
+        };
+    }
     ParseError::Syntax {
         span: Span::new(offset, end),
         expected,
@@ -175,7 +200,8 @@ fn token_at(source: &str, offset: usize) -> (String, usize) {
 /// Readable names for the grammar rules that appear in "expected ..." lists.
 fn rule_name(rule: Rule) -> Option<&'static str> {
     Some(match rule {
-        Rule::EOI => "end of file",
+        Rule::EOI => "end of line",
+        Rule::policy_file => "a rule or a declaration",
         Rule::comment => "a comment",
         Rule::title_decl => "`policy`",
         Rule::party_decl => "`party`",
@@ -211,6 +237,14 @@ fn rule_name(rule: Rule) -> Option<&'static str> {
         Rule::kw_or => "`or`",
         Rule::kw_is => "`is`",
         Rule::kw_in => "`in`",
+        Rule::colon => "`:`",
+        Rule::comma => "`,`",
+        Rule::lparen => "`(`",
+        Rule::rparen => "`)`",
+        Rule::lbracket => "`[`",
+        Rule::rbracket => "`]`",
+        Rule::lbrace => "`{`",
+        Rule::rbrace => "`}`",
         Rule::name | Rule::setting => "a name",
         Rule::expectation => "a zone name",
         Rule::string | Rule::string_body => "a quoted string",
@@ -244,6 +278,14 @@ fn is_keyword(rule: Rule) -> bool {
             | Rule::kw_not
             | Rule::kw_is
             | Rule::kw_in
+            | Rule::colon
+            | Rule::comma
+            | Rule::lparen
+            | Rule::rparen
+            | Rule::lbracket
+            | Rule::rbracket
+            | Rule::lbrace
+            | Rule::rbrace
     )
 }
 
@@ -380,8 +422,9 @@ fn build_statement(pair: Pair<Rule>) -> Result<StatementKind, ParseError> {
 fn build_pairs(block: Pair<Rule>) -> Vec<(Name, Name)> {
     block
         .into_inner()
+        .filter(|entry| !is_keyword(entry.as_rule()))
         .map(|entry| {
-            let mut parts = entry.into_inner();
+            let mut parts = children(entry);
             let key = build_name(parts.next().expect("entry has a key"));
             let value = build_name(parts.next().expect("entry has a value"));
             (key, value)

@@ -27,7 +27,8 @@ pub enum ResolveError {
     #[error("value `{}` is ambiguous: it belongs to {}", name.text, backticked(dimensions))]
     AmbiguousValue { name: Name, dimensions: Vec<String> },
     /// Two `zone data` lines, two `default:` lines, `dimension tier: a, a`.
-    #[error("{what} `{name}` is declared twice")]
+    /// `name` is empty for the one-of-a-kind declarations (title, default).
+    #[error("{what}{} is declared twice", if name.is_empty() { String::new() } else { format!(" `{name}`") })]
     Duplicate {
         what: &'static str,
         name: String,
@@ -184,7 +185,7 @@ impl Resolver {
             let span = statement.span;
             match &statement.kind {
                 StatementKind::Title(text) => {
-                    if self.declare("policy title", "policy", span) {
+                    if self.declare("the policy title", "", span) {
                         title = Some(text.text.clone());
                     }
                 }
@@ -216,7 +217,7 @@ impl Resolver {
                     }
                 }
                 StatementKind::Default(party_name) => {
-                    if self.declare("default", "default", span) {
+                    if self.declare("the default party", "", span) {
                         default_name = Some(party_name);
                     }
                 }
@@ -249,23 +250,20 @@ impl Resolver {
         let mut assertions = Vec::new();
         let mut tests = Vec::new();
         for statement in &file.statements {
-            match &statement.kind {
-                StatementKind::Rule(rule) => {
-                    let zone = scope.rule_zone(self, &rule.zone);
-                    let party = self.party(scope.parties, &rule.party);
-                    let condition = self.qualifier(&scope, &rule.qualifier);
-                    if let (Some(zone), Some(party), Some(condition)) = (zone, party, condition) {
-                        rules.push(Rule {
-                            zone,
-                            party,
-                            condition,
-                            because: rule.because.as_ref().map(|b| b.text.clone()),
-                            span: statement.span,
-                            qualifier_span: Span::new(rule.party.span.end, statement.span.end),
-                        });
-                    }
+            if let StatementKind::Rule(rule) = &statement.kind {
+                let zone = scope.rule_zone(self, &rule.zone);
+                let party = self.party(scope.parties, &rule.party);
+                let condition = self.qualifier(&scope, &rule.qualifier);
+                if let (Some(zone), Some(party), Some(condition)) = (zone, party, condition) {
+                    rules.push(Rule {
+                        zone,
+                        party,
+                        condition,
+                        because: rule.because.as_ref().map(|b| b.text.clone()),
+                        span: statement.span,
+                        qualifier_span: Span::new(rule.party.span.end, statement.span.end),
+                    });
                 }
-                _ => {}
             }
         }
         // Assertions and tests last: they may name any zone a rule mentions.

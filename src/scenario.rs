@@ -19,11 +19,12 @@ pub enum ScenarioError {
     #[error("scenario must be a JSON object, found {found}")]
     NotAnObject { span: Span, found: &'static str },
     /// `{}` under a policy with dimension `model`.
+    /// `span` is `None` when the scenario came from `--set` alone.
     #[error("scenario gives no value for dimension `{dimension}`")]
     MissingDimension {
         dimension: String,
         allowed: Vec<String>,
-        span: Span,
+        span: Option<Span>,
     },
     /// `{"modle": "iaas"}`
     #[error("unknown field `{name}`")]
@@ -74,12 +75,18 @@ impl ScenarioError {
                 dimension,
                 allowed,
                 span,
-            } => error("missing-dimension")
-                .with_label(*span, format!("`{dimension}` is missing"))
-                .with_help(Some(format!(
-                    "add `\"{dimension}\": ...`, one of {}",
+            } => match span {
+                Some(span) => error("missing-dimension")
+                    .with_label(*span, format!("`{dimension}` is missing"))
+                    .with_help(Some(format!(
+                        "add `\"{dimension}\": ...`, one of {}",
+                        quoted_list(allowed)
+                    ))),
+                None => error("missing-dimension").with_help(Some(format!(
+                    "add `--set {dimension}=...`, one of {}",
                     quoted_list(allowed)
                 ))),
+            },
             ScenarioError::UnknownField {
                 span,
                 suggestion,
@@ -151,8 +158,12 @@ impl PartialScenario {
     }
 
     /// The scenario, if every dimension has a value; else which are missing,
-    /// reported at `span`.
-    pub fn complete(&self, policy: &Policy, span: Span) -> Result<Scenario, Vec<ScenarioError>> {
+    /// reported at `span` (`None` for `--set` alone).
+    pub fn complete(
+        &self,
+        policy: &Policy,
+        span: Option<Span>,
+    ) -> Result<Scenario, Vec<ScenarioError>> {
         let missing: Vec<ScenarioError> = self
             .values
             .iter()
@@ -382,10 +393,9 @@ fn value_span_after(text: &str, key: Span) -> Option<Span> {
     let rest = &text[after_colon..];
     let start = after_colon + (rest.len() - rest.trim_start().len());
     let value = &text[start..];
-    let len = if value.starts_with('"') {
+    let len = if let Some(body) = value.strip_prefix('"') {
         let mut escaped = false;
-        value[1..]
-            .char_indices()
+        body.char_indices()
             .find(|&(_, c)| {
                 let close = c == '"' && !escaped;
                 escaped = c == '\\' && !escaped;

@@ -7,7 +7,7 @@ use std::ops::Range;
 /// Every syntax node carries one. Equality ignores it (all spans are equal),
 /// so two trees compare by structure alone: a formatted policy parses to a
 /// tree equal to the original's.
-#[derive(Clone, Copy, Debug, Default, Eq, Hash)]
+#[derive(Clone, Copy, Debug, Default, Eq)]
 pub struct Span {
     pub start: usize,
     pub end: usize,

@@ -1,0 +1,77 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code)]
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+/// What a run of the `onus` binary did.
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// Runs `onus` with `args` from the crate root, feeding `stdin`.
+pub fn onus(args: &[&str], stdin: &[u8]) -> Run {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_onus"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env_remove("NO_COLOR")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the onus binary runs");
+    child
+        .stdin
+        .take()
+        .expect("stdin is piped")
+        .write_all(stdin)
+        .ok();
+    let output = child.wait_with_output().expect("onus finishes");
+    Run {
+        code: output.status.code().expect("onus exits with a code"),
+        stdout: String::from_utf8(output.stdout).expect("stdout is UTF-8"),
+        stderr: String::from_utf8(output.stderr).expect("stderr is UTF-8"),
+    }
+}
+
+/// A fixture's path relative to the crate root, with `/` separators.
+pub fn relative(path: &Path) -> String {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    path.strip_prefix(root)
+        .expect("fixtures live in the crate")
+        .to_string_lossy()
+        .replace('\\', "/")
+}
+
+/// The fixture's text, or a note that it is not UTF-8.
+pub fn show(path: &Path) -> String {
+    let bytes = std::fs::read(path).expect("fixture is readable");
+    match String::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(e) => format!(
+            "<{} bytes, not UTF-8: {:?}>",
+            e.as_bytes().len(),
+            e.as_bytes()
+        ),
+    }
+}
+
+/// A snapshot body: the command, the input, the exit code and both streams.
+pub fn transcript(args: &[&str], input: &str, run: &Run) -> String {
+    let mut out = format!("$ onus {}\n", args.join(" "));
+    out.push_str(&format!("--- input\n{input}"));
+    if !input.ends_with('\n') {
+        out.push('\n');
+    }
+    out.push_str(&format!("--- exit code {}\n", run.code));
+    if !run.stdout.is_empty() {
+        out.push_str(&format!("--- stdout\n{}", run.stdout));
+    }
+    if !run.stderr.is_empty() {
+        out.push_str(&format!("--- stderr\n{}", run.stderr));
+    }
+    out
+}
