@@ -9,6 +9,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use onus::builtin::{builtin, BUILTINS};
 use onus::diagnostic::closest;
 use onus::render;
+use onus::render::diagnostics::Stream;
 use onus::scenario::{self, PartialScenario, ScenarioError};
 use onus::{Diagnostic, Policy, Report, Scenario, Severity, Source};
 
@@ -29,6 +30,32 @@ enum Command {
     Matrix(MatrixArgs),
     /// List the built-in policies.
     Policies,
+    /// Prove policies right over every scenario: no conflicts, no dead or
+    /// redundant rules, assertions that hold.
+    Check(CheckArgs),
+}
+
+#[derive(clap::Args, Debug)]
+struct CheckArgs {
+    /// Policy files or built-in policy names.
+    #[arg(required = true)]
+    policies: Vec<String>,
+    #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
+    format: CheckFormat,
+    /// `--deny warnings`: warnings fail the check too (exit 1).
+    #[arg(long, value_enum)]
+    deny: Option<Deny>,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum CheckFormat {
+    Text,
+    Json,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum Deny {
+    Warnings,
 }
 
 #[derive(clap::Args, Debug)]
@@ -100,10 +127,9 @@ impl Failure {
     pub fn print(&self) -> bool {
         match self {
             Failure::Input(reports) => {
-                let colour =
-                    std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+                let colour = use_colour(std::io::stderr().is_terminal());
                 for report in reports {
-                    render::diagnostics::to_stderr(report, colour);
+                    render::diagnostics::write(report, Stream::Stderr, colour);
                 }
                 true
             }
@@ -113,6 +139,11 @@ impl Failure {
             }
         }
     }
+}
+
+/// Colour only on a terminal, and never with `NO_COLOR` set.
+fn use_colour(is_terminal: bool) -> bool {
+    is_terminal && std::env::var_os("NO_COLOR").is_none()
 }
 
 impl From<Report> for Failure {
@@ -127,6 +158,7 @@ pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<Outcome
         Command::Eval(args) => eval(args),
         Command::Matrix(args) => matrix(args),
         Command::Policies => policies(),
+        Command::Check(args) => check(args),
     }
 }
 
@@ -205,6 +237,59 @@ fn matrix(args: MatrixArgs) -> Result<Outcome, Failure> {
     })
 }
 
+fn check(args: CheckArgs) -> Result<Outcome, Failure> {
+    let mut reports = Vec::new();
+    let mut unreadable = Vec::new();
+    for name in &args.policies {
+        match policy_source(name) {
+            Ok(source) => reports.push(onus::check(&source.name, &source.text)),
+            Err(Failure::Input(failed)) => unreadable.extend(failed),
+            Err(usage) => return Err(usage),
+        }
+    }
+    let count = |severity: Severity| {
+        reports
+            .iter()
+            .flat_map(|r| &r.diagnostics)
+            .filter(|d| d.severity == severity)
+            .count()
+    };
+    let (errors, warnings, notes) = (
+        count(Severity::Error),
+        count(Severity::Warning),
+        count(Severity::Note),
+    );
+    match args.format {
+        CheckFormat::Json => {
+            print(&render::diagnostics::json_document(&reports));
+        }
+        CheckFormat::Text => {
+            let colour = use_colour(std::io::stdout().is_terminal());
+            for report in &reports {
+                render::diagnostics::write(report, Stream::Stdout, colour);
+            }
+            let plural =
+                |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+            print(&format!(
+                "checked {}: {}, {}, {}\n",
+                plural(reports.len(), "policy").replace("policys", "policies"),
+                plural(errors, "error"),
+                plural(warnings, "warning"),
+                plural(notes, "note")
+            ));
+        }
+    }
+    if !unreadable.is_empty() {
+        return Err(Failure::Input(unreadable));
+    }
+    let failed = errors > 0 || (args.deny == Some(Deny::Warnings) && warnings > 0);
+    Ok(if failed {
+        Outcome::Findings
+    } else {
+        Outcome::Clean
+    })
+}
+
 fn policies() -> Result<Outcome, Failure> {
     let mut out = String::new();
     for b in BUILTINS {
@@ -232,11 +317,16 @@ fn print(text: &str) {
 
 /// A policy by path or built-in name; `None` is the built-in `azure`.
 fn load_policy(name: Option<&str>) -> Result<Policy, Failure> {
-    let name = name.unwrap_or("azure");
+    let source = policy_source(name.unwrap_or("azure"))?;
+    Ok(onus::load(&source.name, &source.text)?)
+}
+
+/// A policy's text: a file's, or else a built-in policy's.
+fn policy_source(name: &str) -> Result<Source, Failure> {
     let path = Path::new(name);
     if !path.exists() {
         if let Some(b) = builtin(name) {
-            return Ok(onus::load(b.name, b.text)?);
+            return Ok(Source::new(b.name, b.text));
         }
         let looks_like_path = name.contains(['/', '\\', '.']);
         if !looks_like_path {
@@ -257,8 +347,7 @@ fn load_policy(name: Option<&str>) -> Result<Policy, Failure> {
             return Err(Report::new(Source::new(name, ""), vec![diagnostic]).into());
         }
     }
-    let source = read_source(name)?;
-    Ok(onus::load(&source.name, &source.text)?)
+    read_source(name)
 }
 
 /// Reads a file (or stdin for `-`) as UTF-8 text, without a byte-order mark.

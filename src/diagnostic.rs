@@ -4,7 +4,6 @@
 //! into a [`Diagnostic`], which [`crate::render::diagnostics`] prints as text
 //! or JSON. Nothing else formats an error.
 
-use std::collections::BTreeMap;
 use std::fmt;
 
 use serde::Serialize;
@@ -50,8 +49,9 @@ pub struct Diagnostic {
     /// Other places involved, such as the other rule of a conflict.
     pub related: Vec<Label>,
     pub help: Option<String>,
-    /// A scenario that shows the problem.
-    pub scenario: Option<BTreeMap<String, String>>,
+    /// A scenario that shows the problem: dimension and value, in the
+    /// policy's dimension order.
+    pub scenario: Option<Vec<(String, String)>>,
 }
 
 impl Diagnostic {
@@ -88,7 +88,7 @@ impl Diagnostic {
         self
     }
 
-    pub fn with_scenario(mut self, scenario: BTreeMap<String, String>) -> Self {
+    pub fn with_scenario(mut self, scenario: Vec<(String, String)>) -> Self {
         self.scenario = Some(scenario);
         self
     }

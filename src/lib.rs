@@ -4,7 +4,8 @@
 //! A policy is text in the Onus language (see `grammar/REFERENCE.md`). It
 //! goes through the stages in order: [`parse`] (text to [`syntax`] tree),
 //! [`resolve`] (names to indices: a [`Policy`]), then [`eval`] against a
-//! [`Scenario`]. [`render`] turns results and diagnostics into text or JSON.
+//! [`Scenario`], or [`check`] over every scenario at once (with the exact
+//! set reasoning of [`analysis`]). [`render`] turns results and diagnostics into text or JSON.
 //!
 //! ```
 //! let policy = onus::load("example.onus", "\
@@ -19,7 +20,9 @@
 //! assert_eq!(host.status, onus::Status::Rule);
 //! ```
 
+pub mod analysis;
 pub mod builtin;
+pub mod check;
 pub mod diagnostic;
 pub mod eval;
 pub mod parse;
@@ -52,6 +55,21 @@ pub fn load(name: &str, text: &str) -> Result<Policy, Report> {
             .collect();
         Report::new(source.clone(), diagnostics)
     })
+}
+
+/// Loads a policy and checks it: its syntax and name errors if it does not
+/// load, else every finding of [`check::check`].
+pub fn check(name: &str, text: &str) -> Report {
+    match load(name, text) {
+        Err(report) => report,
+        Ok(policy) => {
+            let diagnostics = check::check(&policy)
+                .iter()
+                .map(|f| f.to_diagnostic(&policy))
+                .collect();
+            Report::new(policy.source.clone(), diagnostics)
+        }
+    }
 }
 
 impl Policy {

@@ -21,17 +21,27 @@ pub fn plain(report: &Report) -> String {
     out
 }
 
-/// Writes a report to stderr, in colour only when asked.
-pub fn to_stderr(report: &Report, colour: bool) {
+/// Where rendered diagnostics go.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stream {
+    Stdout,
+    Stderr,
+}
+
+/// Writes a report to a standard stream, in colour only when asked.
+pub fn write(report: &Report, stream: Stream, colour: bool) {
     let choice = if colour {
         termcolor::ColorChoice::Always
     } else {
         termcolor::ColorChoice::Never
     };
-    let mut stream = termcolor::StandardStream::stderr(choice);
+    let mut stream = match stream {
+        Stream::Stdout => termcolor::StandardStream::stdout(choice),
+        Stream::Stderr => termcolor::StandardStream::stderr(choice),
+    };
     let file = SimpleFile::new(report.source.name.as_str(), report.source.text.as_str());
     for diagnostic in &report.diagnostics {
-        // A closed stderr leaves nobody to tell.
+        // A closed stream leaves nobody to tell.
         let _ = term::emit_to_write_style(&mut stream, &config(), &file, &to_codespan(diagnostic));
     }
 }
@@ -83,11 +93,26 @@ pub struct JsonDiagnostic<'a> {
     pub line: Option<usize>,
     pub column: Option<usize>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub scenario: Option<&'a std::collections::BTreeMap<String, String>>,
+    pub scenario: Option<Pairs<'a>>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub related: Vec<JsonLocation<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub help: Option<&'a str>,
+}
+
+/// Name-value pairs as a JSON object, in their order.
+#[derive(Debug)]
+pub struct Pairs<'a>(&'a [(String, String)]);
+
+impl Serialize for Pairs<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for (name, value) in self.0 {
+            map.serialize_entry(name, value)?;
+        }
+        map.end()
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -95,6 +120,17 @@ pub struct JsonLocation<'a> {
     pub line: usize,
     pub column: usize,
     pub message: &'a str,
+}
+
+/// `{"diagnostics": [...]}` for several reports.
+pub fn json_document(reports: &[Report]) -> String {
+    #[derive(Serialize)]
+    struct Document<'a> {
+        diagnostics: Vec<JsonDiagnostic<'a>>,
+    }
+    super::to_json(&Document {
+        diagnostics: reports.iter().flat_map(json).collect(),
+    })
 }
 
 /// The report's diagnostics in JSON form.
@@ -112,7 +148,7 @@ pub fn json(report: &Report) -> Vec<JsonDiagnostic<'_>> {
                 path: &report.source.name,
                 line: position.map(|p| p.0),
                 column: position.map(|p| p.1),
-                scenario: d.scenario.as_ref(),
+                scenario: d.scenario.as_deref().map(Pairs),
                 related: d
                     .related
                     .iter()
