@@ -95,7 +95,7 @@ impl Space {
 
 impl Cube {
     fn is_empty(&self) -> bool {
-        self.0.iter().any(|&set| set == 0)
+        self.0.contains(&0)
     }
 
     fn intersect(&self, other: &Cube) -> Cube {
@@ -160,7 +160,7 @@ fn uncovered(cube: Cube, cover: &[Cube]) -> Option<Scenario> {
         .map(|c| c.intersect(&cube))
         .filter(|c| !c.is_empty())
         .collect();
-    if touching.iter().any(|c| *c == cube) {
+    if touching.contains(&cube) {
         return None;
     }
     let Some(cutter) = touching.first() else {
