@@ -1,0 +1,78 @@
+//! Generated policies for the benchmarks, the same on every run.
+
+/// A small deterministic generator (SplitMix64), so the inputs need no
+/// random-number crate and never change between runs.
+#[derive(Debug)]
+pub struct Generator(u64);
+
+impl Generator {
+    pub fn new(seed: u64) -> Self {
+        Generator(seed)
+    }
+
+    pub fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+}
+
+/// The scale case of `onus check`: `dimensions` dimensions of `values`
+/// values each, `rules` rules over `zones` zones, each rule testing 2 to 4
+/// dimensions with `in`, `is`, `is not`, `not`, `and` and `or`.
+pub fn scale_policy(
+    dimensions: usize,
+    values: usize,
+    rules: usize,
+    zones: usize,
+    seed: u64,
+) -> String {
+    let mut g = Generator::new(seed);
+    let mut text = String::from("policy \"generated scale case\"\n");
+    for d in 0..dimensions {
+        let names: Vec<String> = (0..values).map(|v| format!("d{d}v{v}")).collect();
+        text.push_str(&format!("dimension d{d}: {}\n", names.join(", ")));
+    }
+    for z in 0..zones {
+        text.push_str(&format!("zone z{z}\n"));
+    }
+    let parties = ["customer", "provider", "shared"];
+    for _ in 0..rules {
+        let zone = g.below(zones);
+        let party = parties[g.below(parties.len())];
+        let tested = 2 + g.below(3);
+        let mut dims: Vec<usize> = Vec::new();
+        while dims.len() < tested {
+            let d = g.below(dimensions);
+            if !dims.contains(&d) {
+                dims.push(d);
+            }
+        }
+        let atoms: Vec<String> = dims
+            .iter()
+            .map(|&d| match g.below(4) {
+                0 => format!("d{d} is d{d}v{}", g.below(values)),
+                1 => format!("d{d} is not d{d}v{}", g.below(values)),
+                2 => {
+                    let a = g.below(values);
+                    let b = (a + 1 + g.below(values - 1)) % values;
+                    format!("d{d} in [d{d}v{a}, d{d}v{b}]")
+                }
+                _ => format!("not d{d} is d{d}v{}", g.below(values)),
+            })
+            .collect();
+        let mut condition = atoms[0].clone();
+        for atom in &atoms[1..] {
+            let op = if g.below(3) == 0 { "or" } else { "and" };
+            condition = format!("({condition}) {op} {atom}");
+        }
+        text.push_str(&format!("z{zone}: {party} when {condition}\n"));
+    }
+    text
+}
