@@ -33,6 +33,35 @@ enum Command {
     /// Prove policies right over every scenario: no conflicts, no dead or
     /// redundant rules, assertions that hold.
     Check(CheckArgs),
+    /// Rewrite policies in the canonical layout.
+    Fmt(FmtArgs),
+    /// Run the tests written in policies and test files.
+    Test(TestArgs),
+}
+
+#[derive(clap::Args, Debug)]
+struct FmtArgs {
+    /// Policy or test files; `-` formats stdin to stdout.
+    #[arg(required = true)]
+    paths: Vec<String>,
+    /// Change nothing; list the files that would change and exit 1 if any.
+    #[arg(long)]
+    check: bool,
+}
+
+#[derive(clap::Args, Debug)]
+struct TestArgs {
+    /// Policy files with tests, or test files (`tests for "<policy>"`).
+    #[arg(required = true)]
+    paths: Vec<String>,
+    /// List the rules no test exercised and the rule coverage.
+    #[arg(long)]
+    coverage: bool,
+    /// Fail (exit 1) when a file's rule coverage is below this percentage.
+    #[arg(long, value_name = "PERCENT")]
+    threshold: Option<f64>,
+    #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
+    format: CheckFormat,
 }
 
 #[derive(clap::Args, Debug)]
@@ -159,6 +188,8 @@ pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<Outcome
         Command::Matrix(args) => matrix(args),
         Command::Policies => policies(),
         Command::Check(args) => check(args),
+        Command::Fmt(args) => fmt(args),
+        Command::Test(args) => test(args),
     }
 }
 
@@ -288,6 +319,165 @@ fn check(args: CheckArgs) -> Result<Outcome, Failure> {
     } else {
         Outcome::Clean
     })
+}
+
+fn fmt(args: FmtArgs) -> Result<Outcome, Failure> {
+    let mut failures = Vec::new();
+    let mut would_change = Vec::new();
+    for path in &args.paths {
+        let source = match read_source(path) {
+            Ok(source) => source,
+            Err(Failure::Input(reports)) => {
+                failures.extend(reports);
+                continue;
+            }
+            Err(usage) => return Err(usage),
+        };
+        let tree = match onus::parse::parse(&source.text) {
+            Ok(tree) => tree,
+            Err(errors) => {
+                let diagnostics = errors.iter().map(|e| e.to_diagnostic()).collect();
+                failures.push(Report::new(source, diagnostics));
+                continue;
+            }
+        };
+        let formatted = onus::format::format(&tree);
+        if path == "-" {
+            print(&formatted);
+        } else if formatted != source.text {
+            if !args.check {
+                if let Err(error) = write_atomically(Path::new(path), &formatted) {
+                    let diagnostic = Diagnostic::new(
+                        "unwritable-file",
+                        Severity::Error,
+                        format!("cannot write `{path}`: {}", io_reason(&error)),
+                    );
+                    failures.push(Report::new(Source::new(path.as_str(), ""), vec![diagnostic]));
+                    continue;
+                }
+            }
+            would_change.push(path.as_str());
+        }
+    }
+    let verb = if args.check { "would reformat" } else { "reformatted" };
+    let listing: String = would_change.iter().map(|p| format!("{verb} {p}\n")).collect();
+    print(&listing);
+    if !failures.is_empty() {
+        return Err(Failure::Input(failures));
+    }
+    Ok(if args.check && !would_change.is_empty() {
+        Outcome::Findings
+    } else {
+        Outcome::Clean
+    })
+}
+
+/// Replaces a file's contents so that a reader sees the old text or the
+/// new, never a mix: writes a temporary file beside it, then renames.
+fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
+    let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let temporary = path.with_file_name(format!(".{file_name}.onus-fmt.tmp"));
+    let result = std::fs::write(&temporary, text).and_then(|_| {
+        if let Ok(metadata) = std::fs::metadata(path) {
+            std::fs::set_permissions(&temporary, metadata.permissions())?;
+        }
+        std::fs::rename(&temporary, path)
+    });
+    if result.is_err() {
+        let _ = std::fs::remove_file(&temporary);
+    }
+    result
+}
+
+/// A policy and the tests to run on it, loaded from one path.
+struct Suite {
+    path: String,
+    text: String,
+    policy: Policy,
+    tests: Vec<onus::policy::Test>,
+}
+
+fn load_suite(path: &str) -> Result<Suite, Failure> {
+    let source = read_source(path)?;
+    let tree = onus::parse::parse(&source.text).map_err(|errors| {
+        let diagnostics = errors.iter().map(|e| e.to_diagnostic()).collect();
+        Failure::from(Report::new(source.clone(), diagnostics))
+    })?;
+    let Some(target) = tree.tests_for() else {
+        let policy = onus::load(&source.name, &source.text)?;
+        let tests = policy.tests.clone();
+        return Ok(Suite {
+            path: source.name.clone(),
+            text: source.text,
+            policy,
+            tests,
+        });
+    };
+    // A path relative to the test file, else a built-in name.
+    let beside = Path::new(path).with_file_name(&target.text);
+    let name = if beside.exists() {
+        beside.to_string_lossy().into_owned()
+    } else {
+        target.text.clone()
+    };
+    let policy = load_policy(Some(&name))?;
+    let tests = onus::resolve::resolve_tests(&tree, &policy).map_err(|errors| {
+        let diagnostics = errors.iter().map(|e| e.to_diagnostic()).collect();
+        Failure::from(Report::new(source.clone(), diagnostics))
+    })?;
+    Ok(Suite {
+        path: source.name.clone(),
+        text: source.text,
+        policy,
+        tests,
+    })
+}
+
+fn test(args: TestArgs) -> Result<Outcome, Failure> {
+    let mut suites = Vec::new();
+    let mut failures = Vec::new();
+    for path in &args.paths {
+        match load_suite(path) {
+            Ok(suite) => suites.push(suite),
+            Err(Failure::Input(reports)) => failures.extend(reports),
+            Err(usage) => return Err(usage),
+        }
+    }
+    if !failures.is_empty() {
+        return Err(Failure::Input(failures));
+    }
+    let runs: Vec<render::tests::FileRun> = suites
+        .iter()
+        .map(|s| render::tests::FileRun {
+            path: &s.path,
+            text: &s.text,
+            policy: &s.policy,
+            tests: &s.tests,
+            run: onus::testing::run(&s.policy, &s.tests),
+        })
+        .collect();
+    let below: Vec<&render::tests::FileRun> = match args.threshold {
+        Some(threshold) => runs.iter().filter(|r| r.run.coverage() < threshold).collect(),
+        None => Vec::new(),
+    };
+    match args.format {
+        CheckFormat::Json => print(&render::tests::json(&runs)),
+        CheckFormat::Text => {
+            let mut text = render::tests::text(&runs, args.coverage);
+            for run in &below {
+                text.push_str(&format!(
+                    "coverage of {} by {} is {:.1}%, below the threshold {}%\n",
+                    run.policy.name,
+                    run.path,
+                    run.run.coverage(),
+                    args.threshold.unwrap_or_default()
+                ));
+            }
+            print(&text);
+        }
+    }
+    let failed = runs.iter().any(|r| r.run.failed() > 0) || !below.is_empty();
+    Ok(if failed { Outcome::Findings } else { Outcome::Clean })
 }
 
 fn policies() -> Result<Outcome, Failure> {

@@ -25,6 +25,7 @@ pub mod builtin;
 pub mod check;
 pub mod diagnostic;
 pub mod eval;
+pub mod format;
 pub mod parse;
 pub mod policy;
 pub mod render;
@@ -32,6 +33,7 @@ pub mod resolve;
 pub mod scenario;
 pub mod span;
 pub mod syntax;
+pub mod testing;
 
 pub use diagnostic::{Diagnostic, Report, Severity, Source};
 pub use eval::{Decision, Matrix, Status};

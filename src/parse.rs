@@ -228,6 +228,8 @@ fn rule_name(rule: Rule) -> Option<&'static str> {
         Rule::kw_default => "`default`",
         Rule::kw_assert => "`assert`",
         Rule::kw_test => "`test`",
+        Rule::kw_tests | Rule::tests_for => "`tests for`",
+        Rule::kw_for => "`for`",
         Rule::kw_expect => "`expect`",
         Rule::kw_always => "`always`",
         Rule::kw_when => "`when`",
@@ -268,6 +270,8 @@ fn is_keyword(rule: Rule) -> bool {
             | Rule::kw_default
             | Rule::kw_assert
             | Rule::kw_test
+            | Rule::kw_tests
+            | Rule::kw_for
             | Rule::kw_expect
             | Rule::kw_always
             | Rule::kw_when
@@ -401,6 +405,7 @@ fn build_statement(pair: Pair<Rule>) -> Result<StatementKind, ParseError> {
                 expect,
             })
         }
+        Rule::tests_for => StatementKind::TestsFor(build_text(next())),
         Rule::rule_statement => {
             let zone = build_name(next());
             let party = build_name(next());

@@ -41,6 +41,12 @@ pub enum ResolveError {
     /// A file with no rules (an empty file, or only comments and declarations).
     #[error("policy has no rules")]
     NoRules,
+    /// `onus eval` on a file that starts `tests for "azure"`.
+    #[error("this is a test file for `{policy}`, not a policy")]
+    TestFile { policy: String, span: Span },
+    /// `data: customer always` in a file that starts `tests for "azure"`.
+    #[error("a test file holds only tests")]
+    NotATest { span: Span },
     /// `test "t" { model: iaas } expect {...}` in a policy that also has `tier`.
     #[error("test `{test}` gives no value for dimension `{dimension}`")]
     TestMissingDimension {
@@ -119,6 +125,18 @@ impl ResolveError {
                 .with_help(Some(
                     "a rule reads `<zone>: <party> always`, as in `data: customer always`".into(),
                 )),
+            ResolveError::TestFile { span, .. } => {
+                Diagnostic::new("test-file", Severity::Error, message)
+                    .with_label(*span, "makes this a test file")
+                    .with_help(Some("run it with `onus test`".into()))
+            }
+            ResolveError::NotATest { span } => {
+                Diagnostic::new("not-a-test", Severity::Error, message)
+                    .with_label(*span, "not a test")
+                    .with_help(Some(
+                        "put rules and declarations in the policy the test file names".into(),
+                    ))
+            }
             ResolveError::TestMissingDimension {
                 span, dimension, ..
             } => Diagnostic::new("missing-dimension", Severity::Error, message)
@@ -143,6 +161,42 @@ pub fn resolve(
     let policy = resolver.policy(file, name, source);
     if resolver.errors.is_empty() {
         Ok(policy)
+    } else {
+        Err(resolver.errors)
+    }
+}
+
+/// Resolves the tests of a test file (one that starts `tests for "..."`)
+/// against the policy it names.
+pub fn resolve_tests(file: &PolicyFile, policy: &Policy) -> Result<Vec<Test>, Vec<ResolveError>> {
+    let mut resolver = Resolver {
+        errors: Vec::new(),
+        first_seen: HashMap::new(),
+    };
+    let scope = Scope {
+        dimensions: &policy.dimensions,
+        parties: &policy.parties,
+        zones: policy.zones.clone(),
+        zones_declared: true,
+    };
+    let mut tests = Vec::new();
+    for statement in &file.statements {
+        match &statement.kind {
+            StatementKind::Test(test) => {
+                if let Some(test) = resolver.test(&scope, test, statement.span) {
+                    tests.push(test);
+                }
+            }
+            StatementKind::TestsFor(_) => {
+                resolver.declare("`tests for`", "", statement.span);
+            }
+            _ => resolver.errors.push(ResolveError::NotATest {
+                span: statement.span,
+            }),
+        }
+    }
+    if resolver.errors.is_empty() {
+        Ok(tests)
     } else {
         Err(resolver.errors)
     }
@@ -221,6 +275,10 @@ impl Resolver {
                         default_name = Some(party_name);
                     }
                 }
+                StatementKind::TestsFor(policy) => self.errors.push(ResolveError::TestFile {
+                    policy: policy.text.clone(),
+                    span,
+                }),
                 StatementKind::Rule(_) | StatementKind::Assert(_) | StatementKind::Test(_) => {}
             }
         }

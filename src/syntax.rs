@@ -50,6 +50,18 @@ pub enum StatementKind {
     Assert(Assertion),
     /// `test "vm in iaas" { model: iaas } expect { operating system: customer }`
     Test(TestCase),
+    /// `tests for "azure"`: makes the file a test file for that policy.
+    TestsFor(Text),
+}
+
+impl PolicyFile {
+    /// The policy a test file names, if this is a test file.
+    pub fn tests_for(&self) -> Option<&Text> {
+        self.statements.iter().find_map(|s| match &s.kind {
+            StatementKind::TestsFor(policy) => Some(policy),
+            _ => None,
+        })
+    }
 }
 
 /// A name as written: a zone, party, dimension or value.

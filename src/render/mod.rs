@@ -4,6 +4,7 @@
 pub mod decisions;
 pub mod diagnostics;
 pub mod matrix;
+pub mod tests;
 
 use comfy_table::{ContentArrangement, Table};
 use serde::ser::{Serialize, SerializeMap, Serializer};

@@ -1,0 +1,240 @@
+//! The canonical layout of a policy, printed from its syntax tree.
+//!
+//! Declarations come first in a fixed order (title, parties, dimensions,
+//! default, zones), then rules grouped by zone in zone order (declared
+//! order, then first mention), then assertions, then tests; one blank line
+//! between groups, one space around keywords. Comments stay with the
+//! statement they were attached to. Statements keep their relative order
+//! within a group, so the meaning never changes.
+
+use crate::syntax::{
+    Comment, Condition, ConditionKind, Name, PolicyFile, Qualifier, Statement, StatementKind, Text,
+};
+
+/// The policy in canonical layout.
+pub fn format(file: &PolicyFile) -> String {
+    let mut out = String::new();
+    let mut group_of_last: Option<Group> = None;
+    let ordered = canonical_order(file);
+    for statement in &ordered.statements {
+        let group = group(&ordered, statement);
+        if group_of_last.is_some() && group_of_last != Some(group) {
+            out.push('\n');
+        }
+        group_of_last = Some(group);
+        for comment in &statement.leading_comments {
+            out.push_str(&format!("#{}\n", comment.text));
+        }
+        out.push_str(&statement_text(&statement.kind));
+        if let Some(comment) = &statement.trailing_comment {
+            out.push_str(&format!(" #{}", comment.text));
+        }
+        out.push('\n');
+    }
+    if !file.trailing_comments.is_empty() {
+        if !out.is_empty() {
+            out.push('\n');
+        }
+        for comment in &file.trailing_comments {
+            out.push_str(&format!("#{}\n", comment.text));
+        }
+    }
+    out
+}
+
+/// The statements in the order [`format`] prints them.
+pub fn canonical_order(file: &PolicyFile) -> PolicyFile {
+    let mut statements = file.statements.clone();
+    statements.sort_by_key(|s| group(file, s));
+    PolicyFile {
+        statements,
+        trailing_comments: file.trailing_comments.clone(),
+    }
+}
+
+/// Where a statement goes; groups print in this order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Group {
+    TestsFor,
+    Title,
+    Parties,
+    Dimensions,
+    Default,
+    Zones,
+    /// The rules of the n-th zone in zone order.
+    Rules(usize),
+    Assertions,
+    Tests,
+}
+
+fn group(file: &PolicyFile, statement: &Statement) -> Group {
+    match &statement.kind {
+        StatementKind::TestsFor(_) => Group::TestsFor,
+        StatementKind::Title(_) => Group::Title,
+        StatementKind::Party { .. } => Group::Parties,
+        StatementKind::Dimension { .. } => Group::Dimensions,
+        StatementKind::Default(_) => Group::Default,
+        StatementKind::Zone { .. } => Group::Zones,
+        StatementKind::Rule(rule) => Group::Rules(zone_rank(file, &rule.zone.text)),
+        StatementKind::Assert(_) => Group::Assertions,
+        StatementKind::Test(_) => Group::Tests,
+    }
+}
+
+/// A zone's place: declared zones first, then zones by first mention.
+fn zone_rank(file: &PolicyFile, zone: &str) -> usize {
+    let declared = file
+        .statements.iter().filter_map(|s| match &s.kind {
+        StatementKind::Zone { name, .. } => Some(name.text.as_str()),
+        _ => None,
+    });
+    let mentioned = file.statements.iter().filter_map(|s| match &s.kind {
+        StatementKind::Rule(rule) => Some(rule.zone.text.as_str()),
+        _ => None,
+    });
+    let mut seen: Vec<&str> = Vec::new();
+    for name in declared.chain(mentioned) {
+        if name == zone {
+            return seen.len();
+        }
+        if !seen.contains(&name) {
+            seen.push(name);
+        }
+    }
+    seen.len()
+}
+
+fn statement_text(kind: &StatementKind) -> String {
+    match kind {
+        StatementKind::TestsFor(policy) => format!("tests for {}", text(policy)),
+        StatementKind::Title(title) => format!("policy {}", text(title)),
+        StatementKind::Party { name, label } => with_label(format!("party {}", name.text), label),
+        StatementKind::Zone { name, label } => with_label(format!("zone {}", zone(name)), label),
+        StatementKind::Dimension { name, values } => {
+            let values: Vec<&str> = values.iter().map(|v| v.text.as_str()).collect();
+            format!("dimension {}: {}", name.text, values.join(", "))
+        }
+        StatementKind::Default(party) => format!("default: {}", party.text),
+        StatementKind::Rule(rule) => {
+            let mut line = format!(
+                "{}: {} {}",
+                zone(&rule.zone),
+                rule.party.text,
+                qualifier(&rule.qualifier)
+            );
+            if let Some(because) = &rule.because {
+                line.push_str(&format!(" because {}", text(because)));
+            }
+            line
+        }
+        StatementKind::Assert(assertion) => format!(
+            "assert {}: {} {}",
+            zone(&assertion.zone),
+            assertion.party.text,
+            qualifier(&assertion.qualifier)
+        ),
+        StatementKind::Test(test) => {
+            let scenario: Vec<String> = test
+                .scenario
+                .iter()
+                .map(|(d, v)| format!("{}: {}", d.text, v.text))
+                .collect();
+            let expect: Vec<String> = test
+                .expect
+                .iter()
+                .map(|(z, p)| format!("{}: {}", zone(z), p.text))
+                .collect();
+            format!(
+                "test {} {{ {} }} expect {{ {} }}",
+                text(&test.name),
+                scenario.join(", "),
+                expect.join(", ")
+            )
+        }
+    }
+}
+
+fn with_label(mut line: String, label: &Option<Text>) -> String {
+    if let Some(label) = label {
+        line.push(' ');
+        line.push_str(&text(label));
+    }
+    line
+}
+
+fn qualifier(qualifier: &Qualifier) -> String {
+    match qualifier {
+        Qualifier::Always => "always".to_string(),
+        Qualifier::When(c) => format!("when {}", condition(c)),
+        Qualifier::Unless(c) => format!("unless {}", condition(c)),
+    }
+}
+
+/// Prints the tree as parsed: groups are kept as written, and operators
+/// need no other parentheses because the tree came from the parser.
+fn condition(c: &Condition) -> String {
+    match &c.kind {
+        ConditionKind::Bare(value) => value.text.clone(),
+        ConditionKind::Is {
+            dimension,
+            value,
+            negated,
+        } => {
+            let not = if *negated { "not " } else { "" };
+            format!("{} is {not}{}", dimension.text, value.text)
+        }
+        ConditionKind::In { dimension, values } => {
+            let values: Vec<&str> = values.iter().map(|v| v.text.as_str()).collect();
+            format!("{} in [{}]", dimension.text, values.join(", "))
+        }
+        ConditionKind::Not(inner) => format!("not {}", condition(inner)),
+        ConditionKind::And(a, b) => format!("{} and {}", condition(a), condition(b)),
+        ConditionKind::Or(a, b) => format!("{} or {}", condition(a), condition(b)),
+        ConditionKind::Group(inner) => format!("({})", condition(inner)),
+    }
+}
+
+/// A zone name bare when the grammar allows it, else quoted.
+fn zone(name: &Name) -> String {
+    const KEYWORDS: [&str; 8] = [
+        "policy",
+        "party",
+        "zone",
+        "dimension",
+        "default",
+        "assert",
+        "test",
+        "tests",
+    ];
+    let words: Vec<&str> = name.text.split(' ').collect();
+    let bare = words.iter().all(|w| {
+        !w.is_empty()
+            && w.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+    }) && !KEYWORDS.contains(&words[0]);
+    if bare {
+        name.text.clone()
+    } else {
+        quote(&name.text)
+    }
+}
+
+fn text(t: &Text) -> String {
+    quote(&t.text)
+}
+
+fn quote(s: &str) -> String {
+    format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
+}
+
+/// Every comment of a file, in source order: what the formatter must keep.
+pub fn comments(file: &PolicyFile) -> Vec<&Comment> {
+    let mut all: Vec<&Comment> = Vec::new();
+    for statement in &file.statements {
+        all.extend(&statement.leading_comments);
+        all.extend(&statement.trailing_comment);
+    }
+    all.extend(&file.trailing_comments);
+    all.sort_by_key(|c| c.span.start);
+    all
+}

@@ -1,0 +1,177 @@
+//! `onus test` output.
+
+use serde::Serialize;
+
+use super::decisions::{rule_json, RuleJson};
+use crate::eval::{Decision, Status};
+use crate::policy::{Policy, Test};
+use crate::span::line_column;
+use crate::testing::TestRun;
+
+/// One file's tests: where they came from and how they went.
+#[derive(Debug)]
+pub struct FileRun<'a> {
+    /// The file the tests are in.
+    pub path: &'a str,
+    /// Its text, to locate the tests.
+    pub text: &'a str,
+    pub policy: &'a Policy,
+    pub tests: &'a [Test],
+    pub run: TestRun,
+}
+
+fn got_text(policy: &Policy, got: &Decision) -> String {
+    let rules: Vec<String> = got
+        .rules
+        .iter()
+        .map(|&r| {
+            let rule = &policy.rules[r];
+            let line = line_column(&policy.source.text, rule.span.start).0;
+            format!("{}:{line}: {}", policy.name, policy.source_text(rule.span))
+        })
+        .collect();
+    match (got.status, got.party) {
+        (Status::Conflict, _) => format!("a conflict between {}", rules.join(" and ")),
+        (Status::Default, Some(p)) => format!("`{}` by default", policy.parties[p].name),
+        (_, Some(p)) => format!("`{}` by {}", policy.parties[p].name, rules.join(" and ")),
+        (_, None) => "nobody".to_string(),
+    }
+}
+
+/// Failures, coverage if asked, and the closing `N passed, N failed` line.
+pub fn text(files: &[FileRun], coverage: bool) -> String {
+    let mut out = String::new();
+    for file in files {
+        for outcome in file.run.outcomes.iter().filter(|o| !o.passed()) {
+            let test = &file.tests[outcome.test];
+            let line = line_column(file.text, test.span.start).0;
+            out.push_str(&format!("FAIL \"{}\" at {}:{line}\n", test.name, file.path));
+            for m in &outcome.mismatches {
+                out.push_str(&format!(
+                    "  {}: expected `{}`, got {}\n",
+                    file.policy.zones[m.zone].name,
+                    file.policy.parties[m.expected].name,
+                    got_text(file.policy, &m.got)
+                ));
+            }
+        }
+        if coverage {
+            let covered = file.run.exercised.iter().filter(|&&e| e).count();
+            out.push_str(&format!(
+                "coverage of {} by {}: {covered} of {} rules exercised ({:.1}%)\n",
+                file.policy.name,
+                file.path,
+                file.run.exercised.len(),
+                file.run.coverage()
+            ));
+            for (rule, _) in file.run.exercised.iter().enumerate().filter(|(_, &e)| !e) {
+                let r = &file.policy.rules[rule];
+                let line = line_column(&file.policy.source.text, r.span.start).0;
+                out.push_str(&format!(
+                    "  not exercised: {}:{line}: {}\n",
+                    file.policy.name,
+                    file.policy.source_text(r.span)
+                ));
+            }
+        }
+    }
+    let passed: usize = files.iter().map(|f| f.run.passed()).sum();
+    let failed: usize = files.iter().map(|f| f.run.failed()).sum();
+    out.push_str(&format!("{passed} passed, {failed} failed\n"));
+    out
+}
+
+#[derive(Debug, Serialize)]
+struct Document<'a> {
+    files: Vec<FileJson<'a>>,
+    passed: usize,
+    failed: usize,
+}
+
+#[derive(Debug, Serialize)]
+struct FileJson<'a> {
+    path: &'a str,
+    policy: &'a str,
+    tests: Vec<TestJson<'a>>,
+    coverage: CoverageJson<'a>,
+}
+
+#[derive(Debug, Serialize)]
+struct TestJson<'a> {
+    name: &'a str,
+    line: usize,
+    passed: bool,
+    mismatches: Vec<MismatchJson<'a>>,
+}
+
+#[derive(Debug, Serialize)]
+struct MismatchJson<'a> {
+    zone: &'a str,
+    expected: &'a str,
+    party: Option<&'a str>,
+    status: Status,
+    rules: Vec<RuleJson<'a>>,
+}
+
+#[derive(Debug, Serialize)]
+struct CoverageJson<'a> {
+    exercised: usize,
+    rules: usize,
+    percent: f64,
+    not_exercised: Vec<RuleJson<'a>>,
+}
+
+pub fn json(files: &[FileRun]) -> String {
+    let files_json = files
+        .iter()
+        .map(|file| {
+            let policy = file.policy;
+            FileJson {
+                path: file.path,
+                policy: &policy.name,
+                tests: file
+                    .run
+                    .outcomes
+                    .iter()
+                    .map(|o| {
+                        let test = &file.tests[o.test];
+                        TestJson {
+                            name: &test.name,
+                            line: line_column(file.text, test.span.start).0,
+                            passed: o.passed(),
+                            mismatches: o
+                                .mismatches
+                                .iter()
+                                .map(|m| MismatchJson {
+                                    zone: &policy.zones[m.zone].name,
+                                    expected: &policy.parties[m.expected].name,
+                                    party: m.got.party.map(|p| policy.parties[p].name.as_str()),
+                                    status: m.got.status,
+                                    rules: m.got.rules.iter().map(|&r| rule_json(policy, r)).collect(),
+                                })
+                                .collect(),
+                        }
+                    })
+                    .collect(),
+                coverage: CoverageJson {
+                    exercised: file.run.exercised.iter().filter(|&&e| e).count(),
+                    rules: file.run.exercised.len(),
+                    percent: (file.run.coverage() * 10.0).round() / 10.0,
+                    not_exercised: file
+                        .run
+                        .exercised
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, &e)| !e)
+                        .map(|(r, _)| rule_json(policy, r))
+                        .collect(),
+                },
+            }
+        })
+        .collect();
+    super::to_json(&Document {
+        files: files_json,
+        passed: files.iter().map(|f| f.run.passed()).sum(),
+        failed: files.iter().map(|f| f.run.failed()).sum(),
+    })
+}
