@@ -6,7 +6,6 @@ use crate::analysis::{Region, Space};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::eval::{evaluate, Decision, Status};
 use crate::policy::{PartyId, Policy, RuleId, Scenario, ZoneId};
-use crate::span::line_column;
 
 /// Something the checker found.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -187,7 +186,7 @@ impl Finding {
     }
 
     pub fn to_diagnostic(&self, policy: &Policy) -> Diagnostic {
-        let line = |rule: RuleId| line_column(&policy.source.text, policy.rules[rule].span.start).0;
+        let line = |rule: RuleId| policy.source.line_column(policy.rules[rule].span.start).0;
         let party = |p: PartyId| policy.parties[p].name.as_str();
         let pairs = |scenario: &Scenario| {
             policy

@@ -352,15 +352,25 @@ fn fmt(args: FmtArgs) -> Result<Outcome, Failure> {
                         Severity::Error,
                         format!("cannot write `{path}`: {}", io_reason(&error)),
                     );
-                    failures.push(Report::new(Source::new(path.as_str(), ""), vec![diagnostic]));
+                    failures.push(Report::new(
+                        Source::new(path.as_str(), ""),
+                        vec![diagnostic],
+                    ));
                     continue;
                 }
             }
             would_change.push(path.as_str());
         }
     }
-    let verb = if args.check { "would reformat" } else { "reformatted" };
-    let listing: String = would_change.iter().map(|p| format!("{verb} {p}\n")).collect();
+    let verb = if args.check {
+        "would reformat"
+    } else {
+        "reformatted"
+    };
+    let listing: String = would_change
+        .iter()
+        .map(|p| format!("{verb} {p}\n"))
+        .collect();
     print(&listing);
     if !failures.is_empty() {
         return Err(Failure::Input(failures));
@@ -375,7 +385,10 @@ fn fmt(args: FmtArgs) -> Result<Outcome, Failure> {
 /// Replaces a file's contents so that a reader sees the old text or the
 /// new, never a mix: writes a temporary file beside it, then renames.
 fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
-    let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let file_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let temporary = path.with_file_name(format!(".{file_name}.onus-fmt.tmp"));
     let result = std::fs::write(&temporary, text).and_then(|_| {
         if let Ok(metadata) = std::fs::metadata(path) {
@@ -457,7 +470,10 @@ fn test(args: TestArgs) -> Result<Outcome, Failure> {
         })
         .collect();
     let below: Vec<&render::tests::FileRun> = match args.threshold {
-        Some(threshold) => runs.iter().filter(|r| r.run.coverage() < threshold).collect(),
+        Some(threshold) => runs
+            .iter()
+            .filter(|r| r.run.coverage() < threshold)
+            .collect(),
         None => Vec::new(),
     };
     match args.format {
@@ -477,7 +493,11 @@ fn test(args: TestArgs) -> Result<Outcome, Failure> {
         }
     }
     let failed = runs.iter().any(|r| r.run.failed() > 0) || !below.is_empty();
-    Ok(if failed { Outcome::Findings } else { Outcome::Clean })
+    Ok(if failed {
+        Outcome::Findings
+    } else {
+        Outcome::Clean
+    })
 }
 
 fn policies() -> Result<Outcome, Failure> {

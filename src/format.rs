@@ -83,8 +83,7 @@ fn group(file: &PolicyFile, statement: &Statement) -> Group {
 
 /// A zone's place: declared zones first, then zones by first mention.
 fn zone_rank(file: &PolicyFile, zone: &str) -> usize {
-    let declared = file
-        .statements.iter().filter_map(|s| match &s.kind {
+    let declared = file.statements.iter().filter_map(|s| match &s.kind {
         StatementKind::Zone { name, .. } => Some(name.text.as_str()),
         _ => None,
     });

@@ -5,7 +5,6 @@ use serde::Serialize;
 use super::{heading, scenario_text, text_table, trimmed, ScenarioJson};
 use crate::eval::{Decision, Status};
 use crate::policy::{Policy, RuleId, Scenario};
-use crate::span::line_column;
 
 /// eval's JSON document. Stable: see README.md, "JSON output".
 #[derive(Debug, Serialize)]
@@ -44,7 +43,7 @@ pub struct ConsideredJson<'a> {
 
 pub fn rule_json(policy: &Policy, rule: RuleId) -> RuleJson<'_> {
     let span = policy.rules[rule].span;
-    let (line, column) = line_column(&policy.source.text, span.start);
+    let (line, column) = policy.source.line_column(span.start);
     RuleJson {
         line,
         column,
@@ -114,7 +113,9 @@ fn decided_by(policy: &Policy, decision: &Decision) -> String {
         .rules
         .iter()
         .map(|&r| {
-            line_column(&policy.source.text, policy.rules[r].span.start)
+            policy
+                .source
+                .line_column(policy.rules[r].span.start)
                 .0
                 .to_string()
         })
@@ -170,7 +171,7 @@ pub fn explain(policy: &Policy, scenario: &Scenario, decisions: &[Decision]) -> 
             } else {
                 "no match"
             };
-            let line = line_column(&policy.source.text, rule.span.start).0;
+            let line = policy.source.line_column(rule.span.start).0;
             out.push_str(&format!(
                 "  {mark:<8}  line {line}: {}\n",
                 policy.source_text(policy.rules[id].span)

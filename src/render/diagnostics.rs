@@ -7,7 +7,6 @@ use codespan_reporting::term::{self, termcolor};
 use serde::Serialize;
 
 use crate::diagnostic::{Diagnostic, Report, Severity};
-use crate::span::line_column;
 
 /// Renders a report as plain text, without colour.
 pub fn plain(report: &Report) -> String {
@@ -135,12 +134,14 @@ pub fn json_document(reports: &[Report]) -> String {
 
 /// The report's diagnostics in JSON form.
 pub fn json(report: &Report) -> Vec<JsonDiagnostic<'_>> {
-    let text = report.source.text.as_str();
     report
         .diagnostics
         .iter()
         .map(|d| {
-            let position = d.primary.as_ref().map(|l| line_column(text, l.span.start));
+            let position = d
+                .primary
+                .as_ref()
+                .map(|l| report.source.line_column(l.span.start));
             JsonDiagnostic {
                 code: d.code,
                 severity: d.severity,
@@ -153,7 +154,7 @@ pub fn json(report: &Report) -> Vec<JsonDiagnostic<'_>> {
                     .related
                     .iter()
                     .map(|l| {
-                        let (line, column) = line_column(text, l.span.start);
+                        let (line, column) = report.source.line_column(l.span.start);
                         JsonLocation {
                             line,
                             column,

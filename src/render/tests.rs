@@ -26,7 +26,7 @@ fn got_text(policy: &Policy, got: &Decision) -> String {
         .iter()
         .map(|&r| {
             let rule = &policy.rules[r];
-            let line = line_column(&policy.source.text, rule.span.start).0;
+            let line = policy.source.line_column(rule.span.start).0;
             format!("{}:{line}: {}", policy.name, policy.source_text(rule.span))
         })
         .collect();
@@ -57,16 +57,19 @@ pub fn text(files: &[FileRun], coverage: bool) -> String {
         }
         if coverage {
             let covered = file.run.exercised.iter().filter(|&&e| e).count();
+            let whose = if file.policy.name == file.path {
+                file.path.to_string()
+            } else {
+                format!("{} by {}", file.policy.name, file.path)
+            };
             out.push_str(&format!(
-                "coverage of {} by {}: {covered} of {} rules exercised ({:.1}%)\n",
-                file.policy.name,
-                file.path,
+                "coverage of {whose}: {covered} of {} rules exercised ({:.1}%)\n",
                 file.run.exercised.len(),
                 file.run.coverage()
             ));
             for (rule, _) in file.run.exercised.iter().enumerate().filter(|(_, &e)| !e) {
                 let r = &file.policy.rules[rule];
-                let line = line_column(&file.policy.source.text, r.span.start).0;
+                let line = file.policy.source.line_column(r.span.start).0;
                 out.push_str(&format!(
                     "  not exercised: {}:{line}: {}\n",
                     file.policy.name,
@@ -147,7 +150,12 @@ pub fn json(files: &[FileRun]) -> String {
                                     expected: &policy.parties[m.expected].name,
                                     party: m.got.party.map(|p| policy.parties[p].name.as_str()),
                                     status: m.got.status,
-                                    rules: m.got.rules.iter().map(|&r| rule_json(policy, r)).collect(),
+                                    rules: m
+                                        .got
+                                        .rules
+                                        .iter()
+                                        .map(|&r| rule_json(policy, r))
+                                        .collect(),
                                 })
                                 .collect(),
                         }

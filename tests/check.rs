@@ -1,0 +1,98 @@
+//! `onus check`: each `tests/fixtures/check/*.onus` in text and JSON, with
+//! its exit code. One fixture per diagnostic code at least.
+
+mod common;
+
+use common::{onus, relative, show, transcript};
+
+#[test]
+fn check_fixtures() {
+    insta::glob!("fixtures/check/*.onus", |path| {
+        let file = relative(path);
+        let input = show(path);
+        let text_args = ["check", file.as_str()];
+        let text = onus(&text_args, b"");
+        let json_args = ["check", file.as_str(), "--format", "json"];
+        let json = onus(&json_args, b"");
+        assert_eq!(text.code, json.code, "formats agree on the exit code");
+        let parsed: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+        let errors = parsed["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|d| d["severity"] == "error")
+            .count();
+        assert_eq!(json.code, if errors > 0 { 1 } else { 0 });
+        insta::assert_snapshot!(format!(
+            "{}{}",
+            transcript(&text_args, &input, &text),
+            transcript(&json_args, &input, &json)
+        ));
+    });
+}
+
+/// Each fixture named after a code reports that code.
+#[test]
+fn every_code_has_a_fixture_that_reports_it() {
+    let codes = [
+        "conflict",
+        "assert-failed",
+        "unknown-name",
+        "ambiguous-value",
+        "dead-rule",
+        "redundant-rule",
+        "default-only-zone",
+    ];
+    for code in codes {
+        let file = format!("tests/fixtures/check/{code}.onus");
+        let run = onus(&["check", &file, "--format", "json"], b"");
+        let parsed: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+        let reported: Vec<&str> = parsed["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["code"].as_str().unwrap())
+            .collect();
+        assert!(reported.contains(&code), "{file} reports {reported:?}");
+    }
+}
+
+#[test]
+fn built_in_policies_check_clean() {
+    for builtin in onus::builtin::BUILTINS {
+        let run = onus(&["check", builtin.name, "--deny", "warnings"], b"");
+        assert_eq!(run.code, 0, "{}: {}", builtin.name, run.stdout);
+        assert!(
+            run.stdout.ends_with("0 errors, 0 warnings, 0 notes\n"),
+            "{}",
+            run.stdout
+        );
+    }
+}
+
+#[test]
+fn deny_warnings_fails_on_warnings() {
+    let file = "tests/fixtures/check/dead-rule.onus";
+    assert_eq!(onus(&["check", file], b"").code, 0);
+    assert_eq!(onus(&["check", file, "--deny", "warnings"], b"").code, 1);
+}
+
+#[test]
+fn several_policies_and_an_unreadable_one() {
+    let run = onus(
+        &[
+            "check",
+            "tests/fixtures/check/conflict.onus",
+            "no/such.onus",
+            "azure",
+        ],
+        b"",
+    );
+    assert_eq!(run.code, 2, "unreadable input wins");
+    assert!(
+        run.stdout.contains("checked 2 policies: 1 error"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stderr.contains("cannot read `no/such.onus`"));
+}

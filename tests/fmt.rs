@@ -1,0 +1,164 @@
+//! `onus fmt`: fixtures show the canonical layout; properties hold over the
+//! shipped policies, every fixture and generated policies.
+
+mod common;
+
+use common::generate::messy_policy_text;
+use common::{onus, relative};
+use onus::format::{canonical_order, comments, format};
+use onus::parse::parse;
+use proptest::prelude::*;
+
+#[test]
+fn fmt_fixtures() {
+    insta::glob!("fixtures/fmt/*.onus", |path| {
+        let text = std::fs::read_to_string(path).unwrap();
+        let formatted = format(&parse(&text).unwrap());
+        insta::assert_snapshot!(format!("{text}\n===== formatted\n{formatted}"));
+    });
+}
+
+/// What must hold for any policy text that parses.
+fn assert_fmt_properties(text: &str) -> Result<(), TestCaseError> {
+    let tree = parse(text).unwrap();
+    let formatted = format(&tree);
+    let reparsed = parse(&formatted).unwrap();
+    prop_assert_eq!(format(&reparsed), formatted.clone(), "idempotent");
+    prop_assert_eq!(&reparsed, &canonical_order(&tree), "same tree, spans aside");
+    let before: Vec<&str> = comments(&tree).iter().map(|c| c.text.as_str()).collect();
+    let mut before_sorted = before.clone();
+    before_sorted.sort_unstable();
+    let mut after: Vec<&str> = comments(&reparsed)
+        .iter()
+        .map(|c| c.text.as_str())
+        .collect();
+    after.sort_unstable();
+    prop_assert_eq!(after, before_sorted, "no comment lost");
+    if let (Ok(original), Ok(again)) = (onus::load("a", text), onus::load("b", &formatted)) {
+        prop_assert_eq!(original.zones.len(), again.zones.len());
+        for scenario in original.all_scenarios().take(4096) {
+            let names = |p: &onus::Policy| -> Vec<(String, Option<String>, onus::Status)> {
+                p.evaluate(&scenario)
+                    .iter()
+                    .map(|d| {
+                        (
+                            p.zones[d.zone].name.clone(),
+                            d.party.map(|x| p.parties[x].name.clone()),
+                            d.status,
+                        )
+                    })
+                    .collect()
+            };
+            prop_assert_eq!(names(&original), names(&again), "same answers");
+        }
+    }
+    Ok(())
+}
+
+#[test]
+fn shipped_policies_and_fixtures_keep_their_meaning() {
+    let mut files: Vec<std::path::PathBuf> = Vec::new();
+    for dir in [
+        "policies",
+        "tests/fixtures/fmt",
+        "tests/fixtures/eval",
+        "tests/fixtures/parse",
+        "tests/fixtures/check",
+        "tests/fixtures/test",
+    ] {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(dir);
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "onus") {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    let mut checked = 0;
+    for path in files {
+        let text = std::fs::read_to_string(&path).unwrap();
+        if parse(&text).is_ok() {
+            assert_fmt_properties(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            checked += 1;
+        }
+    }
+    assert!(checked >= 15, "checked {checked} files");
+}
+
+#[test]
+fn shipped_policies_are_formatted() {
+    for builtin in onus::builtin::BUILTINS {
+        assert_eq!(
+            format(&parse(builtin.text).unwrap()),
+            builtin.text,
+            "{}",
+            builtin.name
+        );
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    #[test]
+    fn generated_policies_keep_their_meaning(text in messy_policy_text()) {
+        assert_fmt_properties(&text)?;
+    }
+}
+
+#[test]
+fn check_lists_files_that_would_change_and_exits_1() {
+    let messy = "tests/fixtures/fmt/messy.onus";
+    let run = onus(&["fmt", "--check", messy, "policies/azure.onus"], b"");
+    assert_eq!(run.code, 1);
+    assert_eq!(run.stdout, format!("would reformat {messy}\n"));
+    let before = std::fs::read_to_string(messy).unwrap();
+    assert_eq!(
+        before,
+        std::fs::read_to_string(messy).unwrap(),
+        "--check changes nothing"
+    );
+}
+
+#[test]
+fn rewrites_in_place() {
+    let dir = std::env::temp_dir().join(format!("onus-fmt-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("policy.onus");
+    std::fs::write(
+        &path,
+        "b:   provider   always\nzone a\nzone b\na: customer always # keep me\n",
+    )
+    .unwrap();
+    let path_text = path.to_string_lossy().into_owned();
+    let run = onus(&["fmt", &path_text], b"");
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let after = std::fs::read_to_string(&path).unwrap();
+    assert_eq!(
+        after,
+        "zone a\nzone b\n\na: customer always # keep me\n\nb: provider always\n"
+    );
+    let entries: Vec<_> = std::fs::read_dir(&dir).unwrap().collect();
+    assert_eq!(entries.len(), 1, "no temporary file left behind");
+    assert_eq!(onus(&["fmt", "--check", &path_text], b"").code, 0);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn stdin_to_stdout_and_syntax_errors() {
+    let run = onus(&["fmt", "-"], b"data:customer    always");
+    assert_eq!(run.code, 0);
+    assert_eq!(run.stdout, "data: customer always\n");
+    let broken = relative(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/errors/missing-colon.onus"),
+    );
+    let run = onus(&["fmt", "--check", &broken], b"");
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("missing-colon.onus:1:21"),
+        "{}",
+        run.stderr
+    );
+}
