@@ -8,10 +8,24 @@ pub struct Builtin {
 }
 
 /// Every built-in policy, by name.
-pub const BUILTINS: &[Builtin] = &[Builtin {
-    name: "azure",
-    text: include_str!("../policies/azure.onus"),
-}];
+pub const BUILTINS: &[Builtin] = &[
+    Builtin {
+        name: "aws",
+        text: include_str!("../policies/aws.onus"),
+    },
+    Builtin {
+        name: "azure",
+        text: include_str!("../policies/azure.onus"),
+    },
+    Builtin {
+        name: "azure-2026",
+        text: include_str!("../policies/azure-2026.onus"),
+    },
+    Builtin {
+        name: "azure-services",
+        text: include_str!("../policies/azure-services.onus"),
+    },
+];
 
 /// The built-in policy of that name.
 pub fn builtin(name: &str) -> Option<Builtin> {

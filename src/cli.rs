@@ -114,9 +114,10 @@ enum EvalFormat {
 struct MatrixArgs {
     /// A policy file, or a built-in policy's name [default: azure].
     policy: Option<String>,
-    /// The dimension whose values become the columns.
-    #[arg(long, default_value = "model")]
-    over: String,
+    /// The dimension whose values become the columns [default: `model`, or
+    /// if it has one value, the first dimension with several].
+    #[arg(long)]
+    over: Option<String>,
     /// Fix another dimension: `--set tier=gold` (repeatable).
     #[arg(long = "set", value_name = "DIM=VALUE")]
     set: Vec<String>,
@@ -224,10 +225,11 @@ fn eval(mut args: EvalArgs) -> Result<Outcome, Failure> {
 
 fn matrix(args: MatrixArgs) -> Result<Outcome, Failure> {
     let policy = load_policy(args.policy.as_deref())?;
-    let Some(over) = policy.dimension_index(&args.over) else {
+    let over_name = args.over.clone().unwrap_or_else(|| default_sweep(&policy));
+    let Some(over) = policy.dimension_index(&over_name) else {
         let names = policy.dimensions.iter().map(|d| d.name.as_str());
-        let source = Source::new("--over", args.over.clone());
-        let help = match closest(&args.over, names.clone()) {
+        let source = Source::new("--over", over_name.clone());
+        let help = match closest(&over_name, names.clone()) {
             Some(s) => format!("did you mean `{s}`?"),
             None => format!(
                 "the dimensions are {}",
@@ -237,10 +239,10 @@ fn matrix(args: MatrixArgs) -> Result<Outcome, Failure> {
         let diagnostic = Diagnostic::new(
             "unknown-name",
             Severity::Error,
-            format!("unknown dimension `{}`", args.over),
+            format!("unknown dimension `{over_name}`"),
         )
         .with_label(
-            onus::span::Span::new(0, args.over.len()),
+            onus::span::Span::new(0, over_name.len()),
             "no such dimension",
         )
         .with_help(Some(help));
@@ -498,6 +500,19 @@ fn test(args: TestArgs) -> Result<Outcome, Failure> {
     } else {
         Outcome::Clean
     })
+}
+
+/// `model`, unless it has a single value and another dimension has several.
+fn default_sweep(policy: &Policy) -> String {
+    let model = policy.dimensions.iter().find(|d| d.name == "model");
+    if model.is_some_and(|m| m.values.len() > 1) {
+        return "model".into();
+    }
+    policy
+        .dimensions
+        .iter()
+        .find(|d| d.values.len() > 1)
+        .map_or_else(|| "model".into(), |d| d.name.clone())
 }
 
 fn policies() -> Result<Outcome, Failure> {

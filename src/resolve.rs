@@ -557,7 +557,11 @@ impl Resolver {
                 None => ok = false,
             }
         }
-        for (d, value) in values.iter().enumerate() {
+        for (d, value) in values.iter_mut().enumerate() {
+            // A dimension with one value can only take that value.
+            if value.is_none() && scope.dimensions[d].values.len() == 1 {
+                *value = Some(0);
+            }
             if value.is_none() && ok {
                 self.errors.push(ResolveError::TestMissingDimension {
                     test: test.name.text.clone(),

@@ -158,7 +158,8 @@ impl PartialScenario {
     }
 
     /// The scenario, if every dimension has a value; else which are missing,
-    /// reported at `span` (`None` for `--set` alone).
+    /// reported at `span` (`None` for `--set` alone). A dimension with one
+    /// value may be left out: it can only take that value.
     pub fn complete(
         &self,
         policy: &Policy,
@@ -168,7 +169,7 @@ impl PartialScenario {
             .values
             .iter()
             .zip(&policy.dimensions)
-            .filter(|(v, _)| v.is_none())
+            .filter(|(v, d)| v.is_none() && d.values.len() > 1)
             .map(|(_, d)| ScenarioError::MissingDimension {
                 dimension: d.name.clone(),
                 allowed: d.values.clone(),

@@ -108,10 +108,3 @@ fn default_matrix_command_prints_the_azure_matrix() {
     assert_eq!(run.code, 0);
     insta::assert_snapshot!(run.stdout);
 }
-
-#[test]
-fn policies_lists_azure_with_its_title() {
-    let run = common::onus(&["policies"], b"");
-    assert_eq!(run.code, 0);
-    insta::assert_snapshot!(run.stdout);
-}
