@@ -136,6 +136,16 @@ impl Region {
         self.0.is_empty()
     }
 
+    /// Whether the scenario is in the region.
+    pub fn contains(&self, scenario: &Scenario) -> bool {
+        self.0.iter().any(|cube| {
+            cube.0
+                .iter()
+                .zip(&scenario.values)
+                .all(|(set, &value)| set >> value & 1 == 1)
+        })
+    }
+
     pub fn intersect(&self, other: &Region) -> Region {
         let mut cubes = Vec::new();
         for a in &self.0 {
@@ -144,6 +154,28 @@ impl Region {
             }
         }
         Region::from_cubes(cubes)
+    }
+
+    /// The same scenarios in fewer cubes where two differ in one dimension
+    /// only, for describing a region to a person.
+    pub fn merged(&self) -> Region {
+        let mut cubes = self.0.clone();
+        'again: loop {
+            for i in 0..cubes.len() {
+                for j in i + 1..cubes.len() {
+                    let differing: Vec<usize> = (0..cubes[i].0.len())
+                        .filter(|&d| cubes[i].0[d] != cubes[j].0[d])
+                        .collect();
+                    if let [d] = differing[..] {
+                        let other = cubes.remove(j);
+                        cubes[i].0[d] |= other.0[d];
+                        cubes = Region::from_cubes(cubes).0;
+                        continue 'again;
+                    }
+                }
+            }
+            return Region(cubes);
+        }
     }
 
     pub fn union(&self, other: &Region) -> Region {

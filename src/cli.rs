@@ -37,6 +37,28 @@ enum Command {
     Fmt(FmtArgs),
     /// Run the tests written in policies and test files.
     Test(TestArgs),
+    /// What changes: between two scenarios (`--from`, `--to`) under one
+    /// policy, or between two policies over every scenario.
+    Diff(DiffArgs),
+}
+
+#[derive(clap::Args, Debug)]
+struct DiffArgs {
+    /// One policy with `--from` and `--to` [default: azure], or two policies
+    /// (OLD NEW) to compare over every scenario.
+    #[arg(num_args = 0..=2)]
+    policies: Vec<String>,
+    /// The scenario moved from: `--from model=iaas` (repeatable).
+    #[arg(long, value_name = "DIM=VALUE")]
+    from: Vec<String>,
+    /// The scenario moved to: `--to model=paas` (repeatable).
+    #[arg(long, value_name = "DIM=VALUE")]
+    to: Vec<String>,
+    /// Dimensions both scenarios share: `--set tier=gold` (repeatable).
+    #[arg(long = "set", value_name = "DIM=VALUE")]
+    set: Vec<String>,
+    #[arg(long, value_enum, default_value_t = EvalFormat::Table)]
+    format: EvalFormat,
 }
 
 #[derive(clap::Args, Debug)]
@@ -191,6 +213,7 @@ pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<Outcome
         Command::Check(args) => check(args),
         Command::Fmt(args) => fmt(args),
         Command::Test(args) => test(args),
+        Command::Diff(args) => diff(args),
     }
 }
 
@@ -496,6 +519,64 @@ fn test(args: TestArgs) -> Result<Outcome, Failure> {
     }
     let failed = runs.iter().any(|r| r.run.failed() > 0) || !below.is_empty();
     Ok(if failed {
+        Outcome::Findings
+    } else {
+        Outcome::Clean
+    })
+}
+
+fn diff(args: DiffArgs) -> Result<Outcome, Failure> {
+    let changed = if args.from.is_empty() && args.to.is_empty() {
+        let [old, new] = args.policies.as_slice() else {
+            let message = "give two policies to compare, or one policy with `--from` and `--to`";
+            return Err(Failure::Usage(
+                <Cli as clap::CommandFactory>::command()
+                    .error(clap::error::ErrorKind::WrongNumberOfValues, message),
+            ));
+        };
+        let (old, new) = (load_policy(Some(old))?, load_policy(Some(new))?);
+        let diff = onus::diff::policies(&old, &new).map_err(|error| {
+            let diagnostic =
+                Diagnostic::new("incomparable-policies", Severity::Error, error.to_string())
+                    .with_help(Some(
+                        "`onus diff` compares policies over the same dimensions and values".into(),
+                    ));
+            Failure::from(Report::new(Source::new(&new.name, ""), vec![diagnostic]))
+        })?;
+        print(&match args.format {
+            EvalFormat::Table => render::diff::policies_text(&old, &new, &diff),
+            EvalFormat::Json => render::diff::policies_json(&old, &new, &diff),
+        });
+        !diff.is_empty()
+    } else {
+        if args.policies.len() > 1 {
+            let message = "`--from` and `--to` compare two scenarios under one policy";
+            return Err(Failure::Usage(
+                <Cli as clap::CommandFactory>::command()
+                    .error(clap::error::ErrorKind::ArgumentConflict, message),
+            ));
+        }
+        let policy = load_policy(args.policies.first().map(String::as_str))?;
+        let side = |flags: &[String], flag: &str| -> Result<Scenario, Failure> {
+            let mut words = args.set.clone();
+            words.extend(flags.iter().cloned());
+            let text = words.join(" ");
+            let partial = scenario::from_settings(&policy, &text)
+                .map_err(|errors| scenario_failure(Source::new(flag, text.clone()), &errors))?;
+            partial
+                .complete(&policy, None)
+                .map_err(|errors| scenario_failure(Source::new(flag, text), &errors))
+        };
+        let from = side(&args.from, "--from")?;
+        let to = side(&args.to, "--to")?;
+        let changes = onus::diff::scenarios(&policy, &from, &to);
+        print(&match args.format {
+            EvalFormat::Table => render::diff::scenarios_text(&policy, &from, &to, &changes),
+            EvalFormat::Json => render::diff::scenarios_json(&policy, &from, &to, &changes),
+        });
+        !changes.is_empty()
+    };
+    Ok(if changed {
         Outcome::Findings
     } else {
         Outcome::Clean

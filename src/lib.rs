@@ -24,6 +24,7 @@ pub mod analysis;
 pub mod builtin;
 pub mod check;
 pub mod diagnostic;
+pub mod diff;
 pub mod eval;
 pub mod format;
 pub mod parse;

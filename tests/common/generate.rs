@@ -52,32 +52,54 @@ fn party() -> impl Strategy<Value = &'static str> {
 
 /// Policy text: dimensions, up to 3 declared zones, rules and assertions.
 pub fn policy_text() -> impl Strategy<Value = String> {
-    (dimension_sizes(), 1usize..=3, party()).prop_flat_map(|(sizes, zones, default)| {
-        let rule = (0..zones, party(), qualifier(sizes.clone()));
-        let assertion = (0..zones, party(), qualifier(sizes.clone()));
+    (dimension_sizes(), 1usize..=3, party())
+        .prop_flat_map(|(sizes, zones, default)| policy_over(sizes, zones, default))
+}
+
+/// Two policies over the same dimensions, each with its own zones, rules
+/// and default.
+pub fn policy_pair() -> impl Strategy<Value = (String, String)> {
+    dimension_sizes().prop_flat_map(|sizes| {
         (
-            prop::collection::vec(rule, 1..=7),
-            prop::collection::vec(assertion, 0..=2),
+            (1usize..=3, party()).prop_flat_map({
+                let sizes = sizes.clone();
+                move |(zones, default)| policy_over(sizes.clone(), zones, default)
+            }),
+            (1usize..=3, party())
+                .prop_flat_map(move |(zones, default)| policy_over(sizes.clone(), zones, default)),
         )
-            .prop_map(move |(rules, assertions)| {
-                let mut text = String::new();
-                for (d, n) in sizes.iter().enumerate() {
-                    let values: Vec<String> = (0..*n).map(|i| format!("d{d}v{i}")).collect();
-                    text.push_str(&format!("dimension d{d}: {}\n", values.join(", ")));
-                }
-                text.push_str(&format!("dimension model: m\ndefault: {default}\n"));
-                for z in 0..zones {
-                    text.push_str(&format!("zone z{z}\n"));
-                }
-                for (z, p, q) in &rules {
-                    text.push_str(&format!("z{z}: {p} {q}\n"));
-                }
-                for (z, p, q) in &assertions {
-                    text.push_str(&format!("assert z{z}: {p} {q}\n"));
-                }
-                text
-            })
     })
+}
+
+fn policy_over(
+    sizes: Vec<usize>,
+    zones: usize,
+    default: &'static str,
+) -> impl Strategy<Value = String> {
+    let rule = (0..zones, party(), qualifier(sizes.clone()));
+    let assertion = (0..zones, party(), qualifier(sizes.clone()));
+    (
+        prop::collection::vec(rule, 1..=7),
+        prop::collection::vec(assertion, 0..=2),
+    )
+        .prop_map(move |(rules, assertions)| {
+            let mut text = String::new();
+            for (d, n) in sizes.iter().enumerate() {
+                let values: Vec<String> = (0..*n).map(|i| format!("d{d}v{i}")).collect();
+                text.push_str(&format!("dimension d{d}: {}\n", values.join(", ")));
+            }
+            text.push_str(&format!("dimension model: m\ndefault: {default}\n"));
+            for z in 0..zones {
+                text.push_str(&format!("zone z{z}\n"));
+            }
+            for (z, p, q) in &rules {
+                text.push_str(&format!("z{z}: {p} {q}\n"));
+            }
+            for (z, p, q) in &assertions {
+                text.push_str(&format!("assert z{z}: {p} {q}\n"));
+            }
+            text
+        })
 }
 
 /// A policy as [`policy_text`] makes it, with comments scattered over it

@@ -1,0 +1,230 @@
+//! What changes: between two scenarios under one policy, or between two
+//! policies over every scenario (exact, with the checker's set reasoning).
+
+use crate::analysis::{Region, Space};
+use crate::eval::{evaluate, Decision, Status};
+use crate::policy::{Policy, Scenario, ZoneId};
+
+/// A zone whose holder differs between two scenarios.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScenarioChange {
+    pub zone: ZoneId,
+    pub from: Decision,
+    pub to: Decision,
+}
+
+/// The zones whose holder (or conflict) differs from `from` to `to`.
+pub fn scenarios(policy: &Policy, from: &Scenario, to: &Scenario) -> Vec<ScenarioChange> {
+    evaluate(policy, from)
+        .into_iter()
+        .zip(evaluate(policy, to))
+        .filter(|(a, b)| {
+            (a.party, a.status == Status::Conflict) != (b.party, b.status == Status::Conflict)
+        })
+        .map(|(from, to)| ScenarioChange {
+            zone: from.zone,
+            from,
+            to,
+        })
+        .collect()
+}
+
+/// What a zone resolves to, by party name so two policies compare.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Answer {
+    Party(String),
+    Conflict,
+}
+
+/// Where, over all scenarios, a zone's answer goes from one to another.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PolicyChange {
+    pub zone: String,
+    pub from: Answer,
+    pub to: Answer,
+    /// The scenarios where it changes, as few cubes as the merge finds.
+    pub region: Region,
+    /// One scenario where it changes.
+    pub witness: Scenario,
+}
+
+/// The difference between two policies over the same dimensions.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PolicyDiff {
+    pub added_zones: Vec<String>,
+    pub removed_zones: Vec<String>,
+    pub changes: Vec<PolicyChange>,
+}
+
+impl PolicyDiff {
+    pub fn is_empty(&self) -> bool {
+        self.added_zones.is_empty() && self.removed_zones.is_empty() && self.changes.is_empty()
+    }
+}
+
+/// Why two policies cannot be compared.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum DiffError {
+    /// `onus diff azure aws`: `model` has other values in one of them.
+    #[error("the policies declare different dimensions: `{old}` has {old_dimensions}, `{new}` has {new_dimensions}")]
+    DifferentDimensions {
+        old: String,
+        new: String,
+        old_dimensions: String,
+        new_dimensions: String,
+    },
+}
+
+fn dimensions_text(policy: &Policy) -> String {
+    policy
+        .dimensions
+        .iter()
+        .map(|d| format!("`{}: {}`", d.name, d.values.join(", ")))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// Compares two policies zone by zone (zones matched by name) over every
+/// scenario. Both must declare the same dimensions with the same values.
+pub fn policies(old: &Policy, new: &Policy) -> Result<PolicyDiff, DiffError> {
+    let same = old.dimensions.len() == new.dimensions.len()
+        && old
+            .dimensions
+            .iter()
+            .zip(&new.dimensions)
+            .all(|(a, b)| a.name == b.name && a.values == b.values);
+    if !same {
+        return Err(DiffError::DifferentDimensions {
+            old: old.name.clone(),
+            new: new.name.clone(),
+            old_dimensions: dimensions_text(old),
+            new_dimensions: dimensions_text(new),
+        });
+    }
+    let space = Space::of(old);
+    let removed_zones = old
+        .zones
+        .iter()
+        .filter(|z| new.zone_index(&z.name).is_none())
+        .map(|z| z.name.clone())
+        .collect();
+    let added_zones = new
+        .zones
+        .iter()
+        .filter(|z| old.zone_index(&z.name).is_none())
+        .map(|z| z.name.clone())
+        .collect();
+    let mut changes = Vec::new();
+    for (old_zone, zone) in old.zones.iter().enumerate() {
+        let Some(new_zone) = new.zone_index(&zone.name) else {
+            continue;
+        };
+        let before = answers(&space, old, old_zone);
+        let after = answers(&space, new, new_zone);
+        for (from, from_region) in &before {
+            for (to, to_region) in &after {
+                if from == to {
+                    continue;
+                }
+                let region = from_region.intersect(to_region);
+                if let Some(witness) = space.witness(&region) {
+                    changes.push(PolicyChange {
+                        zone: zone.name.clone(),
+                        from: from.clone(),
+                        to: to.clone(),
+                        region: region.merged(),
+                        witness,
+                    });
+                }
+            }
+        }
+    }
+    Ok(PolicyDiff {
+        added_zones,
+        removed_zones,
+        changes,
+    })
+}
+
+/// Each answer a zone can have, and where it has it.
+fn answers(space: &Space, policy: &Policy, zone: ZoneId) -> Vec<(Answer, Region)> {
+    let mut by_party: Vec<(usize, Region)> = Vec::new();
+    for (_, rule) in policy.rules_for(zone) {
+        let region = space.region(&rule.condition);
+        match by_party.iter_mut().find(|(p, _)| *p == rule.party) {
+            Some((_, existing)) => *existing = existing.union(&region),
+            None => by_party.push((rule.party, region)),
+        }
+    }
+    let any_rule = by_party
+        .iter()
+        .fold(Region::default(), |acc, (_, r)| acc.union(r));
+    let mut out: Vec<(Answer, Region)> = Vec::new();
+    let mut conflict = Region::default();
+    for (i, (party, region)) in by_party.iter().enumerate() {
+        let others = by_party
+            .iter()
+            .enumerate()
+            .filter(|(j, _)| *j != i)
+            .fold(Region::default(), |acc, (_, (_, r))| acc.union(r));
+        conflict = conflict.union(&region.intersect(&others));
+        let alone = region.intersect(&space.complement(&others));
+        out.push((Answer::Party(policy.parties[*party].name.clone()), alone));
+    }
+    let default = space.complement(&any_rule);
+    let default_name = policy.parties[policy.default_party].name.clone();
+    match out
+        .iter_mut()
+        .find(|(a, _)| *a == Answer::Party(default_name.clone()))
+    {
+        Some((_, region)) => *region = region.union(&default),
+        None => out.push((Answer::Party(default_name), default)),
+    }
+    out.push((Answer::Conflict, conflict));
+    out.retain(|(_, region)| !region.is_empty());
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    out
+}
+
+/// A region as a condition in the language: `model is saas`,
+/// `model in [paas, saas] and tier is not gold`, `always`.
+pub fn describe(policy: &Policy, region: &Region) -> String {
+    let cubes: Vec<String> = region
+        .0
+        .iter()
+        .map(|cube| {
+            let tests: Vec<String> = cube
+                .0
+                .iter()
+                .enumerate()
+                .filter(|(d, set)| **set != policy.dimensions[*d].all())
+                .map(|(d, &set)| {
+                    let dimension = &policy.dimensions[d];
+                    let values: Vec<&str> = (0..dimension.values.len())
+                        .filter(|v| set >> v & 1 == 1)
+                        .map(|v| dimension.values[v].as_str())
+                        .collect();
+                    let missing: Vec<&str> = (0..dimension.values.len())
+                        .filter(|v| set >> v & 1 == 0)
+                        .map(|v| dimension.values[v].as_str())
+                        .collect();
+                    match (values.as_slice(), missing.as_slice()) {
+                        ([one], _) => format!("{} is {one}", dimension.name),
+                        (_, [one]) => format!("{} is not {one}", dimension.name),
+                        _ => format!("{} in [{}]", dimension.name, values.join(", ")),
+                    }
+                })
+                .collect();
+            tests
+        })
+        .map(|tests| match tests.len() {
+            0 => "always".to_string(),
+            _ if region.0.len() > 1 && tests.len() > 1 => format!("({})", tests.join(" and ")),
+            _ => tests.join(" and "),
+        })
+        .collect();
+    if cubes.iter().any(|c| c == "always") {
+        return "always".into();
+    }
+    cubes.join(" or ")
+}

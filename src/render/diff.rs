@@ -1,0 +1,192 @@
+//! `onus diff` output.
+
+use serde::Serialize;
+
+use super::decisions::{rule_json, RuleJson};
+use super::{scenario_text, ScenarioJson};
+use crate::diff::{describe, Answer, PolicyDiff, ScenarioChange};
+use crate::eval::{Decision, Status};
+use crate::policy::{Policy, Scenario};
+
+fn answer_text(answer: &Answer) -> &str {
+    match answer {
+        Answer::Party(name) => name,
+        Answer::Conflict => "conflict",
+    }
+}
+
+fn holder(policy: &Policy, decision: &Decision) -> String {
+    match decision.party {
+        Some(p) if decision.status != Status::Conflict => policy.parties[p].name.clone(),
+        _ => "conflict".into(),
+    }
+}
+
+fn deciders(policy: &Policy, decision: &Decision) -> String {
+    if decision.status == Status::Default {
+        return "by default".into();
+    }
+    decision
+        .rules
+        .iter()
+        .map(|&r| {
+            let line = policy.source.line_column(policy.rules[r].span.start).0;
+            format!("line {line}: {}", policy.source_text(policy.rules[r].span))
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// `zone: from -> to`, each with what decided it.
+pub fn scenarios_text(
+    policy: &Policy,
+    from: &Scenario,
+    to: &Scenario,
+    changes: &[ScenarioChange],
+) -> String {
+    let mut out = format!(
+        "{}: {} -> {}\n",
+        policy.name,
+        scenario_text(policy, from),
+        scenario_text(policy, to)
+    );
+    if changes.is_empty() {
+        out.push_str("no zone changes holder\n");
+    }
+    for change in changes {
+        out.push_str(&format!(
+            "{}: {} -> {}\n  from: {}\n  to:   {}\n",
+            policy.zones[change.zone].name,
+            holder(policy, &change.from),
+            holder(policy, &change.to),
+            deciders(policy, &change.from),
+            deciders(policy, &change.to)
+        ));
+    }
+    out
+}
+
+#[derive(Debug, Serialize)]
+struct ScenariosJson<'a> {
+    kind: &'static str,
+    policy: &'a str,
+    from: ScenarioJson<'a>,
+    to: ScenarioJson<'a>,
+    changes: Vec<ScenarioChangeJson<'a>>,
+}
+
+#[derive(Debug, Serialize)]
+struct ScenarioChangeJson<'a> {
+    zone: &'a str,
+    from: SideJson<'a>,
+    to: SideJson<'a>,
+}
+
+#[derive(Debug, Serialize)]
+struct SideJson<'a> {
+    party: Option<&'a str>,
+    status: Status,
+    rules: Vec<RuleJson<'a>>,
+}
+
+fn side<'a>(policy: &'a Policy, decision: &Decision) -> SideJson<'a> {
+    SideJson {
+        party: decision.party.map(|p| policy.parties[p].name.as_str()),
+        status: decision.status,
+        rules: decision
+            .rules
+            .iter()
+            .map(|&r| rule_json(policy, r))
+            .collect(),
+    }
+}
+
+pub fn scenarios_json(
+    policy: &Policy,
+    from: &Scenario,
+    to: &Scenario,
+    changes: &[ScenarioChange],
+) -> String {
+    super::to_json(&ScenariosJson {
+        kind: "scenarios",
+        policy: &policy.name,
+        from: ScenarioJson(policy, from),
+        to: ScenarioJson(policy, to),
+        changes: changes
+            .iter()
+            .map(|c| ScenarioChangeJson {
+                zone: &policy.zones[c.zone].name,
+                from: side(policy, &c.from),
+                to: side(policy, &c.to),
+            })
+            .collect(),
+    })
+}
+
+/// Zones added and removed, then `zone: from -> to when <condition>`.
+pub fn policies_text(old: &Policy, new: &Policy, diff: &PolicyDiff) -> String {
+    let mut out = format!("{} -> {}\n", old.name, new.name);
+    if diff.is_empty() {
+        out.push_str("equivalent: every zone has the same answer in every scenario\n");
+    }
+    for zone in &diff.removed_zones {
+        out.push_str(&format!("zone removed: {zone}\n"));
+    }
+    for zone in &diff.added_zones {
+        out.push_str(&format!("zone added: {zone}\n"));
+    }
+    for change in &diff.changes {
+        out.push_str(&format!(
+            "{}: {} -> {} when {}\n",
+            change.zone,
+            answer_text(&change.from),
+            answer_text(&change.to),
+            describe(old, &change.region)
+        ));
+    }
+    out
+}
+
+#[derive(Debug, Serialize)]
+struct PoliciesJson<'a> {
+    kind: &'static str,
+    old: &'a str,
+    new: &'a str,
+    equivalent: bool,
+    added_zones: &'a [String],
+    removed_zones: &'a [String],
+    changes: Vec<PolicyChangeJson<'a>>,
+}
+
+#[derive(Debug, Serialize)]
+struct PolicyChangeJson<'a> {
+    zone: &'a str,
+    from: &'a str,
+    to: &'a str,
+    /// The scenarios where the answer changes, as a condition.
+    when: String,
+    /// One such scenario.
+    scenario: ScenarioJson<'a>,
+}
+
+pub fn policies_json(old: &Policy, new: &Policy, diff: &PolicyDiff) -> String {
+    super::to_json(&PoliciesJson {
+        kind: "policies",
+        old: &old.name,
+        new: &new.name,
+        equivalent: diff.is_empty(),
+        added_zones: &diff.added_zones,
+        removed_zones: &diff.removed_zones,
+        changes: diff
+            .changes
+            .iter()
+            .map(|c| PolicyChangeJson {
+                zone: &c.zone,
+                from: answer_text(&c.from),
+                to: answer_text(&c.to),
+                when: describe(old, &c.region),
+                scenario: ScenarioJson(old, &c.witness),
+            })
+            .collect(),
+    })
+}

@@ -1,0 +1,133 @@
+//! `onus diff`: between scenarios and between policies, exact.
+
+mod common;
+
+use common::generate::policy_pair;
+use common::onus;
+use onus::diff::{policies, Answer};
+use onus::Status;
+use proptest::prelude::*;
+
+#[test]
+fn azure_to_azure_2026_shows_what_microsoft_changed() {
+    let run = onus(&["diff", "azure", "azure-2026"], b"");
+    assert_eq!(run.code, 1);
+    assert!(run
+        .stdout
+        .contains("applications: provider -> shared when model is saas\n"));
+    assert!(run
+        .stdout
+        .contains("endpoints: customer -> shared when model is saas\n"));
+    insta::assert_snapshot!(run.stdout);
+    let json = onus(&["diff", "azure", "azure-2026", "--format", "json"], b"");
+    assert_eq!(json.code, 1);
+    insta::assert_snapshot!("azure_to_azure_2026_json", json.stdout);
+}
+
+#[test]
+fn moving_a_workload_from_iaas_to_paas() {
+    let args = [
+        "diff",
+        "azure",
+        "--from",
+        "model=iaas",
+        "--to",
+        "model=paas",
+    ];
+    let run = onus(&args, b"");
+    assert_eq!(run.code, 1);
+    assert!(run
+        .stdout
+        .contains("operating system: customer -> provider\n"));
+    insta::assert_snapshot!(run.stdout);
+    let json = onus(&[&args[..], &["--format", "json"]].concat(), b"");
+    insta::assert_snapshot!("moving_json", json.stdout);
+}
+
+#[test]
+fn same_scenario_and_equivalent_policies_exit_0() {
+    let run = onus(
+        &[
+            "diff",
+            "azure",
+            "--from",
+            "model=iaas",
+            "--to",
+            "model=iaas",
+        ],
+        b"",
+    );
+    assert_eq!(run.code, 0);
+    assert!(run.stdout.contains("no zone changes holder"));
+    // The matrix fixture is the azure policy in an older layout: same meaning.
+    let run = onus(
+        &["diff", "azure", "tests/fixtures/matrix/azure-copy.onus"],
+        b"",
+    );
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert!(run.stdout.contains("equivalent"));
+}
+
+#[test]
+fn errors() {
+    let run = onus(&["diff", "azure", "aws"], b"");
+    assert_eq!(run.code, 2);
+    insta::assert_snapshot!(run.stderr);
+    assert_eq!(
+        onus(&["diff", "azure"], b"").code,
+        2,
+        "one policy and no scenarios"
+    );
+    assert_eq!(
+        onus(&["diff", "azure", "aws", "--from", "model=iaas"], b"").code,
+        2
+    );
+    let run = onus(&["diff", "--from", "model=iass", "--to", "model=paas"], b"");
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("did you mean `iaas`?"),
+        "{}",
+        run.stderr
+    );
+}
+
+fn answer(policy: &onus::Policy, zone: &str, scenario: &onus::Scenario) -> Option<Answer> {
+    let z = policy.zone_index(zone)?;
+    let decision = &policy.evaluate(scenario)[z];
+    Some(match (decision.status, decision.party) {
+        (Status::Conflict, _) | (_, None) => Answer::Conflict,
+        (_, Some(p)) => Answer::Party(policy.parties[p].name.clone()),
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    /// Every scenario where a shared zone's answer differs is in exactly the
+    /// change that names those two answers, and no other scenario is.
+    #[test]
+    fn policy_diff_agrees_with_enumeration((old, new) in policy_pair()) {
+        let old = onus::load("old", &old).unwrap();
+        let new = onus::load("new", &new).unwrap();
+        let diff = policies(&old, &new).unwrap();
+        for scenario in old.all_scenarios() {
+            for zone in &old.zones {
+                let Some(after) = answer(&new, &zone.name, &scenario) else { continue };
+                let before = answer(&old, &zone.name, &scenario).unwrap();
+                let containing: Vec<_> = diff.changes.iter()
+                    .filter(|c| c.zone == zone.name && c.region.contains(&scenario))
+                    .collect();
+                if before == after {
+                    prop_assert!(containing.is_empty(), "{} unchanged in {:?}", zone.name, scenario);
+                } else {
+                    prop_assert_eq!(containing.len(), 1);
+                    prop_assert_eq!(&containing[0].from, &before);
+                    prop_assert_eq!(&containing[0].to, &after);
+                }
+            }
+        }
+        for change in &diff.changes {
+            prop_assert!(change.region.contains(&change.witness));
+        }
+    }
+}
