@@ -124,6 +124,13 @@ struct EvalArgs {
     /// Show, for each zone, every rule considered and whether it matched.
     #[arg(long)]
     explain: bool,
+    /// Evaluate NDJSON scenarios (one object a line, optional "id") from a
+    /// file or stdin (`-`, the default), writing one NDJSON result a line.
+    #[arg(long, value_name = "FILE", num_args = 0..=1, default_missing_value = "-")]
+    batch: Option<String>,
+    /// Worker threads for `--batch`; output keeps input order.
+    #[arg(long, value_name = "N", default_value_t = 1, requires = "batch")]
+    jobs: usize,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -162,6 +169,8 @@ pub enum Outcome {
     Clean,
     /// The answer holds a finding (a conflict): exit 1.
     Findings,
+    /// A batch ran to the end, but some records were bad input: exit 2.
+    BadRecords,
 }
 
 /// Why a command could not run: exit 2.
@@ -226,6 +235,17 @@ fn eval(mut args: EvalArgs) -> Result<Outcome, Failure> {
     {
         args.scenario = args.policy.take();
     }
+    if let Some(input) = args.batch.clone() {
+        if let Some(scenario) = &args.scenario {
+            let message =
+                format!("`--batch` reads its scenarios from `{input}`; drop `{scenario}`");
+            return Err(Failure::Usage(
+                <Cli as clap::CommandFactory>::command()
+                    .error(clap::error::ErrorKind::ArgumentConflict, message),
+            ));
+        }
+        return batch(&args, &input);
+    }
     let policy = load_policy(args.policy.as_deref())?;
     let scenario = read_scenario(&policy, args.scenario.as_deref(), &args.set)?;
     let decisions = policy.evaluate(&scenario);
@@ -244,6 +264,67 @@ fn eval(mut args: EvalArgs) -> Result<Outcome, Failure> {
             Outcome::Clean
         },
     )
+}
+
+fn batch(args: &EvalArgs, input: &str) -> Result<Outcome, Failure> {
+    let policy = load_policy(args.policy.as_deref())?;
+    let overrides = settings_scenario(&policy, &args.set)?;
+    let options = onus::batch::Options {
+        jobs: args.jobs,
+        overrides: &overrides,
+    };
+    let show_progress = std::io::stderr().is_terminal();
+    let progress = |records: u64| {
+        if show_progress {
+            eprint!("\r{records} records");
+        }
+    };
+    let stdout = std::io::stdout();
+    let output = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
+    let result = if input == "-" {
+        onus::batch::run(&policy, std::io::stdin().lock(), output, &options, progress)
+    } else {
+        let file = std::fs::File::open(input).map_err(|error| {
+            let diagnostic = Diagnostic::new(
+                "unreadable-file",
+                Severity::Error,
+                format!("cannot read `{input}`: {}", io_reason(&error)),
+            );
+            Failure::from(Report::new(Source::new(input, ""), vec![diagnostic]))
+        })?;
+        let reader = std::io::BufReader::with_capacity(1 << 16, file);
+        onus::batch::run(&policy, reader, output, &options, progress)
+    };
+    if show_progress {
+        eprint!("\r");
+    }
+    let summary = match result {
+        Ok(summary) => summary,
+        // A closed stdout (`onus ... | head`) ends the run quietly.
+        Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(0),
+        Err(error) => {
+            let diagnostic = Diagnostic::new(
+                "unreadable-file",
+                Severity::Error,
+                format!("batch stopped: {}", io_reason(&error)),
+            );
+            return Err(Report::new(Source::new(input, ""), vec![diagnostic]).into());
+        }
+    };
+    let plural = |n: u64, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    eprintln!(
+        "onus: {}, {}, {}",
+        plural(summary.records, "record"),
+        plural(summary.errors, "error"),
+        plural(summary.conflicts, "conflict")
+    );
+    Ok(if summary.errors > 0 {
+        Outcome::BadRecords
+    } else if summary.conflicts > 0 {
+        Outcome::Findings
+    } else {
+        Outcome::Clean
+    })
 }
 
 fn matrix(args: MatrixArgs) -> Result<Outcome, Failure> {

@@ -21,6 +21,7 @@
 //! ```
 
 pub mod analysis;
+pub mod batch;
 pub mod builtin;
 pub mod check;
 pub mod diagnostic;

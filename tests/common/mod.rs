@@ -25,13 +25,15 @@ pub fn onus(args: &[&str], stdin: &[u8]) -> Run {
         .stderr(Stdio::piped())
         .spawn()
         .expect("the onus binary runs");
-    child
-        .stdin
-        .take()
-        .expect("stdin is piped")
-        .write_all(stdin)
-        .ok();
+    // Feed stdin from another thread, so a child that writes much output
+    // before reading all its input cannot deadlock against us.
+    let mut pipe = child.stdin.take().expect("stdin is piped");
+    let input = stdin.to_vec();
+    let feeder = std::thread::spawn(move || {
+        let _ = pipe.write_all(&input);
+    });
     let output = child.wait_with_output().expect("onus finishes");
+    feeder.join().expect("the feeder thread finishes");
     Run {
         code: output.status.code().expect("onus exits with a code"),
         stdout: String::from_utf8(output.stdout).expect("stdout is UTF-8"),
