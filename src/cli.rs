@@ -276,7 +276,7 @@ fn batch(args: &EvalArgs, input: &str) -> Result<Outcome, Failure> {
     let show_progress = std::io::stderr().is_terminal();
     let progress = |records: u64| {
         if show_progress {
-            eprint!("\r{records} records");
+            to_stderr(&format!("\r{records} records"));
         }
     };
     let stdout = std::io::stdout();
@@ -296,7 +296,7 @@ fn batch(args: &EvalArgs, input: &str) -> Result<Outcome, Failure> {
         onus::batch::run(&policy, reader, output, &options, progress)
     };
     if show_progress {
-        eprint!("\r");
+        to_stderr("\r");
     }
     let summary = match result {
         Ok(summary) => summary,
@@ -312,12 +312,12 @@ fn batch(args: &EvalArgs, input: &str) -> Result<Outcome, Failure> {
         }
     };
     let plural = |n: u64, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
-    eprintln!(
-        "onus: {}, {}, {}",
+    to_stderr(&format!(
+        "onus: {}, {}, {}\n",
         plural(summary.records, "record"),
         plural(summary.errors, "error"),
         plural(summary.conflicts, "conflict")
-    );
+    ));
     Ok(if summary.errors > 0 {
         Outcome::BadRecords
     } else if summary.conflicts > 0 {
@@ -688,6 +688,11 @@ fn policies() -> Result<Outcome, Failure> {
     }
     print(&out);
     Ok(Outcome::Clean)
+}
+
+/// Writes progress and summaries to stderr; a closed stderr is ignored.
+fn to_stderr(text: &str) {
+    let _ = std::io::stderr().write_all(text.as_bytes());
 }
 
 /// Writes to stdout; a closed pipe (`onus ... | head -1`) ends quietly.
