@@ -160,6 +160,10 @@ enum MatrixFormat {
     Markdown,
     Csv,
     Json,
+    /// The responsibility diagram.
+    Svg,
+    /// The diagram and every cell's rules, in one self-contained page.
+    Html,
 }
 
 /// How a command that ran went.
@@ -365,6 +369,8 @@ fn matrix(args: MatrixArgs) -> Result<Outcome, Failure> {
         MatrixFormat::Markdown => render::matrix::markdown(&policy, &matrix),
         MatrixFormat::Csv => render::matrix::csv(&policy, &matrix),
         MatrixFormat::Json => render::matrix::json(&policy, &matrix),
+        MatrixFormat::Svg => render::diagram::svg(&policy, &matrix),
+        MatrixFormat::Html => render::diagram::html(&policy, &matrix),
     };
     print(&text);
     Ok(if matrix.has_conflict() {

@@ -10,7 +10,7 @@ use crate::eval::{Decision, Matrix, Status};
 use crate::policy::Policy;
 
 /// The scenario's other dimensions, as shown above a matrix.
-fn fixed_text(policy: &Policy, matrix: &Matrix) -> Option<String> {
+pub(super) fn fixed_text(policy: &Policy, matrix: &Matrix) -> Option<String> {
     if policy.dimensions.len() == 1 {
         return None;
     }

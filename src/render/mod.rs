@@ -3,6 +3,7 @@
 
 pub mod decisions;
 pub mod diagnostics;
+pub mod diagram;
 pub mod diff;
 pub mod matrix;
 pub mod tests;
