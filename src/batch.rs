@@ -117,31 +117,34 @@ fn evaluate_chunk(policy: &Policy, chunk: &[(u64, Vec<u8>)], options: &Options) 
     })
 }
 
-#[derive(Serialize)]
-struct ResultJson<'a> {
+#[derive(Serialize, schemars::JsonSchema)]
+#[schemars(rename = "BatchResult")]
+pub(crate) struct ResultJson<'a> {
     line: u64,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none", default)]
     id: Option<&'a serde_json::Value>,
     scenario: ScenarioJson<'a>,
     decisions: Vec<DecisionJson<'a>>,
 }
 
-#[derive(Serialize)]
-struct ErrorJson<'a> {
+#[derive(Serialize, schemars::JsonSchema)]
+#[schemars(rename = "BatchError")]
+pub(crate) struct ErrorJson<'a> {
     line: u64,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none", default)]
     id: Option<&'a serde_json::Value>,
     errors: Vec<LineError>,
 }
 
-#[derive(Serialize)]
-struct LineError {
+#[derive(Serialize, schemars::JsonSchema)]
+#[schemars(rename = "LineError")]
+pub(crate) struct LineError {
     code: &'static str,
     message: String,
     /// One-based column in the line, where known.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none", default)]
     column: Option<usize>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none", default)]
     help: Option<String>,
 }
 

@@ -40,6 +40,19 @@ enum Command {
     /// What changes: between two scenarios (`--from`, `--to`) under one
     /// policy, or between two policies over every scenario.
     Diff(DiffArgs),
+    /// Print the JSON Schema of scenario input or of a JSON output.
+    Schema(SchemaArgs),
+}
+
+#[derive(clap::Args, Debug)]
+struct SchemaArgs {
+    /// Which schema.
+    #[arg(value_parser = clap::builder::PossibleValuesParser::new(onus::schema::NAMES))]
+    name: String,
+    /// With `scenario`: the exact scenario schema of this policy (its
+    /// dimensions and their values).
+    #[arg(long)]
+    policy: Option<String>,
 }
 
 #[derive(clap::Args, Debug)]
@@ -82,8 +95,8 @@ struct TestArgs {
     /// Fail (exit 1) when a file's rule coverage is below this percentage.
     #[arg(long, value_name = "PERCENT")]
     threshold: Option<f64>,
-    #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
-    format: CheckFormat,
+    #[arg(long, value_enum, default_value_t = TestFormat::Text)]
+    format: TestFormat,
 }
 
 #[derive(clap::Args, Debug)]
@@ -100,6 +113,14 @@ struct CheckArgs {
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
 enum CheckFormat {
+    Text,
+    Json,
+    /// SARIF 2.1.0, for code-scanning tools (`check` only).
+    Sarif,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum TestFormat {
     Text,
     Json,
 }
@@ -227,6 +248,7 @@ pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<Outcome
         Command::Fmt(args) => fmt(args),
         Command::Test(args) => test(args),
         Command::Diff(args) => diff(args),
+        Command::Schema(args) => schema(args),
     }
 }
 
@@ -403,9 +425,8 @@ fn check(args: CheckArgs) -> Result<Outcome, Failure> {
         count(Severity::Note),
     );
     match args.format {
-        CheckFormat::Json => {
-            print(&render::diagnostics::json_document(&reports));
-        }
+        CheckFormat::Json => print(&render::diagnostics::json_document(&reports)),
+        CheckFormat::Sarif => print(&render::sarif::sarif(&reports)),
         CheckFormat::Text => {
             let colour = use_colour(std::io::stdout().is_terminal());
             for report in &reports {
@@ -589,8 +610,8 @@ fn test(args: TestArgs) -> Result<Outcome, Failure> {
         None => Vec::new(),
     };
     match args.format {
-        CheckFormat::Json => print(&render::tests::json(&runs)),
-        CheckFormat::Text => {
+        TestFormat::Json => print(&render::tests::json(&runs)),
+        TestFormat::Text => {
             let mut text = render::tests::text(&runs, args.coverage);
             for run in &below {
                 text.push_str(&format!(
@@ -668,6 +689,22 @@ fn diff(args: DiffArgs) -> Result<Outcome, Failure> {
     } else {
         Outcome::Clean
     })
+}
+
+fn schema(args: SchemaArgs) -> Result<Outcome, Failure> {
+    let text = match (&args.policy, args.name.as_str()) {
+        (Some(policy), "scenario") => onus::schema::scenario_for(&load_policy(Some(policy))?),
+        (Some(_), _) => {
+            let message = "`--policy` goes with the `scenario` schema only";
+            return Err(Failure::Usage(
+                <Cli as clap::CommandFactory>::command()
+                    .error(clap::error::ErrorKind::ArgumentConflict, message),
+            ));
+        }
+        (None, name) => onus::schema::schema(name).expect("clap allows only known names"),
+    };
+    print(&text);
+    Ok(Outcome::Clean)
 }
 
 /// `model`, unless it has a single value and another dimension has several.

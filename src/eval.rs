@@ -6,7 +6,7 @@
 use crate::policy::{DimensionId, PartyId, Policy, RuleId, Scenario, ZoneId};
 
 /// How a zone's holder was decided.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
     /// Matching rules agree on one party.

@@ -33,6 +33,7 @@ pub mod policy;
 pub mod render;
 pub mod resolve;
 pub mod scenario;
+pub mod schema;
 pub mod span;
 pub mod syntax;
 pub mod testing;

@@ -7,14 +7,16 @@ use crate::eval::{Decision, Status};
 use crate::policy::{Policy, RuleId, Scenario};
 
 /// eval's JSON document. Stable: see README.md, "JSON output".
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+#[schemars(rename = "EvalOutput")]
 pub struct EvalJson<'a> {
     pub policy: &'a str,
     pub scenario: ScenarioJson<'a>,
     pub decisions: Vec<DecisionJson<'a>>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+#[schemars(rename = "Decision")]
 pub struct DecisionJson<'a> {
     pub zone: &'a str,
     pub label: &'a str,
@@ -23,18 +25,20 @@ pub struct DecisionJson<'a> {
     pub rules: Vec<RuleJson<'a>>,
     pub because: Option<&'a str>,
     /// With `--explain`: every rule for the zone and whether it matched.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none", default)]
     pub considered: Option<Vec<ConsideredJson<'a>>>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+#[schemars(rename = "RuleRef")]
 pub struct RuleJson<'a> {
     pub line: usize,
     pub column: usize,
     pub text: &'a str,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+#[schemars(rename = "ConsideredRule")]
 pub struct ConsideredJson<'a> {
     #[serde(flatten)]
     pub rule: RuleJson<'a>,

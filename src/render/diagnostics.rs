@@ -83,7 +83,8 @@ fn to_codespan(diagnostic: &Diagnostic) -> cs::Diagnostic<()> {
 
 /// A diagnostic as JSON: `{"code", "severity", "message", "path", "line",
 /// "column", "scenario"?, "related"?, "help"?}`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+#[schemars(rename = "Diagnostic")]
 pub struct JsonDiagnostic<'a> {
     pub code: &'static str,
     pub severity: Severity,
@@ -91,17 +92,27 @@ pub struct JsonDiagnostic<'a> {
     pub path: &'a str,
     pub line: Option<usize>,
     pub column: Option<usize>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none", default)]
     pub scenario: Option<Pairs<'a>>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
     pub related: Vec<JsonLocation<'a>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none", default)]
     pub help: Option<&'a str>,
 }
 
 /// Name-value pairs as a JSON object, in their order.
 #[derive(Debug)]
 pub struct Pairs<'a>(&'a [(String, String)]);
+
+impl schemars::JsonSchema for Pairs<'_> {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Scenario".into()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        super::ScenarioJson::json_schema(generator)
+    }
+}
 
 impl Serialize for Pairs<'_> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
@@ -114,20 +125,24 @@ impl Serialize for Pairs<'_> {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+#[schemars(rename = "RelatedLocation")]
 pub struct JsonLocation<'a> {
     pub line: usize,
     pub column: usize,
     pub message: &'a str,
 }
 
+/// `onus check --format json`: every diagnostic of every policy checked.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+#[schemars(rename = "CheckOutput")]
+pub(crate) struct CheckJson<'a> {
+    diagnostics: Vec<JsonDiagnostic<'a>>,
+}
+
 /// `{"diagnostics": [...]}` for several reports.
 pub fn json_document(reports: &[Report]) -> String {
-    #[derive(Serialize)]
-    struct Document<'a> {
-        diagnostics: Vec<JsonDiagnostic<'a>>,
-    }
-    super::to_json(&Document {
+    super::to_json(&CheckJson {
         diagnostics: reports.iter().flat_map(json).collect(),
     })
 }

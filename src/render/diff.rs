@@ -66,8 +66,9 @@ pub fn scenarios_text(
     out
 }
 
-#[derive(Debug, Serialize)]
-struct ScenariosJson<'a> {
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+#[schemars(rename = "ScenarioDiff")]
+pub(crate) struct ScenariosJson<'a> {
     kind: &'static str,
     policy: &'a str,
     from: ScenarioJson<'a>,
@@ -75,15 +76,17 @@ struct ScenariosJson<'a> {
     changes: Vec<ScenarioChangeJson<'a>>,
 }
 
-#[derive(Debug, Serialize)]
-struct ScenarioChangeJson<'a> {
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+#[schemars(rename = "ScenarioChange")]
+pub(crate) struct ScenarioChangeJson<'a> {
     zone: &'a str,
     from: SideJson<'a>,
     to: SideJson<'a>,
 }
 
-#[derive(Debug, Serialize)]
-struct SideJson<'a> {
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+#[schemars(rename = "Side")]
+pub(crate) struct SideJson<'a> {
     party: Option<&'a str>,
     status: Status,
     rules: Vec<RuleJson<'a>>,
@@ -147,8 +150,9 @@ pub fn policies_text(old: &Policy, new: &Policy, diff: &PolicyDiff) -> String {
     out
 }
 
-#[derive(Debug, Serialize)]
-struct PoliciesJson<'a> {
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+#[schemars(rename = "PolicyDiff")]
+pub(crate) struct PoliciesJson<'a> {
     kind: &'static str,
     old: &'a str,
     new: &'a str,
@@ -158,8 +162,9 @@ struct PoliciesJson<'a> {
     changes: Vec<PolicyChangeJson<'a>>,
 }
 
-#[derive(Debug, Serialize)]
-struct PolicyChangeJson<'a> {
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+#[schemars(rename = "PolicyChange")]
+pub(crate) struct PolicyChangeJson<'a> {
     zone: &'a str,
     from: &'a str,
     to: &'a str,

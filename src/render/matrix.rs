@@ -95,7 +95,8 @@ pub fn csv(policy: &Policy, matrix: &Matrix) -> String {
     String::from_utf8(writer.into_inner().expect(io)).expect("CSV of UTF-8 fields is UTF-8")
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+#[schemars(rename = "MatrixOutput")]
 pub struct MatrixJson<'a> {
     pub policy: &'a str,
     pub title: Option<&'a str>,
@@ -107,14 +108,16 @@ pub struct MatrixJson<'a> {
     pub rows: Vec<RowJson<'a>>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+#[schemars(rename = "MatrixRow")]
 pub struct RowJson<'a> {
     pub zone: &'a str,
     pub label: &'a str,
     pub cells: Vec<CellJson<'a>>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+#[schemars(rename = "MatrixCell")]
 pub struct CellJson<'a> {
     pub value: &'a str,
     pub party: Option<&'a str>,

@@ -6,6 +6,7 @@ pub mod diagnostics;
 pub mod diagram;
 pub mod diff;
 pub mod matrix;
+pub mod sarif;
 pub mod tests;
 
 use comfy_table::{ContentArrangement, Table};
@@ -16,6 +17,20 @@ use crate::policy::{Policy, Scenario};
 /// A scenario as a JSON object in dimension order.
 #[derive(Debug)]
 pub struct ScenarioJson<'a>(pub &'a Policy, pub &'a Scenario);
+
+impl schemars::JsonSchema for ScenarioJson<'_> {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Scenario".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "A scenario: every dimension of the policy and its value, in declaration order.",
+            "type": "object",
+            "additionalProperties": { "type": "string" }
+        })
+    }
+}
 
 impl Serialize for ScenarioJson<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {

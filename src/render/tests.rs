@@ -84,31 +84,35 @@ pub fn text(files: &[FileRun], coverage: bool) -> String {
     out
 }
 
-#[derive(Debug, Serialize)]
-struct Document<'a> {
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+#[schemars(rename = "TestOutput")]
+pub(crate) struct TestsJson<'a> {
     files: Vec<FileJson<'a>>,
     passed: usize,
     failed: usize,
 }
 
-#[derive(Debug, Serialize)]
-struct FileJson<'a> {
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+#[schemars(rename = "TestFile")]
+pub(crate) struct FileJson<'a> {
     path: &'a str,
     policy: &'a str,
     tests: Vec<TestJson<'a>>,
     coverage: CoverageJson<'a>,
 }
 
-#[derive(Debug, Serialize)]
-struct TestJson<'a> {
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+#[schemars(rename = "TestResult")]
+pub(crate) struct TestJson<'a> {
     name: &'a str,
     line: usize,
     passed: bool,
     mismatches: Vec<MismatchJson<'a>>,
 }
 
-#[derive(Debug, Serialize)]
-struct MismatchJson<'a> {
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+#[schemars(rename = "Mismatch")]
+pub(crate) struct MismatchJson<'a> {
     zone: &'a str,
     expected: &'a str,
     party: Option<&'a str>,
@@ -116,8 +120,9 @@ struct MismatchJson<'a> {
     rules: Vec<RuleJson<'a>>,
 }
 
-#[derive(Debug, Serialize)]
-struct CoverageJson<'a> {
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+#[schemars(rename = "Coverage")]
+pub(crate) struct CoverageJson<'a> {
     exercised: usize,
     rules: usize,
     percent: f64,
@@ -177,7 +182,7 @@ pub fn json(files: &[FileRun]) -> String {
             }
         })
         .collect();
-    super::to_json(&Document {
+    super::to_json(&TestsJson {
         files: files_json,
         passed: files.iter().map(|f| f.run.passed()).sum(),
         failed: files.iter().map(|f| f.run.failed()).sum(),

@@ -1,0 +1,101 @@
+//! JSON Schemas for scenario input and for every JSON output, generated from
+//! the types that write them, so a schema cannot drift from its output.
+
+use schemars::{schema_for, JsonSchema};
+
+use crate::batch::{ErrorJson, ResultJson};
+use crate::policy::Policy;
+use crate::render::decisions::EvalJson;
+use crate::render::diagnostics::CheckJson;
+use crate::render::diff::{PoliciesJson, ScenariosJson};
+use crate::render::matrix::MatrixJson;
+use crate::render::tests::TestsJson;
+
+/// The schemas `onus schema` prints, by name.
+pub const NAMES: [&str; 7] = [
+    "scenario",
+    "eval",
+    "batch-record",
+    "matrix",
+    "check",
+    "diff",
+    "test",
+];
+
+/// One line of `onus eval --batch` output: a result or an error record.
+#[derive(JsonSchema)]
+#[schemars(rename = "BatchRecord")]
+#[serde(untagged)]
+#[allow(dead_code)]
+enum BatchRecordJson<'a> {
+    Result(ResultJson<'a>),
+    Error(ErrorJson<'a>),
+}
+
+/// `onus diff --format json`: between two scenarios, or two policies.
+#[derive(JsonSchema)]
+#[schemars(rename = "DiffOutput")]
+#[serde(untagged)]
+#[allow(dead_code)]
+enum DiffJson<'a> {
+    Scenarios(ScenariosJson<'a>),
+    Policies(PoliciesJson<'a>),
+}
+
+/// The named schema as pretty JSON; `None` for an unknown name.
+pub fn schema(name: &str) -> Option<String> {
+    let mut schema = match name {
+        "scenario" => return Some(crate::render::to_json(&generic_scenario())),
+        "eval" => schema_for!(EvalJson<'static>),
+        "batch-record" => schema_for!(BatchRecordJson<'static>),
+        "matrix" => schema_for!(MatrixJson<'static>),
+        "check" => schema_for!(CheckJson<'static>),
+        "diff" => schema_for!(DiffJson<'static>),
+        "test" => schema_for!(TestsJson<'static>),
+        _ => return None,
+    };
+    schema.insert("$id".into(), format!("onus/{name}.json").into());
+    Some(crate::render::to_json(&schema))
+}
+
+/// Scenario input for any policy: an object of strings, with an optional
+/// `id` in batch input.
+fn generic_scenario() -> serde_json::Value {
+    serde_json::json!({
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": "onus/scenario.json",
+        "title": "Scenario",
+        "description": "A workload: one value for every dimension of the policy. In batch input an optional \"id\" of any type travels to the result.",
+        "type": "object",
+        "properties": { "id": {} },
+        "additionalProperties": { "type": "string" }
+    })
+}
+
+/// Scenario input for one policy: its dimensions, their allowed values, and
+/// which are required (a dimension with one value may be left out).
+pub fn scenario_for(policy: &Policy) -> String {
+    let mut properties = serde_json::Map::new();
+    properties.insert(
+        "id".into(),
+        serde_json::json!({ "description": "batch input only: travels to the result" }),
+    );
+    let mut required = Vec::new();
+    for dimension in &policy.dimensions {
+        properties.insert(
+            dimension.name.clone(),
+            serde_json::json!({ "enum": dimension.values }),
+        );
+        if dimension.values.len() > 1 {
+            required.push(dimension.name.clone());
+        }
+    }
+    crate::render::to_json(&serde_json::json!({
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": format!("Scenario for {}", policy.name),
+        "type": "object",
+        "properties": properties,
+        "required": required,
+        "additionalProperties": false
+    }))
+}
