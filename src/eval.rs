@@ -43,7 +43,8 @@ pub fn evaluate(policy: &Policy, scenario: &Scenario) -> Vec<Decision> {
         .collect()
 }
 
-fn decide(policy: &Policy, zone: ZoneId, rules: Vec<RuleId>) -> Decision {
+/// The decision for a zone given the rules that match.
+pub(crate) fn decide(policy: &Policy, zone: ZoneId, rules: Vec<RuleId>) -> Decision {
     let mut parties = rules.iter().map(|&r| policy.rules[r].party);
     let (party, status) = match parties.next() {
         None => (Some(policy.default_party), Status::Default),

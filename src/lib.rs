@@ -24,6 +24,7 @@ pub mod analysis;
 pub mod batch;
 pub mod builtin;
 pub mod check;
+pub mod compile;
 pub mod diagnostic;
 pub mod diff;
 pub mod eval;

@@ -138,12 +138,17 @@ pub enum Cond {
 
 impl Cond {
     pub fn holds(&self, scenario: &Scenario) -> bool {
+        self.holds_for(&scenario.values)
+    }
+
+    /// Whether the condition holds where dimension `i` takes `values[i]`.
+    pub fn holds_for(&self, values: &[usize]) -> bool {
         match self {
             Cond::True => true,
-            Cond::In(dimension, set) => set & (1u64 << scenario.values[*dimension]) != 0,
-            Cond::Not(inner) => !inner.holds(scenario),
-            Cond::And(all) => all.iter().all(|c| c.holds(scenario)),
-            Cond::Or(any) => any.iter().any(|c| c.holds(scenario)),
+            Cond::In(dimension, set) => set >> values[*dimension] & 1 == 1,
+            Cond::Not(inner) => !inner.holds_for(values),
+            Cond::And(all) => all.iter().all(|c| c.holds_for(values)),
+            Cond::Or(any) => any.iter().any(|c| c.holds_for(values)),
         }
     }
 }

@@ -148,6 +148,15 @@ impl PartialScenario {
         self.values[dimension] = Some(value);
     }
 
+    /// Writes this scenario's values over `values` (indices per dimension).
+    pub fn apply(&self, values: &mut [usize]) {
+        for (slot, value) in values.iter_mut().zip(&self.values) {
+            if let Some(v) = value {
+                *slot = *v;
+            }
+        }
+    }
+
     /// Fills in `other`'s values over this one's.
     pub fn overlay(&mut self, other: &PartialScenario) {
         for (mine, theirs) in self.values.iter_mut().zip(&other.values) {

@@ -167,3 +167,29 @@ fn closed_stdout_ends_quietly() {
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert_eq!(String::from_utf8_lossy(&output.stdout).lines().count(), 1);
 }
+
+#[test]
+fn fast_and_general_readers_write_the_same_bytes() {
+    // An escape in a name sends a line through the general reader.
+    let input = concat!(
+        "{\"id\": [1, 2e3], \"model\": \"paas\"}\n",
+        "{\"id\": [1, 2e3], \"mod\\u0065l\": \"paas\"}\n",
+        "{\"model\": \"saas\", \"id\": 18446744073709551616}\n",
+        "{\"mod\\u0065l\": \"saas\", \"id\": 18446744073709551616}\n",
+    );
+    let run = onus(&["eval", "azure", "--batch"], input.as_bytes());
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    let without_line = |l: &str| l.split_once(',').unwrap().1.to_string();
+    assert_eq!(without_line(lines[0]), without_line(lines[1]));
+    assert_eq!(without_line(lines[2]), without_line(lines[3]));
+    assert!(
+        lines[0].contains("\"id\":[1, 2e3]"),
+        "ids are echoed as written: {}",
+        lines[0]
+    );
+    assert!(
+        lines[2].contains("\"id\":18446744073709551616"),
+        "no precision lost"
+    );
+}
