@@ -13,6 +13,11 @@ use crate::syntax::{
 
 /// How deep parentheses and `not`s may nest in one condition.
 pub const MAX_NESTING: usize = 64;
+/// Words of the language that cannot be names.
+pub const RESERVED: [&str; 9] = [
+    "and", "or", "not", "is", "in", "always", "when", "unless", "because",
+];
+
 /// How many `and`/`or` operators one condition may hold.
 pub const MAX_OPERATORS: usize = 1024;
 
@@ -33,6 +38,10 @@ pub enum ParseError {
     /// `data: customer always because "no closing quote`
     #[error("unterminated string")]
     UnterminatedString { span: Span },
+    /// `x: customer when and`, `dimension in: a, b`: a reserved word where a
+    /// name goes.
+    #[error("`{word}` is a reserved word, not a name")]
+    ReservedWord { span: Span, word: String },
     /// `x: customer when ((((... iaas ...))))` nested deeper than [`MAX_NESTING`].
     #[error("condition nested deeper than {limit} levels")]
     TooDeep { span: Span, limit: usize },
@@ -57,6 +66,14 @@ impl ParseError {
                 *span,
                 "this string is not closed".to_string(),
                 Some("close it with `\"` on the same line".to_string()),
+            ),
+            ParseError::ReservedWord { span, .. } => (
+                *span,
+                "reserved".to_string(),
+                Some(format!(
+                    "the reserved words are {}",
+                    RESERVED.map(|w| format!("`{w}`")).join(", ")
+                )),
             ),
             ParseError::TooDeep { span, .. } => (
                 *span,
@@ -104,6 +121,19 @@ pub fn parse(source: &str) -> Result<PolicyFile, Vec<ParseError>> {
     let mut pairs =
         OnusParser::parse(Rule::policy_file, source).map_err(|e| vec![syntax_error(source, e)])?;
     let file = pairs.next().expect("policy_file always yields one pair");
+    let reserved: Vec<ParseError> = file
+        .clone()
+        .into_inner()
+        .flatten()
+        .filter(|p| p.as_rule() == Rule::name && RESERVED.contains(&p.as_str()))
+        .map(|p| ParseError::ReservedWord {
+            span: span_of(&p),
+            word: p.as_str().to_string(),
+        })
+        .collect();
+    if !reserved.is_empty() {
+        return Err(reserved);
+    }
     build_file(file.into_inner(), source)
 }
 
@@ -215,9 +245,9 @@ fn rule_name(rule: Rule) -> Option<&'static str> {
         Rule::when => "`when`",
         Rule::unless => "`unless`",
         Rule::because => "`because`",
-        Rule::condition | Rule::group | Rule::in_test | Rule::is_test | Rule::bare_value => {
-            "a condition"
-        }
+        Rule::condition | Rule::group | Rule::atom => "a condition",
+        Rule::in_tail => "`in`",
+        Rule::is_tail => "`is`",
         Rule::op_and => "`and`",
         Rule::op_or => "`or`",
         Rule::op_not | Rule::negation | Rule::kw_not => "`not`",
@@ -304,11 +334,12 @@ fn build_file(pairs: Pairs<Rule>, source: &str) -> Result<PolicyFile, Vec<ParseE
     let mut errors = Vec::new();
     // Line of the last statement's end, to tell a trailing comment from a leading one.
     let mut last_statement_line: Option<usize> = None;
+    let lines = LineStarts::of(source);
     for pair in pairs {
         match pair.as_rule() {
             Rule::comment => {
                 let comment = build_comment(pair);
-                let line = line_of(source, comment.span.start);
+                let line = lines.line(comment.span.start);
                 match file.statements.last_mut() {
                     Some(last)
                         if last_statement_line == Some(line) && last.trailing_comment.is_none() =>
@@ -323,7 +354,7 @@ fn build_file(pairs: Pairs<Rule>, source: &str) -> Result<PolicyFile, Vec<ParseE
                 let span = span_of(&pair);
                 match build_statement(pair) {
                     Ok(kind) => {
-                        last_statement_line = Some(line_of(source, span.end));
+                        last_statement_line = Some(lines.line(span.end));
                         file.statements.push(Statement {
                             leading_comments: std::mem::take(&mut pending),
                             kind,
@@ -344,8 +375,18 @@ fn build_file(pairs: Pairs<Rule>, source: &str) -> Result<PolicyFile, Vec<ParseE
     }
 }
 
-fn line_of(source: &str, offset: usize) -> usize {
-    source[..offset].matches('\n').count()
+/// Where each line starts, to tell which line an offset is on.
+struct LineStarts(Vec<usize>);
+
+impl LineStarts {
+    fn of(source: &str) -> Self {
+        LineStarts(source.match_indices('\n').map(|(i, _)| i + 1).collect())
+    }
+
+    /// The zero-based line of `offset`.
+    fn line(&self, offset: usize) -> usize {
+        self.0.partition_point(|&start| start <= offset)
+    }
 }
 
 fn build_comment(pair: Pair<Rule>) -> Comment {
@@ -484,11 +525,15 @@ fn first_child(pair: Pair<Rule>) -> Pair<Rule> {
     children(pair).next().expect("grammar guarantees a child")
 }
 
-fn pratt() -> PrattParser<Rule> {
-    PrattParser::new()
-        .op(Op::infix(Rule::op_or, Assoc::Left))
-        .op(Op::infix(Rule::op_and, Assoc::Left))
-        .op(Op::prefix(Rule::op_not))
+/// The precedence of the operators, built once.
+fn pratt() -> &'static PrattParser<Rule> {
+    static PRATT: std::sync::OnceLock<PrattParser<Rule>> = std::sync::OnceLock::new();
+    PRATT.get_or_init(|| {
+        PrattParser::new()
+            .op(Op::infix(Rule::op_or, Assoc::Left))
+            .op(Op::infix(Rule::op_and, Assoc::Left))
+            .op(Op::prefix(Rule::op_not))
+    })
 }
 
 /// Builds a condition; `depth` counts the enclosing groups and `not`s.
@@ -542,7 +587,7 @@ fn build_condition(pair: Pair<Rule>, depth: usize) -> Result<Condition, ParseErr
 }
 
 fn build_primary(pair: Pair<Rule>, depth: usize) -> Result<Condition, ParseError> {
-    let span = span_of(&pair);
+    let mut span = span_of(&pair);
     let rule = pair.as_rule();
     let mut inner = children(pair);
     let kind = match rule {
@@ -551,26 +596,35 @@ fn build_primary(pair: Pair<Rule>, depth: usize) -> Result<Condition, ParseError
                 build_condition(inner.next().expect("group holds a condition"), depth + 1)?;
             ConditionKind::Group(Box::new(condition))
         }
-        Rule::bare_value => ConditionKind::Bare(build_name(inner.next().expect("a name"))),
-        Rule::is_test => {
-            let dimension = build_name(inner.next().expect("a dimension"));
-            let mut negated = false;
-            let mut next = inner.next().expect("a value");
-            if next.as_rule() == Rule::negation {
-                negated = true;
-                next = inner.next().expect("a value");
-            }
-            ConditionKind::Is {
-                dimension,
-                value: build_name(next),
-                negated,
-            }
-        }
-        Rule::in_test => {
-            let dimension = build_name(inner.next().expect("a dimension"));
-            ConditionKind::In {
-                dimension,
-                values: inner.map(build_name).collect(),
+        Rule::atom => {
+            let name = build_name(inner.next().expect("an atom starts with a name"));
+            match inner.next() {
+                None => {
+                    // The atom's own span runs over the spaces after it.
+                    span = name.span;
+                    ConditionKind::Bare(name)
+                }
+                Some(tail) if tail.as_rule() == Rule::in_tail => {
+                    span = name.span.to(span_of(&tail));
+                    ConditionKind::In {
+                        dimension: name,
+                        values: children(tail).map(build_name).collect(),
+                    }
+                }
+                Some(tail) => {
+                    span = name.span.to(span_of(&tail));
+                    let mut parts = children(tail);
+                    let mut next = parts.next().expect("`is` takes a value");
+                    let negated = next.as_rule() == Rule::negation;
+                    if negated {
+                        next = parts.next().expect("`is not` takes a value");
+                    }
+                    ConditionKind::Is {
+                        dimension: name,
+                        value: build_name(next),
+                        negated,
+                    }
+                }
             }
         }
         other => unreachable!("not a condition: {other:?}"),
