@@ -54,6 +54,9 @@ pub struct Options<'a> {
     pub jobs: usize,
     /// Values that override every record's (from `--set`).
     pub overrides: &'a PartialScenario,
+    /// `false` answers every zone with its first answer instead of
+    /// evaluating: the I/O-only baseline of the batch benchmark.
+    pub evaluate: bool,
 }
 
 /// A chunk of input: the bytes of its non-blank lines, end to end.
@@ -162,10 +165,11 @@ fn record(
     compiled: &Compiled,
     line: u64,
     bytes: &[u8],
-    overrides: &PartialScenario,
+    options: &Options,
     out: &mut Vec<u8>,
     values: &mut Vec<usize>,
 ) -> Summary {
+    let overrides = options.overrides;
     let policy = compiled.policy();
     let one = Summary {
         records: 1,
@@ -186,7 +190,7 @@ fn record(
     };
     if let Some(id) = fast_scenario(policy, text, values) {
         overrides.apply(values);
-        compiled.write_record(out, line, id.map(|r| r.get().as_bytes()), values);
+        compiled.write_record(out, line, id.map(|r| r.get().as_bytes()), values, options.evaluate);
         let conflict = (0..policy.zones.len())
             .any(|z| compiled.answer(z, values).decision.status == Status::Conflict);
         return Summary {

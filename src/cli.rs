@@ -298,6 +298,7 @@ fn batch(args: &EvalArgs, input: &str) -> Result<Outcome, Failure> {
     let options = onus::batch::Options {
         jobs: args.jobs,
         overrides: &overrides,
+        evaluate: true,
     };
     let show_progress = std::io::stderr().is_terminal();
     let progress = |records: u64| {

@@ -76,3 +76,14 @@ pub fn scale_policy(
     }
     text
 }
+
+/// `n` NDJSON scenarios for the `azure` policy, each with an `id`.
+pub fn inventory(n: usize, seed: u64) -> String {
+    let models = ["on-prem", "iaas", "paas", "saas"];
+    let mut g = Generator::new(seed);
+    let mut text = String::with_capacity(n * 40);
+    for i in 0..n {
+        text.push_str(&format!("{{\"id\":{i},\"model\":\"{}\"}}\n", models[g.below(4)]));
+    }
+    text
+}
