@@ -132,7 +132,7 @@ fn evaluate_chunk(
                 compiled,
                 number,
                 &chunk.bytes[start..end],
-                options.overrides,
+                options,
                 out,
                 &mut values,
             );
@@ -190,7 +190,13 @@ fn record(
     };
     if let Some(id) = fast_scenario(policy, text, values) {
         overrides.apply(values);
-        compiled.write_record(out, line, id.map(|r| r.get().as_bytes()), values, options.evaluate);
+        compiled.write_record(
+            out,
+            line,
+            id.map(|r| r.get().as_bytes()),
+            values,
+            options.evaluate,
+        );
         let conflict = (0..policy.zones.len())
             .any(|z| compiled.answer(z, values).decision.status == Status::Conflict);
         return Summary {

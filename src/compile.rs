@@ -107,7 +107,14 @@ impl<'p> Compiled<'p> {
     /// Appends one `eval --batch` result record (without the newline).
     /// Without `evaluate`, every zone gets its first answer: the I/O-only
     /// baseline of the batch benchmark.
-    pub fn write_record(&self, out: &mut Vec<u8>, line: u64, id: Option<&[u8]>, values: &[usize], evaluate: bool) {
+    pub fn write_record(
+        &self,
+        out: &mut Vec<u8>,
+        line: u64,
+        id: Option<&[u8]>,
+        values: &[usize],
+        evaluate: bool,
+    ) {
         out.extend_from_slice(b"{\"line\":");
         out.extend_from_slice(itoa::Buffer::new().format(line).as_bytes());
         if let Some(id) = id {

@@ -30,7 +30,8 @@ fn batch(c: &mut Criterion) {
         };
         group.bench_function(name, |b| {
             b.iter(|| {
-                let summary = run(&policy, input.as_bytes(), std::io::sink(), &options, |_| {}).unwrap();
+                let summary =
+                    run(&policy, input.as_bytes(), std::io::sink(), &options, |_| {}).unwrap();
                 assert_eq!(summary.records, RECORDS as u64);
             })
         });

@@ -34,11 +34,16 @@ fn onus_answers(compiled: &Compiled, values: &[usize]) -> Answers {
 
 fn rego_answers(engine: &mut regorus::Engine, input: &regorus::Value, zones: &[String]) -> Answers {
     engine.set_input(input.clone());
-    let decision = engine.eval_rule("data.onus.azure.decision".to_string()).unwrap();
+    let decision = engine
+        .eval_rule("data.onus.azure.decision".to_string())
+        .unwrap();
     zones
         .iter()
         .map(|z| {
-            let party = decision[&regorus::Value::from(z.as_str())].as_string().unwrap().to_string();
+            let party = decision[&regorus::Value::from(z.as_str())]
+                .as_string()
+                .unwrap()
+                .to_string();
             (z.clone(), party)
         })
         .collect()
@@ -52,7 +57,8 @@ fn cedar_requests(zones: &[String], model: &str) -> Vec<(usize, usize, Request)>
         for (p, party) in PARTIES.iter().enumerate() {
             let principal = EntityUid::from_str(&format!("Party::{party:?}")).unwrap();
             let resource = EntityUid::from_str(&format!("Zone::{zone:?}")).unwrap();
-            let context = Context::from_json_value(serde_json::json!({ "model": model }), None).unwrap();
+            let context =
+                Context::from_json_value(serde_json::json!({ "model": model }), None).unwrap();
             let request = Request::new(principal, action.clone(), resource, context, None).unwrap();
             requests.push((z, p, request));
         }
@@ -60,10 +66,20 @@ fn cedar_requests(zones: &[String], model: &str) -> Vec<(usize, usize, Request)>
     requests
 }
 
-fn cedar_answers(authorizer: &Authorizer, policies: &PolicySet, entities: &Entities, requests: &[(usize, usize, Request)], zones: &[String]) -> Answers {
+fn cedar_answers(
+    authorizer: &Authorizer,
+    policies: &PolicySet,
+    entities: &Entities,
+    requests: &[(usize, usize, Request)],
+    zones: &[String],
+) -> Answers {
     let mut allowed: Vec<Vec<usize>> = vec![Vec::new(); zones.len()];
     for (z, p, request) in requests {
-        if authorizer.is_authorized(request, policies, entities).decision() == Decision::Allow {
+        if authorizer
+            .is_authorized(request, policies, entities)
+            .decision()
+            == Decision::Allow
+        {
             allowed[*z].push(*p);
         }
     }
@@ -88,7 +104,11 @@ fn engines(c: &mut Criterion) {
     let zones: Vec<String> = policy.zones.iter().map(|z| z.name.clone()).collect();
 
     let mut rego = regorus::Engine::new();
-    rego.add_policy("azure.rego".into(), include_str!("../policies/azure.rego").into()).unwrap();
+    rego.add_policy(
+        "azure.rego".into(),
+        include_str!("../policies/azure.rego").into(),
+    )
+    .unwrap();
     let inputs: Vec<regorus::Value> = MODELS
         .iter()
         .map(|m| regorus::Value::from_json_str(&format!(r#"{{"model": "{m}"}}"#)).unwrap())
@@ -103,10 +123,21 @@ fn engines(c: &mut Criterion) {
     for (i, model) in MODELS.iter().enumerate() {
         let values = [i];
         let ours = onus_answers(&compiled, &values);
-        assert_eq!(ours, rego_answers(&mut rego, &inputs[i], &zones), "regorus differs in {model}");
-        assert_eq!(ours, cedar_answers(&authorizer, &cedar, &entities, &requests[i], &zones), "cedar differs in {model}");
+        assert_eq!(
+            ours,
+            rego_answers(&mut rego, &inputs[i], &zones),
+            "regorus differs in {model}"
+        );
+        assert_eq!(
+            ours,
+            cedar_answers(&authorizer, &cedar, &entities, &requests[i], &zones),
+            "cedar differs in {model}"
+        );
     }
-    eprintln!("cross-check: onus, regorus and cedar agree on every zone of all {} scenarios", MODELS.len());
+    eprintln!(
+        "cross-check: onus, regorus and cedar agree on every zone of all {} scenarios",
+        MODELS.len()
+    );
 
     let mut group = c.benchmark_group("one scenario, all 15 zones of azure");
     let mut i = 0;
@@ -130,7 +161,10 @@ fn engines(c: &mut Criterion) {
         b.iter(|| {
             i = (i + 1) % MODELS.len();
             rego.set_input(inputs[i].clone());
-            black_box(rego.eval_rule("data.onus.azure.decision".to_string()).unwrap());
+            black_box(
+                rego.eval_rule("data.onus.azure.decision".to_string())
+                    .unwrap(),
+            );
         })
     });
     group.bench_function("cedar (45 requests)", |b| {

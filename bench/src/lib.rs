@@ -83,7 +83,10 @@ pub fn inventory(n: usize, seed: u64) -> String {
     let mut g = Generator::new(seed);
     let mut text = String::with_capacity(n * 40);
     for i in 0..n {
-        text.push_str(&format!("{{\"id\":{i},\"model\":\"{}\"}}\n", models[g.below(4)]));
+        text.push_str(&format!(
+            "{{\"id\":{i},\"model\":\"{}\"}}\n",
+            models[g.below(4)]
+        ));
     }
     text
 }
