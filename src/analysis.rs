@@ -5,7 +5,42 @@
 //! regions; emptiness, intersection and inclusion are then exact and cost
 //! depends on the rules' shapes, not on the product of the dimensions.
 
+use std::cell::Cell;
+
 use crate::policy::{Cond, Policy, Scenario, ValueSet};
+
+/// Cube comparisons one bounded analysis may spend. Some conditions expand
+/// to exponentially many cubes (the negation of a long `or` of `and`s); past
+/// this budget the analysis gives up rather than run for hours.
+const BUDGET: u64 = 5_000_000;
+
+thread_local! {
+    static WORK_LEFT: Cell<u64> = const { Cell::new(u64::MAX) };
+}
+
+/// Takes `n` from the budget; false once it is spent. After that every
+/// operation returns at once with a meaningless result, which [`bounded`]
+/// discards.
+fn spend(n: u64) -> bool {
+    WORK_LEFT.with(|left| {
+        let remaining = left.get();
+        if remaining == 0 || remaining < n {
+            left.set(0);
+            false
+        } else {
+            left.set(remaining - n);
+            true
+        }
+    })
+}
+
+/// Runs an analysis within the budget: `None` if it ran out.
+pub fn bounded<T>(analysis: impl FnOnce() -> T) -> Option<T> {
+    let outer = WORK_LEFT.with(|left| left.replace(BUDGET));
+    let result = analysis();
+    let remaining = WORK_LEFT.with(|left| left.replace(outer));
+    (remaining > 0).then_some(result)
+}
 
 /// The scenarios whose value for dimension `i` is in `self.0[i]`, for all `i`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -123,6 +158,9 @@ impl Region {
     fn from_cubes(cubes: Vec<Cube>) -> Region {
         let mut kept: Vec<Cube> = Vec::with_capacity(cubes.len());
         for cube in cubes {
+            if !spend(kept.len() as u64 + 1) {
+                return Region::default();
+            }
             if cube.is_empty() || kept.iter().any(|k| k.contains(&cube)) {
                 continue;
             }
@@ -147,6 +185,9 @@ impl Region {
     }
 
     pub fn intersect(&self, other: &Region) -> Region {
+        if !spend((self.0.len() * other.0.len()) as u64) {
+            return Region::default();
+        }
         let mut cubes = Vec::new();
         for a in &self.0 {
             for b in &other.0 {
@@ -166,6 +207,9 @@ impl Region {
                     let differing: Vec<usize> = (0..cubes[i].0.len())
                         .filter(|&d| cubes[i].0[d] != cubes[j].0[d])
                         .collect();
+                    if !spend(1) {
+                        return Region(cubes);
+                    }
                     if let [d] = differing[..] {
                         let other = cubes.remove(j);
                         cubes[i].0[d] |= other.0[d];
@@ -187,6 +231,9 @@ impl Region {
 /// cube along a dimension where a covering cube cuts it, so each branch is
 /// either wholly inside that cube or wholly outside it.
 fn uncovered(cube: Cube, cover: &[Cube]) -> Option<Scenario> {
+    if !spend(cover.len() as u64 + 1) {
+        return None;
+    }
     let touching: Vec<Cube> = cover
         .iter()
         .map(|c| c.intersect(&cube))

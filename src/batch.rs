@@ -92,12 +92,16 @@ pub fn run(
                 break;
             }
             line_number += 1;
+            let mut start = start;
+            if line_number == 1 && chunk.bytes[start..].starts_with(b"\xEF\xBB\xBF") {
+                start += 3; // a byte-order mark
+            }
             let mut end = chunk.bytes.len();
             while end > start && matches!(chunk.bytes[end - 1], b'\n' | b'\r') {
                 end -= 1;
             }
             if chunk.bytes[start..end].iter().all(u8::is_ascii_whitespace) {
-                chunk.bytes.truncate(start);
+                chunk.bytes.truncate(start.min(end));
             } else {
                 chunk.lines.push((line_number, start, end));
             }

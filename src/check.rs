@@ -2,10 +2,11 @@
 //! no dead or redundant rules, and that its assertions hold. Exact: each
 //! finding comes with a scenario that shows it, and no finding is missed.
 
-use crate::analysis::{Region, Space};
+use crate::analysis::{bounded, Region, Space};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::eval::{evaluate, Decision, Status};
 use crate::policy::{PartyId, Policy, RuleId, Scenario, ZoneId};
+use crate::span::Span;
 
 /// Something the checker found.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -30,46 +31,83 @@ pub enum Finding {
     RedundantRule { rule: RuleId, covering: Vec<RuleId> },
     /// `zone backups` with no rule that ever matches.
     DefaultOnlyZone { zone: ZoneId },
+    /// `x: customer unless (a and b) or (c and d) or ...` with so many terms
+    /// that its negation has more cases than the checker will weigh.
+    TooComplex { span: Span },
 }
 
 /// Every finding, in source order.
 pub fn check(policy: &Policy) -> Vec<Finding> {
     let space = Space::of(policy);
-    let regions: Vec<Region> = policy
+    let mut findings = Vec::new();
+    let regions: Vec<Option<Region>> = policy
         .rules
         .iter()
-        .map(|r| space.region(&r.condition))
+        .map(|r| bounded(|| space.region(&r.condition)))
         .collect();
-    let mut findings = Vec::new();
     for (id, region) in regions.iter().enumerate() {
-        if region.is_empty() {
-            findings.push(Finding::DeadRule { rule: id });
+        match region {
+            None => findings.push(Finding::TooComplex {
+                span: policy.rules[id].span,
+            }),
+            Some(region) if region.is_empty() => findings.push(Finding::DeadRule { rule: id }),
+            Some(_) => {}
         }
     }
-    for zone in 0..policy.zones.len() {
+    // Zones with a rule too complex to analyse are left unproven.
+    let analysable: Vec<bool> = (0..policy.zones.len())
+        .map(|zone| policy.rules_for(zone).all(|(id, _)| regions[id].is_some()))
+        .collect();
+    let regions: Vec<Region> = regions.into_iter().map(Option::unwrap_or_default).collect();
+    for (zone, _) in analysable.iter().enumerate().filter(|(_, &ok)| ok) {
         let rules: Vec<RuleId> = policy.rules_for(zone).map(|(id, _)| id).collect();
-        conflicts(policy, &space, &regions, &rules, &mut findings);
-        redundancies(policy, &space, &regions, &rules, &mut findings);
+        let zone_findings = bounded(|| {
+            let mut found = Vec::new();
+            conflicts(policy, &space, &regions, &rules, &mut found);
+            redundancies(policy, &space, &regions, &rules, &mut found);
+            found
+        });
+        match zone_findings {
+            Some(found) => findings.extend(found),
+            None => findings.push(Finding::TooComplex {
+                span: policy.zones[zone].span,
+            }),
+        }
         if policy.zones[zone].declared && rules.iter().all(|&r| regions[r].is_empty()) {
             findings.push(Finding::DefaultOnlyZone { zone });
         }
     }
     for (index, assertion) in policy.assertions.iter().enumerate() {
-        let claimed = space.region(&assertion.condition);
-        if let Some(scenario) = counterexample(
-            policy,
-            &space,
-            &regions,
-            assertion.zone,
-            assertion.party,
-            &claimed,
-        ) {
-            let decision = evaluate(policy, &scenario).swap_remove(assertion.zone);
-            findings.push(Finding::AssertFailed {
-                assertion: index,
-                scenario,
-                decision,
+        if !analysable[assertion.zone] {
+            findings.push(Finding::TooComplex {
+                span: assertion.span,
             });
+            continue;
+        }
+        let outcome = bounded(|| {
+            let claimed = space.region(&assertion.condition);
+            counterexample(
+                policy,
+                &space,
+                &regions,
+                assertion.zone,
+                assertion.party,
+                &claimed,
+            )
+        });
+        match outcome {
+            None => findings.push(Finding::TooComplex {
+                span: assertion.span,
+            }),
+            Some(Some(scenario)) => {
+                let decision = evaluate(policy, &scenario).swap_remove(assertion.zone);
+                findings.push(Finding::AssertFailed {
+                    assertion: index,
+                    scenario,
+                    decision,
+                });
+            }
+            Some(None) => {}
         }
     }
     findings.sort_by_key(|f| (f.span_start(policy), f.rank()));
@@ -172,6 +210,7 @@ impl Finding {
                 policy.rules[*rule].span.start
             }
             Finding::DefaultOnlyZone { zone } => policy.zones[*zone].span.start,
+            Finding::TooComplex { span } => span.start,
         }
     }
 
@@ -182,6 +221,7 @@ impl Finding {
             Finding::DeadRule { .. } => 2,
             Finding::RedundantRule { .. } => 3,
             Finding::DefaultOnlyZone { .. } => 4,
+            Finding::TooComplex { .. } => 5,
         }
     }
 
@@ -286,6 +326,15 @@ impl Finding {
                 }
                 diagnostic
             }
+            Finding::TooComplex { span } => Diagnostic::new(
+                "analysis-limit",
+                Severity::Error,
+                "too complex to analyse: this expands to more cases than the checker weighs, so nothing about it is proven",
+            )
+            .with_label(*span, "not analysed")
+            .with_help(Some(
+                "split the condition into several rules, or write `in [...]` instead of chains of `or`".into(),
+            )),
             Finding::DefaultOnlyZone { zone } => {
                 let z = &policy.zones[*zone];
                 Diagnostic::new(

@@ -93,7 +93,7 @@ struct TestArgs {
     #[arg(long)]
     coverage: bool,
     /// Fail (exit 1) when a file's rule coverage is below this percentage.
-    #[arg(long, value_name = "PERCENT")]
+    #[arg(long, value_name = "PERCENT", value_parser = percentage)]
     threshold: Option<f64>,
     #[arg(long, value_enum, default_value_t = TestFormat::Text)]
     format: TestFormat,
@@ -147,7 +147,13 @@ struct EvalArgs {
     explain: bool,
     /// Evaluate NDJSON scenarios (one object a line, optional "id") from a
     /// file or stdin (`-`, the default), writing one NDJSON result a line.
-    #[arg(long, value_name = "FILE", num_args = 0..=1, default_missing_value = "-")]
+    #[arg(
+        long,
+        value_name = "FILE",
+        num_args = 0..=1,
+        default_missing_value = "-",
+        conflicts_with_all = ["explain", "format"]
+    )]
     batch: Option<String>,
     /// Worker threads for `--batch`; output keeps input order.
     #[arg(long, value_name = "N", default_value_t = 1, requires = "batch")]
@@ -185,6 +191,14 @@ enum MatrixFormat {
     Svg,
     /// The diagram and every cell's rules, in one self-contained page.
     Html,
+}
+
+/// A number from 0 to 100.
+fn percentage(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(p) if (0.0..=100.0).contains(&p) => Ok(p),
+        _ => Err(format!("`{text}` is not a percentage from 0 to 100")),
+    }
 }
 
 /// How a command that ran went.
@@ -379,8 +393,15 @@ fn matrix(args: MatrixArgs) -> Result<Outcome, Failure> {
         .with_help(Some(help));
         return Err(Report::new(source, vec![diagnostic]).into());
     };
-    // The swept dimension needs no value of its own.
+    // The swept dimension takes every value: fixing it makes no sense.
     let mut settings = settings_scenario(&policy, &args.set)?;
+    if settings.has(over) {
+        let message = format!("`--set {over_name}=...` conflicts with `--over {over_name}`: the matrix shows every value of `{over_name}`");
+        return Err(Failure::Usage(
+            <Cli as clap::CommandFactory>::command()
+                .error(clap::error::ErrorKind::ArgumentConflict, message),
+        ));
+    }
     settings.set_index(over, 0);
     let text = args.set.join(" ");
     let base = settings
@@ -480,7 +501,9 @@ fn fmt(args: FmtArgs) -> Result<Outcome, Failure> {
             print(&formatted);
         } else if formatted != source.text {
             if !args.check {
-                if let Err(error) = write_atomically(Path::new(path), &formatted) {
+                // Through a symbolic link, rewrite the file it points to.
+                let target = std::fs::canonicalize(path).unwrap_or_else(|_| path.into());
+                if let Err(error) = write_atomically(&target, &formatted) {
                     let diagnostic = Diagnostic::new(
                         "unwritable-file",
                         Severity::Error,
@@ -560,14 +583,27 @@ fn load_suite(path: &str) -> Result<Suite, Failure> {
             tests,
         });
     };
-    // A path relative to the test file, else a built-in name.
+    // A path beside the test file, else a built-in name; never a path
+    // relative to wherever onus happens to run.
     let beside = Path::new(path).with_file_name(&target.text);
-    let name = if beside.exists() {
-        beside.to_string_lossy().into_owned()
+    let policy = if beside.is_file() {
+        let source = read_source(&beside.to_string_lossy())?;
+        onus::load(&source.name, &source.text)?
+    } else if let Some(b) = builtin(&target.text) {
+        onus::load(b.name, b.text)?
     } else {
-        target.text.clone()
+        let diagnostic = Diagnostic::new(
+            "unknown-policy",
+            Severity::Error,
+            format!(
+                "no policy `{}` beside the test file, and no built-in policy of that name",
+                target.text
+            ),
+        )
+        .with_label(target.span, "not found")
+        .with_help(Some(format!("looked for `{}`", beside.display())));
+        return Err(Report::new(source.clone(), vec![diagnostic]).into());
     };
-    let policy = load_policy(Some(&name))?;
     let tests = onus::resolve::resolve_tests(&tree, &policy).map_err(|errors| {
         let diagnostics = errors.iter().map(|e| e.to_diagnostic()).collect();
         Failure::from(Report::new(source.clone(), diagnostics))
@@ -645,11 +681,18 @@ fn diff(args: DiffArgs) -> Result<Outcome, Failure> {
         };
         let (old, new) = (load_policy(Some(old))?, load_policy(Some(new))?);
         let diff = onus::diff::policies(&old, &new).map_err(|error| {
-            let diagnostic =
-                Diagnostic::new("incomparable-policies", Severity::Error, error.to_string())
-                    .with_help(Some(
-                        "`onus diff` compares policies over the same dimensions and values".into(),
-                    ));
+            let (code, help) = match error {
+                onus::diff::DiffError::TooComplex { .. } => (
+                    "analysis-limit",
+                    "split the zone's long conditions into several rules",
+                ),
+                onus::diff::DiffError::DifferentDimensions { .. } => (
+                    "incomparable-policies",
+                    "`onus diff` compares policies over the same dimensions and values",
+                ),
+            };
+            let diagnostic = Diagnostic::new(code, Severity::Error, error.to_string())
+                .with_help(Some(help.into()));
             Failure::from(Report::new(Source::new(&new.name, ""), vec![diagnostic]))
         })?;
         print(&match args.format {
@@ -658,6 +701,13 @@ fn diff(args: DiffArgs) -> Result<Outcome, Failure> {
         });
         !diff.is_empty()
     } else {
+        if args.from.is_empty() || args.to.is_empty() {
+            let message = "give both `--from` and `--to`: the two scenarios to compare";
+            return Err(Failure::Usage(
+                <Cli as clap::CommandFactory>::command()
+                    .error(clap::error::ErrorKind::MissingRequiredArgument, message),
+            ));
+        }
         if args.policies.len() > 1 {
             let message = "`--from` and `--to` compare two scenarios under one policy";
             return Err(Failure::Usage(
@@ -838,6 +888,21 @@ fn io_reason(error: &std::io::Error) -> String {
 /// The `--set` arguments, as one text that diagnostics can point into.
 fn settings_scenario(policy: &Policy, set: &[String]) -> Result<PartialScenario, Failure> {
     let text = set.join(" ");
+    // Each argument is one `dim=value`: spaces would read as several.
+    let mut offset = 0;
+    let mut errors = Vec::new();
+    for word in set {
+        if word.contains(char::is_whitespace) {
+            errors.push(ScenarioError::BadSetting {
+                found: word.clone(),
+                span: onus::span::Span::new(offset, offset + word.len()),
+            });
+        }
+        offset += word.len() + 1;
+    }
+    if !errors.is_empty() {
+        return Err(scenario_failure(Source::new("--set", text), &errors));
+    }
     scenario::from_settings(policy, &text)
         .map_err(|errors| scenario_failure(Source::new("--set", text), &errors))
 }

@@ -65,6 +65,9 @@ impl PolicyDiff {
 /// Why two policies cannot be compared.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum DiffError {
+    /// A condition that expands to more cases than the analysis weighs.
+    #[error("the policies are too complex to compare: a condition of zone `{zone}` expands to too many cases")]
+    TooComplex { zone: String },
     /// `onus diff azure aws`: `model` has other values in one of them.
     #[error("the policies declare different dimensions: `{old}` has {old_dimensions}, `{new}` has {new_dimensions}")]
     DifferentDimensions {
@@ -119,23 +122,14 @@ pub fn policies(old: &Policy, new: &Policy) -> Result<PolicyDiff, DiffError> {
         let Some(new_zone) = new.zone_index(&zone.name) else {
             continue;
         };
-        let before = answers(&space, old, old_zone);
-        let after = answers(&space, new, new_zone);
-        for (from, from_region) in &before {
-            for (to, to_region) in &after {
-                if from == to {
-                    continue;
-                }
-                let region = from_region.intersect(to_region);
-                if let Some(witness) = space.witness(&region) {
-                    changes.push(PolicyChange {
-                        zone: zone.name.clone(),
-                        from: from.clone(),
-                        to: to.clone(),
-                        region: region.merged(),
-                        witness,
-                    });
-                }
+        let zone_changes =
+            crate::analysis::bounded(|| zone_changes(&space, old, new, old_zone, new_zone));
+        match zone_changes {
+            Some(found) => changes.extend(found),
+            None => {
+                return Err(DiffError::TooComplex {
+                    zone: zone.name.clone(),
+                })
             }
         }
     }
@@ -144,6 +138,38 @@ pub fn policies(old: &Policy, new: &Policy) -> Result<PolicyDiff, DiffError> {
         removed_zones,
         changes,
     })
+}
+
+/// Where one zone's answer changes between the two policies.
+fn zone_changes(
+    space: &Space,
+    old: &Policy,
+    new: &Policy,
+    old_zone: ZoneId,
+    new_zone: ZoneId,
+) -> Vec<PolicyChange> {
+    let zone = &old.zones[old_zone];
+    let before = answers(space, old, old_zone);
+    let after = answers(space, new, new_zone);
+    let mut changes = Vec::new();
+    for (from, from_region) in &before {
+        for (to, to_region) in &after {
+            if from == to {
+                continue;
+            }
+            let region = from_region.intersect(to_region);
+            if let Some(witness) = space.witness(&region) {
+                changes.push(PolicyChange {
+                    zone: zone.name.clone(),
+                    from: from.clone(),
+                    to: to.clone(),
+                    region: region.merged(),
+                    witness,
+                });
+            }
+        }
+    }
+    changes
 }
 
 /// Each answer a zone can have, and where it has it.

@@ -38,6 +38,12 @@ pub enum ParseError {
     /// `data: customer always because "no closing quote`
     #[error("unterminated string")]
     UnterminatedString { span: Span },
+    /// `because "line\nbreak"`: only `\"` and `\\` are escapes.
+    #[error("unknown escape `{escape}` in a string")]
+    BadEscape { span: Span, escape: String },
+    /// A string holding a control character other than tab.
+    #[error("control character U+{code:04X} in a string")]
+    ControlCharacter { span: Span, code: u32 },
     /// `x: customer when and`, `dimension in: a, b`: a reserved word where a
     /// name goes.
     #[error("`{word}` is a reserved word, not a name")]
@@ -67,6 +73,16 @@ impl ParseError {
                 "this string is not closed".to_string(),
                 Some("close it with `\"` on the same line".to_string()),
             ),
+            ParseError::BadEscape { span, .. } => (
+                *span,
+                "unknown escape".to_string(),
+                Some("a string may escape only `\"` and `\\`".to_string()),
+            ),
+            ParseError::ControlCharacter { span, .. } => (
+                *span,
+                "control character".to_string(),
+                Some("remove it: strings hold printable text and tabs".to_string()),
+            ),
             ParseError::ReservedWord { span, .. } => (
                 *span,
                 "reserved".to_string(),
@@ -95,7 +111,7 @@ impl ParseError {
 fn syntax_help(expected: &[&'static str], found: &str) -> Option<String> {
     if found.chars().any(|c| c.is_ascii_uppercase()) {
         Some(format!(
-            "names are lowercase; quote a zone name to use other characters: `\"{}\"`",
+            "names are lowercase letters, digits and `-`; only a zone name may be quoted to use other characters, as in `\"{}\"`",
             found.trim_matches('`')
         ))
     } else if expected.contains(&"`always`") {
@@ -195,18 +211,58 @@ fn syntax_error(source: &str, error: pest::error::Error<Rule>) -> ParseError {
     expected.dedup();
     let (found, end) = token_at(source, offset);
     if found == "`\"`" {
-        let line_end = source[offset..]
-            .find('\n')
-            .map_or(source.len(), |i| offset + i);
-        return ParseError::UnterminatedString {
-            span: Span::new(offset, line_end),
-        };
+        if let Some(problem) = string_problem(source, offset) {
+            return problem;
+        }
     }
     ParseError::Syntax {
         span: Span::new(offset, end),
         expected,
         found,
     }
+}
+
+/// What is wrong with the string that starts at `quote`, if anything: a
+/// closed, clean string leaves the error to the grammar.
+fn string_problem(source: &str, quote: usize) -> Option<ParseError> {
+    let mut chars = source[quote + 1..]
+        .char_indices()
+        .map(|(i, c)| (quote + 1 + i, c));
+    while let Some((i, c)) = chars.next() {
+        match c {
+            '"' => return None,
+            '\\' => match chars.next() {
+                Some((_, '"' | '\\')) => {}
+                Some((j, '\n')) | Some((j, '\r')) => {
+                    return Some(ParseError::UnterminatedString {
+                        span: Span::new(quote, j),
+                    })
+                }
+                Some((j, other)) => {
+                    return Some(ParseError::BadEscape {
+                        span: Span::new(i, j + other.len_utf8()),
+                        escape: format!("\\{other}"),
+                    })
+                }
+                None => break,
+            },
+            '\n' | '\r' => {
+                return Some(ParseError::UnterminatedString {
+                    span: Span::new(quote, i),
+                })
+            }
+            c if c.is_control() && c != '\t' => {
+                return Some(ParseError::ControlCharacter {
+                    span: Span::new(i, i + c.len_utf8()),
+                    code: c as u32,
+                })
+            }
+            _ => {}
+        }
+    }
+    Some(ParseError::UnterminatedString {
+        span: Span::new(quote, source.len()),
+    })
 }
 
 /// What stands at `offset`, for "found ..." and the span to underline.
@@ -351,7 +407,10 @@ fn build_file(pairs: Pairs<Rule>, source: &str) -> Result<PolicyFile, Vec<ParseE
             }
             Rule::EOI => {}
             _ => {
-                let span = span_of(&pair);
+                // A statement's span ends at its last token, not at the
+                // spaces before a comment.
+                let mut span = span_of(&pair);
+                span.end = span.start + source[span.range()].trim_end().len();
                 match build_statement(pair) {
                     Ok(kind) => {
                         last_statement_line = Some(lines.line(span.end));

@@ -38,6 +38,9 @@ pub enum ResolveError {
     /// `dimension big: v1, ..., v65`.
     #[error("dimension `{}` has {count} values; at most {MAX_VALUES} are allowed", name.text)]
     TooManyValues { name: Name, count: usize },
+    /// `dimension id: a, b`: batch input uses `id` for the record's identifier.
+    #[error("a dimension cannot be named `id`")]
+    ReservedDimension { name: Name },
     /// A file with no rules (an empty file, or only comments and declarations).
     #[error("policy has no rules")]
     NoRules,
@@ -120,6 +123,16 @@ impl ResolveError {
                 Diagnostic::new("too-many-values", Severity::Error, message)
                     .with_label(name.span, "too many values")
             }
+            ResolveError::ReservedDimension { name } => Diagnostic::new(
+                "reserved-name",
+                Severity::Error,
+                message,
+            )
+            .with_label(name.span, "reserved")
+            .with_help(Some(
+                "scenarios use `id` for the record's identifier; name the dimension otherwise"
+                    .into(),
+            )),
             ResolveError::NoRules => Diagnostic::new("no-rules", Severity::Error, message)
                 .with_label(Span::new(0, 0), "expected at least one rule")
                 .with_help(Some(
@@ -183,6 +196,7 @@ pub fn resolve_tests(file: &PolicyFile, policy: &Policy) -> Result<Vec<Test>, Ve
     for statement in &file.statements {
         match &statement.kind {
             StatementKind::Test(test) => {
+                resolver.declare("test", &test.name.text, test.name.span);
                 if let Some(test) = resolver.test(&scope, test, statement.span) {
                     tests.push(test);
                 }
@@ -266,7 +280,10 @@ impl Resolver {
                     }
                 }
                 StatementKind::Dimension { name, values } => {
-                    if self.declare("dimension", &name.text, name.span) {
+                    if name.text == "id" {
+                        self.errors
+                            .push(ResolveError::ReservedDimension { name: name.clone() });
+                    } else if self.declare("dimension", &name.text, name.span) {
                         dimensions.push(self.dimension(name, values));
                     }
                 }
@@ -341,6 +358,7 @@ impl Resolver {
                     }
                 }
                 StatementKind::Test(test) => {
+                    self.declare("test", &test.name.text, test.name.span);
                     if let Some(test) = self.test(&scope, test, statement.span) {
                         tests.push(test);
                     }
@@ -571,8 +589,25 @@ impl Resolver {
                 ok = false;
             }
         }
-        let mut expect = Vec::new();
+        let mut expect: Vec<(ZoneId, PartyId, Span)> = Vec::new();
         for (zone, party) in &test.expect {
+            if let Some(first) = test
+                .expect
+                .iter()
+                .find(|(z, _)| z.text == zone.text)
+                .map(|(z, _)| z.span)
+            {
+                if first.start != zone.span.start {
+                    self.errors.push(ResolveError::Duplicate {
+                        what: "expectation for zone",
+                        name: zone.text.clone(),
+                        span: zone.span,
+                        first,
+                    });
+                    ok = false;
+                    continue;
+                }
+            }
             let z = scope.existing_zone(self, zone);
             let p = self.party(scope.parties, party);
             match (z, p) {

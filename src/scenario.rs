@@ -143,6 +143,11 @@ impl PartialScenario {
         }
     }
 
+    /// Whether a dimension has a value.
+    pub fn has(&self, dimension: usize) -> bool {
+        self.values[dimension].is_some()
+    }
+
     /// Sets a dimension's value by index.
     pub fn set_index(&mut self, dimension: usize, value: usize) {
         self.values[dimension] = Some(value);
@@ -284,10 +289,10 @@ pub fn from_json(
     let mut scenario = PartialScenario::empty(policy);
     let mut errors = Vec::new();
     let mut id = None;
+    let key_spans = top_level_keys(text);
     let mut seen: Vec<(&str, Span)> = Vec::new();
-    for (name, value) in &entries {
-        let nth = seen.iter().filter(|(n, _)| n == name).count();
-        let name_span = locate_key(text, name, nth).unwrap_or(whole);
+    for (index, (name, value)) in entries.iter().enumerate() {
+        let name_span = key_spans.get(index).copied().unwrap_or(whole);
         if let Some((_, first)) = seen.iter().find(|(n, _)| n == name) {
             errors.push(ScenarioError::DuplicateField {
                 name: name.clone(),
@@ -355,11 +360,12 @@ fn json_error(text: &str, error: &serde_json::Error) -> ScenarioError {
             .take(error.line() - 1)
             .map(str::len)
             .sum();
+        // serde_json counts columns in bytes.
         let line = text[line_start..].split('\n').next().unwrap_or("");
-        let column = line
-            .char_indices()
-            .nth(error.column().saturating_sub(1))
-            .map_or(line.len(), |(i, _)| i);
+        let mut column = error.column().saturating_sub(1).min(line.len());
+        while !line.is_char_boundary(column) {
+            column -= 1;
+        }
         line_start + column
     };
     let end = text[offset..]
@@ -378,23 +384,39 @@ fn json_error(text: &str, error: &serde_json::Error) -> ScenarioError {
     }
 }
 
-/// The span of the `nth` occurrence of `"key"` used as an object key.
-fn locate_key(text: &str, key: &str, nth: usize) -> Option<Span> {
-    let quoted = serde_json::to_string(key).ok()?;
-    let mut found = 0;
-    let mut from = 0;
-    while let Some(i) = text[from..].find(&quoted) {
-        let start = from + i;
-        let end = start + quoted.len();
-        if text[end..].trim_start().starts_with(':') {
-            if found == nth {
-                return Some(Span::new(start, end));
+/// The spans of the keys of the outermost object, in order: the same order
+/// as its entries, so entry `i` is at span `i`, escapes and nested objects
+/// notwithstanding.
+fn top_level_keys(text: &str) -> Vec<Span> {
+    let bytes = text.as_bytes();
+    let mut keys = Vec::new();
+    let mut depth = 0usize;
+    let mut expecting_key = false;
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'"' => {
+                let start = i;
+                i += 1;
+                while i < bytes.len() && bytes[i] != b'"' {
+                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                }
+                if depth == 1 && expecting_key {
+                    keys.push(Span::new(start, (i + 1).min(bytes.len())));
+                    expecting_key = false;
+                }
             }
-            found += 1;
+            b'{' | b'[' => {
+                depth += 1;
+                expecting_key = depth == 1 && bytes[i] == b'{';
+            }
+            b'}' | b']' => depth = depth.saturating_sub(1),
+            b',' if depth == 1 => expecting_key = true,
+            _ => {}
         }
-        from = end;
+        i += 1;
     }
-    None
+    keys
 }
 
 /// The span of the value that follows a key's colon.

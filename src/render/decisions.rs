@@ -101,12 +101,13 @@ pub fn holder(policy: &Policy, decision: &Decision) -> String {
     match decision.party {
         Some(p) => policy.parties[p].display().to_string(),
         None => {
-            let mut names: Vec<&str> = decision
-                .rules
-                .iter()
-                .map(|&r| policy.parties[policy.rules[r].party].display())
-                .collect();
-            names.dedup();
+            let mut names: Vec<&str> = Vec::new();
+            for &r in &decision.rules {
+                let name = policy.parties[policy.rules[r].party].display();
+                if !names.contains(&name) {
+                    names.push(name);
+                }
+            }
             format!("CONFLICT ({})", names.join(" vs "))
         }
     }

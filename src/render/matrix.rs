@@ -56,13 +56,22 @@ pub fn table(policy: &Policy, matrix: &Matrix) -> String {
     out
 }
 
+/// Text that reads as itself in a Markdown table cell.
+fn markdown_cell(text: &str) -> String {
+    text.replace('\\', "\\\\")
+        .replace('|', "\\|")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
 pub fn markdown(policy: &Policy, matrix: &Matrix) -> String {
-    let mut table = text_table(header(policy, matrix));
+    let escape = |row: Vec<String>| row.iter().map(|c| markdown_cell(c)).collect::<Vec<_>>();
+    let mut table = text_table(escape(header(policy, matrix)));
     table.load_preset(presets::ASCII_MARKDOWN);
     for row in rows(policy, matrix) {
-        table.add_row(row);
+        table.add_row(escape(row));
     }
-    let mut out = format!("## {}\n\n", heading(policy));
+    let mut out = format!("## {}\n\n", markdown_cell(&heading(policy)));
     if let Some(fixed) = fixed_text(policy, matrix) {
         out.push_str(&format!("With `{fixed}`.\n\n"));
     }
