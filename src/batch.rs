@@ -194,15 +194,13 @@ fn record(
     };
     if let Some(id) = fast_scenario(policy, text, values) {
         overrides.apply(values);
-        compiled.write_record(
+        let conflict = compiled.write_record(
             out,
             line,
             id.map(|r| r.get().as_bytes()),
             values,
             options.evaluate,
         );
-        let conflict = (0..policy.zones.len())
-            .any(|z| compiled.answer(z, values).decision.status == Status::Conflict);
         return Summary {
             conflicts: u64::from(conflict),
             ..one

@@ -10,7 +10,7 @@
 
 use std::borrow::Cow;
 
-use crate::eval::{decide, Decision};
+use crate::eval::{decide, Decision, Status};
 use crate::policy::{Cond, DimensionId, Policy, RuleId, Scenario, ZoneId};
 use crate::render::decisions::decision_json;
 
@@ -31,6 +31,8 @@ enum ZoneCode {
         dimensions: Vec<(DimensionId, usize)>,
         table: Vec<u32>,
         answers: Vec<Answer>,
+        /// The answer with the longest JSON, for the I/O-only baseline.
+        longest: usize,
     },
     /// Too many combinations for a table: test the rules when asked.
     Rules,
@@ -85,6 +87,7 @@ impl<'p> Compiled<'p> {
                 dimensions,
                 table,
                 answers,
+                ..
             } => {
                 let index: usize = dimensions
                     .iter()
@@ -104,9 +107,10 @@ impl<'p> Compiled<'p> {
         }
     }
 
-    /// Appends one `eval --batch` result record (without the newline).
-    /// Without `evaluate`, every zone gets its first answer: the I/O-only
-    /// baseline of the batch benchmark.
+    /// Appends one `eval --batch` result record (without the newline);
+    /// returns whether a zone is in conflict. Without `evaluate`, every
+    /// zone gets its longest answer, whatever the scenario: the I/O-only
+    /// baseline of the batch benchmark, writing at least as much.
     pub fn write_record(
         &self,
         out: &mut Vec<u8>,
@@ -114,7 +118,7 @@ impl<'p> Compiled<'p> {
         id: Option<&[u8]>,
         values: &[usize],
         evaluate: bool,
-    ) {
+    ) -> bool {
         out.extend_from_slice(b"{\"line\":");
         out.extend_from_slice(itoa::Buffer::new().format(line).as_bytes());
         if let Some(id) = id {
@@ -129,16 +133,25 @@ impl<'p> Compiled<'p> {
             out.extend_from_slice(&self.scenario_json[d][v]);
         }
         out.extend_from_slice(b"},\"decisions\":[");
-        for zone in 0..self.zones.len() {
+        let mut conflict = false;
+        for (zone, code) in self.zones.iter().enumerate() {
             if zone > 0 {
                 out.push(b',');
             }
-            match (&self.zones[zone], evaluate) {
-                (ZoneCode::Table { answers, .. }, false) => out.extend_from_slice(&answers[0].json),
-                _ => out.extend_from_slice(&self.answer(zone, values).json),
-            }
+            let answer = match (code, evaluate) {
+                (
+                    ZoneCode::Table {
+                        answers, longest, ..
+                    },
+                    false,
+                ) => Cow::Borrowed(&answers[*longest]),
+                _ => self.answer(zone, values),
+            };
+            conflict |= answer.decision.status == Status::Conflict;
+            out.extend_from_slice(&answer.json);
         }
         out.extend_from_slice(b"]}");
+        conflict
     }
 }
 
@@ -207,9 +220,13 @@ fn compile_zone(policy: &Policy, zone: ZoneId, rules: &[RuleId]) -> ZoneCode {
         };
         table.push(id as u32);
     }
+    let longest = (0..answers.len())
+        .max_by_key(|&a| answers[a].json.len())
+        .unwrap_or(0);
     ZoneCode::Table {
         dimensions: dimensions.into_iter().zip(strides).collect(),
         table,
         answers,
+        longest,
     }
 }
