@@ -59,12 +59,50 @@ pub struct Options<'a> {
     pub evaluate: bool,
 }
 
+/// The longest line read; a longer one is an error record, and is skipped
+/// without being held in memory.
+pub const MAX_LINE_BYTES: usize = 16 * 1024 * 1024;
+
 /// A chunk of input: the bytes of its non-blank lines, end to end.
 #[derive(Default)]
 struct Chunk {
     bytes: Vec<u8>,
     /// Per line: its number and its range in `bytes`.
     lines: Vec<(u64, usize, usize)>,
+    /// Lines longer than [`MAX_LINE_BYTES`], by number.
+    too_long: Vec<u64>,
+}
+
+/// Appends one line (with its newline) to `buffer`: `None` at the end of
+/// the input, `Some(false)` if the line was too long (then only part of it
+/// was kept, and the rest was read past).
+fn read_line(input: &mut impl BufRead, buffer: &mut Vec<u8>) -> io::Result<Option<bool>> {
+    let start = buffer.len();
+    let mut any = false;
+    let mut whole = true;
+    loop {
+        let available = input.fill_buf()?;
+        if available.is_empty() {
+            return Ok(any.then_some(whole));
+        }
+        any = true;
+        let (taken, done) = match available.iter().position(|&b| b == b'\n') {
+            Some(i) => (i + 1, true),
+            None => (available.len(), false),
+        };
+        if whole {
+            let room = MAX_LINE_BYTES.saturating_sub(buffer.len() - start);
+            if taken <= room {
+                buffer.extend_from_slice(&available[..taken]);
+            } else {
+                whole = false;
+            }
+        }
+        input.consume(taken);
+        if done {
+            return Ok(Some(whole));
+        }
+    }
 }
 
 /// Reads NDJSON scenarios from `input` and writes one result line per
@@ -86,12 +124,19 @@ pub fn run(
     loop {
         chunk.bytes.clear();
         chunk.lines.clear();
+        chunk.too_long.clear();
         while chunk.lines.len() < CHUNK {
             let start = chunk.bytes.len();
-            if input.read_until(b'\n', &mut chunk.bytes)? == 0 {
+            let Some(whole) = read_line(&mut input, &mut chunk.bytes)? else {
                 break;
-            }
+            };
             line_number += 1;
+            if !whole {
+                chunk.bytes.truncate(start);
+                chunk.too_long.push(line_number);
+                chunk.lines.push((line_number, start, start));
+                continue;
+            }
             let mut start = start;
             if line_number == 1 && chunk.bytes[start..].starts_with(b"\xEF\xBB\xBF") {
                 start += 3; // a byte-order mark
@@ -132,6 +177,22 @@ fn evaluate_chunk(
         let mut values = Vec::new();
         let mut summary = Summary::default();
         for &(number, start, end) in lines {
+            if start == end && chunk.too_long.contains(&number) {
+                let error = LineError {
+                    code: "line-too-long",
+                    message: format!("line is longer than {} MiB", MAX_LINE_BYTES >> 20),
+                    column: None,
+                    help: None,
+                };
+                write_error(out, number, None, vec![error]);
+                out.push(b'\n');
+                summary += Summary {
+                    records: 1,
+                    errors: 1,
+                    conflicts: 0,
+                };
+                continue;
+            }
             summary += record(
                 compiled,
                 number,

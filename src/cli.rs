@@ -836,15 +836,35 @@ fn policy_source(name: &str) -> Result<Source, Failure> {
     read_source(name)
 }
 
+/// The largest policy or scenario file read: far beyond any real policy,
+/// small enough that a wrong file is refused rather than read for minutes.
+const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
+
 /// Reads a file (or stdin for `-`) as UTF-8 text, without a byte-order mark.
 fn read_source(path: &str) -> Result<Source, Failure> {
     let mut bytes = Vec::new();
     let result = if path == "-" {
-        std::io::stdin().read_to_end(&mut bytes).map(|_| ())
+        std::io::stdin()
+            .take(MAX_FILE_BYTES + 1)
+            .read_to_end(&mut bytes)
+            .map(|_| ())
     } else {
-        std::fs::read(path).map(|b| bytes = b)
+        std::fs::File::open(path).and_then(|file| {
+            file.take(MAX_FILE_BYTES + 1)
+                .read_to_end(&mut bytes)
+                .map(|_| ())
+        })
     };
     let name = if path == "-" { "<stdin>" } else { path };
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        let diagnostic = Diagnostic::new(
+            "file-too-large",
+            Severity::Error,
+            format!("`{name}` is larger than {} MiB", MAX_FILE_BYTES >> 20),
+        )
+        .with_help(Some("a policy or scenario file this large is almost surely the wrong file; split a policy, or use `--batch` for many scenarios".into()));
+        return Err(Report::new(Source::new(name, ""), vec![diagnostic]).into());
+    }
     if let Err(error) = result {
         let diagnostic = Diagnostic::new(
             "unreadable-file",

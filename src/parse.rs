@@ -274,6 +274,9 @@ fn token_at(source: &str, offset: usize) -> (String, usize) {
     if first == '\n' || first == '\r' {
         return ("end of line".to_string(), offset);
     }
+    if first.is_control() {
+        return (format!("U+{:04X}", first as u32), offset + first.len_utf8());
+    }
     let is_word = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_';
     let len = if is_word(first) {
         rest.find(|c: char| !is_word(c)).unwrap_or(rest.len())

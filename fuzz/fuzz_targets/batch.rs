@@ -1,0 +1,44 @@
+//! Batch input: arbitrary bytes as NDJSON. Exactly one record per non-blank
+//! line, in order, whatever the thread count, and the same bytes either way.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use std::sync::OnceLock;
+
+fn azure() -> &'static onus::Policy {
+    static AZURE: OnceLock<onus::Policy> = OnceLock::new();
+    AZURE.get_or_init(|| {
+        let b = onus::builtin::builtin("azure").unwrap();
+        onus::load(b.name, b.text).unwrap()
+    })
+}
+
+fuzz_target!(|data: &[u8]| {
+    let policy = azure();
+    let none = onus::scenario::PartialScenario::empty(policy);
+    let run = |jobs| {
+        let options = onus::batch::Options { jobs, overrides: &none, evaluate: true };
+        let mut out = Vec::new();
+        let summary = onus::batch::run(policy, data, &mut out, &options, |_| {}).expect("memory I/O cannot fail");
+        (summary, out)
+    };
+    let (summary, out) = run(1);
+    let lines: Vec<&[u8]> = out.split(|&b| b == b'\n').filter(|l| !l.is_empty()).collect();
+    assert_eq!(lines.len() as u64, summary.records);
+    let mut expected = 0u64;
+    for (i, line) in data.split(|&b| b == b'\n').enumerate() {
+        let line = if i == 0 { line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(line) } else { line };
+        if !line.iter().all(|b| b.is_ascii_whitespace()) {
+            expected += 1;
+        }
+    }
+    assert_eq!(summary.records, expected, "one record per non-blank line");
+    let mut previous = 0;
+    for line in &lines {
+        let record: serde_json::Value = serde_json::from_slice(line).expect("records are JSON");
+        let number = record["line"].as_u64().expect("records carry their line");
+        assert!(number > previous);
+        previous = number;
+    }
+    assert_eq!(run(3).1, out, "threads change nothing");
+});

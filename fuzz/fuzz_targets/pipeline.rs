@@ -1,0 +1,33 @@
+//! The whole pipeline on arbitrary text: parse, resolve, check, evaluate
+//! every scenario (bounded), render, and the fmt round trip. Never a panic;
+//! fmt keeps the tree and the answers.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(text) = std::str::from_utf8(data) else { return };
+    let report = onus::check("fuzz.onus", text);
+    let _ = onus::render::diagnostics::plain(&report);
+    let Ok(tree) = onus::parse::parse(text) else { return };
+    let formatted = onus::format::format(&tree);
+    let again = onus::parse::parse(&formatted).expect("formatted text parses");
+    assert_eq!(again, onus::format::canonical_order(&tree), "fmt keeps the tree");
+    assert_eq!(onus::format::format(&again), formatted, "fmt is idempotent");
+    let Ok(policy) = onus::load("fuzz.onus", text) else { return };
+    let reformatted = onus::load("fuzz.onus", &formatted).expect("formatted policy loads");
+    let compiled = onus::compile::Compiled::new(&policy);
+    for scenario in policy.all_scenarios().take(256) {
+        let decisions = policy.evaluate(&scenario);
+        let same = reformatted.evaluate(&scenario);
+        assert_eq!(decisions.len(), same.len());
+        for (a, b) in decisions.iter().zip(&same) {
+            assert_eq!(a.status, b.status);
+            assert_eq!(a.party, b.party);
+        }
+        for (zone, decision) in decisions.iter().enumerate() {
+            assert_eq!(&compiled.answer(zone, &scenario.values).decision, decision);
+        }
+        let _ = onus::render::decisions::json(&policy, &scenario, &decisions, true);
+    }
+});

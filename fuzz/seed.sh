@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Seeds each fuzz target's corpus from the test fixtures and the built-in
+# policies. Run from the repository root: bash fuzz/seed.sh
+set -euo pipefail
+cd "$(dirname "$0")"
+mkdir -p corpus/parse corpus/pipeline corpus/scenario corpus/batch
+for f in ../policies/*.onus ../tests/fixtures/*/*.onus; do
+    name=$(echo "$f" | tr '/' '_')
+    cp "$f" "corpus/parse/$name"
+    cp "$f" "corpus/pipeline/$name"
+done
+for f in ../tests/fixtures/eval/*.json ../tests/fixtures/errors/*.json; do
+    cp "$f" "corpus/scenario/$(echo "$f" | tr '/' '_')"
+done
+for f in ../tests/fixtures/batch/*.ndjson; do
+    cp "$f" "corpus/batch/$(basename "$f")"
+done
+echo "seeded: $(ls corpus/parse | wc -l) policies, $(ls corpus/scenario | wc -l) scenarios, $(ls corpus/batch | wc -l) batches"
