@@ -5,12 +5,12 @@ set -euo pipefail
 cd "$(dirname "$0")"
 mkdir -p corpus/parse corpus/pipeline corpus/scenario corpus/batch
 for f in ../policies/*.onus ../tests/fixtures/*/*.onus; do
-    name=$(echo "$f" | tr '/' '_')
+    name=$(echo "${f#../}" | tr '/' '_')
     cp "$f" "corpus/parse/$name"
     cp "$f" "corpus/pipeline/$name"
 done
 for f in ../tests/fixtures/eval/*.json ../tests/fixtures/errors/*.json; do
-    cp "$f" "corpus/scenario/$(echo "$f" | tr '/' '_')"
+    cp "$f" "corpus/scenario/$(echo "${f#../}" | tr '/' '_')"
 done
 for f in ../tests/fixtures/batch/*.ndjson; do
     cp "$f" "corpus/batch/$(basename "$f")"

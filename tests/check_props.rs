@@ -118,3 +118,22 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    /// The compiled form (decision tables) answers exactly as the
+    /// interpreter does, for every scenario of random policies.
+    #[test]
+    fn compiled_evaluation_agrees_with_the_interpreter(text in policy_text()) {
+        let policy = onus::load("random.onus", &text).expect("generated policies resolve");
+        let compiled = onus::compile::Compiled::new(&policy);
+        for scenario in policy.all_scenarios() {
+            let decisions = policy.evaluate(&scenario);
+            prop_assert_eq!(&decisions, &policy.evaluate(&scenario), "deterministic");
+            for (zone, decision) in decisions.iter().enumerate() {
+                prop_assert_eq!(&compiled.answer(zone, &scenario.values).decision, decision);
+            }
+        }
+    }
+}
