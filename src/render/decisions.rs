@@ -20,9 +20,8 @@ pub struct EvalJson<'a> {
 pub struct DecisionJson<'a> {
     pub zone: &'a str,
     pub label: &'a str,
-    pub party: Option<&'a str>,
-    pub status: Status,
-    pub rules: Vec<RuleJson<'a>>,
+    #[serde(flatten)]
+    pub outcome: OutcomeJson<'a>,
     pub because: Option<&'a str>,
     /// With `--explain`: every rule for the zone and whether it matched.
     #[serde(skip_serializing_if = "Option::is_none", default)]
@@ -45,6 +44,29 @@ pub struct ConsideredJson<'a> {
     pub matched: bool,
 }
 
+/// Who holds a zone and why, as every output that shows a decision has it.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+#[schemars(rename = "Outcome")]
+pub struct OutcomeJson<'a> {
+    /// The party's name; `null` exactly when the status is `conflict`.
+    pub party: Option<&'a str>,
+    pub status: Status,
+    /// The matching rules, in source order.
+    pub rules: Vec<RuleJson<'a>>,
+}
+
+pub fn outcome_json<'a>(policy: &'a Policy, decision: &Decision) -> OutcomeJson<'a> {
+    OutcomeJson {
+        party: decision.party.map(|p| policy.parties[p].name.as_str()),
+        status: decision.status,
+        rules: decision
+            .rules
+            .iter()
+            .map(|&r| rule_json(policy, r))
+            .collect(),
+    }
+}
+
 pub fn rule_json(policy: &Policy, rule: RuleId) -> RuleJson<'_> {
     let span = policy.rules[rule].span;
     let (line, column) = policy.source.line_column(span.start);
@@ -65,13 +87,7 @@ pub fn decision_json<'a>(
     DecisionJson {
         zone: &zone.name,
         label: zone.display(),
-        party: decision.party.map(|p| policy.parties[p].name.as_str()),
-        status: decision.status,
-        rules: decision
-            .rules
-            .iter()
-            .map(|&r| rule_json(policy, r))
-            .collect(),
+        outcome: outcome_json(policy, decision),
         because: decision.because(policy),
         considered: explain.then(|| {
             policy

@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use super::decisions::{rule_json, RuleJson};
+use super::decisions::{outcome_json, OutcomeJson};
 use super::{scenario_text, ScenarioJson};
 use crate::diff::{describe, Answer, PolicyDiff, ScenarioChange};
 use crate::eval::{Decision, Status};
@@ -80,28 +80,8 @@ pub(crate) struct ScenariosJson<'a> {
 #[schemars(rename = "ScenarioChange")]
 pub(crate) struct ScenarioChangeJson<'a> {
     zone: &'a str,
-    from: SideJson<'a>,
-    to: SideJson<'a>,
-}
-
-#[derive(Debug, Serialize, schemars::JsonSchema)]
-#[schemars(rename = "Side")]
-pub(crate) struct SideJson<'a> {
-    party: Option<&'a str>,
-    status: Status,
-    rules: Vec<RuleJson<'a>>,
-}
-
-fn side<'a>(policy: &'a Policy, decision: &Decision) -> SideJson<'a> {
-    SideJson {
-        party: decision.party.map(|p| policy.parties[p].name.as_str()),
-        status: decision.status,
-        rules: decision
-            .rules
-            .iter()
-            .map(|&r| rule_json(policy, r))
-            .collect(),
-    }
+    from: OutcomeJson<'a>,
+    to: OutcomeJson<'a>,
 }
 
 pub fn scenarios_json(
@@ -119,8 +99,8 @@ pub fn scenarios_json(
             .iter()
             .map(|c| ScenarioChangeJson {
                 zone: &policy.zones[c.zone].name,
-                from: side(policy, &c.from),
-                to: side(policy, &c.to),
+                from: outcome_json(policy, &c.from),
+                to: outcome_json(policy, &c.to),
             })
             .collect(),
     })

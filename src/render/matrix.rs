@@ -4,9 +4,9 @@
 use comfy_table::presets;
 use serde::Serialize;
 
-use super::decisions::{holder, rule_json, RuleJson};
+use super::decisions::{holder, outcome_json, OutcomeJson};
 use super::{heading, scenario_text, text_table, trimmed, ScenarioJson};
-use crate::eval::{Decision, Matrix, Status};
+use crate::eval::{Decision, Matrix};
 use crate::policy::Policy;
 
 /// The scenario's other dimensions, as shown above a matrix.
@@ -129,21 +129,14 @@ pub struct RowJson<'a> {
 #[schemars(rename = "MatrixCell")]
 pub struct CellJson<'a> {
     pub value: &'a str,
-    pub party: Option<&'a str>,
-    pub status: Status,
-    pub rules: Vec<RuleJson<'a>>,
+    #[serde(flatten)]
+    pub outcome: OutcomeJson<'a>,
 }
 
 fn cell<'a>(policy: &'a Policy, value: &'a str, decision: &Decision) -> CellJson<'a> {
     CellJson {
         value,
-        party: decision.party.map(|p| policy.parties[p].name.as_str()),
-        status: decision.status,
-        rules: decision
-            .rules
-            .iter()
-            .map(|&r| rule_json(policy, r))
-            .collect(),
+        outcome: outcome_json(policy, decision),
     }
 }
 
