@@ -63,14 +63,16 @@ pub struct Options<'a> {
 /// without being held in memory.
 pub const MAX_LINE_BYTES: usize = 16 * 1024 * 1024;
 
-/// A chunk of input: the bytes of its non-blank lines, end to end.
-#[derive(Default)]
-struct Chunk {
-    bytes: Vec<u8>,
-    /// Per line: its number and its range in `bytes`.
-    lines: Vec<(u64, usize, usize)>,
-    /// Lines longer than [`MAX_LINE_BYTES`], by number.
-    too_long: Vec<u64>,
+/// A non-blank input line, read ahead by the reading thread.
+enum Item {
+    Line {
+        number: u64,
+        bytes: Vec<u8>,
+    },
+    /// Longer than [`MAX_LINE_BYTES`]: read past, not kept.
+    TooLong {
+        number: u64,
+    },
 }
 
 /// Appends one line (with its newline) to `buffer`: `None` at the end of
@@ -91,7 +93,8 @@ fn read_line(input: &mut impl BufRead, buffer: &mut Vec<u8>) -> io::Result<Optio
             None => (available.len(), false),
         };
         if whole {
-            let room = MAX_LINE_BYTES.saturating_sub(buffer.len() - start);
+            // The limit is on the line's content: its newline is extra.
+            let room = (MAX_LINE_BYTES + 2).saturating_sub(buffer.len() - start);
             if taken <= room {
                 buffer.extend_from_slice(&available[..taken]);
             } else {
@@ -108,56 +111,94 @@ fn read_line(input: &mut impl BufRead, buffer: &mut Vec<u8>) -> io::Result<Optio
 /// Reads NDJSON scenarios from `input` and writes one result line per
 /// record to `output`. `progress` is called after each chunk with the
 /// records written so far.
+///
+/// A thread reads ahead; the records of whatever lines have arrived are
+/// evaluated and written (and flushed) at once, up to a chunk at a time, so
+/// a client that waits for each answer gets it, and a file streams in
+/// chunks.
 pub fn run(
     policy: &Policy,
-    mut input: impl BufRead,
+    input: impl BufRead + Send,
+    output: impl Write,
+    options: &Options,
+    progress: impl FnMut(u64),
+) -> io::Result<Summary> {
+    let compiled = Compiled::new(policy);
+    std::thread::scope(|scope| {
+        let (sender, receiver) = std::sync::mpsc::sync_channel(CHUNK);
+        scope.spawn(move || read_lines(input, sender));
+        // `receiver` is dropped when this returns, even early, which ends
+        // the reading thread.
+        write_records(&compiled, receiver, output, options, progress)
+    })
+}
+
+/// Sends every non-blank line of `input`, in order, until the input ends
+/// or nobody listens.
+fn read_lines(mut input: impl BufRead, sender: std::sync::mpsc::SyncSender<io::Result<Item>>) {
+    let mut number = 0u64;
+    loop {
+        let mut bytes = Vec::new();
+        let whole = match read_line(&mut input, &mut bytes) {
+            Ok(Some(whole)) => whole,
+            Ok(None) => return,
+            Err(error) => {
+                let _ = sender.send(Err(error));
+                return;
+            }
+        };
+        number += 1;
+        while matches!(bytes.last(), Some(b'\n' | b'\r')) {
+            bytes.pop();
+        }
+        let item = if !whole || bytes.len() > MAX_LINE_BYTES {
+            Item::TooLong { number }
+        } else {
+            if number == 1 && bytes.starts_with(b"\xEF\xBB\xBF") {
+                bytes.drain(..3); // a byte-order mark
+            }
+            // Blank as JSON counts it: space, tab, CR, LF.
+            if bytes
+                .iter()
+                .all(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
+            {
+                continue;
+            }
+            Item::Line { number, bytes }
+        };
+        if sender.send(Ok(item)).is_err() {
+            return;
+        }
+    }
+}
+
+fn write_records(
+    compiled: &Compiled,
+    receiver: std::sync::mpsc::Receiver<io::Result<Item>>,
     mut output: impl Write,
     options: &Options,
     mut progress: impl FnMut(u64),
 ) -> io::Result<Summary> {
-    let compiled = Compiled::new(policy);
-    let jobs = options.jobs.max(1);
-    let mut buffers: Vec<Vec<u8>> = vec![Vec::new(); jobs];
-    let mut chunk = Chunk::default();
+    let mut buffers: Vec<Vec<u8>> = vec![Vec::new(); options.jobs.clamp(1, 256)];
+    let mut chunk: Vec<Item> = Vec::with_capacity(CHUNK);
     let mut summary = Summary::default();
-    let mut line_number = 0u64;
     loop {
-        chunk.bytes.clear();
-        chunk.lines.clear();
-        chunk.too_long.clear();
-        while chunk.lines.len() < CHUNK {
-            let start = chunk.bytes.len();
-            let Some(whole) = read_line(&mut input, &mut chunk.bytes)? else {
-                break;
-            };
-            line_number += 1;
-            if !whole {
-                chunk.bytes.truncate(start);
-                chunk.too_long.push(line_number);
-                chunk.lines.push((line_number, start, start));
-                continue;
-            }
-            let mut start = start;
-            if line_number == 1 && chunk.bytes[start..].starts_with(b"\xEF\xBB\xBF") {
-                start += 3; // a byte-order mark
-            }
-            let mut end = chunk.bytes.len();
-            while end > start && matches!(chunk.bytes[end - 1], b'\n' | b'\r') {
-                end -= 1;
-            }
-            if chunk.bytes[start..end].iter().all(u8::is_ascii_whitespace) {
-                chunk.bytes.truncate(start.min(end));
-            } else {
-                chunk.lines.push((line_number, start, end));
+        chunk.clear();
+        match receiver.recv() {
+            Ok(item) => chunk.push(item?),
+            Err(_) => break,
+        }
+        while chunk.len() < CHUNK {
+            match receiver.try_recv() {
+                Ok(item) => chunk.push(item?),
+                Err(_) => break,
             }
         }
-        if chunk.lines.is_empty() {
-            break;
-        }
-        summary += evaluate_chunk(&compiled, &chunk, options, &mut buffers);
+        summary += evaluate_chunk(compiled, &chunk, options, &mut buffers);
         for buffer in &buffers {
             output.write_all(buffer)?;
         }
+        output.flush()?;
         progress(summary.records);
     }
     output.flush()?;
@@ -167,55 +208,53 @@ pub fn run(
 /// Evaluates a chunk into `buffers`, one per thread, in order.
 fn evaluate_chunk(
     compiled: &Compiled,
-    chunk: &Chunk,
+    chunk: &[Item],
     options: &Options,
     buffers: &mut [Vec<u8>],
 ) -> Summary {
-    let per_job = chunk.lines.len().div_ceil(buffers.len());
-    let work = |lines: &[(u64, usize, usize)], out: &mut Vec<u8>| {
+    let work = |items: &[Item], out: &mut Vec<u8>| {
         out.clear();
         let mut values = Vec::new();
         let mut summary = Summary::default();
-        for &(number, start, end) in lines {
-            if start == end && chunk.too_long.contains(&number) {
-                let error = LineError {
-                    code: "line-too-long",
-                    message: format!("line is longer than {} MiB", MAX_LINE_BYTES >> 20),
-                    column: None,
-                    help: None,
-                };
-                write_error(out, number, None, vec![error]);
-                out.push(b'\n');
-                summary += Summary {
-                    records: 1,
-                    errors: 1,
-                    conflicts: 0,
-                };
-                continue;
-            }
-            summary += record(
-                compiled,
-                number,
-                &chunk.bytes[start..end],
-                options,
-                out,
-                &mut values,
-            );
+        for item in items {
+            summary += match item {
+                Item::TooLong { number } => {
+                    let error = LineError {
+                        code: "line-too-long",
+                        message: format!("line is longer than {} MiB", MAX_LINE_BYTES >> 20),
+                        column: None,
+                        help: None,
+                    };
+                    write_error(out, *number, None, vec![error]);
+                    Summary {
+                        records: 1,
+                        errors: 1,
+                        conflicts: 0,
+                    }
+                }
+                Item::Line { number, bytes } => {
+                    record(compiled, *number, bytes, options, out, &mut values)
+                }
+            };
             out.push(b'\n');
         }
         summary
     };
-    if buffers.len() == 1 {
-        return work(&chunk.lines, &mut buffers[0]);
+    // No more threads than lines: a thread per few records costs more
+    // than it saves.
+    let jobs = buffers.len().min(chunk.len().div_ceil(64)).max(1);
+    for buffer in buffers.iter_mut().skip(jobs) {
+        buffer.clear();
     }
+    if jobs == 1 {
+        return work(chunk, &mut buffers[0]);
+    }
+    let per_job = chunk.len().div_ceil(jobs);
     std::thread::scope(|scope| {
-        let mut parts = chunk.lines.chunks(per_job);
         let handles: Vec<_> = buffers
             .iter_mut()
-            .map(|buffer| {
-                let part = parts.next().unwrap_or(&[]);
-                scope.spawn(move || work(part, buffer))
-            })
+            .zip(chunk.chunks(per_job))
+            .map(|(buffer, part)| scope.spawn(move || work(part, buffer)))
             .collect();
         let mut total = Summary::default();
         for handle in handles {
@@ -361,14 +400,15 @@ fn slow_record(
         records: 1,
         ..Summary::default()
     };
-    let id = id_of(text);
-    let mut partial = match scenario::from_json(policy, text, true) {
-        Ok((partial, _)) => partial,
+    let (mut partial, id) = match scenario::from_json(policy, text, true) {
+        Ok(parsed) => parsed,
         Err(errors) => {
-            write_error(out, line, id, line_errors(text, &errors));
+            let id = scenario::id_of(text);
+            write_error(out, line, id.as_deref(), line_errors(text, &errors));
             return Summary { errors: 1, ..one };
         }
     };
+    let id = id.as_deref();
     partial.overlay(overrides);
     let scenario = match partial.complete(policy, Some(scenario::object_span(text))) {
         Ok(scenario) => scenario,
@@ -458,16 +498,6 @@ fn line_errors(text: &str, errors: &[scenario::ScenarioError]) -> Vec<LineError>
             }
         })
         .collect()
-}
-
-/// The `"id"` of a line that is a JSON object, even if the rest is wrong.
-fn id_of(text: &str) -> Option<&RawValue> {
-    #[derive(serde::Deserialize)]
-    struct Id<'a> {
-        #[serde(borrow)]
-        id: Option<&'a RawValue>,
-    }
-    serde_json::from_str::<Id>(text).ok()?.id
 }
 
 fn write_error(out: &mut Vec<u8>, line: u64, id: Option<&RawValue>, errors: Vec<LineError>) {

@@ -155,9 +155,9 @@ struct EvalArgs {
         conflicts_with_all = ["explain", "format"]
     )]
     batch: Option<String>,
-    /// Worker threads for `--batch`; output keeps input order.
-    #[arg(long, value_name = "N", default_value_t = 1, requires = "batch")]
-    jobs: usize,
+    /// Worker threads for `--batch` (1 to 256); output keeps input order.
+    #[arg(long, value_name = "N", default_value_t = 1, requires = "batch", value_parser = clap::value_parser!(u16).range(1..=256))]
+    jobs: u16,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -310,7 +310,7 @@ fn batch(args: &EvalArgs, input: &str) -> Result<Outcome, Failure> {
     let policy = load_policy(args.policy.as_deref())?;
     let overrides = settings_scenario(&policy, &args.set)?;
     let options = onus::batch::Options {
-        jobs: args.jobs,
+        jobs: usize::from(args.jobs),
         overrides: &overrides,
         evaluate: true,
     };
@@ -323,7 +323,8 @@ fn batch(args: &EvalArgs, input: &str) -> Result<Outcome, Failure> {
     let stdout = std::io::stdout();
     let output = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
     let result = if input == "-" {
-        onus::batch::run(&policy, std::io::stdin().lock(), output, &options, progress)
+        let stdin = std::io::BufReader::with_capacity(1 << 16, std::io::stdin());
+        onus::batch::run(&policy, stdin, output, &options, progress)
     } else {
         let file = std::fs::File::open(input).map_err(|error| {
             let diagnostic = Diagnostic::new(
@@ -672,6 +673,13 @@ fn test(args: TestArgs) -> Result<Outcome, Failure> {
 
 fn diff(args: DiffArgs) -> Result<Outcome, Failure> {
     let changed = if args.from.is_empty() && args.to.is_empty() {
+        if !args.set.is_empty() {
+            let message = "`--set` goes with `--from` and `--to`; two policies are compared over every scenario";
+            return Err(Failure::Usage(
+                <Cli as clap::CommandFactory>::command()
+                    .error(clap::error::ErrorKind::ArgumentConflict, message),
+            ));
+        }
         let [old, new] = args.policies.as_slice() else {
             let message = "give two policies to compare, or one policy with `--from` and `--to`";
             return Err(Failure::Usage(
@@ -792,12 +800,20 @@ fn to_stderr(text: &str) {
 /// Writes to stdout; a closed pipe (`onus ... | head -1`) ends quietly.
 fn print(text: &str) {
     let mut stdout = std::io::stdout().lock();
-    if stdout
+    match stdout
         .write_all(text.as_bytes())
         .and_then(|_| stdout.flush())
-        .is_err()
     {
-        std::process::exit(0);
+        Ok(()) => {}
+        Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(0),
+        // A full disk must not pass for success: nothing reached the reader.
+        Err(error) => {
+            to_stderr(&format!(
+                "error[unwritable-output]: cannot write the output: {}\n",
+                io_reason(&error)
+            ));
+            std::process::exit(2);
+        }
     }
 }
 

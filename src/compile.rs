@@ -188,7 +188,11 @@ fn compile_zone(policy: &Policy, zone: ZoneId, rules: &[RuleId]) -> ZoneCode {
     let product = sizes.iter().try_fold(1usize, |acc, &n| {
         acc.checked_mul(n).filter(|&p| p <= MAX_TABLE)
     });
-    let Some(product) = product else {
+    // Building a table tests every rule at every entry: past this much
+    // work, deciding when asked is cheaper.
+    const MAX_BUILD: usize = 1 << 24;
+    let Some(product) = product.filter(|p| p.saturating_mul(rules.len().max(1)) <= MAX_BUILD)
+    else {
         return ZoneCode::Rules;
     };
     let mut strides = vec![0; dimensions.len()];

@@ -69,7 +69,7 @@ pub enum DiffError {
     #[error("the policies are too complex to compare: a condition of zone `{zone}` expands to too many cases")]
     TooComplex { zone: String },
     /// `onus diff azure aws`: `model` has other values in one of them.
-    #[error("the policies declare different dimensions: `{old}` has {old_dimensions}, `{new}` has {new_dimensions}")]
+    #[error("the policies must declare the same dimensions with the same values in the same order: `{old}` has {old_dimensions}, `{new}` has {new_dimensions}")]
     DifferentDimensions {
         old: String,
         new: String,

@@ -41,6 +41,9 @@ pub enum ResolveError {
     /// `dimension id: a, b`: batch input uses `id` for the record's identifier.
     #[error("a dimension cannot be named `id`")]
     ReservedDimension { name: Name },
+    /// `party conflict "X"`: outputs use `conflict` where no party holds a zone.
+    #[error("a party cannot be named `conflict`")]
+    ReservedParty { name: Name },
     /// A file with no rules (an empty file, or only comments and declarations).
     #[error("policy has no rules")]
     NoRules,
@@ -100,7 +103,11 @@ impl ResolveError {
                 let help = match suggestion {
                     Some(s) => Some(format!("did you mean `{s}`?")),
                     None if !known.is_empty() && known.len() <= 12 => {
-                        Some(format!("known {kind}s: {}", backticked(known)))
+                        let kinds = match kind {
+                            NameKind::Party => "parties".to_string(),
+                            other => format!("{other}s"),
+                        };
+                        Some(format!("known {kinds}: {}", backticked(known)))
                     }
                     None => None,
                 };
@@ -133,6 +140,14 @@ impl ResolveError {
                 "scenarios use `id` for the record's identifier; name the dimension otherwise"
                     .into(),
             )),
+            ResolveError::ReservedParty { name } => {
+                Diagnostic::new("reserved-name", Severity::Error, message)
+                    .with_label(name.span, "reserved")
+                    .with_help(Some(
+                        "outputs say `conflict` where rules disagree; name the party otherwise"
+                            .into(),
+                    ))
+            }
             ResolveError::NoRules => Diagnostic::new("no-rules", Severity::Error, message)
                 .with_label(Span::new(0, 0), "expected at least one rule")
                 .with_help(Some(
@@ -258,7 +273,10 @@ impl Resolver {
                     }
                 }
                 StatementKind::Party { name, label } => {
-                    if self.declare("party", &name.text, name.span) {
+                    if name.text == "conflict" {
+                        self.errors
+                            .push(ResolveError::ReservedParty { name: name.clone() });
+                    } else if self.declare("party", &name.text, name.span) {
                         let label = label.as_ref().map(|l| l.text.clone());
                         match parties.iter_mut().find(|p| p.name == name.text) {
                             Some(existing) => existing.label = label,

@@ -4,6 +4,7 @@
 use std::fmt;
 
 use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
+use serde_json::value::RawValue;
 
 use crate::diagnostic::{closest, Diagnostic, Severity};
 use crate::policy::{Policy, Scenario};
@@ -270,7 +271,7 @@ pub fn from_json(
     policy: &Policy,
     text: &str,
     id_field: bool,
-) -> Result<(PartialScenario, Option<serde_json::Value>), Vec<ScenarioError>> {
+) -> Result<(PartialScenario, Option<Box<RawValue>>), Vec<ScenarioError>> {
     let fields = match serde_json::from_str::<Fields>(text) {
         Ok(fields) => fields,
         Err(e) => return Err(vec![json_error(text, &e)]),
@@ -307,14 +308,14 @@ pub fn from_json(
             continue;
         }
         let value_span = value_span_after(text, name_span).unwrap_or(name_span);
-        let result = match value {
-            serde_json::Value::String(v) => scenario.set(policy, name, v, name_span, value_span),
-            other => {
+        let result = match serde_json::from_str::<String>(value.get()) {
+            Ok(v) => scenario.set(policy, name, &v, name_span, value_span),
+            Err(_) => {
                 if policy.dimension_index(name).is_some() {
                     Err(ScenarioError::WrongType {
                         name: name.clone(),
                         span: value_span,
-                        found: json_type(other),
+                        found: json_type(value),
                     })
                 } else {
                     scenario.set(policy, name, "", name_span, value_span)
@@ -340,14 +341,24 @@ pub fn object_span(text: &str) -> Span {
     }
 }
 
-fn json_type(value: &serde_json::Value) -> &'static str {
-    match value {
-        serde_json::Value::Null => "null",
-        serde_json::Value::Bool(_) => "a boolean",
-        serde_json::Value::Number(_) => "a number",
-        serde_json::Value::String(_) => "a string",
-        serde_json::Value::Array(_) => "an array",
-        serde_json::Value::Object(_) => "an object",
+/// The type of a raw JSON value, by its first character.
+fn json_type(value: &RawValue) -> &'static str {
+    match value.get().as_bytes().first() {
+        Some(b'n') => "null",
+        Some(b't' | b'f') => "a boolean",
+        Some(b'"') => "a string that is not valid Unicode",
+        Some(b'[') => "an array",
+        Some(b'{') => "an object",
+        _ => "a number",
+    }
+}
+
+/// The `"id"` of a line that is a JSON object, even if the rest of it is
+/// not a valid scenario: the first `"id"` entry, as written.
+pub fn id_of(text: &str) -> Option<Box<RawValue>> {
+    match serde_json::from_str::<Fields>(text).ok()? {
+        Fields::Object(entries) => entries.into_iter().find(|(k, _)| k == "id").map(|(_, v)| v),
+        Fields::Other(_) => None,
     }
 }
 
@@ -441,8 +452,10 @@ fn value_span_after(text: &str, key: Span) -> Option<Span> {
 }
 
 /// A JSON document read as an object's entries in order, duplicates kept.
+/// Values stay raw: a scenario reads only strings, and an `"id"` travels
+/// as written, whatever its type or size.
 enum Fields {
-    Object(Vec<(String, serde_json::Value)>),
+    Object(Vec<(String, Box<RawValue>)>),
     Other(&'static str),
 }
 
@@ -463,7 +476,7 @@ impl<'de> Visitor<'de> for FieldsVisitor {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Fields, A::Error> {
         let mut entries = Vec::new();
-        while let Some(entry) = map.next_entry::<String, serde_json::Value>()? {
+        while let Some(entry) = map.next_entry::<String, Box<RawValue>>()? {
             entries.push(entry);
         }
         Ok(Fields::Object(entries))

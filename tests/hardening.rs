@@ -204,3 +204,120 @@ fn a_conflict_names_each_party_once() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_full_disk_is_an_error_not_a_success() {
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .unwrap();
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_onus"))
+        .args([
+            "check",
+            "tests/fixtures/check/conflict.onus",
+            "--format",
+            "sarif",
+        ])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdout(full)
+        .stderr(std::process::Stdio::null())
+        .status()
+        .unwrap();
+    assert_eq!(status.code(), Some(2));
+}
+
+#[test]
+fn both_batch_readers_keep_any_id_as_written() {
+    // The second line of each pair has an escape, which takes the general reader.
+    let input = concat!(
+        "{\"model\":\"iaas\",\"id\":null}\n",
+        "{\"model\":\"ia\\u0061s\",\"id\":null}\n",
+        "{\"id\":1e400,\"model\":\"iaas\"}\n",
+        "{\"id\":1e400,\"model\":\"ia\\u0061s\"}\n",
+    );
+    let run = onus(&["eval", "azure", "--batch"], input.as_bytes());
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    let rest = |l: &str| l.split_once(',').unwrap().1.to_string();
+    assert_eq!(rest(lines[0]), rest(lines[1]));
+    assert_eq!(rest(lines[2]), rest(lines[3]));
+    assert!(lines[0].contains("\"id\":null"));
+    assert!(lines[2].contains("\"id\":1e400"));
+}
+
+#[test]
+fn batch_answers_each_line_as_it_arrives() {
+    use std::io::{BufRead, BufReader, Write};
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_onus"))
+        .args(["eval", "azure", "--batch"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    for (i, model) in ["iaas", "paas", "saas"].iter().enumerate() {
+        writeln!(stdin, "{{\"model\": \"{model}\"}}").unwrap();
+        stdin.flush().unwrap();
+        // With the input still open, the answer must already come back.
+        let mut line = String::new();
+        stdout.read_line(&mut line).unwrap();
+        assert!(line.starts_with(&format!("{{\"line\":{}", i + 1)), "{line}");
+    }
+    drop(stdin);
+    assert_eq!(child.wait().unwrap().code(), Some(0));
+}
+
+#[test]
+fn more_argument_checks() {
+    assert_eq!(
+        onus(&["eval", "azure", "--batch", "--jobs", "0"], b"").code,
+        2
+    );
+    assert_eq!(
+        onus(&["eval", "azure", "--batch", "--jobs", "4000000000"], b"").code,
+        2
+    );
+    assert_eq!(
+        onus(&["diff", "azure", "azure-2026", "--set", "bogus=1"], b"").code,
+        2
+    );
+}
+
+#[test]
+fn sarif_paths_are_uris_and_columns_are_code_points() {
+    let dir = std::env::temp_dir().join(format!("onus-sarif-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("my #1.onus");
+    std::fs::write(&path, "\"\u{1F600}\": custmer always\n").unwrap();
+    let run = onus(
+        &["check", &path.to_string_lossy(), "--format", "sarif"],
+        b"",
+    );
+    let log: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let run0 = &log["runs"][0];
+    assert_eq!(run0["columnKind"], "unicodeCodePoints");
+    let location = &run0["results"][0]["locations"][0]["physicalLocation"];
+    assert!(location["artifactLocation"]["uri"]
+        .as_str()
+        .unwrap()
+        .ends_with("my%20%231.onus"));
+    assert_eq!(location["region"]["startColumn"], 6);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn markdown_escapes_ampersands() {
+    let dir = std::env::temp_dir().join(format!("onus-amp-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("p.onus");
+    std::fs::write(&path, "zone data \"a &lt; b\"\ndata: customer always\n").unwrap();
+    let run = onus(
+        &["matrix", &path.to_string_lossy(), "--format", "markdown"],
+        b"",
+    );
+    assert!(run.stdout.contains("a &amp;lt; b"), "{}", run.stdout);
+    std::fs::remove_dir_all(&dir).unwrap();
+}

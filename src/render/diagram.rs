@@ -10,8 +10,12 @@ use super::matrix::fixed_text;
 use crate::eval::{Decision, Matrix, Status};
 use crate::policy::{PartyId, Policy, CUSTOMER, PROVIDER, SHARED};
 
-const LABEL_WIDTH: u32 = 320;
-const CELL_WIDTH: u32 = 130;
+/// The narrowest label column, cell and legend entry; longer texts widen
+/// them (text is not measured, so widths allow a generous 8 px a character).
+const MIN_LABEL_WIDTH: u32 = 320;
+const MIN_CELL_WIDTH: u32 = 130;
+const MIN_LEGEND_WIDTH: u32 = 240;
+const CHAR_WIDTH: u32 = 8;
 const ROW_HEIGHT: u32 = 30;
 const TOP: u32 = 78;
 const FONT: &str = "DejaVu Sans, Helvetica, Arial, sans-serif";
@@ -62,8 +66,13 @@ fn cell_title(policy: &Policy, zone: &str, value: &str, decision: &Decision) -> 
     out
 }
 
-fn cell(policy: &Policy, x: u32, y: u32, decision: &Decision, title: String) -> Group {
-    let (w, h) = (CELL_WIDTH - 4, ROW_HEIGHT - 4);
+/// How wide a text of `chars` characters may run.
+fn text_width(chars: usize) -> u32 {
+    CHAR_WIDTH * chars as u32
+}
+
+fn cell(policy: &Policy, x: u32, y: u32, width: u32, decision: &Decision, title: String) -> Group {
+    let (w, h) = (width - 4, ROW_HEIGHT - 4);
     let mut group = Group::new().set("class", "cell").add(Title::new(title));
     match (decision.status, decision.party) {
         (Status::Conflict, _) | (_, None) => {
@@ -126,10 +135,36 @@ fn legend_parties(matrix: &Matrix) -> (Vec<PartyId>, bool) {
 
 pub fn svg(policy: &Policy, matrix: &Matrix) -> String {
     let values = &policy.dimensions[matrix.over].values;
-    let width = LABEL_WIDTH + CELL_WIDTH * values.len() as u32 + 20;
+    let longest = |texts: &mut dyn Iterator<Item = usize>| texts.max().unwrap_or(0);
+    let label_width = MIN_LABEL_WIDTH.max(
+        20 + text_width(longest(
+            &mut policy.zones.iter().map(|z| z.display().chars().count()),
+        )),
+    );
+    let cell_texts = matrix
+        .columns
+        .iter()
+        .flatten()
+        .map(|d| cell_label(policy, d).chars().count());
+    let cell_width = MIN_CELL_WIDTH.max(
+        16 + text_width(longest(
+            &mut cell_texts.chain(values.iter().map(|v| v.chars().count())),
+        )),
+    );
+    let width = label_width + cell_width * values.len() as u32 + 20;
     let rows = policy.zones.len() as u32;
     let (parties, conflict) = legend_parties(matrix);
-    let legend_items = parties.len() as u32 + u32::from(conflict);
+    let mut items: Vec<(String, Option<PartyId>)> = parties
+        .iter()
+        .map(|&p| (policy.parties[p].display().to_string(), Some(p)))
+        .collect();
+    if conflict {
+        items.push(("conflict: rules disagree".into(), None));
+    }
+    let legend_width = MIN_LEGEND_WIDTH
+        .max(40 + text_width(longest(&mut items.iter().map(|(l, _)| l.chars().count()))));
+    let legend_items = items.len() as u32;
+    let width = width.max(20 + 3 * legend_width);
     let legend_top = TOP + ROW_HEIGHT * rows + 20;
     let height = legend_top + 24 * legend_items.div_ceil(3) + 20;
 
@@ -146,7 +181,7 @@ pub fn svg(policy: &Policy, matrix: &Matrix) -> String {
         document = document.add(text(10, 46, &format!("with {fixed}"), 12));
     }
     for (i, value) in values.iter().enumerate() {
-        let x = LABEL_WIDTH + CELL_WIDTH * i as u32 + (CELL_WIDTH - 4) / 2;
+        let x = label_width + cell_width * i as u32 + (cell_width - 4) / 2;
         document = document.add(
             text(x, TOP - 10, value, 14)
                 .set("text-anchor", "middle")
@@ -157,20 +192,13 @@ pub fn svg(policy: &Policy, matrix: &Matrix) -> String {
         let y = TOP + ROW_HEIGHT * zone as u32;
         document = document.add(text(10, y + ROW_HEIGHT / 2 + 3, z.display(), 13));
         for (i, column) in matrix.columns.iter().enumerate() {
-            let x = LABEL_WIDTH + CELL_WIDTH * i as u32;
+            let x = label_width + cell_width * i as u32;
             let title = cell_title(policy, z.display(), &values[i], &column[zone]);
-            document = document.add(cell(policy, x, y, &column[zone], title));
+            document = document.add(cell(policy, x, y, cell_width, &column[zone], title));
         }
     }
-    let mut items: Vec<(String, Option<PartyId>)> = parties
-        .iter()
-        .map(|&p| (policy.parties[p].display().to_string(), Some(p)))
-        .collect();
-    if conflict {
-        items.push(("conflict: rules disagree".into(), None));
-    }
     for (i, (label, party)) in items.iter().enumerate() {
-        let x = 10 + 240 * (i as u32 % 3);
+        let x = 10 + legend_width * (i as u32 % 3);
         let y = legend_top + 24 * (i as u32 / 3);
         let mut group = Group::new().set("class", "legend");
         group = match party {

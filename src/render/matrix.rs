@@ -58,7 +58,8 @@ pub fn table(policy: &Policy, matrix: &Matrix) -> String {
 
 /// Text that reads as itself in a Markdown table cell.
 fn markdown_cell(text: &str) -> String {
-    text.replace('\\', "\\\\")
+    text.replace('&', "&amp;")
+        .replace('\\', "\\\\")
         .replace('|', "\\|")
         .replace('<', "&lt;")
         .replace('>', "&gt;")

@@ -6,17 +6,20 @@ use serde::Serialize;
 use crate::diagnostic::{Report, Severity};
 
 #[derive(Serialize)]
-struct Log<'a> {
+struct Log {
     #[serde(rename = "$schema")]
     schema: &'static str,
     version: &'static str,
-    runs: [Run<'a>; 1],
+    runs: [Run; 1],
 }
 
 #[derive(Serialize)]
-struct Run<'a> {
+#[serde(rename_all = "camelCase")]
+struct Run {
     tool: Tool,
-    results: Vec<SarifResult<'a>>,
+    /// Columns count characters (code points), as everywhere in Onus.
+    column_kind: &'static str,
+    results: Vec<SarifResult>,
 }
 
 #[derive(Serialize)]
@@ -41,14 +44,14 @@ struct RuleDescriptor {
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct SarifResult<'a> {
+struct SarifResult {
     rule_id: &'static str,
     rule_index: usize,
     level: &'static str,
     message: Message,
-    locations: Vec<Location<'a>>,
+    locations: Vec<Location>,
     #[serde(skip_serializing_if = "Vec::is_empty", default)]
-    related_locations: Vec<Location<'a>>,
+    related_locations: Vec<Location>,
 }
 
 #[derive(Serialize)]
@@ -58,25 +61,39 @@ struct Message {
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct Location<'a> {
+struct Location {
     #[serde(skip_serializing_if = "Option::is_none", default)]
     id: Option<usize>,
-    physical_location: PhysicalLocation<'a>,
+    physical_location: PhysicalLocation,
     #[serde(skip_serializing_if = "Option::is_none", default)]
     message: Option<Message>,
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct PhysicalLocation<'a> {
-    artifact_location: ArtifactLocation<'a>,
+struct PhysicalLocation {
+    artifact_location: ArtifactLocation,
     #[serde(skip_serializing_if = "Option::is_none", default)]
     region: Option<Region>,
 }
 
 #[derive(Serialize)]
-struct ArtifactLocation<'a> {
-    uri: &'a str,
+struct ArtifactLocation {
+    uri: String,
+}
+
+/// A path as a relative URI reference: everything but unreserved
+/// characters and `/` percent-encoded.
+fn uri(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for byte in path.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-._~/".contains(&byte) {
+            out.push(byte as char);
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
 }
 
 #[derive(Serialize)]
@@ -112,7 +129,7 @@ pub fn sarif(reports: &[Report]) -> String {
     let mut rules: Vec<&'static str> = Vec::new();
     let mut results = Vec::new();
     for report in reports {
-        let uri = report.source.name.as_str();
+        let uri = uri(&report.source.name);
         for d in &report.diagnostics {
             let rule_index = match rules.iter().position(|&r| r == d.code) {
                 Some(i) => i,
@@ -137,7 +154,7 @@ pub fn sarif(reports: &[Report]) -> String {
                 locations: vec![Location {
                     id: None,
                     physical_location: PhysicalLocation {
-                        artifact_location: ArtifactLocation { uri },
+                        artifact_location: ArtifactLocation { uri: uri.clone() },
                         region: d.primary.as_ref().map(|l| region(report, l.span)),
                     },
                     message: None,
@@ -149,7 +166,7 @@ pub fn sarif(reports: &[Report]) -> String {
                     .map(|(i, l)| Location {
                         id: Some(i),
                         physical_location: PhysicalLocation {
-                            artifact_location: ArtifactLocation { uri },
+                            artifact_location: ArtifactLocation { uri: uri.clone() },
                             region: Some(region(report, l.span)),
                         },
                         message: Some(Message {
@@ -179,6 +196,7 @@ pub fn sarif(reports: &[Report]) -> String {
                         .collect(),
                 },
             },
+            column_kind: "unicodeCodePoints",
             results,
         }],
     })
