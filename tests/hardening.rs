@@ -321,3 +321,15 @@ fn markdown_escapes_ampersands() {
     assert!(run.stdout.contains("a &amp;lt; b"), "{}", run.stdout);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Found by the batch fuzz target: only JSON's whitespace makes a line
+/// blank; a form feed makes it a (bad) record.
+#[test]
+fn a_form_feed_line_is_a_record() {
+    let run = onus(
+        &["eval", "azure", "--batch"],
+        b"{\"model\":\"iaas\"}\n\x0c\n \t\r\n",
+    );
+    assert_eq!(run.code, 2);
+    assert_eq!(run.stderr, "onus: 2 records, 1 error, 0 conflicts\n");
+}

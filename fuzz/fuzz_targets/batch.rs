@@ -28,7 +28,8 @@ fuzz_target!(|data: &[u8]| {
     let mut expected = 0u64;
     for (i, line) in data.split(|&b| b == b'\n').enumerate() {
         let line = if i == 0 { line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(line) } else { line };
-        if !line.iter().all(|b| b.is_ascii_whitespace()) {
+        // Blank as JSON counts it: a form feed is not whitespace there.
+        if !line.iter().all(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n')) {
             expected += 1;
         }
     }
