@@ -123,8 +123,8 @@ fn check_lists_files_that_would_change_and_exits_1() {
 
 #[test]
 fn rewrites_in_place() {
-    let dir = std::env::temp_dir().join(format!("onus-fmt-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let scratch = common::Scratch::new("fmt");
+    let dir = scratch.0.clone();
     let path = dir.join("policy.onus");
     std::fs::write(
         &path,
@@ -142,7 +142,6 @@ fn rewrites_in_place() {
     let entries: Vec<_> = std::fs::read_dir(&dir).unwrap().collect();
     assert_eq!(entries.len(), 1, "no temporary file left behind");
     assert_eq!(onus(&["fmt", "--check", &path_text], b"").code, 0);
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]

@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::onus;
+use common::{onus, Scratch};
 
 #[test]
 fn exponential_conditions_end_with_analysis_limit() {
@@ -25,11 +25,8 @@ fn exponential_conditions_end_with_analysis_limit() {
         "x: customer unless {}\nx: provider always\nassert x: provider always\n",
         terms.join(" or ")
     ));
-    let dir = std::env::temp_dir().join(format!("onus-blow-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("blow.onus");
-    std::fs::write(&path, text).unwrap();
-    let path = path.to_string_lossy().into_owned();
+    let scratch = Scratch::new("blow");
+    let path = scratch.file("blow.onus", text);
     let run = onus(&["check", &path, "--format", "json"], b"");
     assert_eq!(run.code, 1);
     assert!(run.stdout.contains("\"analysis-limit\""), "{}", run.stdout);
@@ -40,24 +37,14 @@ fn exponential_conditions_end_with_analysis_limit() {
         "{}",
         diff.stderr
     );
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
 fn rule_text_stops_before_the_spaces_of_a_comment() {
-    let dir = std::env::temp_dir().join(format!("onus-text-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("p.onus");
-    std::fs::write(&path, "data: customer when iaas     # why\n").unwrap();
+    let scratch = Scratch::new("text");
+    let path = scratch.file("p.onus", "data: customer when iaas     # why\n");
     let run = onus(
-        &[
-            "eval",
-            &path.to_string_lossy(),
-            "--set",
-            "model=iaas",
-            "--format",
-            "json",
-        ],
+        &["eval", &path, "--set", "model=iaas", "--format", "json"],
         b"",
     );
     assert!(
@@ -66,7 +53,6 @@ fn rule_text_stops_before_the_spaces_of_a_comment() {
         "{}",
         run.stdout
     );
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
@@ -80,7 +66,8 @@ fn a_byte_order_mark_on_the_first_batch_line_is_accepted() {
 
 #[test]
 fn tests_for_looks_beside_the_test_file_then_at_the_built_ins() {
-    let dir = std::env::temp_dir().join(format!("onus-beside-{}", std::process::id()));
+    let scratch = Scratch::new("beside");
+    let dir = scratch.0.clone();
     let sub = dir.join("sub");
     std::fs::create_dir_all(&sub).unwrap();
     // A file named like the built-in, in the directory onus runs from, must
@@ -113,14 +100,13 @@ fn tests_for_looks_beside_the_test_file_then_at_the_built_ins() {
         Some(1),
         "the file beside the test file wins"
     );
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[cfg(unix)]
 #[test]
 fn fmt_rewrites_the_target_of_a_symbolic_link() {
-    let dir = std::env::temp_dir().join(format!("onus-link-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let scratch = Scratch::new("link");
+    let dir = scratch.0.clone();
     std::fs::write(dir.join("real.onus"), "data:customer   always\n").unwrap();
     std::os::unix::fs::symlink(dir.join("real.onus"), dir.join("link.onus")).unwrap();
     let run = onus(&["fmt", &dir.join("link.onus").to_string_lossy()], b"");
@@ -133,21 +119,14 @@ fn fmt_rewrites_the_target_of_a_symbolic_link() {
         std::fs::read_to_string(dir.join("real.onus")).unwrap(),
         "data: customer always\n"
     );
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
 fn markdown_cells_escape_pipes_and_angle_brackets() {
-    let dir = std::env::temp_dir().join(format!("onus-md-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("p.onus");
-    std::fs::write(&path, "zone data \"a | <b>\"\ndata: customer always\n").unwrap();
-    let run = onus(
-        &["matrix", &path.to_string_lossy(), "--format", "markdown"],
-        b"",
-    );
+    let scratch = Scratch::new("md");
+    let path = scratch.file("p.onus", "zone data \"a | <b>\"\ndata: customer always\n");
+    let run = onus(&["matrix", &path, "--format", "markdown"], b"");
     assert!(run.stdout.contains("a \\| &lt;b&gt;"), "{}", run.stdout);
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
@@ -184,25 +163,18 @@ fn conflicting_or_meaningless_arguments_are_usage_errors() {
 
 #[test]
 fn a_conflict_names_each_party_once() {
-    let dir = std::env::temp_dir().join(format!("onus-conflict-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("p.onus");
-    std::fs::write(
-        &path,
+    let scratch = Scratch::new("conflict");
+    let path = scratch.file(
+        "p.onus",
         "os: customer when iaas\nos: provider when iaas\nos: customer always\n",
-    )
-    .unwrap();
-    let run = onus(
-        &["eval", &path.to_string_lossy(), "--set", "model=iaas"],
-        b"",
     );
+    let run = onus(&["eval", &path, "--set", "model=iaas"], b"");
     assert_eq!(run.code, 1);
     assert!(
         run.stdout.contains("CONFLICT (customer vs provider)"),
         "{}",
         run.stdout
     );
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[cfg(target_os = "linux")]
@@ -288,14 +260,9 @@ fn more_argument_checks() {
 
 #[test]
 fn sarif_paths_are_uris_and_columns_are_code_points() {
-    let dir = std::env::temp_dir().join(format!("onus-sarif-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("my #1.onus");
-    std::fs::write(&path, "\"\u{1F600}\": custmer always\n").unwrap();
-    let run = onus(
-        &["check", &path.to_string_lossy(), "--format", "sarif"],
-        b"",
-    );
+    let scratch = Scratch::new("sarif");
+    let path = scratch.file("my #1.onus", "\"\u{1F600}\": custmer always\n");
+    let run = onus(&["check", &path, "--format", "sarif"], b"");
     let log: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
     let run0 = &log["runs"][0];
     assert_eq!(run0["columnKind"], "unicodeCodePoints");
@@ -305,21 +272,14 @@ fn sarif_paths_are_uris_and_columns_are_code_points() {
         .unwrap()
         .ends_with("my%20%231.onus"));
     assert_eq!(location["region"]["startColumn"], 6);
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
 fn markdown_escapes_ampersands() {
-    let dir = std::env::temp_dir().join(format!("onus-amp-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("p.onus");
-    std::fs::write(&path, "zone data \"a &lt; b\"\ndata: customer always\n").unwrap();
-    let run = onus(
-        &["matrix", &path.to_string_lossy(), "--format", "markdown"],
-        b"",
-    );
+    let scratch = Scratch::new("amp");
+    let path = scratch.file("p.onus", "zone data \"a &lt; b\"\ndata: customer always\n");
+    let run = onus(&["matrix", &path, "--format", "markdown"], b"");
     assert!(run.stdout.contains("a &amp;lt; b"), "{}", run.stdout);
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 /// Found by the batch fuzz target: only JSON's whitespace makes a line

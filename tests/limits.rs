@@ -4,14 +4,8 @@
 
 mod common;
 
-use common::{onus, Run};
+use common::{onus, Run, Scratch};
 use std::path::{Path, PathBuf};
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("onus-limits-{}-{name}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
 
 /// A hostile input: what it is, the command (with `{}` for a file holding
 /// `content`), stdin, and the exit code it must give.
@@ -173,7 +167,8 @@ fn first_error(run: &Run, dir: &Path) -> String {
 
 #[test]
 fn hostile_inputs_give_clear_answers_and_the_document_is_current() {
-    let dir = scratch("cases");
+    let scratch = Scratch::new("limits");
+    let dir = scratch.0.clone();
     let mut document = String::from(
         "# Bad input, and what Onus answers\n\n\
          Every input here is run by `tests/limits.rs`, which rebuilds this page and\n\
@@ -225,7 +220,6 @@ fn hostile_inputs_give_clear_answers_and_the_document_is_current() {
         current, document,
         "docs/BAD-INPUTS.md is stale: run ONUS_BLESS=1 cargo test --test limits"
     );
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]

@@ -66,8 +66,8 @@ fn built_in_policies_have_full_rule_coverage() {
 
 #[test]
 fn missing_policy_of_a_test_file() {
-    let dir = std::env::temp_dir().join(format!("onus-test-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let scratch = common::Scratch::new("test");
+    let dir = scratch.0.clone();
     let path = dir.join("t.onus");
     std::fs::write(
         &path,
@@ -77,7 +77,6 @@ fn missing_policy_of_a_test_file() {
     let run = onus(&["test", &path.to_string_lossy()], b"");
     assert_eq!(run.code, 2);
     assert!(run.stderr.contains("nowhere.onus"), "{}", run.stderr);
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]

@@ -79,3 +79,27 @@ pub fn transcript(args: &[&str], input: &str, run: &Run) -> String {
     }
     out
 }
+
+/// A folder of one test's own, removed when dropped.
+pub struct Scratch(pub std::path::PathBuf);
+
+impl Scratch {
+    pub fn new(tag: &str) -> Self {
+        let dir = std::env::temp_dir().join(format!("onus-{tag}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("the temporary folder is writable");
+        Scratch(dir)
+    }
+
+    /// Writes `contents` to `name` in the folder; returns the file's path.
+    pub fn file(&self, name: &str, contents: impl AsRef<[u8]>) -> String {
+        let path = self.0.join(name);
+        std::fs::write(&path, contents).expect("the temporary folder is writable");
+        path.to_string_lossy().into_owned()
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
