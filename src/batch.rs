@@ -279,18 +279,19 @@ fn record(
         records: 1,
         ..Summary::default()
     };
-    let Ok(text) = std::str::from_utf8(bytes) else {
-        let offset = std::str::from_utf8(bytes)
-            .err()
-            .map_or(0, |e| e.valid_up_to());
-        let error = LineError {
-            code: "invalid-utf8",
-            message: format!("line is not valid UTF-8: invalid byte at offset {offset}"),
-            column: None,
-            help: None,
-        };
-        write_error(out, line, None, vec![error]);
-        return Summary { errors: 1, ..one };
+    let text = match std::str::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(invalid) => {
+            let offset = invalid.valid_up_to();
+            let error = LineError {
+                code: "invalid-utf8",
+                message: format!("line is not valid UTF-8: invalid byte at offset {offset}"),
+                column: None,
+                help: None,
+            };
+            write_error(out, line, None, vec![error]);
+            return Summary { errors: 1, ..one };
+        }
     };
     if let Some(id) = fast_scenario(policy, text, values) {
         overrides.apply(values);

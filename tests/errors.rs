@@ -6,20 +6,27 @@ mod common;
 
 use common::{onus, relative, show, transcript};
 
+/// Runs onus on a bad file: exit 2, nothing on stdout, and a message on
+/// stderr that names the file with a line and column.
+fn rejected_with_location(args: &[&str], file: &str) -> common::Run {
+    let run = onus(args, b"");
+    assert_eq!(run.code, 2, "{file}: {}", run.stderr);
+    assert!(run.stdout.is_empty());
+    assert!(
+        run.stderr.contains(&format!("{file}:")),
+        "located: {}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("panicked"));
+    run
+}
+
 #[test]
 fn bad_policies() {
     insta::glob!("fixtures/errors/*.onus", |path| {
         let file = relative(path);
         let args = ["eval", file.as_str(), "--set", "model=iaas"];
-        let run = onus(&args, b"");
-        assert_eq!(run.code, 2, "{file}: {}", run.stderr);
-        assert!(run.stdout.is_empty());
-        assert!(
-            run.stderr.contains(&format!("{file}:")),
-            "located: {}",
-            run.stderr
-        );
-        assert!(!run.stderr.contains("panicked"));
+        let run = rejected_with_location(&args, &file);
         insta::assert_snapshot!(transcript(&args, &show(path), &run));
     });
 }
@@ -29,14 +36,7 @@ fn bad_scenarios() {
     insta::glob!("fixtures/errors/*.json", |path| {
         let file = relative(path);
         let args = ["eval", "azure", file.as_str()];
-        let run = onus(&args, b"");
-        assert_eq!(run.code, 2, "{file}: {}", run.stderr);
-        assert!(run.stdout.is_empty());
-        assert!(
-            run.stderr.contains(&format!("{file}:")),
-            "located: {}",
-            run.stderr
-        );
+        let run = rejected_with_location(&args, &file);
         insta::assert_snapshot!(transcript(&args, &show(path), &run));
     });
 }

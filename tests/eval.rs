@@ -31,21 +31,25 @@ fn eval_fixtures() {
     });
 }
 
+/// `eval --format json` of the two fixed lines in one model; exit 0.
+fn two_lines(model: &str) -> serde_json::Value {
+    let set = format!("model={model}");
+    let args = [
+        "eval",
+        "tests/fixtures/eval/two-lines.onus",
+        "--set",
+        &set,
+        "--format",
+        "json",
+    ];
+    let run = onus(&args, b"");
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    serde_json::from_str(&run.stdout).unwrap()
+}
+
 #[test]
 fn fixed_two_lines_on_prem_is_default_customer() {
-    let run = onus(
-        &[
-            "eval",
-            "tests/fixtures/eval/two-lines.onus",
-            "--set",
-            "model=on-prem",
-            "--format",
-            "json",
-        ],
-        b"",
-    );
-    assert_eq!(run.code, 0);
-    let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let json = two_lines("on-prem");
     let host = &json["decisions"][1];
     assert_eq!(host["zone"], "virtualization host");
     assert_eq!(host["party"], "customer");
@@ -55,19 +59,7 @@ fn fixed_two_lines_on_prem_is_default_customer() {
 
 #[test]
 fn fixed_two_lines_iaas_is_provider_by_line_2() {
-    let run = onus(
-        &[
-            "eval",
-            "tests/fixtures/eval/two-lines.onus",
-            "--set",
-            "model=iaas",
-            "--format",
-            "json",
-        ],
-        b"",
-    );
-    assert_eq!(run.code, 0);
-    let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let json = two_lines("iaas");
     let host = &json["decisions"][1];
     assert_eq!(host["party"], "provider");
     assert_eq!(host["status"], "rule");

@@ -7,16 +7,6 @@ use common::onus;
 use serde_json::Value;
 use std::path::Path;
 
-const NAMES: [&str; 7] = [
-    "scenario",
-    "eval",
-    "batch-record",
-    "matrix",
-    "check",
-    "diff",
-    "test",
-];
-
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
@@ -40,7 +30,7 @@ fn assert_valid(name: &str, document: &Value, origin: &str) {
 
 #[test]
 fn committed_schemas_are_what_onus_prints() {
-    for name in NAMES {
+    for name in onus::schema::NAMES {
         let run = onus(&["schema", name], b"");
         assert_eq!(run.code, 0);
         let committed =
