@@ -1,256 +1,612 @@
 //! Exact reasoning over every scenario at once, without enumerating them.
 //!
-//! A [`Cube`] is a set of scenarios given by one value set per dimension
-//! (their product). A [`Region`] is a union of cubes. Conditions become
-//! regions; emptiness, intersection and inclusion are then exact and cost
-//! depends on the rules' shapes, not on the product of the dimensions.
+//! A [`Region`] is a set of scenarios held as a reduced ordered binary
+//! decision diagram (the `biodivine-lib-bdd` crate). Each dimension of `n`
+//! values takes `ceil(log2 n)` variables, most significant bit first,
+//! dimensions in declaration order. Codes past the last value stand for the
+//! last value too, so every valuation of the variables is a scenario and a
+//! region holds every code of each of its values: the empty region is the
+//! `false` diagram and the whole space the `true` one, with no validity
+//! constraint to carry. Conditions become regions; emptiness, equality and
+//! inclusion are then exact, and a diagram's size depends on the structure
+//! of the rules, not on the product of the dimensions.
+//!
+//! The guard: a diagram can still grow exponentially on adversarial shapes
+//! (an `or` of `and`s pairing dimensions declared far apart). Every
+//! operation is paid for in diagram steps from a budget of [`WORK_LIMIT`]
+//! per analysis ([`Space::bounded`]); past it the analysis answers
+//! [`Undecided`]. Steps are counted, not timed, so the same input is
+//! undecided on every machine. `docs/codes/analysis-limit.md` lists the
+//! shapes that reach it.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
 
-use crate::policy::{Cond, Policy, Scenario, ValueSet};
+use biodivine_lib_bdd::{op_function, Bdd, BddPartialValuation, BddVariable, BddVariableSet};
 
-/// Cube comparisons one bounded analysis may spend. Some conditions expand
-/// to exponentially many cubes (the negation of a long `or` of `and`s); past
-/// this budget the analysis gives up rather than run for hours.
-const BUDGET: u64 = 5_000_000;
+use crate::policy::{Cond, DimensionId, PartyId, Policy, Scenario, ValueSet};
 
-thread_local! {
-    static WORK_LEFT: Cell<u64> = const { Cell::new(u64::MAX) };
+/// Diagram steps one bounded analysis may take: about a second and a few
+/// hundred megabytes at worst. Policies people write stay far below.
+pub const WORK_LIMIT: u64 = 1 << 21;
+
+/// Operations whose operands' sizes multiply to at most this cannot take
+/// more steps than that, so they run without first counting their steps.
+const SMALL_OPERATION: usize = 1 << 16;
+
+/// The most diagram variables a policy's dimensions may need (the crate
+/// numbers variables with `u16`).
+const MAX_VARIABLES: usize = u16::MAX as usize - 1;
+
+/// An analysis that would take more than [`WORK_LIMIT`] steps.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Undecided;
+
+/// A set of scenarios. Only meaningful with the [`Space`] that made it.
+#[derive(Clone, Debug)]
+pub struct Region(Bdd);
+
+impl Region {
+    /// Whether no scenario is in the region: constant time.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_false()
+    }
 }
 
-/// Takes `n` from the budget; false once it is spent. After that every
-/// operation returns at once with a meaningless result, which [`bounded`]
-/// discards.
-fn spend(n: u64) -> bool {
-    WORK_LEFT.with(|left| {
-        let remaining = left.get();
-        if remaining == 0 || remaining < n {
-            left.set(0);
-            false
-        } else {
-            left.set(remaining - n);
-            true
+/// How one dimension's values are written in diagram variables.
+#[derive(Debug)]
+struct Encoding {
+    /// Most significant first; empty for a dimension with one value.
+    bits: Vec<BddVariable>,
+    values: usize,
+}
+
+impl Encoding {
+    /// The value a code stands for: codes past the last value stand for it.
+    fn value_of(&self, code: usize) -> usize {
+        code.min(self.values - 1)
+    }
+}
+
+/// The scenarios of one policy: the encoding of its dimensions and the
+/// budget of the analysis under way.
+#[derive(Debug)]
+pub struct Space {
+    variables: BddVariableSet,
+    encodings: Vec<Encoding>,
+    /// `false` when the dimensions need more variables than the crate has:
+    /// every analysis is then undecided.
+    representable: bool,
+    work_left: Cell<u64>,
+    /// Each `dimension in [values]` test's diagram, built once.
+    value_sets: RefCell<HashMap<(DimensionId, ValueSet), Bdd>>,
+}
+
+impl Space {
+    pub fn of(policy: &Policy) -> Self {
+        let widths: Vec<usize> = policy
+            .dimensions
+            .iter()
+            .map(|d| bits_for(d.values.len()))
+            .collect();
+        let total: usize = widths.iter().sum();
+        let representable = total <= MAX_VARIABLES;
+        let variables = BddVariableSet::new_anonymous(if representable { total as u16 } else { 0 });
+        let all_variables = variables.variables();
+        let mut next = 0usize;
+        let encodings = policy
+            .dimensions
+            .iter()
+            .zip(&widths)
+            .map(|(dimension, &width)| {
+                let bits = if representable {
+                    all_variables[next..next + width].to_vec()
+                } else {
+                    Vec::new()
+                };
+                next += width;
+                Encoding {
+                    bits,
+                    values: dimension.values.len(),
+                }
+            })
+            .collect();
+        Space {
+            variables,
+            encodings,
+            representable,
+            work_left: Cell::new(u64::MAX),
+            value_sets: RefCell::default(),
         }
-    })
+    }
+
+    /// Runs an analysis with a fresh budget of [`WORK_LIMIT`] steps.
+    pub fn bounded<T>(
+        &self,
+        analysis: impl FnOnce() -> Result<T, Undecided>,
+    ) -> Result<T, Undecided> {
+        if !self.representable {
+            return Err(Undecided);
+        }
+        let outer = self.work_left.replace(WORK_LIMIT);
+        let result = analysis();
+        self.work_left.set(outer);
+        result
+    }
+
+    fn spend(&self, steps: u64) -> Result<(), Undecided> {
+        let left = self.work_left.get();
+        if steps > left {
+            self.work_left.set(0);
+            return Err(Undecided);
+        }
+        self.work_left.set(left - steps);
+        Ok(())
+    }
+
+    /// Pays for and runs one binary operation. Large operations are first
+    /// counted exactly with the crate's dry run, so a blow-up stops at the
+    /// budget instead of after it.
+    fn apply(
+        &self,
+        left: &Bdd,
+        right: &Bdd,
+        op: fn(Option<bool>, Option<bool>) -> Option<bool>,
+    ) -> Result<Bdd, Undecided> {
+        if left.size().saturating_mul(right.size()) <= SMALL_OPERATION {
+            self.spend((left.size() + right.size()) as u64)?;
+        } else {
+            let left_steps = usize::try_from(self.work_left.get()).unwrap_or(usize::MAX);
+            let (_, steps) =
+                Bdd::check_binary_op(left_steps, left, right, op).ok_or_else(|| {
+                    self.work_left.set(0);
+                    Undecided
+                })?;
+            self.spend(steps as u64)?;
+        }
+        Ok(Bdd::binary_op(left, right, op))
+    }
+
+    /// Whether the operation's result would be non-empty, without building it.
+    fn nonempty(
+        &self,
+        left: &Bdd,
+        right: &Bdd,
+        op: fn(Option<bool>, Option<bool>) -> Option<bool>,
+    ) -> Result<bool, Undecided> {
+        let left_steps = usize::try_from(self.work_left.get()).unwrap_or(usize::MAX);
+        let (nonempty, steps) =
+            Bdd::check_binary_op(left_steps, left, right, op).ok_or_else(|| {
+                self.work_left.set(0);
+                Undecided
+            })?;
+        self.spend(steps as u64)?;
+        Ok(nonempty)
+    }
+
+    /// The values of `set` for dimension `d`, any value elsewhere: every
+    /// code that stands for one of them.
+    fn value_set(&self, d: DimensionId, set: ValueSet) -> Bdd {
+        if let Some(known) = self.value_sets.borrow().get(&(d, set)) {
+            return known.clone();
+        }
+        let built = self.build_value_set(d, set);
+        self.value_sets.borrow_mut().insert((d, set), built.clone());
+        built
+    }
+
+    fn build_value_set(&self, d: DimensionId, set: ValueSet) -> Bdd {
+        let encoding = &self.encodings[d];
+        let codes = 1usize << encoding.bits.len();
+        let clauses: Vec<BddPartialValuation> = (0..codes)
+            .filter(|&code| set >> encoding.value_of(code) & 1 == 1)
+            .map(|code| BddPartialValuation::from_values(&self.code(d, code)))
+            .collect();
+        if clauses.len() == codes {
+            return self.variables.mk_true();
+        }
+        self.variables.mk_dnf(&clauses)
+    }
+
+    /// The variable assignment that writes `code` for dimension `d`.
+    fn code(&self, d: DimensionId, code: usize) -> Vec<(BddVariable, bool)> {
+        let bits = &self.encodings[d].bits;
+        bits.iter()
+            .enumerate()
+            .map(|(j, &var)| (var, code >> (bits.len() - 1 - j) & 1 == 1))
+            .collect()
+    }
+
+    pub fn everything(&self) -> Region {
+        Region(self.variables.mk_true())
+    }
+
+    pub fn nothing(&self) -> Region {
+        Region(self.variables.mk_false())
+    }
+
+    /// The scenarios where `cond` holds.
+    pub fn region(&self, cond: &Cond) -> Result<Region, Undecided> {
+        self.region_within(cond, &self.everything())
+    }
+
+    /// The scenarios of `care` where `cond` holds. Often far smaller to
+    /// build than the whole region, which is how a rule too large to build
+    /// alone is still compared with another.
+    pub fn region_within(&self, cond: &Cond, care: &Region) -> Result<Region, Undecided> {
+        if !self.representable {
+            return Err(Undecided);
+        }
+        self.build(cond, &care.0).map(Region)
+    }
+
+    /// `care` and `cond`: each step stays inside `care`, and an `and`
+    /// narrows it term by term.
+    fn build(&self, cond: &Cond, care: &Bdd) -> Result<Bdd, Undecided> {
+        match cond {
+            Cond::True => Ok(care.clone()),
+            Cond::In(d, set) => self.apply(care, &self.value_set(*d, *set), op_function::and),
+            Cond::Not(inner) => {
+                let holds = self.build(inner, care)?;
+                self.apply(care, &holds, op_function::and_not)
+            }
+            Cond::And(all) => all
+                .iter()
+                .try_fold(care.clone(), |narrowed, c| self.build(c, &narrowed)),
+            Cond::Or(any) => any.iter().try_fold(self.variables.mk_false(), |acc, c| {
+                let holds = self.build(c, care)?;
+                self.apply(&acc, &holds, op_function::or)
+            }),
+        }
+    }
+
+    pub fn union(&self, a: &Region, b: &Region) -> Result<Region, Undecided> {
+        self.apply(&a.0, &b.0, op_function::or).map(Region)
+    }
+
+    pub fn intersect(&self, a: &Region, b: &Region) -> Result<Region, Undecided> {
+        self.apply(&a.0, &b.0, op_function::and).map(Region)
+    }
+
+    /// The scenarios of `a` not in `b`.
+    pub fn minus(&self, a: &Region, b: &Region) -> Result<Region, Undecided> {
+        self.apply(&a.0, &b.0, op_function::and_not).map(Region)
+    }
+
+    /// Whether `a` and `b` share a scenario, without building their
+    /// intersection.
+    pub fn meets(&self, a: &Region, b: &Region) -> Result<bool, Undecided> {
+        self.nonempty(&a.0, &b.0, op_function::and)
+    }
+
+    /// Whether every scenario of `a` is in `b`.
+    pub fn includes(&self, b: &Region, a: &Region) -> Result<bool, Undecided> {
+        Ok(!self.nonempty(&a.0, &b.0, op_function::and_not)?)
+    }
+
+    fn same(&self, a: &Bdd, b: &Bdd) -> Result<bool, Undecided> {
+        Ok(!self.nonempty(a, b, op_function::xor)?)
+    }
+
+    /// What is left of `region` once dimension `d` takes value `v`.
+    fn cofactor(&self, region: &Bdd, d: DimensionId, v: usize) -> Result<Bdd, Undecided> {
+        self.spend(region.size() as u64)?;
+        Ok(region.restrict(&self.code(d, v)))
+    }
+
+    /// A scenario in `region`, if it has any, with the dimensions whose
+    /// value does not matter: any values of those give a scenario of the
+    /// region as well. The scenario is the region's first in dimension
+    /// order (each dimension's first value that works).
+    pub fn witness(&self, region: &Region) -> Option<Witness> {
+        // A reduced diagram's first path to `true` is its least valuation;
+        // a dimension with no variable on that path may take any code.
+        let path = region.0.first_clause()?;
+        let mut values = Vec::with_capacity(self.encodings.len());
+        let mut free = Vec::new();
+        for (d, encoding) in self.encodings.iter().enumerate() {
+            let code = encoding.bits.iter().fold(0, |code, &var| {
+                code << 1 | usize::from(path.get_value(var).unwrap_or(false))
+            });
+            if encoding.values > 1 && encoding.bits.iter().all(|&var| !path.has_value(var)) {
+                free.push(d);
+            }
+            values.push(encoding.value_of(code));
+        }
+        Some(Witness {
+            scenario: Scenario { values },
+            free,
+        })
+    }
+
+    /// The region as cubes, for describing it to a person: split on each
+    /// dimension in turn, values that leave the same rest grouped into one
+    /// set. The cubes are disjoint and cover the region exactly.
+    pub fn cubes(&self, region: &Region) -> Result<Vec<Cube>, Undecided> {
+        let mut cubes = Vec::new();
+        let mut prefix = Vec::with_capacity(self.encodings.len());
+        self.split(&region.0, &mut prefix, &mut cubes)?;
+        Ok(cubes)
+    }
+
+    fn split(
+        &self,
+        region: &Bdd,
+        prefix: &mut Vec<ValueSet>,
+        cubes: &mut Vec<Cube>,
+    ) -> Result<(), Undecided> {
+        if region.is_false() {
+            return Ok(());
+        }
+        let d = prefix.len();
+        if d == self.encodings.len() {
+            cubes.push(Cube(prefix.clone()));
+            return Ok(());
+        }
+        let mut groups: Vec<(ValueSet, Bdd)> = Vec::new();
+        for v in 0..self.encodings[d].values {
+            let rest = self.cofactor(region, d, v)?;
+            if rest.is_false() {
+                continue;
+            }
+            let mut grouped = false;
+            for (set, existing) in &mut groups {
+                if self.same(existing, &rest)? {
+                    *set |= 1 << v;
+                    grouped = true;
+                    break;
+                }
+            }
+            if !grouped {
+                groups.push((1 << v, rest));
+            }
+        }
+        for (set, rest) in groups {
+            prefix.push(set);
+            self.split(&rest, prefix, cubes)?;
+            prefix.pop();
+        }
+        Ok(())
+    }
+
+    /// Where each answer of one zone holds within `care`, from the regions
+    /// (within `care`) of the zone's rules with their parties. The same
+    /// semantics as [`crate::eval::decide`]: no rule gives the default, rules
+    /// that agree give their party, rules that disagree give a conflict.
+    pub fn answers(
+        &self,
+        rules: &[(PartyId, Region)],
+        care: &Region,
+    ) -> Result<ZoneAnswers, Undecided> {
+        let mut by_party: Vec<(PartyId, Region)> = Vec::new();
+        for (party, region) in rules {
+            match by_party.iter_mut().find(|(p, _)| p == party) {
+                Some((_, existing)) => *existing = self.union(existing, region)?,
+                None => by_party.push((*party, region.clone())),
+            }
+        }
+        let mut any = self.nothing();
+        let mut conflict = self.nothing();
+        for (_, region) in &by_party {
+            conflict = self.union(&conflict, &self.intersect(&any, region)?)?;
+            any = self.union(&any, region)?;
+        }
+        let mut alone = Vec::with_capacity(by_party.len());
+        for (party, region) in &by_party {
+            alone.push((*party, self.minus(region, &conflict)?));
+        }
+        Ok(ZoneAnswers {
+            parties: alone,
+            conflict,
+            default: self.minus(care, &any)?,
+        })
+    }
 }
 
-/// Runs an analysis within the budget: `None` if it ran out.
-pub fn bounded<T>(analysis: impl FnOnce() -> T) -> Option<T> {
-    let outer = WORK_LEFT.with(|left| left.replace(BUDGET));
-    let result = analysis();
-    let remaining = WORK_LEFT.with(|left| left.replace(outer));
-    (remaining > 0).then_some(result)
+/// A zone's answers over a region of scenarios.
+#[derive(Clone, Debug)]
+pub struct ZoneAnswers {
+    /// Where rules of one party, and of no other, match; in order of the
+    /// parties' first rules.
+    pub parties: Vec<(PartyId, Region)>,
+    /// Where rules of different parties match.
+    pub conflict: Region,
+    /// Where no rule matches, so the default party holds the zone.
+    pub default: Region,
+}
+
+impl ZoneAnswers {
+    /// Where the zone resolves to `party`, by a rule or by default.
+    pub fn held_by(
+        &self,
+        space: &Space,
+        party: PartyId,
+        default_party: PartyId,
+    ) -> Result<Region, Undecided> {
+        let by_rule = self
+            .parties
+            .iter()
+            .find(|(p, _)| *p == party)
+            .map_or_else(|| space.nothing(), |(_, r)| r.clone());
+        if party == default_party {
+            space.union(&by_rule, &self.default)
+        } else {
+            Ok(by_rule)
+        }
+    }
+}
+
+/// A scenario that shows a finding.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Witness {
+    pub scenario: Scenario,
+    /// Dimensions whose value does not matter, in order: the finding holds
+    /// whatever they take.
+    pub free: Vec<DimensionId>,
 }
 
 /// The scenarios whose value for dimension `i` is in `self.0[i]`, for all `i`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Cube(pub Vec<ValueSet>);
 
-/// A union of cubes.
-#[derive(Clone, Debug, PartialEq, Eq, Default)]
-pub struct Region(pub Vec<Cube>);
-
-/// The dimensions' full value sets: what a cube is cut from.
-#[derive(Clone, Debug)]
-pub struct Space {
-    full: Vec<ValueSet>,
-}
-
-impl Space {
-    pub fn of(policy: &Policy) -> Self {
-        Space {
-            full: policy.dimensions.iter().map(|d| d.all()).collect(),
-        }
-    }
-
-    pub fn everything(&self) -> Region {
-        Region(vec![Cube(self.full.clone())])
-    }
-
-    /// The scenarios where `cond` holds.
-    pub fn region(&self, cond: &Cond) -> Region {
-        match cond {
-            Cond::True => self.everything(),
-            Cond::In(dimension, set) => {
-                let mut cube = self.full.clone();
-                cube[*dimension] &= set;
-                Region::from_cubes(vec![Cube(cube)])
-            }
-            Cond::Not(inner) => self.complement(&self.region(inner)),
-            Cond::And(all) => all
-                .iter()
-                .fold(self.everything(), |acc, c| acc.intersect(&self.region(c))),
-            Cond::Or(any) => {
-                let mut cubes = Vec::new();
-                for c in any {
-                    cubes.extend(self.region(c).0);
-                }
-                Region::from_cubes(cubes)
-            }
-        }
-    }
-
-    /// The scenarios not in `region`.
-    pub fn complement(&self, region: &Region) -> Region {
-        region.0.iter().fold(self.everything(), |acc, cube| {
-            acc.intersect(&self.complement_cube(cube))
-        })
-    }
-
-    /// A cube's complement as disjoint cubes: differ first in dimension `i`.
-    fn complement_cube(&self, cube: &Cube) -> Region {
-        let mut cubes = Vec::new();
-        let mut prefix = self.full.clone();
-        for (i, &set) in cube.0.iter().enumerate() {
-            if set != self.full[i] {
-                let mut piece = prefix.clone();
-                piece[i] = self.full[i] & !set;
-                cubes.push(Cube(piece));
-                prefix[i] = set;
-            }
-        }
-        Region::from_cubes(cubes)
-    }
-
-    /// A scenario in `region`, if it has any: a region is empty exactly
-    /// when it has no cube.
-    pub fn witness(&self, region: &Region) -> Option<Scenario> {
-        region.0.first().map(Cube::first_scenario)
-    }
-
-    /// A scenario in `inner` but outside `outer`, if any: `None` means
-    /// `inner` is included in `outer`.
-    pub fn escape(&self, inner: &Region, outer: &Region) -> Option<Scenario> {
-        inner
-            .0
-            .iter()
-            .find_map(|cube| uncovered(cube.clone(), &outer.0))
-    }
-}
-
 impl Cube {
-    fn is_empty(&self) -> bool {
-        self.0.contains(&0)
-    }
-
-    fn intersect(&self, other: &Cube) -> Cube {
-        Cube(self.0.iter().zip(&other.0).map(|(a, b)| a & b).collect())
-    }
-
-    fn contains(&self, other: &Cube) -> bool {
-        self.0.iter().zip(&other.0).all(|(a, b)| b & !a == 0)
-    }
-
-    /// The scenario taking each dimension's first value in the cube.
-    fn first_scenario(&self) -> Scenario {
-        Scenario {
-            values: self
-                .0
-                .iter()
-                .map(|set| set.trailing_zeros() as usize)
-                .collect(),
-        }
+    pub fn contains(&self, scenario: &Scenario) -> bool {
+        self.0
+            .iter()
+            .zip(&scenario.values)
+            .all(|(set, &value)| set >> value & 1 == 1)
     }
 }
 
-impl Region {
-    /// A region of these cubes, without empty ones or ones another contains.
-    fn from_cubes(cubes: Vec<Cube>) -> Region {
-        let mut kept: Vec<Cube> = Vec::with_capacity(cubes.len());
-        for cube in cubes {
-            if !spend(kept.len() as u64 + 1) {
-                return Region::default();
-            }
-            if cube.is_empty() || kept.iter().any(|k| k.contains(&cube)) {
-                continue;
-            }
-            kept.retain(|k| !cube.contains(k));
-            kept.push(cube);
-        }
-        Region(kept)
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-
-    /// Whether the scenario is in the region.
-    pub fn contains(&self, scenario: &Scenario) -> bool {
-        self.0.iter().any(|cube| {
-            cube.0
-                .iter()
-                .zip(&scenario.values)
-                .all(|(set, &value)| set >> value & 1 == 1)
-        })
-    }
-
-    pub fn intersect(&self, other: &Region) -> Region {
-        if !spend((self.0.len() * other.0.len()) as u64) {
-            return Region::default();
-        }
-        let mut cubes = Vec::new();
-        for a in &self.0 {
-            for b in &other.0 {
-                cubes.push(a.intersect(b));
-            }
-        }
-        Region::from_cubes(cubes)
-    }
-
-    /// The same scenarios in fewer cubes where two differ in one dimension
-    /// only, for describing a region to a person.
-    pub fn merged(&self) -> Region {
-        let mut cubes = self.0.clone();
-        'again: loop {
-            for i in 0..cubes.len() {
-                for j in i + 1..cubes.len() {
-                    let differing: Vec<usize> = (0..cubes[i].0.len())
-                        .filter(|&d| cubes[i].0[d] != cubes[j].0[d])
-                        .collect();
-                    if !spend(1) {
-                        return Region(cubes);
-                    }
-                    if let [d] = differing[..] {
-                        let other = cubes.remove(j);
-                        cubes[i].0[d] |= other.0[d];
-                        cubes = Region::from_cubes(cubes).0;
-                        continue 'again;
-                    }
+/// The same scenarios in fewer cubes: two cubes that differ in one
+/// dimension only become one. For describing a region to a person.
+pub fn merge(mut cubes: Vec<Cube>) -> Vec<Cube> {
+    'again: loop {
+        for i in 0..cubes.len() {
+            for j in i + 1..cubes.len() {
+                let mut differing =
+                    (0..cubes[i].0.len()).filter(|&d| cubes[i].0[d] != cubes[j].0[d]);
+                if let (Some(d), None) = (differing.next(), differing.next()) {
+                    let other = cubes.remove(j);
+                    cubes[i].0[d] |= other.0[d];
+                    continue 'again;
                 }
             }
-            return Region(cubes);
         }
-    }
-
-    pub fn union(&self, other: &Region) -> Region {
-        Region::from_cubes(self.0.iter().chain(&other.0).cloned().collect())
+        return cubes;
     }
 }
 
-/// A scenario of `cube` that no cube of `cover` holds, if any. Splits the
-/// cube along a dimension where a covering cube cuts it, so each branch is
-/// either wholly inside that cube or wholly outside it.
-fn uncovered(cube: Cube, cover: &[Cube]) -> Option<Scenario> {
-    if !spend(cover.len() as u64 + 1) {
-        return None;
+/// Variables needed to write `values` distinct codes.
+fn bits_for(values: usize) -> usize {
+    (usize::BITS - values.saturating_sub(1).leading_zeros()) as usize
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The policy, whose first dimension is the prelude's `model` with its
+    /// four values (`ANY_MODEL` in a cube).
+    fn policy(text: &str) -> Policy {
+        crate::load("test.onus", text).expect("test policies load")
     }
-    let touching: Vec<Cube> = cover
-        .iter()
-        .map(|c| c.intersect(&cube))
-        .filter(|c| !c.is_empty())
-        .collect();
-    if touching.contains(&cube) {
-        return None;
+
+    const ANY_MODEL: ValueSet = 0b1111;
+
+    #[test]
+    fn bits_for_counts_code_widths() {
+        assert_eq!(
+            [1, 2, 3, 4, 5, 8, 9, 64].map(bits_for),
+            [0, 1, 2, 2, 3, 3, 4, 6]
+        );
     }
-    let Some(cutter) = touching.first() else {
-        return Some(cube.first_scenario());
-    };
-    let dimension = (0..cube.0.len())
-        .find(|&i| cutter.0[i] != cube.0[i])
-        .expect("a touching cube that is not the whole cube cuts it somewhere");
-    let mut inside = cube.clone();
-    inside.0[dimension] = cutter.0[dimension];
-    let mut outside = cube;
-    outside.0[dimension] &= !cutter.0[dimension];
-    uncovered(outside, &touching).or_else(|| uncovered(inside, &touching))
+
+    #[test]
+    fn codes_past_the_last_value_stand_for_it() {
+        // Three values take two bits; the fourth code is `c` again.
+        let p = policy("dimension d: a, b, c\nx: provider unless d is a\n");
+        let space = Space::of(&p);
+        let region = space.region(&p.rules[0].condition).unwrap();
+        let cubes = space.cubes(&region).unwrap();
+        assert_eq!(cubes, vec![Cube(vec![ANY_MODEL, 0b110])]);
+        let everything = space.cubes(&space.everything()).unwrap();
+        assert_eq!(everything, vec![Cube(vec![ANY_MODEL, 0b111])]);
+    }
+
+    #[test]
+    fn witness_marks_the_dimensions_that_do_not_matter() {
+        let p = policy(
+            "dimension d: a, b, c\ndimension e: x, y\ndimension f: u, v, w\n\
+             z: provider when d is b and f in [v, w]\n",
+        );
+        let space = Space::of(&p);
+        let region = space.region(&p.rules[0].condition).unwrap();
+        let witness = space.witness(&region).unwrap();
+        assert_eq!(witness.scenario.values, vec![0, 1, 0, 1]);
+        assert_eq!(witness.free, vec![0, 2]);
+        assert!(space.witness(&space.nothing()).is_none());
+    }
+
+    #[test]
+    fn inclusion_and_meeting_are_exact() {
+        let p = policy(
+            "dimension d: a, b, c, e, f\n\
+             x: provider when d in [a, b]\nx: provider when d is a\nx: provider when d is f\n",
+        );
+        let space = Space::of(&p);
+        let r: Vec<Region> = p
+            .rules
+            .iter()
+            .map(|r| space.region(&r.condition).unwrap())
+            .collect();
+        assert!(space.includes(&r[0], &r[1]).unwrap());
+        assert!(!space.includes(&r[1], &r[0]).unwrap());
+        assert!(space.meets(&r[0], &r[1]).unwrap());
+        assert!(!space.meets(&r[0], &r[2]).unwrap());
+        let rest = space.minus(&space.everything(), &r[0]).unwrap();
+        assert_eq!(
+            space.cubes(&rest).unwrap(),
+            vec![Cube(vec![ANY_MODEL, 0b11100])]
+        );
+    }
+
+    #[test]
+    fn answers_follow_the_decision_rule() {
+        let p = policy(
+            "dimension d: a, b, c\ndefault: customer\n\
+             x: provider when d in [a, b]\nx: shared when d is b\n",
+        );
+        let space = Space::of(&p);
+        let rules: Vec<(PartyId, Region)> = p
+            .rules
+            .iter()
+            .map(|r| (r.party, space.region(&r.condition).unwrap()))
+            .collect();
+        let answers = space.answers(&rules, &space.everything()).unwrap();
+        let cubes = |r: &Region| space.cubes(r).unwrap();
+        assert_eq!(cubes(&answers.conflict), vec![Cube(vec![ANY_MODEL, 0b010])]);
+        assert_eq!(cubes(&answers.default), vec![Cube(vec![ANY_MODEL, 0b100])]);
+        assert_eq!(answers.parties.len(), 2);
+        assert_eq!(
+            cubes(&answers.parties[0].1),
+            vec![Cube(vec![ANY_MODEL, 0b001])]
+        );
+        assert!(answers.parties[1].1.is_empty());
+        let customer = answers
+            .held_by(&space, crate::policy::CUSTOMER, p.default_party)
+            .unwrap();
+        assert_eq!(cubes(&customer), vec![Cube(vec![ANY_MODEL, 0b100])]);
+    }
+
+    #[test]
+    fn merge_joins_cubes_that_differ_in_one_dimension() {
+        let merged = merge(vec![
+            Cube(vec![0b01, 0b1]),
+            Cube(vec![0b10, 0b1]),
+            Cube(vec![0b01, 0b10]),
+        ]);
+        assert_eq!(merged, vec![Cube(vec![0b11, 0b1]), Cube(vec![0b01, 0b10])]);
+    }
+
+    #[test]
+    fn the_budget_stops_a_blow_up_and_is_restored() {
+        // (x0 and y0) or (x1 and y1) or ... with every x declared before
+        // every y: the diagram doubles with each term.
+        let n = 28;
+        let mut text: String = (0..2 * n)
+            .map(|i| format!("dimension d{i}: a{i}, b{i}\n"))
+            .collect();
+        let terms: Vec<String> = (0..n)
+            .map(|i| format!("(d{i} is a{i} and d{} is a{})", i + n, i + n))
+            .collect();
+        text.push_str(&format!("x: customer when {}\n", terms.join(" or ")));
+        let p = policy(&text);
+        let space = Space::of(&p);
+        assert_eq!(
+            space.bounded(|| space.region(&p.rules[0].condition)).err(),
+            Some(Undecided)
+        );
+        assert!(space.bounded(|| Ok(space.everything())).is_ok());
+    }
 }

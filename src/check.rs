@@ -2,10 +2,10 @@
 //! no dead or redundant rules, and that its assertions hold. Exact: each
 //! finding comes with a scenario that shows it, and no finding is missed.
 
-use crate::analysis::{bounded, Region, Space};
+use crate::analysis::{Region, Space, Undecided, Witness};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::eval::{evaluate, Decision, Status};
-use crate::policy::{PartyId, Policy, RuleId, Scenario, ZoneId};
+use crate::policy::{PartyId, Policy, RuleId, ZoneId};
 use crate::span::Span;
 
 /// Something the checker found.
@@ -16,13 +16,13 @@ pub enum Finding {
     Conflict {
         first: RuleId,
         second: RuleId,
-        scenario: Scenario,
+        witness: Witness,
     },
     /// `assert data: customer always` where a rule gives `data` to the
     /// provider in some scenario.
     AssertFailed {
         assertion: usize,
-        scenario: Scenario,
+        witness: Witness,
         decision: Decision,
     },
     /// `os: provider when iaas and saas`: holds in no scenario.
@@ -31,174 +31,261 @@ pub enum Finding {
     RedundantRule { rule: RuleId, covering: Vec<RuleId> },
     /// `zone backups` with no rule that ever matches.
     DefaultOnlyZone { zone: ZoneId },
-    /// `x: customer unless (a and b) or (c and d) or ...` with so many terms
-    /// that its negation has more cases than the checker will weigh.
-    TooComplex { span: Span },
+    /// A question the analysis could not answer within its guard, such as
+    /// the region of `x: customer when (d0 is a and d30 is a) or (d1 is a
+    /// and d31 is a) or ...` over 60 dimensions. Only that question is left
+    /// open: every other finding is still decided and reported.
+    Undecided { span: Span, question: Question },
 }
 
-/// Every finding, in source order.
+/// What [`Finding::Undecided`] leaves open.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Question {
+    /// Where the rule holds, and so whether it is dead.
+    Rule,
+    /// Whether the rule conflicts with this other rule.
+    Conflict { other: RuleId },
+    /// Whether the rule is redundant.
+    Redundancy,
+    /// Whether the assertion holds.
+    Assertion,
+}
+
+/// Every finding, in source order. Each question is analysed on its own
+/// budget, so one that cannot be decided hides no other.
 pub fn check(policy: &Policy) -> Vec<Finding> {
     let space = Space::of(policy);
     let mut findings = Vec::new();
     let regions: Vec<Option<Region>> = policy
         .rules
         .iter()
-        .map(|r| bounded(|| space.region(&r.condition)))
+        .map(|r| space.bounded(|| space.region(&r.condition)).ok())
         .collect();
     for (id, region) in regions.iter().enumerate() {
         match region {
-            None => findings.push(Finding::TooComplex {
+            None => findings.push(Finding::Undecided {
                 span: policy.rules[id].span,
+                question: Question::Rule,
             }),
             Some(region) if region.is_empty() => findings.push(Finding::DeadRule { rule: id }),
             Some(_) => {}
         }
     }
-    // Zones with a rule too complex to analyse are left unproven.
-    let analysable: Vec<bool> = (0..policy.zones.len())
-        .map(|zone| policy.rules_for(zone).all(|(id, _)| regions[id].is_some()))
-        .collect();
-    let regions: Vec<Region> = regions.into_iter().map(Option::unwrap_or_default).collect();
-    for (zone, _) in analysable.iter().enumerate().filter(|(_, &ok)| ok) {
+    let analysis = Analysis {
+        policy,
+        space: &space,
+        regions: &regions,
+    };
+    for zone in 0..policy.zones.len() {
         let rules: Vec<RuleId> = policy.rules_for(zone).map(|(id, _)| id).collect();
-        let zone_findings = bounded(|| {
-            let mut found = Vec::new();
-            conflicts(policy, &space, &regions, &rules, &mut found);
-            redundancies(policy, &space, &regions, &rules, &mut found);
-            found
-        });
-        match zone_findings {
-            Some(found) => findings.extend(found),
-            None => findings.push(Finding::TooComplex {
-                span: policy.zones[zone].span,
-            }),
-        }
-        if policy.zones[zone].declared && rules.iter().all(|&r| regions[r].is_empty()) {
+        analysis.conflicts(&rules, &mut findings);
+        analysis.redundancies(&rules, &mut findings);
+        let never = rules
+            .iter()
+            .all(|&r| regions[r].as_ref().is_some_and(Region::is_empty));
+        if policy.zones[zone].declared && never {
             findings.push(Finding::DefaultOnlyZone { zone });
         }
     }
     for (index, assertion) in policy.assertions.iter().enumerate() {
-        if !analysable[assertion.zone] {
-            findings.push(Finding::TooComplex {
+        match space.bounded(|| analysis.counterexample(assertion)) {
+            Err(Undecided) => findings.push(Finding::Undecided {
                 span: assertion.span,
-            });
-            continue;
-        }
-        let outcome = bounded(|| {
-            let claimed = space.region(&assertion.condition);
-            counterexample(
-                policy,
-                &space,
-                &regions,
-                assertion.zone,
-                assertion.party,
-                &claimed,
-            )
-        });
-        match outcome {
-            None => findings.push(Finding::TooComplex {
-                span: assertion.span,
+                question: Question::Assertion,
             }),
-            Some(Some(scenario)) => {
-                let decision = evaluate(policy, &scenario).swap_remove(assertion.zone);
+            Ok(Some(witness)) => {
+                let decision = evaluate(policy, &witness.scenario).swap_remove(assertion.zone);
                 findings.push(Finding::AssertFailed {
                     assertion: index,
-                    scenario,
+                    witness,
                     decision,
                 });
             }
-            Some(None) => {}
+            Ok(None) => {}
         }
     }
     findings.sort_by_key(|f| (f.span_start(policy), f.rank()));
     findings
 }
 
-fn conflicts(
-    policy: &Policy,
-    space: &Space,
-    regions: &[Region],
-    rules: &[RuleId],
-    findings: &mut Vec<Finding>,
-) {
-    for (i, &first) in rules.iter().enumerate() {
-        for &second in &rules[i + 1..] {
-            if policy.rules[first].party == policy.rules[second].party {
+/// The rule regions of one policy, `None` where a rule's region could not
+/// be built within the guard.
+struct Analysis<'a> {
+    policy: &'a Policy,
+    space: &'a Space,
+    regions: &'a [Option<Region>],
+}
+
+impl Analysis<'_> {
+    /// Where `rule` holds within `care`: from its region when that is
+    /// known, else built inside `care`, which is often far smaller.
+    fn rule_within(&self, rule: RuleId, care: &Region) -> Result<Region, Undecided> {
+        match &self.regions[rule] {
+            Some(region) => self.space.intersect(region, care),
+            None => self
+                .space
+                .region_within(&self.policy.rules[rule].condition, care),
+        }
+    }
+
+    /// Every pair of rules of the zone that give different parties and
+    /// both match some scenario, each pair decided on its own budget.
+    fn conflicts(&self, rules: &[RuleId], findings: &mut Vec<Finding>) {
+        let rules_of = &self.policy.rules;
+        for (i, &first) in rules.iter().enumerate() {
+            for &second in &rules[i + 1..] {
+                if rules_of[first].party == rules_of[second].party {
+                    continue;
+                }
+                let found = self.space.bounded(|| self.conflict(first, second));
+                match found {
+                    Ok(Some(witness)) => findings.push(Finding::Conflict {
+                        first,
+                        second,
+                        witness,
+                    }),
+                    Ok(None) => {}
+                    Err(Undecided) => findings.push(Finding::Undecided {
+                        span: rules_of[second].span,
+                        question: Question::Conflict { other: first },
+                    }),
+                }
+            }
+        }
+    }
+
+    fn conflict(&self, first: RuleId, second: RuleId) -> Result<Option<Witness>, Undecided> {
+        let both = match (&self.regions[first], &self.regions[second]) {
+            (Some(a), Some(b)) => {
+                if !self.space.meets(a, b)? {
+                    return Ok(None);
+                }
+                self.space.intersect(a, b)?
+            }
+            (Some(known), None) => self.rule_within(second, known)?,
+            (None, Some(known)) => self.rule_within(first, known)?,
+            (None, None) => {
+                let care = self.rule_within(first, &self.space.everything())?;
+                self.rule_within(second, &care)?
+            }
+        };
+        Ok(self.space.witness(&both))
+    }
+
+    /// Rules whose every scenario other rules of the same zone and party
+    /// already match. Walks from the last rule back and measures each
+    /// against the rules not yet found redundant, so removing every
+    /// reported rule together keeps the policy's meaning.
+    fn redundancies(&self, rules: &[RuleId], findings: &mut Vec<Finding>) {
+        let mut parties: Vec<PartyId> = rules.iter().map(|&r| self.policy.rules[r].party).collect();
+        parties.sort_unstable();
+        parties.dedup();
+        for party in parties {
+            let same: Vec<RuleId> = rules
+                .iter()
+                .copied()
+                .filter(|&r| self.policy.rules[r].party == party)
+                .collect();
+            self.redundancies_of_party(&same, findings);
+        }
+    }
+
+    fn redundancies_of_party(&self, rules: &[RuleId], findings: &mut Vec<Finding>) {
+        // before[i]: the union of the known regions of rules[..i]. Rules
+        // before the one weighed are never yet found redundant.
+        let mut before = Vec::with_capacity(rules.len());
+        let mut union = Some(self.space.nothing());
+        for &rule in rules {
+            before.push(union.clone());
+            union = match (union, &self.regions[rule]) {
+                (Some(acc), Some(region)) => {
+                    self.space.bounded(|| self.space.union(&acc, region)).ok()
+                }
+                (acc, None) => acc,
+                (None, _) => None,
+            };
+        }
+        // The union of the known regions of later rules not found redundant.
+        let mut after = Some(self.space.nothing());
+        let mut redundant: Vec<RuleId> = Vec::new();
+        for (i, &rule) in rules.iter().enumerate().rev() {
+            let Some(region) = &self.regions[rule] else {
+                continue;
+            };
+            if region.is_empty() {
                 continue;
             }
-            if let Some(scenario) = space.witness(&regions[first].intersect(&regions[second])) {
-                findings.push(Finding::Conflict {
-                    first,
-                    second,
-                    scenario,
-                });
+            let others: Vec<RuleId> = rules
+                .iter()
+                .copied()
+                .filter(|&r| r != rule && !redundant.contains(&r))
+                .collect();
+            let verdict = self.space.bounded(|| {
+                let known = match (&before[i], &after) {
+                    (Some(b), Some(a)) => self.space.union(b, a)?,
+                    _ => return Err(Undecided),
+                };
+                let mut uncovered = self.space.minus(region, &known)?;
+                // Rules too large to build alone are measured inside what is
+                // left uncovered.
+                for &other in others.iter().filter(|&&r| self.regions[r].is_none()) {
+                    if uncovered.is_empty() {
+                        break;
+                    }
+                    let covered = self.rule_within(other, &uncovered)?;
+                    uncovered = self.space.minus(&uncovered, &covered)?;
+                }
+                if !uncovered.is_empty() {
+                    return Ok(None);
+                }
+                let mut covering = Vec::new();
+                for &other in &others {
+                    let touches = match &self.regions[other] {
+                        Some(o) => self.space.meets(o, region)?,
+                        None => !self.rule_within(other, region)?.is_empty(),
+                    };
+                    if touches {
+                        covering.push(other);
+                    }
+                }
+                Ok(Some(covering))
+            });
+            match verdict {
+                Ok(Some(covering)) => {
+                    findings.push(Finding::RedundantRule { rule, covering });
+                    redundant.push(rule);
+                }
+                Ok(None) => {
+                    after = after
+                        .and_then(|a| self.space.bounded(|| self.space.union(&a, region)).ok());
+                }
+                Err(Undecided) => {
+                    findings.push(Finding::Undecided {
+                        span: self.policy.rules[rule].span,
+                        question: Question::Redundancy,
+                    });
+                    after = after
+                        .and_then(|a| self.space.bounded(|| self.space.union(&a, region)).ok());
+                }
             }
         }
     }
-}
 
-/// Rules whose every scenario other rules of the same zone and party
-/// already match. Walks from the last rule back and measures each against
-/// the rules not yet found redundant, so removing every reported rule
-/// together keeps the policy's meaning.
-fn redundancies(
-    policy: &Policy,
-    space: &Space,
-    regions: &[Region],
-    rules: &[RuleId],
-    findings: &mut Vec<Finding>,
-) {
-    let mut redundant: Vec<RuleId> = Vec::new();
-    for &rule in rules.iter().rev() {
-        if regions[rule].is_empty() {
-            continue;
+    /// A scenario where the assertion's condition holds and its zone does
+    /// not resolve to its party.
+    fn counterexample(
+        &self,
+        assertion: &crate::policy::Assertion,
+    ) -> Result<Option<Witness>, Undecided> {
+        let claimed = self.space.region(&assertion.condition)?;
+        let mut rules = Vec::new();
+        for (id, rule) in self.policy.rules_for(assertion.zone) {
+            rules.push((rule.party, self.rule_within(id, &claimed)?));
         }
-        let party = policy.rules[rule].party;
-        let others: Vec<RuleId> = rules
-            .iter()
-            .copied()
-            .filter(|&r| r != rule && policy.rules[r].party == party && !redundant.contains(&r))
-            .collect();
-        let cover = others
-            .iter()
-            .fold(Region::default(), |acc, &r| acc.union(&regions[r]));
-        if space.escape(&regions[rule], &cover).is_none() {
-            let covering = others
-                .into_iter()
-                .filter(|&r| !regions[r].intersect(&regions[rule]).is_empty())
-                .collect();
-            findings.push(Finding::RedundantRule { rule, covering });
-            redundant.push(rule);
-        }
+        let answers = self.space.answers(&rules, &claimed)?;
+        let held = answers.held_by(self.space, assertion.party, self.policy.default_party)?;
+        Ok(self.space.witness(&self.space.minus(&claimed, &held)?))
     }
-}
-
-/// A scenario in `claimed` where `zone` does not resolve to `party`.
-fn counterexample(
-    policy: &Policy,
-    space: &Space,
-    regions: &[Region],
-    zone: ZoneId,
-    party: PartyId,
-    claimed: &Region,
-) -> Option<Scenario> {
-    let rules: Vec<RuleId> = policy.rules_for(zone).map(|(id, _)| id).collect();
-    let union_of = |keep: &dyn Fn(RuleId) -> bool| {
-        rules
-            .iter()
-            .filter(|&&r| keep(r))
-            .fold(Region::default(), |acc, &r| acc.union(&regions[r]))
-    };
-    // Another party's rule matches: the zone goes to it, or to a conflict.
-    let others = union_of(&|r| policy.rules[r].party != party);
-    if let Some(scenario) = space.witness(&claimed.intersect(&others)) {
-        return Some(scenario);
-    }
-    // No rule matches and the default is someone else.
-    if policy.default_party != party {
-        return space.escape(claimed, &union_of(&|_| true));
-    }
-    None
 }
 
 impl Finding {
@@ -210,7 +297,7 @@ impl Finding {
                 policy.rules[*rule].span.start
             }
             Finding::DefaultOnlyZone { zone } => policy.zones[*zone].span.start,
-            Finding::TooComplex { span } => span.start,
+            Finding::Undecided { span, .. } => span.start,
         }
     }
 
@@ -221,28 +308,34 @@ impl Finding {
             Finding::DeadRule { .. } => 2,
             Finding::RedundantRule { .. } => 3,
             Finding::DefaultOnlyZone { .. } => 4,
-            Finding::TooComplex { .. } => 5,
+            Finding::Undecided { .. } => 5,
         }
     }
 
     pub fn to_diagnostic(&self, policy: &Policy) -> Diagnostic {
         let line = |rule: RuleId| policy.source.line_column(policy.rules[rule].span.start).0;
         let party = |p: PartyId| policy.parties[p].name.as_str();
-        let pairs = |scenario: &Scenario| {
-            policy
-                .scenario_pairs(scenario)
+        let shown = |diagnostic: Diagnostic, witness: &Witness| {
+            let pairs = policy
+                .scenario_pairs(&witness.scenario)
                 .map(|(d, v)| (d.to_string(), v.to_string()))
-                .collect::<Vec<_>>()
+                .collect();
+            let free = witness
+                .free
+                .iter()
+                .map(|&d| policy.dimensions[d].name.clone())
+                .collect();
+            diagnostic.with_scenario(pairs, free)
         };
         match self {
             Finding::Conflict {
                 first,
                 second,
-                scenario,
+                witness,
             } => {
                 let (a, b) = (&policy.rules[*first], &policy.rules[*second]);
                 let zone = &policy.zones[a.zone].name;
-                Diagnostic::new(
+                let diagnostic = Diagnostic::new(
                     "conflict",
                     Severity::Error,
                     format!(
@@ -254,16 +347,15 @@ impl Finding {
                     ),
                 )
                 .with_label(b.span, format!("gives `{zone}` to `{}`", party(b.party)))
-                .with_related(a.span, format!("gives it to `{}`", party(a.party)))
-                .with_scenario(pairs(scenario))
-                .with_help(Some(
+                .with_related(a.span, format!("gives it to `{}`", party(a.party)));
+                shown(diagnostic, witness).with_help(Some(
                     "make the conditions exclusive, or give the zone to `shared` where both hold"
                         .into(),
                 ))
             }
             Finding::AssertFailed {
                 assertion,
-                scenario,
+                witness,
                 decision,
             } => {
                 let claim = &policy.assertions[*assertion];
@@ -282,8 +374,8 @@ impl Finding {
                         party(claim.party)
                     ),
                 )
-                .with_label(claim.span, "does not hold in the scenario below")
-                .with_scenario(pairs(scenario));
+                .with_label(claim.span, "does not hold in the scenario below");
+                diagnostic = shown(diagnostic, witness);
                 for &rule in &decision.rules {
                     let r = &policy.rules[rule];
                     diagnostic = diagnostic.with_related(
@@ -326,15 +418,39 @@ impl Finding {
                 }
                 diagnostic
             }
-            Finding::TooComplex { span } => Diagnostic::new(
-                "analysis-limit",
-                Severity::Error,
-                "too complex to analyse: this expands to more cases than the checker weighs, so nothing about it is proven",
-            )
-            .with_label(*span, "not analysed")
-            .with_help(Some(
-                "split the condition into several rules, or write `in [...]` instead of chains of `or`".into(),
-            )),
+            Finding::Undecided { span, question } => {
+                let (message, label) = match question {
+                    Question::Rule => (
+                        "too complex to analyse: where this rule holds is more than the checker weighs, so whether it is dead, redundant or in conflict is not proven".to_string(),
+                        "not analysed",
+                    ),
+                    Question::Conflict { other } => (
+                        format!(
+                            "too complex to analyse: whether this rule conflicts with line {} is not proven",
+                            line(*other)
+                        ),
+                        "not compared",
+                    ),
+                    Question::Redundancy => (
+                        "too complex to analyse: whether this rule is redundant is not proven".to_string(),
+                        "not compared",
+                    ),
+                    Question::Assertion => (
+                        "too complex to analyse: whether this assertion holds is not proven".to_string(),
+                        "not decided",
+                    ),
+                };
+                let mut diagnostic = Diagnostic::new("analysis-limit", Severity::Error, message)
+                    .with_label(*span, label)
+                    .with_help(Some(
+                        "declare the dimensions that a condition pairs next to each other, or split the condition into several rules".into(),
+                    ));
+                if let Question::Conflict { other } = question {
+                    diagnostic =
+                        diagnostic.with_related(policy.rules[*other].span, "the other rule");
+                }
+                diagnostic
+            }
             Finding::DefaultOnlyZone { zone } => {
                 let z = &policy.zones[*zone];
                 Diagnostic::new(

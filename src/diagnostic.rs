@@ -52,6 +52,9 @@ pub struct Diagnostic {
     /// A scenario that shows the problem: dimension and value, in the
     /// policy's dimension order.
     pub scenario: Option<Vec<(String, String)>>,
+    /// Dimensions of the scenario whose value does not matter: any value
+    /// shows the problem as well.
+    pub any_value: Vec<String>,
 }
 
 impl Diagnostic {
@@ -64,6 +67,7 @@ impl Diagnostic {
             related: Vec::new(),
             help: None,
             scenario: None,
+            any_value: Vec::new(),
         }
     }
 
@@ -88,8 +92,13 @@ impl Diagnostic {
         self
     }
 
-    pub fn with_scenario(mut self, scenario: Vec<(String, String)>) -> Self {
+    pub fn with_scenario(
+        mut self,
+        scenario: Vec<(String, String)>,
+        any_value: Vec<String>,
+    ) -> Self {
         self.scenario = Some(scenario);
+        self.any_value = any_value;
         self
     }
 }

@@ -1,7 +1,7 @@
 //! What changes: between two scenarios under one policy, or between two
 //! policies over every scenario (exact, with the checker's set reasoning).
 
-use crate::analysis::{Region, Space};
+use crate::analysis::{merge, Cube, Region, Space, Undecided};
 use crate::eval::{evaluate, Decision, Status};
 use crate::policy::{Policy, Scenario, ZoneId};
 
@@ -43,7 +43,7 @@ pub struct PolicyChange {
     pub from: Answer,
     pub to: Answer,
     /// The scenarios where it changes, as few cubes as the merge finds.
-    pub region: Region,
+    pub region: Vec<Cube>,
     /// One scenario where it changes.
     pub witness: Scenario,
 }
@@ -122,11 +122,9 @@ pub fn policies(old: &Policy, new: &Policy) -> Result<PolicyDiff, DiffError> {
         let Some(new_zone) = new.zone_index(&zone.name) else {
             continue;
         };
-        let zone_changes =
-            crate::analysis::bounded(|| zone_changes(&space, old, new, old_zone, new_zone));
-        match zone_changes {
-            Some(found) => changes.extend(found),
-            None => {
+        match space.bounded(|| zone_changes(&space, old, new, old_zone, new_zone)) {
+            Ok(found) => changes.extend(found),
+            Err(Undecided) => {
                 return Err(DiffError::TooComplex {
                     zone: zone.name.clone(),
                 })
@@ -147,76 +145,63 @@ fn zone_changes(
     new: &Policy,
     old_zone: ZoneId,
     new_zone: ZoneId,
-) -> Vec<PolicyChange> {
+) -> Result<Vec<PolicyChange>, Undecided> {
     let zone = &old.zones[old_zone];
-    let before = answers(space, old, old_zone);
-    let after = answers(space, new, new_zone);
+    let before = answers(space, old, old_zone)?;
+    let after = answers(space, new, new_zone)?;
     let mut changes = Vec::new();
     for (from, from_region) in &before {
         for (to, to_region) in &after {
-            if from == to {
+            if from == to || !space.meets(from_region, to_region)? {
                 continue;
             }
-            let region = from_region.intersect(to_region);
-            if let Some(witness) = space.witness(&region) {
-                changes.push(PolicyChange {
-                    zone: zone.name.clone(),
-                    from: from.clone(),
-                    to: to.clone(),
-                    region: region.merged(),
-                    witness,
-                });
-            }
+            let region = space.intersect(from_region, to_region)?;
+            let witness = space
+                .witness(&region)
+                .expect("regions that meet share a scenario");
+            changes.push(PolicyChange {
+                zone: zone.name.clone(),
+                from: from.clone(),
+                to: to.clone(),
+                region: merge(space.cubes(&region)?),
+                witness: witness.scenario,
+            });
         }
     }
-    changes
+    Ok(changes)
 }
 
-/// Each answer a zone can have, and where it has it.
-fn answers(space: &Space, policy: &Policy, zone: ZoneId) -> Vec<(Answer, Region)> {
-    let mut by_party: Vec<(usize, Region)> = Vec::new();
+/// Each answer a zone can have, and where it has it: a party by a rule or
+/// by default, or a conflict.
+fn answers(
+    space: &Space,
+    policy: &Policy,
+    zone: ZoneId,
+) -> Result<Vec<(Answer, Region)>, Undecided> {
+    let mut rules = Vec::new();
     for (_, rule) in policy.rules_for(zone) {
-        let region = space.region(&rule.condition);
-        match by_party.iter_mut().find(|(p, _)| *p == rule.party) {
-            Some((_, existing)) => *existing = existing.union(&region),
-            None => by_party.push((rule.party, region)),
-        }
+        rules.push((rule.party, space.region(&rule.condition)?));
     }
-    let any_rule = by_party
-        .iter()
-        .fold(Region::default(), |acc, (_, r)| acc.union(r));
-    let mut out: Vec<(Answer, Region)> = Vec::new();
-    let mut conflict = Region::default();
-    for (i, (party, region)) in by_party.iter().enumerate() {
-        let others = by_party
-            .iter()
-            .enumerate()
-            .filter(|(j, _)| *j != i)
-            .fold(Region::default(), |acc, (_, (_, r))| acc.union(r));
-        conflict = conflict.union(&region.intersect(&others));
-        let alone = region.intersect(&space.complement(&others));
-        out.push((Answer::Party(policy.parties[*party].name.clone()), alone));
+    let answers = space.answers(&rules, &space.everything())?;
+    let mut parties: Vec<usize> = answers.parties.iter().map(|(p, _)| *p).collect();
+    if !parties.contains(&policy.default_party) {
+        parties.push(policy.default_party);
     }
-    let default = space.complement(&any_rule);
-    let default_name = policy.parties[policy.default_party].name.clone();
-    match out
-        .iter_mut()
-        .find(|(a, _)| *a == Answer::Party(default_name.clone()))
-    {
-        Some((_, region)) => *region = region.union(&default),
-        None => out.push((Answer::Party(default_name), default)),
+    let mut out = Vec::with_capacity(parties.len() + 1);
+    for party in parties {
+        let region = answers.held_by(space, party, policy.default_party)?;
+        out.push((Answer::Party(policy.parties[party].name.clone()), region));
     }
-    out.push((Answer::Conflict, conflict));
+    out.push((Answer::Conflict, answers.conflict));
     out.retain(|(_, region)| !region.is_empty());
     out.sort_by(|a, b| a.0.cmp(&b.0));
-    out
+    Ok(out)
 }
 
 /// A region as a condition in the language: `model is saas`,
 /// `model in [paas, saas] and tier is not gold`, `always`.
-pub fn describe(policy: &Policy, region: &Region) -> String {
+pub fn describe(policy: &Policy, region: &[Cube]) -> String {
     let cubes: Vec<String> = region
-        .0
         .iter()
         .map(|cube| {
             let tests: Vec<String> = cube
@@ -245,7 +230,7 @@ pub fn describe(policy: &Policy, region: &Region) -> String {
         })
         .map(|tests| match tests.len() {
             0 => "always".to_string(),
-            _ if region.0.len() > 1 && tests.len() > 1 => format!("({})", tests.join(" and ")),
+            _ if region.len() > 1 && tests.len() > 1 => format!("({})", tests.join(" and ")),
             _ => tests.join(" and "),
         })
         .collect();

@@ -42,6 +42,7 @@ fn every_code_has_a_fixture_that_reports_it() {
         "dead-rule",
         "redundant-rule",
         "default-only-zone",
+        "analysis-limit",
     ];
     for code in codes {
         let file = format!("tests/fixtures/check/{code}.onus");

@@ -1,9 +1,11 @@
-//! `check` agrees with brute force: on small random policies, every finding
-//! the symbolic checker reports is exactly what enumerating every scenario
-//! finds, and every witness scenario really shows the finding.
+//! `check` agrees with brute force: on random policies, every finding the
+//! symbolic checker reports is exactly what enumerating every scenario
+//! finds, every witness scenario really shows the finding (whatever value
+//! its free dimensions take), and no generated policy reaches the guard.
 
 use std::collections::BTreeSet;
 
+use onus::analysis::Witness;
 use onus::check::{check, Finding};
 use onus::policy::{Policy, Scenario};
 use onus::Status;
@@ -11,7 +13,7 @@ use proptest::prelude::*;
 
 mod common;
 
-use common::generate::policy_text;
+use common::generate::{grid, policy_text, ring, SMALL, WIDE};
 
 /// Which scenarios each rule matches, by enumeration.
 fn matches(policy: &Policy, scenarios: &[Scenario]) -> Vec<Vec<bool>> {
@@ -47,74 +49,209 @@ fn brute_redundant(policy: &Policy, matched: &[Vec<bool>]) -> BTreeSet<usize> {
     flagged
 }
 
+/// Scenarios the witness stands for: its scenario with each free dimension
+/// set to each of its values in turn. All combinations where they are few;
+/// else each free dimension changed alone, and all of them at their last
+/// value together.
+fn variants(policy: &Policy, witness: &Witness) -> Vec<Scenario> {
+    let size = |d: usize| policy.dimensions[d].values.len();
+    let combinations = witness
+        .free
+        .iter()
+        .try_fold(1usize, |n, &d| n.checked_mul(size(d)))
+        .unwrap_or(usize::MAX);
+    if combinations > 256 {
+        let mut all = vec![witness.scenario.clone()];
+        let mut last = witness.scenario.clone();
+        for &d in &witness.free {
+            last.values[d] = size(d) - 1;
+            for v in 0..size(d) {
+                let mut changed = witness.scenario.clone();
+                changed.values[d] = v;
+                all.push(changed);
+            }
+        }
+        all.push(last);
+        return all;
+    }
+    let mut all = vec![witness.scenario.clone()];
+    for &d in &witness.free {
+        all = all
+            .into_iter()
+            .flat_map(|s| {
+                (0..size(d)).map(move |v| {
+                    let mut changed = s.clone();
+                    changed.values[d] = v;
+                    changed
+                })
+            })
+            .collect();
+    }
+    all
+}
+
+fn fails(policy: &Policy, assertion: &onus::policy::Assertion, scenario: &Scenario) -> bool {
+    assertion.condition.holds(scenario) && {
+        let decision = &onus::eval::evaluate(policy, scenario)[assertion.zone];
+        decision.status == Status::Conflict || decision.party != Some(assertion.party)
+    }
+}
+
+fn check_agrees_with_enumeration(text: &str) -> Result<(), TestCaseError> {
+    let policy = onus::load("random.onus", text).expect("generated policies resolve");
+    let scenarios: Vec<Scenario> = policy.all_scenarios().collect();
+    let matched = matches(&policy, &scenarios);
+    let findings = check(&policy);
+
+    prop_assert!(
+        !findings
+            .iter()
+            .any(|f| matches!(f, Finding::Undecided { .. })),
+        "no generated policy reaches the guard"
+    );
+
+    let dead: BTreeSet<usize> = (0..policy.rules.len())
+        .filter(|&r| !matched[r].contains(&true))
+        .collect();
+    let reported_dead: BTreeSet<usize> = findings
+        .iter()
+        .filter_map(|f| match f {
+            Finding::DeadRule { rule } => Some(*rule),
+            _ => None,
+        })
+        .collect();
+    prop_assert_eq!(&reported_dead, &dead);
+
+    let mut conflicts = BTreeSet::new();
+    for a in 0..policy.rules.len() {
+        for b in a + 1..policy.rules.len() {
+            let (ra, rb) = (&policy.rules[a], &policy.rules[b]);
+            if ra.zone == rb.zone
+                && ra.party != rb.party
+                && (0..scenarios.len()).any(|s| matched[a][s] && matched[b][s])
+            {
+                conflicts.insert((a, b));
+            }
+        }
+    }
+    let mut reported_conflicts = BTreeSet::new();
+    for f in &findings {
+        if let Finding::Conflict {
+            first,
+            second,
+            witness,
+        } = f
+        {
+            for scenario in variants(&policy, witness) {
+                prop_assert!(policy.rules[*first].condition.holds(&scenario));
+                prop_assert!(policy.rules[*second].condition.holds(&scenario));
+            }
+            reported_conflicts.insert((*first, *second));
+        }
+    }
+    prop_assert_eq!(&reported_conflicts, &conflicts);
+
+    let reported_redundant: BTreeSet<usize> = findings
+        .iter()
+        .filter_map(|f| match f {
+            Finding::RedundantRule { rule, .. } => Some(*rule),
+            _ => None,
+        })
+        .collect();
+    prop_assert_eq!(&reported_redundant, &brute_redundant(&policy, &matched));
+
+    for (index, assertion) in policy.assertions.iter().enumerate() {
+        let expected = scenarios.iter().any(|s| fails(&policy, assertion, s));
+        let reported = findings.iter().find_map(|f| match f {
+            Finding::AssertFailed {
+                assertion: a,
+                witness,
+                ..
+            } if *a == index => Some(witness),
+            _ => None,
+        });
+        prop_assert_eq!(reported.is_some(), expected, "assertion {}", index);
+        if let Some(witness) = reported {
+            for scenario in variants(&policy, witness) {
+                prop_assert!(fails(&policy, assertion, &scenario));
+            }
+        }
+    }
+
+    for zone in 0..policy.zones.len() {
+        let never = policy.rules_for(zone).all(|(id, _)| dead.contains(&id));
+        let reported = findings.contains(&Finding::DefaultOnlyZone { zone });
+        prop_assert_eq!(reported, never && policy.zones[zone].declared);
+    }
+    Ok(())
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(400))]
 
     #[test]
-    fn check_agrees_with_enumeration(text in policy_text()) {
-        let policy = onus::load("random.onus", &text).expect("generated policies resolve");
-        let scenarios: Vec<Scenario> = policy.all_scenarios().collect();
-        let matched = matches(&policy, &scenarios);
+    fn check_agrees_with_enumeration_on_small_policies(text in policy_text(SMALL)) {
+        check_agrees_with_enumeration(&text)?;
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(80))]
+
+    /// 6 to 10 dimensions, conditions with many `and`, `or` and `not` terms.
+    #[test]
+    fn check_agrees_with_enumeration_on_wide_policies(text in policy_text(WIDE)) {
+        check_agrees_with_enumeration(&text)?;
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(40))]
+
+    /// A grid of disjoint rules checks clean; one more rule of another
+    /// party on a cell conflicts with that cell's rule and nothing else.
+    #[test]
+    fn grids_check_exactly(rows in 2usize..=12, columns in 2usize..=12, cell in any::<(usize, usize)>()) {
+        let text = grid(rows, columns);
+        let policy = onus::load("grid.onus", &text).unwrap();
+        prop_assert_eq!(check(&policy), vec![]);
+
+        let (i, j) = (cell.0 % rows, cell.1 % columns);
+        let text = format!("{text}x: customer when a is a{i} and b is b{j}\n");
+        let policy = onus::load("grid.onus", &text).unwrap();
         let findings = check(&policy);
+        prop_assert_eq!(findings.len(), 1, "{:?}", findings);
+        let Finding::Conflict { first, second, witness } = &findings[0] else {
+            return Err(TestCaseError::fail(format!("not a conflict: {findings:?}")));
+        };
+        prop_assert_eq!((*first, *second), (i * columns + j, rows * columns));
+        let (a, b) = (policy.dimension_index("a").unwrap(), policy.dimension_index("b").unwrap());
+        prop_assert_eq!((witness.scenario.values[a], witness.scenario.values[b]), (i, j));
+        prop_assert!(!witness.free.contains(&a) && !witness.free.contains(&b));
+    }
 
-        let dead: BTreeSet<usize> = (0..policy.rules.len())
-            .filter(|&r| !matched[r].contains(&true))
-            .collect();
-        let reported_dead: BTreeSet<usize> = findings.iter().filter_map(|f| match f {
-            Finding::DeadRule { rule } => Some(*rule),
-            _ => None,
-        }).collect();
-        prop_assert_eq!(&reported_dead, &dead);
-
-        let mut conflicts = BTreeSet::new();
-        for a in 0..policy.rules.len() {
-            for b in a + 1..policy.rules.len() {
-                let (ra, rb) = (&policy.rules[a], &policy.rules[b]);
-                if ra.zone == rb.zone && ra.party != rb.party
-                    && (0..scenarios.len()).any(|s| matched[a][s] && matched[b][s]) {
-                    conflicts.insert((a, b));
-                }
-            }
-        }
-        let mut reported_conflicts = BTreeSet::new();
+    /// The ring's third rule is decided: it conflicts with the second rule
+    /// and is neither dead nor redundant, and the trivial conflict between
+    /// the first two is reported beside it.
+    #[test]
+    fn rings_check_exactly(clauses in 3usize..=24) {
+        let policy = onus::load("ring.onus", &ring(clauses)).unwrap();
+        let findings = check(&policy);
+        let pairs: Vec<(usize, usize)> = findings
+            .iter()
+            .map(|f| match f {
+                Finding::Conflict { first, second, .. } => Ok((*first, *second)),
+                other => Err(TestCaseError::fail(format!("unexpected {other:?}"))),
+            })
+            .collect::<Result<_, _>>()?;
+        prop_assert_eq!(pairs, vec![(0, 1), (1, 2)]);
         for f in &findings {
-            if let Finding::Conflict { first, second, scenario } = f {
-                prop_assert!(policy.rules[*first].condition.holds(scenario));
-                prop_assert!(policy.rules[*second].condition.holds(scenario));
-                reported_conflicts.insert((*first, *second));
-            }
-        }
-        prop_assert_eq!(&reported_conflicts, &conflicts);
-
-        let reported_redundant: BTreeSet<usize> = findings.iter().filter_map(|f| match f {
-            Finding::RedundantRule { rule, .. } => Some(*rule),
-            _ => None,
-        }).collect();
-        prop_assert_eq!(&reported_redundant, &brute_redundant(&policy, &matched));
-
-        for (index, assertion) in policy.assertions.iter().enumerate() {
-            let fails = scenarios.iter().any(|s| {
-                assertion.condition.holds(s) && {
-                    let decision = &onus::eval::evaluate(&policy, s)[assertion.zone];
-                    decision.status == Status::Conflict || decision.party != Some(assertion.party)
+            if let Finding::Conflict { first, second, witness } = f {
+                for scenario in variants(&policy, witness) {
+                    prop_assert!(policy.rules[*first].condition.holds(&scenario));
+                    prop_assert!(policy.rules[*second].condition.holds(&scenario));
                 }
-            });
-            let reported = findings.iter().find_map(|f| match f {
-                Finding::AssertFailed { assertion: a, scenario, .. } if *a == index => Some(scenario),
-                _ => None,
-            });
-            prop_assert_eq!(reported.is_some(), fails, "assertion {}", index);
-            if let Some(scenario) = reported {
-                prop_assert!(assertion.condition.holds(scenario));
-                let decision = &onus::eval::evaluate(&policy, scenario)[assertion.zone];
-                prop_assert!(decision.status == Status::Conflict || decision.party != Some(assertion.party));
             }
-        }
-
-        for zone in 0..policy.zones.len() {
-            let never = policy.rules_for(zone).all(|(id, _)| dead.contains(&id));
-            let reported = findings.contains(&Finding::DefaultOnlyZone { zone });
-            prop_assert_eq!(reported, never);
         }
     }
 }
@@ -125,7 +262,7 @@ proptest! {
     /// The compiled form (decision tables) answers exactly as the
     /// interpreter does, for every scenario of random policies.
     #[test]
-    fn compiled_evaluation_agrees_with_the_interpreter(text in policy_text()) {
+    fn compiled_evaluation_agrees_with_the_interpreter(text in policy_text(SMALL)) {
         let policy = onus::load("random.onus", &text).expect("generated policies resolve");
         let compiled = onus::compile::Compiled::new(&policy);
         for scenario in policy.all_scenarios() {

@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::generate::policy_pair;
+use common::generate::{policy_pair, SMALL, WIDE};
 use common::onus;
 use onus::diff::{policies, Answer};
 use onus::Status;
@@ -100,34 +100,71 @@ fn answer(policy: &onus::Policy, zone: &str, scenario: &onus::Scenario) -> Optio
     })
 }
 
+/// Every scenario where a shared zone's answer differs is in exactly the
+/// change that names those two answers, and no other scenario is.
+fn diff_agrees_with_enumeration(old: &str, new: &str) -> Result<(), TestCaseError> {
+    let old = onus::load("old", old).unwrap();
+    let new = onus::load("new", new).unwrap();
+    let diff = policies(&old, &new).expect("no generated policy reaches the analysis guard");
+    for scenario in old.all_scenarios() {
+        for zone in &old.zones {
+            let Some(after) = answer(&new, &zone.name, &scenario) else {
+                continue;
+            };
+            let before = answer(&old, &zone.name, &scenario).unwrap();
+            let containing: Vec<_> = diff
+                .changes
+                .iter()
+                .filter(|c| {
+                    c.zone == zone.name && c.region.iter().any(|cube| cube.contains(&scenario))
+                })
+                .collect();
+            if before == after {
+                prop_assert!(
+                    containing.is_empty(),
+                    "{} unchanged in {:?}",
+                    zone.name,
+                    scenario
+                );
+            } else {
+                prop_assert_eq!(containing.len(), 1);
+                prop_assert_eq!(&containing[0].from, &before);
+                prop_assert_eq!(&containing[0].to, &after);
+            }
+        }
+    }
+    for change in &diff.changes {
+        prop_assert!(change
+            .region
+            .iter()
+            .any(|cube| cube.contains(&change.witness)));
+        prop_assert_eq!(
+            answer(&old, &change.zone, &change.witness),
+            Some(change.from.clone())
+        );
+        prop_assert_eq!(
+            answer(&new, &change.zone, &change.witness),
+            Some(change.to.clone())
+        );
+    }
+    Ok(())
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(300))]
 
-    /// Every scenario where a shared zone's answer differs is in exactly the
-    /// change that names those two answers, and no other scenario is.
     #[test]
-    fn policy_diff_agrees_with_enumeration((old, new) in policy_pair()) {
-        let old = onus::load("old", &old).unwrap();
-        let new = onus::load("new", &new).unwrap();
-        let diff = policies(&old, &new).unwrap();
-        for scenario in old.all_scenarios() {
-            for zone in &old.zones {
-                let Some(after) = answer(&new, &zone.name, &scenario) else { continue };
-                let before = answer(&old, &zone.name, &scenario).unwrap();
-                let containing: Vec<_> = diff.changes.iter()
-                    .filter(|c| c.zone == zone.name && c.region.contains(&scenario))
-                    .collect();
-                if before == after {
-                    prop_assert!(containing.is_empty(), "{} unchanged in {:?}", zone.name, scenario);
-                } else {
-                    prop_assert_eq!(containing.len(), 1);
-                    prop_assert_eq!(&containing[0].from, &before);
-                    prop_assert_eq!(&containing[0].to, &after);
-                }
-            }
-        }
-        for change in &diff.changes {
-            prop_assert!(change.region.contains(&change.witness));
-        }
+    fn policy_diff_agrees_with_enumeration((old, new) in policy_pair(SMALL)) {
+        diff_agrees_with_enumeration(&old, &new)?;
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(60))]
+
+    /// 6 to 10 dimensions and conditions with many terms.
+    #[test]
+    fn wide_policy_diff_agrees_with_enumeration((old, new) in policy_pair(WIDE)) {
+        diff_agrees_with_enumeration(&old, &new)?;
     }
 }

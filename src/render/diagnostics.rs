@@ -67,9 +67,8 @@ fn to_codespan(diagnostic: &Diagnostic) -> cs::Diagnostic<()> {
         labels.push(cs::Label::secondary((), related.span.range()).with_message(&related.message));
     }
     let mut notes = Vec::new();
-    if let Some(scenario) = &diagnostic.scenario {
-        let pairs: Vec<String> = scenario.iter().map(|(d, v)| format!("{d}={v}")).collect();
-        notes.push(format!("scenario: {}", pairs.join(" ")));
+    if let Some(scenario) = scenario_text(diagnostic) {
+        notes.push(format!("scenario: {scenario}"));
     }
     if let Some(help) = &diagnostic.help {
         notes.push(format!("help: {help}"));
@@ -81,8 +80,30 @@ fn to_codespan(diagnostic: &Diagnostic) -> cs::Diagnostic<()> {
         .with_notes(notes)
 }
 
+/// `model=paas region=us (any value of tier)`, if the diagnostic has a
+/// scenario: the dimensions that matter, then those whose value does not.
+pub(crate) fn scenario_text(diagnostic: &Diagnostic) -> Option<String> {
+    let scenario = diagnostic.scenario.as_ref()?;
+    let pairs: Vec<String> = scenario
+        .iter()
+        .filter(|(d, _)| !diagnostic.any_value.contains(d))
+        .map(|(d, v)| format!("{d}={v}"))
+        .collect();
+    let mut text = pairs.join(" ");
+    if !diagnostic.any_value.is_empty() {
+        if !text.is_empty() {
+            text.push(' ');
+        }
+        text.push_str(&format!(
+            "(any value of {})",
+            diagnostic.any_value.join(", ")
+        ));
+    }
+    Some(text)
+}
+
 /// A diagnostic as JSON: `{"code", "severity", "message", "path", "line",
-/// "column", "scenario"?, "related"?, "help"?}`.
+/// "column", "scenario"?, "any_value"?, "related"?, "help"?}`.
 #[derive(Debug, Serialize, schemars::JsonSchema)]
 #[schemars(rename = "Diagnostic")]
 pub struct JsonDiagnostic<'a> {
@@ -94,6 +115,10 @@ pub struct JsonDiagnostic<'a> {
     pub column: Option<usize>,
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub scenario: Option<Pairs<'a>>,
+    /// Dimensions of `scenario` whose value does not matter: any value
+    /// shows the problem as well.
+    #[serde(skip_serializing_if = "<[_]>::is_empty", default)]
+    pub any_value: &'a [String],
     #[serde(skip_serializing_if = "Vec::is_empty", default)]
     pub related: Vec<JsonLocation<'a>>,
     #[serde(skip_serializing_if = "Option::is_none", default)]
@@ -165,6 +190,7 @@ pub fn json(report: &Report) -> Vec<JsonDiagnostic<'_>> {
                 line: position.map(|p| p.0),
                 column: position.map(|p| p.1),
                 scenario: d.scenario.as_deref().map(Pairs),
+                any_value: &d.any_value,
                 related: d
                     .related
                     .iter()

@@ -139,9 +139,8 @@ pub fn sarif(reports: &[Report]) -> String {
                 }
             };
             let mut text = d.message.clone();
-            if let Some(scenario) = &d.scenario {
-                let pairs: Vec<String> = scenario.iter().map(|(k, v)| format!("{k}={v}")).collect();
-                text.push_str(&format!(" (scenario: {})", pairs.join(" ")));
+            if let Some(scenario) = super::diagnostics::scenario_text(d) {
+                text.push_str(&format!(" (scenario: {scenario})"));
             }
             if let Some(help) = &d.help {
                 text.push_str(&format!(". Help: {help}"));

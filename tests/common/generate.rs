@@ -2,12 +2,43 @@
 
 use proptest::prelude::*;
 
-/// Dimension `i` has values `d{i}v0`, `d{i}v1`, ...: no value is shared.
-fn dimension_sizes() -> impl Strategy<Value = Vec<usize>> {
-    prop::collection::vec(2usize..=4, 1..=3)
+/// How large the generated policies are.
+#[derive(Clone, Copy, Debug)]
+pub struct Shape {
+    dimensions: (usize, usize),
+    values: (usize, usize),
+    /// Nesting depth and number of atoms of one condition.
+    depth: u32,
+    atoms: u32,
 }
 
-fn condition(sizes: Vec<usize>) -> impl Strategy<Value = String> {
+/// 1 to 3 dimensions of 2 to 4 values, conditions of up to 12 atoms.
+pub const SMALL: Shape = Shape {
+    dimensions: (1, 3),
+    values: (2, 4),
+    depth: 3,
+    atoms: 12,
+};
+
+/// 6 to 10 dimensions of 2 or 3 values, conditions of up to 40 atoms
+/// nested 6 deep: many `and`, `or` and `not` terms, still few enough
+/// scenarios (at most 3^10) to enumerate.
+pub const WIDE: Shape = Shape {
+    dimensions: (6, 10),
+    values: (2, 3),
+    depth: 6,
+    atoms: 40,
+};
+
+/// Dimension `i` has values `d{i}v0`, `d{i}v1`, ...: no value is shared.
+fn dimension_sizes(shape: Shape) -> impl Strategy<Value = Vec<usize>> {
+    prop::collection::vec(
+        shape.values.0..=shape.values.1,
+        shape.dimensions.0..=shape.dimensions.1,
+    )
+}
+
+fn condition(sizes: Vec<usize>, shape: Shape) -> impl Strategy<Value = String> {
     let dims = sizes.len();
     let atom = (0..dims, any::<u64>(), 0u8..4).prop_map(move |(d, bits, form)| {
         let n = sizes[d];
@@ -29,7 +60,7 @@ fn condition(sizes: Vec<usize>) -> impl Strategy<Value = String> {
             }
         }
     });
-    atom.prop_recursive(3, 12, 2, |inner| {
+    atom.prop_recursive(shape.depth, shape.atoms, 2, |inner| {
         prop_oneof![
             inner.clone().prop_map(|c| format!("not {c}")),
             (inner.clone(), inner.clone()).prop_map(|(a, b)| format!("({a} and {b})")),
@@ -38,11 +69,11 @@ fn condition(sizes: Vec<usize>) -> impl Strategy<Value = String> {
     })
 }
 
-fn qualifier(sizes: Vec<usize>) -> impl Strategy<Value = String> {
+fn qualifier(sizes: Vec<usize>, shape: Shape) -> impl Strategy<Value = String> {
     prop_oneof![
         Just("always".to_string()),
-        condition(sizes.clone()).prop_map(|c| format!("when {c}")),
-        condition(sizes).prop_map(|c| format!("unless {c}")),
+        condition(sizes.clone(), shape).prop_map(|c| format!("when {c}")),
+        condition(sizes, shape).prop_map(|c| format!("unless {c}")),
     ]
 }
 
@@ -51,22 +82,23 @@ fn party() -> impl Strategy<Value = &'static str> {
 }
 
 /// Policy text: dimensions, up to 3 declared zones, rules and assertions.
-pub fn policy_text() -> impl Strategy<Value = String> {
-    (dimension_sizes(), 1usize..=3, party())
-        .prop_flat_map(|(sizes, zones, default)| policy_over(sizes, zones, default))
+pub fn policy_text(shape: Shape) -> impl Strategy<Value = String> {
+    (dimension_sizes(shape), 1usize..=3, party())
+        .prop_flat_map(move |(sizes, zones, default)| policy_over(sizes, zones, default, shape))
 }
 
 /// Two policies over the same dimensions, each with its own zones, rules
 /// and default.
-pub fn policy_pair() -> impl Strategy<Value = (String, String)> {
-    dimension_sizes().prop_flat_map(|sizes| {
+pub fn policy_pair(shape: Shape) -> impl Strategy<Value = (String, String)> {
+    dimension_sizes(shape).prop_flat_map(move |sizes| {
         (
             (1usize..=3, party()).prop_flat_map({
                 let sizes = sizes.clone();
-                move |(zones, default)| policy_over(sizes.clone(), zones, default)
+                move |(zones, default)| policy_over(sizes.clone(), zones, default, shape)
             }),
-            (1usize..=3, party())
-                .prop_flat_map(move |(zones, default)| policy_over(sizes.clone(), zones, default)),
+            (1usize..=3, party()).prop_flat_map(move |(zones, default)| {
+                policy_over(sizes.clone(), zones, default, shape)
+            }),
         )
     })
 }
@@ -75,9 +107,10 @@ fn policy_over(
     sizes: Vec<usize>,
     zones: usize,
     default: &'static str,
+    shape: Shape,
 ) -> impl Strategy<Value = String> {
-    let rule = (0..zones, party(), qualifier(sizes.clone()));
-    let assertion = (0..zones, party(), qualifier(sizes.clone()));
+    let rule = (0..zones, party(), qualifier(sizes.clone(), shape));
+    let assertion = (0..zones, party(), qualifier(sizes.clone(), shape));
     (
         prop::collection::vec(rule, 1..=7),
         prop::collection::vec(assertion, 0..=2),
@@ -105,7 +138,7 @@ fn policy_over(
 /// A policy as [`policy_text`] makes it, with comments scattered over it
 /// and its statements shuffled, as people write them.
 pub fn messy_policy_text() -> impl Strategy<Value = String> {
-    policy_text().prop_flat_map(|text| {
+    policy_text(SMALL).prop_flat_map(|text| {
         let lines: Vec<String> = text.lines().map(str::to_string).collect();
         let n = lines.len();
         (Just(lines).prop_shuffle(), prop::collection::vec(0u8..4, n)).prop_map(
@@ -124,4 +157,46 @@ pub fn messy_policy_text() -> impl Strategy<Value = String> {
             },
         )
     })
+}
+
+/// `x: provider when a is aI and b is bJ` for every cell of an
+/// `rows` by `columns` grid: disjoint rules, no finding.
+pub fn grid(rows: usize, columns: usize) -> String {
+    let values = |name: &str, n: usize| {
+        (0..n)
+            .map(|i| format!("{name}{i}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut text = format!(
+        "dimension a: {}\ndimension b: {}\n",
+        values("a", rows),
+        values("b", columns)
+    );
+    for i in 0..rows {
+        for j in 0..columns {
+            text.push_str(&format!("x: provider when a is a{i} and b is b{j}\n"));
+        }
+    }
+    text
+}
+
+/// `clauses` dimensions `dI: aI, bI` and three rules: two that conflict
+/// wherever `d0 is a0`, and one `unless` a ring of two-literal clauses
+/// `(d0 is a0 or d1 is a1) and ... and (dN is aN or d0 is a0)`.
+pub fn ring(clauses: usize) -> String {
+    let mut text: String = (0..clauses)
+        .map(|i| format!("dimension d{i}: a{i}, b{i}\n"))
+        .collect();
+    let ring: Vec<String> = (0..clauses)
+        .map(|i| {
+            let j = (i + 1) % clauses;
+            format!("(d{i} is a{i} or d{j} is a{j})")
+        })
+        .collect();
+    text.push_str(&format!(
+        "x: provider when d0 is a0\nx: customer when d0 is a0\nx: provider unless {}\n",
+        ring.join(" and ")
+    ));
+    text
 }
