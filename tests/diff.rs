@@ -168,3 +168,52 @@ proptest! {
         diff_agrees_with_enumeration(&old, &new)?;
     }
 }
+
+/// Two policies of 2,304 scenarios and 3 rules each, whose conditions are
+/// long `or`s of `and`s under `unless`: compared exactly, never refused.
+#[test]
+fn small_policies_with_long_conditions_are_compared() {
+    let dimensions = "dimension p0: a0, b0\ndimension p1: a1, b1\ndimension p2: a2, b2\n\
+        dimension p3: a3, b3\ndimension p4: a4, b4\ndimension p5: a5, b5\n\
+        dimension q0: x0, y0, z0\ndimension q1: x1, y1, z1\n";
+    let pairs = [
+        ("p0 is a0", "p3 is b3"),
+        ("p1 is a1", "q0 is y0"),
+        ("p2 is b2", "p5 is a5"),
+        ("q1 is z1", "p4 is a4"),
+        ("p0 is b0", "q1 is x1"),
+        ("p1 is b1", "p2 is a2"),
+        ("q0 is x0", "p5 is b5"),
+        ("p3 is a3", "p4 is b4"),
+        ("q0 is z0", "q1 is y1"),
+        ("p2 is a2", "p0 is a0"),
+        ("p5 is a5", "q1 is x1"),
+        ("p4 is b4", "p1 is a1"),
+    ];
+    let terms = |from: usize, count: usize| {
+        (0..count)
+            .map(|i| {
+                let (a, b) = pairs[(from + i) % pairs.len()];
+                format!("({a} and {b})")
+            })
+            .collect::<Vec<_>>()
+            .join(" or ")
+    };
+    let old = format!(
+        "{dimensions}x: customer unless {}\nx: provider when {}\ny: shared unless {}\n",
+        terms(0, 12),
+        terms(3, 6),
+        terms(6, 10)
+    );
+    let new = format!(
+        "{dimensions}x: customer unless {}\nx: shared when {}\ny: shared unless {}\n",
+        terms(1, 11),
+        terms(3, 7),
+        terms(5, 12)
+    );
+    let policy = onus::load("old", &old).unwrap();
+    assert_eq!(policy.all_scenarios().count(), 2_304);
+    diff_agrees_with_enumeration(&old, &new).unwrap();
+    let diff = policies(&policy, &onus::load("new", &new).unwrap()).unwrap();
+    assert!(!diff.changes.is_empty());
+}

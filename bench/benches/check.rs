@@ -1,10 +1,11 @@
 //! `onus check` on the scale case: 16 dimensions of 8 values (8^16, about
-//! 2.8e14 scenarios), 500 rules over 50 zones.
+//! 2.8e14 scenarios), 500 rules over 50 zones; and on the grid and ring
+//! families at growing sizes, to see how the cost grows.
 //!
 //! Run: `cargo bench -p onus-bench --bench check`
 
-use criterion::{criterion_group, criterion_main, Criterion};
-use onus_bench::scale_policy;
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
+use onus_bench::{grid_policy, ring_policy, scale_policy};
 use std::hint::black_box;
 
 fn check_scale(c: &mut Criterion) {
@@ -23,5 +24,31 @@ fn check_scale(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, check_scale);
+/// Each family's policy at each size: loaded once, then only the analysis
+/// is timed. Every size must check without reaching the guard.
+fn check_families(c: &mut Criterion) {
+    let families: [(&str, fn(usize) -> String, &[usize]); 2] = [
+        ("grid", grid_policy, &[4, 8, 16, 32, 64]),
+        ("ring", ring_policy, &[8, 16, 32, 64, 128]),
+    ];
+    for (name, make, sizes) in families {
+        let mut group = c.benchmark_group(format!("check: {name}"));
+        for &n in sizes {
+            let policy = onus::load(name, &make(n)).expect("family policies load");
+            let findings = onus::check::check(&policy);
+            assert!(
+                !findings
+                    .iter()
+                    .any(|f| matches!(f, onus::check::Finding::Undecided { .. })),
+                "{name} {n} reaches the guard"
+            );
+            group.bench_with_input(BenchmarkId::from_parameter(n), &policy, |b, policy| {
+                b.iter(|| onus::check::check(black_box(policy)))
+            });
+        }
+        group.finish();
+    }
+}
+
+criterion_group!(benches, check_scale, check_families);
 criterion_main!(benches);

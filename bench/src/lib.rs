@@ -90,3 +90,46 @@ pub fn inventory(n: usize, seed: u64) -> String {
     }
     text
 }
+
+/// The grid family of `onus check`: dimensions `a` and `b` of `n` values
+/// and one rule `x: provider when a is aI and b is bJ` per cell: `n * n`
+/// disjoint rules in one zone.
+pub fn grid_policy(n: usize) -> String {
+    let values = |name: &str| {
+        (0..n)
+            .map(|i| format!("{name}{i}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut text = format!(
+        "dimension a: {}\ndimension b: {}\n",
+        values("a"),
+        values("b")
+    );
+    for i in 0..n {
+        for j in 0..n {
+            text.push_str(&format!("x: provider when a is a{i} and b is b{j}\n"));
+        }
+    }
+    text
+}
+
+/// The ring family: `n` two-valued dimensions, two rules that conflict
+/// where `d0 is a0`, and a rule `unless` a ring of `n` two-literal clauses
+/// `(d0 is a0 or d1 is a1) and ... and (dN is aN or d0 is a0)`.
+pub fn ring_policy(n: usize) -> String {
+    let mut text: String = (0..n)
+        .map(|i| format!("dimension d{i}: a{i}, b{i}\n"))
+        .collect();
+    let clauses: Vec<String> = (0..n)
+        .map(|i| {
+            let j = (i + 1) % n;
+            format!("(d{i} is a{i} or d{j} is a{j})")
+        })
+        .collect();
+    text.push_str(&format!(
+        "x: provider when d0 is a0\nx: customer when d0 is a0\nx: provider unless {}\n",
+        clauses.join(" and ")
+    ));
+    text
+}
