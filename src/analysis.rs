@@ -279,11 +279,6 @@ impl Space {
         self.nonempty(&a.0, &b.0, op_function::and)
     }
 
-    /// Whether every scenario of `a` is in `b`.
-    pub fn includes(&self, b: &Region, a: &Region) -> Result<bool, Undecided> {
-        Ok(!self.nonempty(&a.0, &b.0, op_function::and_not)?)
-    }
-
     fn same(&self, a: &Bdd, b: &Bdd) -> Result<bool, Undecided> {
         Ok(!self.nonempty(a, b, op_function::xor)?)
     }
@@ -377,7 +372,7 @@ impl Space {
         &self,
         rules: &[(PartyId, Region)],
         care: &Region,
-    ) -> Result<ZoneAnswers, Undecided> {
+    ) -> Result<AnswerRegions, Undecided> {
         let mut by_party: Vec<(PartyId, Region)> = Vec::new();
         for (party, region) in rules {
             match by_party.iter_mut().find(|(p, _)| p == party) {
@@ -395,7 +390,7 @@ impl Space {
         for (party, region) in &by_party {
             alone.push((*party, self.minus(region, &conflict)?));
         }
-        Ok(ZoneAnswers {
+        Ok(AnswerRegions {
             parties: alone,
             conflict,
             default: self.minus(care, &any)?,
@@ -405,7 +400,7 @@ impl Space {
 
 /// A zone's answers over a region of scenarios.
 #[derive(Clone, Debug)]
-pub struct ZoneAnswers {
+pub struct AnswerRegions {
     /// Where rules of one party, and of no other, match; in order of the
     /// parties' first rules.
     pub parties: Vec<(PartyId, Region)>,
@@ -415,7 +410,7 @@ pub struct ZoneAnswers {
     pub default: Region,
 }
 
-impl ZoneAnswers {
+impl AnswerRegions {
     /// Where the zone resolves to `party`, by a rule or by default.
     pub fn held_by(
         &self,
@@ -529,7 +524,7 @@ mod tests {
     }
 
     #[test]
-    fn inclusion_and_meeting_are_exact() {
+    fn difference_and_meeting_are_exact() {
         let p = policy(
             "dimension d: a, b, c, e, f\n\
              x: provider when d in [a, b]\nx: provider when d is a\nx: provider when d is f\n",
@@ -540,8 +535,8 @@ mod tests {
             .iter()
             .map(|r| space.region(&r.condition).unwrap())
             .collect();
-        assert!(space.includes(&r[0], &r[1]).unwrap());
-        assert!(!space.includes(&r[1], &r[0]).unwrap());
+        assert!(space.minus(&r[1], &r[0]).unwrap().is_empty());
+        assert!(!space.minus(&r[0], &r[1]).unwrap().is_empty());
         assert!(space.meets(&r[0], &r[1]).unwrap());
         assert!(!space.meets(&r[0], &r[2]).unwrap());
         let rest = space.minus(&space.everything(), &r[0]).unwrap();

@@ -18,12 +18,14 @@ use serde::Serialize;
 use serde_json::value::RawValue;
 
 use crate::compile::Compiled;
+use crate::diagnostic::{Code, Diagnostic, Report, Source, ToDiagnostic};
+use crate::eval::Decision;
 use crate::eval::{evaluate, Status};
+use crate::load::io_reason;
 use crate::policy::Policy;
-use crate::render::decisions::{decision_json, DecisionJson};
+use crate::render::decisions::{decision_bytes, decision_json, DecisionJson, Detail};
 use crate::render::ScenarioJson;
 use crate::scenario::{self, PartialScenario};
-use crate::Source;
 
 /// Lines read, evaluated and written at a time; bounds memory.
 const CHUNK: usize = 8192;
@@ -54,9 +56,91 @@ pub struct Options<'a> {
     pub jobs: usize,
     /// Values that override every record's (from `--set`).
     pub overrides: &'a PartialScenario,
-    /// `false` answers every zone with its first answer instead of
-    /// evaluating: the I/O-only baseline of the batch benchmark.
-    pub evaluate: bool,
+    /// What is written for each record.
+    pub work: Work,
+}
+
+/// What a batch writes for each record.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Work {
+    /// Each zone's decision in the record's scenario.
+    Evaluate,
+    /// Each zone's longest answer whatever the scenario, without
+    /// evaluating: the I/O-only baseline of the batch benchmark, which
+    /// writes at least as many bytes. Never what a user asks for.
+    LongestAnswers,
+}
+
+/// A compiled policy and the JSON pieces of a result record, so the fast
+/// path writes a record by copying bytes.
+struct RecordWriter<'p> {
+    compiled: Compiled<'p>,
+    /// Per dimension and value, `"dimension":"value"` as JSON.
+    scenario_json: Vec<Vec<Vec<u8>>>,
+}
+
+impl<'p> RecordWriter<'p> {
+    fn new(policy: &'p Policy, encode: &'p (dyn Fn(&Decision) -> Vec<u8> + Sync)) -> Self {
+        let quoted = |s: &str| serde_json::to_vec(s).expect("a string serializes");
+        let scenario_json = policy
+            .dimensions
+            .iter()
+            .map(|d| {
+                d.values
+                    .iter()
+                    .map(|v| [quoted(&d.name), b":".to_vec(), quoted(v)].concat())
+                    .collect()
+            })
+            .collect();
+        RecordWriter {
+            compiled: Compiled::new(policy, encode),
+            scenario_json,
+        }
+    }
+
+    fn policy(&self) -> &'p Policy {
+        self.compiled.policy()
+    }
+
+    /// Appends one result record (without the newline); returns whether a
+    /// zone is in conflict.
+    fn write_record(
+        &self,
+        out: &mut Vec<u8>,
+        line: u64,
+        id: Option<&[u8]>,
+        values: &[usize],
+        work: Work,
+    ) -> bool {
+        out.extend_from_slice(b"{\"line\":");
+        out.extend_from_slice(itoa::Buffer::new().format(line).as_bytes());
+        if let Some(id) = id {
+            out.extend_from_slice(b",\"id\":");
+            out.extend_from_slice(id);
+        }
+        out.extend_from_slice(b",\"scenario\":{");
+        for (d, &v) in values.iter().enumerate() {
+            if d > 0 {
+                out.push(b',');
+            }
+            out.extend_from_slice(&self.scenario_json[d][v]);
+        }
+        out.extend_from_slice(b"},\"decisions\":[");
+        let mut conflict = false;
+        for zone in 0..self.policy().zones.len() {
+            if zone > 0 {
+                out.push(b',');
+            }
+            let answer = match work {
+                Work::Evaluate => self.compiled.answer(zone, values),
+                Work::LongestAnswers => self.compiled.longest_answer(zone, values),
+            };
+            conflict |= answer.decision.status == Status::Conflict;
+            out.extend_from_slice(&answer.encoded);
+        }
+        out.extend_from_slice(b"]}");
+        conflict
+    }
 }
 
 /// The longest line read; a longer one is an error record, and is skipped
@@ -123,7 +207,8 @@ pub fn run(
     options: &Options,
     progress: impl FnMut(u64),
 ) -> io::Result<Summary> {
-    let compiled = Compiled::new(policy);
+    let encode = |decision: &Decision| decision_bytes(policy, decision);
+    let compiled = RecordWriter::new(policy, &encode);
     std::thread::scope(|scope| {
         let (sender, receiver) = std::sync::mpsc::sync_channel(CHUNK);
         scope.spawn(move || read_lines(input, sender));
@@ -173,7 +258,7 @@ fn read_lines(mut input: impl BufRead, sender: std::sync::mpsc::SyncSender<io::R
 }
 
 fn write_records(
-    compiled: &Compiled,
+    compiled: &RecordWriter,
     receiver: std::sync::mpsc::Receiver<io::Result<Item>>,
     mut output: impl Write,
     options: &Options,
@@ -207,7 +292,7 @@ fn write_records(
 
 /// Evaluates a chunk into `buffers`, one per thread, in order.
 fn evaluate_chunk(
-    compiled: &Compiled,
+    compiled: &RecordWriter,
     chunk: &[Item],
     options: &Options,
     buffers: &mut [Vec<u8>],
@@ -220,7 +305,7 @@ fn evaluate_chunk(
             summary += match item {
                 Item::TooLong { number } => {
                     let error = LineError {
-                        code: "line-too-long",
+                        code: Code::LineTooLong,
                         message: format!("line is longer than {} MiB", MAX_LINE_BYTES >> 20),
                         column: None,
                         help: None,
@@ -266,7 +351,7 @@ fn evaluate_chunk(
 
 /// Writes one line's record to `out`; says what it was.
 fn record(
-    compiled: &Compiled,
+    compiled: &RecordWriter,
     line: u64,
     bytes: &[u8],
     options: &Options,
@@ -284,7 +369,7 @@ fn record(
         Err(invalid) => {
             let offset = invalid.valid_up_to();
             let error = LineError {
-                code: "invalid-utf8",
+                code: Code::InvalidUtf8,
                 message: format!("line is not valid UTF-8: invalid byte at offset {offset}"),
                 column: None,
                 help: None,
@@ -300,7 +385,7 @@ fn record(
             line,
             id.map(|r| r.get().as_bytes()),
             values,
-            options.evaluate,
+            options.work,
         );
         return Summary {
             conflicts: u64::from(conflict),
@@ -401,7 +486,7 @@ fn slow_record(
         records: 1,
         ..Summary::default()
     };
-    let (mut partial, id) = match scenario::from_json(policy, text, true) {
+    let (mut partial, id) = match scenario::from_json(policy, text, scenario::IdField::Allowed) {
         Ok(parsed) => parsed,
         Err(errors) => {
             let id = scenario::id_of(text);
@@ -426,7 +511,7 @@ fn slow_record(
         scenario: ScenarioJson(policy, &scenario),
         decisions: decisions
             .iter()
-            .map(|d| decision_json(policy, &scenario, d, false))
+            .map(|d| decision_json(policy, d, Detail::Decisions))
             .collect(),
     };
     serde_json::to_writer(&mut *out, &record).expect("writing to memory cannot fail");
@@ -476,7 +561,7 @@ pub(crate) struct ErrorJson<'a> {
 #[derive(Serialize, schemars::JsonSchema)]
 #[schemars(rename = "LineError")]
 pub(crate) struct LineError {
-    code: &'static str,
+    code: Code,
     message: String,
     /// One-based column in the line, where known.
     #[serde(skip_serializing_if = "Option::is_none", default)]
@@ -508,4 +593,59 @@ fn write_error(out: &mut Vec<u8>, line: u64, id: Option<&RawValue>, errors: Vec<
         errors,
     };
     serde_json::to_writer(&mut *out, &record).expect("writing to memory cannot fail");
+}
+
+/// Why a batch from a file or stdin stopped before its end.
+#[derive(Debug)]
+pub enum BatchError {
+    /// The reader of the output went away (`onus ... | head`): not an
+    /// error to report, but nothing more can be written.
+    ClosedOutput,
+    /// The input could not be read, or the output not written.
+    Failed(Report),
+}
+
+/// [`run`] on the file at `input`, or stdin for `-`.
+pub fn run_from(
+    policy: &Policy,
+    input: &str,
+    output: impl Write,
+    options: &Options,
+    progress: impl FnMut(u64),
+) -> Result<Summary, BatchError> {
+    let failed = |message: String| {
+        let diagnostic = Diagnostic::new(Code::UnreadableFile, message);
+        BatchError::Failed(Report::new(Source::new(input, ""), vec![diagnostic]))
+    };
+    let result = if input == "-" {
+        let stdin = io::BufReader::with_capacity(1 << 16, io::stdin());
+        run(policy, stdin, output, options, progress)
+    } else {
+        let file = std::fs::File::open(input)
+            .map_err(|error| failed(format!("cannot read `{input}`: {}", io_reason(&error))))?;
+        run(
+            policy,
+            io::BufReader::with_capacity(1 << 16, file),
+            output,
+            options,
+            progress,
+        )
+    };
+    result.map_err(|error| match error.kind() {
+        io::ErrorKind::BrokenPipe => BatchError::ClosedOutput,
+        _ => failed(format!("batch stopped: {}", io_reason(&error))),
+    })
+}
+
+impl Summary {
+    /// `3 records, 1 error, 0 conflicts`.
+    pub fn describe(&self) -> String {
+        let count = |n: u64, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+        format!(
+            "{}, {}, {}",
+            count(self.records, "record"),
+            count(self.errors, "error"),
+            count(self.conflicts, "conflict")
+        )
+    }
 }

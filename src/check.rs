@@ -3,7 +3,7 @@
 //! finding comes with a scenario that shows it, and no finding is missed.
 
 use crate::analysis::{Region, Space, Undecided, Witness};
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::{Code, Diagnostic};
 use crate::eval::{evaluate, Decision, Status};
 use crate::policy::{PartyId, Policy, RuleId, ZoneId};
 use crate::span::Span;
@@ -336,8 +336,7 @@ impl Finding {
                 let (a, b) = (&policy.rules[*first], &policy.rules[*second]);
                 let zone = &policy.zones[a.zone].name;
                 let diagnostic = Diagnostic::new(
-                    "conflict",
-                    Severity::Error,
+                    Code::Conflict,
                     format!(
                         "rules for `{zone}` conflict: `{}` (line {}) and `{}` (line {}) both match",
                         party(a.party),
@@ -367,8 +366,7 @@ impl Finding {
                     (_, None) => "nobody".to_string(),
                 };
                 let mut diagnostic = Diagnostic::new(
-                    "assert-failed",
-                    Severity::Error,
+                    Code::AssertFailed,
                     format!(
                         "assertion does not hold: `{zone}` resolves to {got}, not `{}`",
                         party(claim.party)
@@ -388,8 +386,7 @@ impl Finding {
             Finding::DeadRule { rule } => {
                 let r = &policy.rules[*rule];
                 Diagnostic::new(
-                    "dead-rule",
-                    Severity::Warning,
+                    Code::DeadRule,
                     "rule never matches: its condition holds in no scenario",
                 )
                 .with_label(r.qualifier_span, "holds in no scenario")
@@ -402,8 +399,7 @@ impl Finding {
                 let r = &policy.rules[*rule];
                 let lines: Vec<String> = covering.iter().map(|&c| line(c).to_string()).collect();
                 let mut diagnostic = Diagnostic::new(
-                    "redundant-rule",
-                    Severity::Warning,
+                    Code::RedundantRule,
                     format!(
                         "rule is redundant: every scenario it matches is matched by {}, which also give{} `{}`",
                         if lines.len() == 1 { format!("line {}", lines[0]) } else { format!("lines {}", lines.join(", ")) },
@@ -440,7 +436,7 @@ impl Finding {
                         "not decided",
                     ),
                 };
-                let mut diagnostic = Diagnostic::new("analysis-limit", Severity::Error, message)
+                let mut diagnostic = Diagnostic::new(Code::AnalysisLimit, message)
                     .with_label(*span, label)
                     .with_help(Some(
                         "declare the dimensions that a condition pairs next to each other, or split the condition into several rules".into(),
@@ -454,8 +450,7 @@ impl Finding {
             Finding::DefaultOnlyZone { zone } => {
                 let z = &policy.zones[*zone];
                 Diagnostic::new(
-                    "default-only-zone",
-                    Severity::Note,
+                    Code::DefaultOnlyZone,
                     format!(
                         "no rule decides `{}` in any scenario: it always falls to the default, `{}`",
                         z.name,

@@ -3,26 +3,29 @@
 //! Each zone's answer depends only on the dimensions its rules test. Where
 //! the product of those dimensions' sizes is small (the usual case), the
 //! compiled zone is a decision table indexed by their values, and every
-//! answer it can give is precomputed with its JSON: evaluating is a few
-//! multiplies and one load per zone, and writing the answer is copying
-//! bytes. A zone whose rules test too many combinations keeps its rules and
-//! is decided, and serialized, when asked.
+//! answer it can give is precomputed with its encoding (the caller's: batch
+//! output gives its JSON): evaluating is a few multiplies and one load per
+//! zone, and writing the answer is copying bytes. A zone whose rules test
+//! too many combinations keeps its rules and is decided, and encoded, when
+//! asked.
 
 use std::borrow::Cow;
 
-use crate::eval::{decide, Decision, Status};
-use crate::policy::{Cond, DimensionId, Policy, RuleId, Scenario, ZoneId};
-use crate::render::decisions::decision_json;
+use crate::eval::{decide, Decision};
+use crate::policy::{Cond, DimensionId, Policy, RuleId, ZoneId};
 
 /// The largest decision table a zone gets, in entries.
 const MAX_TABLE: usize = 1 << 16;
 
-/// A decision and its JSON, as `eval` writes it.
+/// A decision and its encoding.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Answer {
+pub struct CompiledAnswer {
     pub decision: Decision,
-    pub json: Vec<u8>,
+    pub encoded: Vec<u8>,
 }
+
+/// How a compiled policy encodes each answer it precomputes.
+pub type Encoder<'p> = &'p (dyn Fn(&Decision) -> Vec<u8> + Sync);
 
 #[derive(Clone, Debug)]
 enum ZoneCode {
@@ -30,8 +33,8 @@ enum ZoneCode {
     Table {
         dimensions: Vec<(DimensionId, usize)>,
         table: Vec<u32>,
-        answers: Vec<Answer>,
-        /// The answer with the longest JSON, for the I/O-only baseline.
+        answers: Vec<CompiledAnswer>,
+        /// The answer with the longest encoding, for the I/O-only baseline.
         longest: usize,
     },
     /// Too many combinations for a table: test the rules when asked.
@@ -39,40 +42,32 @@ enum ZoneCode {
 }
 
 /// A policy compiled for evaluation.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Compiled<'p> {
     policy: &'p Policy,
+    encode: Encoder<'p>,
     zones: Vec<ZoneCode>,
-    /// Per dimension and value, `"dimension":"value"` as JSON.
-    scenario_json: Vec<Vec<Vec<u8>>>,
+}
+
+impl std::fmt::Debug for Compiled<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Compiled")
+            .field("policy", &self.policy.name)
+            .field("zones", &self.zones)
+            .finish_non_exhaustive()
+    }
 }
 
 impl<'p> Compiled<'p> {
-    pub fn new(policy: &'p Policy) -> Self {
-        let mut by_zone: Vec<Vec<RuleId>> = vec![Vec::new(); policy.zones.len()];
-        for (id, rule) in policy.rules.iter().enumerate() {
-            by_zone[rule.zone].push(id);
-        }
-        let zones = by_zone
-            .iter()
-            .enumerate()
-            .map(|(zone, rules)| compile_zone(policy, zone, rules))
-            .collect();
-        let quoted = |s: &str| serde_json::to_vec(s).expect("a string serializes");
-        let scenario_json = policy
-            .dimensions
-            .iter()
-            .map(|d| {
-                d.values
-                    .iter()
-                    .map(|v| [quoted(&d.name), b":".to_vec(), quoted(v)].concat())
-                    .collect()
-            })
+    /// Compiles `policy`, encoding each answer with `encode`.
+    pub fn new(policy: &'p Policy, encode: Encoder<'p>) -> Self {
+        let zones = (0..policy.zones.len())
+            .map(|zone| compile_zone(policy, zone, encode))
             .collect();
         Compiled {
             policy,
+            encode,
             zones,
-            scenario_json,
         }
     }
 
@@ -81,7 +76,7 @@ impl<'p> Compiled<'p> {
     }
 
     /// The answer of `zone` where dimension `i` takes `values[i]`.
-    pub fn answer(&self, zone: ZoneId, values: &[usize]) -> Cow<'_, Answer> {
+    pub fn answer(&self, zone: ZoneId, values: &[usize]) -> Cow<'_, CompiledAnswer> {
         match &self.zones[zone] {
             ZoneCode::Table {
                 dimensions,
@@ -98,68 +93,33 @@ impl<'p> Compiled<'p> {
             ZoneCode::Rules => {
                 let matched = self
                     .policy
-                    .rules_for(zone)
-                    .filter(|(_, r)| r.condition.holds_for(values))
-                    .map(|(id, _)| id)
+                    .rules_of(zone)
+                    .iter()
+                    .copied()
+                    .filter(|&r| self.policy.rules[r].condition.holds_for(values))
                     .collect();
-                Cow::Owned(answer(self.policy, decide(self.policy, zone, matched)))
+                Cow::Owned(self.encoded(decide(self.policy, zone, matched)))
             }
         }
     }
 
-    /// Appends one `eval --batch` result record (without the newline);
-    /// returns whether a zone is in conflict. Without `evaluate`, every
-    /// zone gets its longest answer, whatever the scenario: the I/O-only
-    /// baseline of the batch benchmark, writing at least as much.
-    pub fn write_record(
-        &self,
-        out: &mut Vec<u8>,
-        line: u64,
-        id: Option<&[u8]>,
-        values: &[usize],
-        evaluate: bool,
-    ) -> bool {
-        out.extend_from_slice(b"{\"line\":");
-        out.extend_from_slice(itoa::Buffer::new().format(line).as_bytes());
-        if let Some(id) = id {
-            out.extend_from_slice(b",\"id\":");
-            out.extend_from_slice(id);
+    /// The answer `zone` gives whatever the scenario, with the longest
+    /// encoding: what the batch benchmark's I/O-only baseline writes.
+    pub fn longest_answer(&self, zone: ZoneId, values: &[usize]) -> Cow<'_, CompiledAnswer> {
+        match &self.zones[zone] {
+            ZoneCode::Table {
+                answers, longest, ..
+            } => Cow::Borrowed(&answers[*longest]),
+            ZoneCode::Rules => self.answer(zone, values),
         }
-        out.extend_from_slice(b",\"scenario\":{");
-        for (d, &v) in values.iter().enumerate() {
-            if d > 0 {
-                out.push(b',');
-            }
-            out.extend_from_slice(&self.scenario_json[d][v]);
-        }
-        out.extend_from_slice(b"},\"decisions\":[");
-        let mut conflict = false;
-        for (zone, code) in self.zones.iter().enumerate() {
-            if zone > 0 {
-                out.push(b',');
-            }
-            let answer = match (code, evaluate) {
-                (
-                    ZoneCode::Table {
-                        answers, longest, ..
-                    },
-                    false,
-                ) => Cow::Borrowed(&answers[*longest]),
-                _ => self.answer(zone, values),
-            };
-            conflict |= answer.decision.status == Status::Conflict;
-            out.extend_from_slice(&answer.json);
-        }
-        out.extend_from_slice(b"]}");
-        conflict
     }
-}
 
-fn answer(policy: &Policy, decision: Decision) -> Answer {
-    let scenario = Scenario { values: Vec::new() };
-    let json = serde_json::to_vec(&decision_json(policy, &scenario, &decision, false))
-        .expect("decisions serialize");
-    Answer { decision, json }
+    fn encoded(&self, decision: Decision) -> CompiledAnswer {
+        CompiledAnswer {
+            encoded: (self.encode)(&decision),
+            decision,
+        }
+    }
 }
 
 fn tested(cond: &Cond, out: &mut Vec<DimensionId>) {
@@ -175,7 +135,8 @@ fn tested(cond: &Cond, out: &mut Vec<DimensionId>) {
     }
 }
 
-fn compile_zone(policy: &Policy, zone: ZoneId, rules: &[RuleId]) -> ZoneCode {
+fn compile_zone(policy: &Policy, zone: ZoneId, encode: Encoder) -> ZoneCode {
+    let rules: &[RuleId] = policy.rules_of(zone);
     let mut dimensions = Vec::new();
     for &rule in rules {
         tested(&policy.rules[rule].condition, &mut dimensions);
@@ -201,7 +162,7 @@ fn compile_zone(policy: &Policy, zone: ZoneId, rules: &[RuleId]) -> ZoneCode {
         strides[i] = stride;
         stride *= sizes[i];
     }
-    let mut answers: Vec<Answer> = Vec::new();
+    let mut answers: Vec<CompiledAnswer> = Vec::new();
     let mut table = Vec::with_capacity(product);
     // The other dimensions do not matter to this zone: any value will do.
     let mut values = vec![0; policy.dimensions.len()];
@@ -218,14 +179,17 @@ fn compile_zone(policy: &Policy, zone: ZoneId, rules: &[RuleId]) -> ZoneCode {
         let id = match answers.iter().position(|a| a.decision == decision) {
             Some(i) => i,
             None => {
-                answers.push(answer(policy, decision));
+                answers.push(CompiledAnswer {
+                    encoded: encode(&decision),
+                    decision,
+                });
                 answers.len() - 1
             }
         };
         table.push(id as u32);
     }
     let longest = (0..answers.len())
-        .max_by_key(|&a| answers[a].json.len())
+        .max_by_key(|&a| answers[a].encoded.len())
         .unwrap_or(0);
     ZoneCode::Table {
         dimensions: dimensions.into_iter().zip(strides).collect(),

@@ -8,6 +8,7 @@ use std::fmt;
 
 use serde::Serialize;
 
+pub use crate::code::Code;
 use crate::span::Span;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, schemars::JsonSchema)]
@@ -38,8 +39,8 @@ pub struct Label {
 /// A located message with a stable code.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Diagnostic {
-    /// Stable kebab-case code, documented in `docs/codes/`.
-    pub code: &'static str,
+    /// Stable code, documented in `docs/codes/`.
+    pub code: Code,
     pub severity: Severity,
     /// Lowercase, no final period, names in backticks.
     pub message: String,
@@ -58,10 +59,11 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
-    pub fn new(code: &'static str, severity: Severity, message: impl Into<String>) -> Self {
+    /// A diagnostic with the code's own severity.
+    pub fn new(code: Code, message: impl Into<String>) -> Self {
         Diagnostic {
             code,
-            severity,
+            severity: code.severity(),
             message: message.into(),
             primary: None,
             related: Vec::new(),
@@ -160,6 +162,31 @@ impl Report {
             .iter()
             .any(|d| d.severity == Severity::Error)
     }
+}
+
+impl Report {
+    /// The diagnostics of a stage's errors about one source.
+    pub fn from_errors<E: ToDiagnostic>(source: Source, errors: &[E]) -> Self {
+        Report::new(
+            source,
+            errors.iter().map(ToDiagnostic::to_diagnostic).collect(),
+        )
+    }
+}
+
+/// A stage's error (the facts) becomes a [`Diagnostic`] (what to print)
+/// here, and only here: each stage implements it for its error enum.
+pub trait ToDiagnostic {
+    /// The error as a located, coded message.
+    fn to_diagnostic(&self) -> Diagnostic;
+}
+
+/// `did you mean `x`?` when `name` is a likely typo of one of `candidates`.
+pub fn did_you_mean<'a>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<String> {
+    closest(name, candidates).map(|s| format!("did you mean `{s}`?"))
 }
 
 impl fmt::Display for Report {

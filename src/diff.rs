@@ -2,6 +2,7 @@
 //! policies over every scenario (exact, with the checker's set reasoning).
 
 use crate::analysis::{merge, Cube, Region, Space, Undecided};
+use crate::diagnostic::{Code, Diagnostic, ToDiagnostic};
 use crate::eval::{evaluate, Decision, Status};
 use crate::policy::{Policy, Scenario, ZoneId};
 
@@ -31,7 +32,7 @@ pub fn scenarios(policy: &Policy, from: &Scenario, to: &Scenario) -> Vec<Scenari
 
 /// What a zone resolves to, by party name so two policies compare.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Answer {
+pub enum Holder {
     Party(String),
     Conflict,
 }
@@ -40,8 +41,8 @@ pub enum Answer {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PolicyChange {
     pub zone: String,
-    pub from: Answer,
-    pub to: Answer,
+    pub from: Holder,
+    pub to: Holder,
     /// The scenarios where it changes, as few cubes as the merge finds.
     pub region: Vec<Cube>,
     /// One scenario where it changes.
@@ -76,6 +77,22 @@ pub enum DiffError {
         old_dimensions: String,
         new_dimensions: String,
     },
+}
+
+impl ToDiagnostic for DiffError {
+    fn to_diagnostic(&self) -> Diagnostic {
+        let (code, help) = match self {
+            DiffError::TooComplex { .. } => (
+                Code::AnalysisLimit,
+                "split the zone's long conditions into several rules",
+            ),
+            DiffError::DifferentDimensions { .. } => (
+                Code::IncomparablePolicies,
+                "`onus diff` compares policies over the same dimensions and values",
+            ),
+        };
+        Diagnostic::new(code, self.to_string()).with_help(Some(help.into()))
+    }
 }
 
 fn dimensions_text(policy: &Policy) -> String {
@@ -177,7 +194,7 @@ fn answers(
     space: &Space,
     policy: &Policy,
     zone: ZoneId,
-) -> Result<Vec<(Answer, Region)>, Undecided> {
+) -> Result<Vec<(Holder, Region)>, Undecided> {
     let mut rules = Vec::new();
     for (_, rule) in policy.rules_for(zone) {
         rules.push((rule.party, space.region(&rule.condition)?));
@@ -190,9 +207,9 @@ fn answers(
     let mut out = Vec::with_capacity(parties.len() + 1);
     for party in parties {
         let region = answers.held_by(space, party, policy.default_party)?;
-        out.push((Answer::Party(policy.parties[party].name.clone()), region));
+        out.push((Holder::Party(policy.parties[party].name.clone()), region));
     }
-    out.push((Answer::Conflict, answers.conflict));
+    out.push((Holder::Conflict, answers.conflict));
     out.retain(|(_, region)| !region.is_empty());
     out.sort_by(|a, b| a.0.cmp(&b.0));
     Ok(out)

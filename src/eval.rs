@@ -3,7 +3,11 @@
 //! Never fails: a resolved policy and a complete scenario always have an
 //! answer, a conflict included. Does no I/O.
 
+use crate::diagnostic::{Report, Source};
 use crate::policy::{DimensionId, PartyId, Policy, RuleId, Scenario, ZoneId};
+use crate::resolve::{NameKind, ResolveError};
+use crate::span::Span;
+use crate::syntax::Name;
 
 /// How a zone's holder was decided.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
@@ -30,16 +34,16 @@ pub struct Decision {
 
 /// Decides every zone, in the policy's zone order.
 pub fn evaluate(policy: &Policy, scenario: &Scenario) -> Vec<Decision> {
-    let mut matched: Vec<Vec<RuleId>> = vec![Vec::new(); policy.zones.len()];
-    for (id, rule) in policy.rules.iter().enumerate() {
-        if rule.condition.holds(scenario) {
-            matched[rule.zone].push(id);
-        }
-    }
-    matched
-        .into_iter()
-        .enumerate()
-        .map(|(zone, rules)| decide(policy, zone, rules))
+    (0..policy.zones.len())
+        .map(|zone| {
+            let matched = policy
+                .rules_of(zone)
+                .iter()
+                .copied()
+                .filter(|&r| policy.rules[r].condition.holds(scenario))
+                .collect();
+            decide(policy, zone, matched)
+        })
         .collect()
 }
 
@@ -104,4 +108,33 @@ impl Matrix {
             .flatten()
             .any(|d| d.status == Status::Conflict)
     }
+}
+
+/// The dimension a matrix sweeps: `over` when given (an unknown name is a
+/// located error pointing into `--over`, with a suggestion), else `model`
+/// unless it has one value and another dimension has several.
+pub fn sweep_dimension(policy: &Policy, over: Option<&str>) -> Result<DimensionId, Report> {
+    let name = match over {
+        Some(name) => name.to_string(),
+        None => {
+            let model = policy.dimensions.iter().find(|d| d.name == "model");
+            match model {
+                Some(m) if m.values.len() > 1 => m.name.clone(),
+                _ => policy
+                    .dimensions
+                    .iter()
+                    .find(|d| d.values.len() > 1)
+                    .map_or_else(|| "model".into(), |d| d.name.clone()),
+            }
+        }
+    };
+    policy.dimension_index(&name).ok_or_else(|| {
+        let candidates = policy.dimensions.iter().map(|d| d.name.as_str());
+        let written = Name {
+            text: name.clone(),
+            span: Span::new(0, name.len()),
+        };
+        let error = ResolveError::unknown(NameKind::Dimension, &written, candidates);
+        Report::from_errors(Source::new("--over", name.clone()), &[error])
+    })
 }

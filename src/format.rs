@@ -7,12 +7,15 @@
 //! statement they were attached to. Statements keep their relative order
 //! within a group, so the meaning never changes.
 
+use std::path::Path;
+
+use crate::diagnostic::{Code, Diagnostic, Report, Source};
 use crate::syntax::{
     Comment, Condition, ConditionKind, Name, PolicyFile, Qualifier, Statement, StatementKind, Text,
 };
 
 /// The policy in canonical layout.
-pub fn format(file: &PolicyFile) -> String {
+fn format(file: &PolicyFile) -> String {
     let mut out = String::new();
     let mut group_of_last: Option<Group> = None;
     let ordered = canonical_order(file);
@@ -43,7 +46,7 @@ pub fn format(file: &PolicyFile) -> String {
 }
 
 /// The statements in the order [`format`] prints them.
-pub fn canonical_order(file: &PolicyFile) -> PolicyFile {
+fn canonical_order(file: &PolicyFile) -> PolicyFile {
     let mut statements = file.statements.clone();
     statements.sort_by_key(|s| group(file, s));
     PolicyFile {
@@ -226,14 +229,84 @@ fn quote(s: &str) -> String {
     format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
 }
 
-/// Every comment of a file, in source order: what the formatter must keep.
-pub fn comments(file: &PolicyFile) -> Vec<&Comment> {
-    let mut all: Vec<&Comment> = Vec::new();
-    for statement in &file.statements {
-        all.extend(&statement.leading_comments);
-        all.extend(&statement.trailing_comment);
+impl PolicyFile {
+    /// The text in canonical layout.
+    pub fn formatted(&self) -> String {
+        format(self)
     }
-    all.extend(&file.trailing_comments);
-    all.sort_by_key(|c| c.span.start);
-    all
+
+    /// The statements in the order [`PolicyFile::formatted`] prints them.
+    pub fn in_canonical_order(&self) -> PolicyFile {
+        canonical_order(self)
+    }
+
+    /// Every comment, in source order: what the formatter must keep.
+    pub fn comments(&self) -> Vec<&Comment> {
+        let mut all: Vec<&Comment> = Vec::new();
+        for statement in &self.statements {
+            all.extend(&statement.leading_comments);
+            all.extend(&statement.trailing_comment);
+        }
+        all.extend(&self.trailing_comments);
+        all.sort_by_key(|c| c.span.start);
+        all
+    }
+}
+
+/// Whether [`format_file`] writes the formatted text back.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FmtMode {
+    /// Rewrite the file when its layout is not canonical.
+    Write,
+    /// Change nothing; only say whether it would change.
+    Check,
+}
+
+/// A source in canonical layout, or its syntax errors.
+pub fn format_source(source: &Source) -> Result<String, Report> {
+    let tree = crate::parse::parse(&source.text)
+        .map_err(|errors| Report::from_errors(source.clone(), &errors))?;
+    Ok(format(&tree))
+}
+
+/// Formats the file at `path`: whether its layout was not canonical (and,
+/// with [`FmtMode::Write`], has been rewritten). Through a symbolic link,
+/// the file it points to is rewritten, atomically.
+pub fn format_file(path: &str, mode: FmtMode) -> Result<bool, Report> {
+    let source = crate::load::read_source(path)?;
+    let formatted = format_source(&source)?;
+    if formatted == source.text {
+        return Ok(false);
+    }
+    if mode == FmtMode::Write {
+        let target = std::fs::canonicalize(path).unwrap_or_else(|_| path.into());
+        write_atomically(&target, &formatted).map_err(|error| {
+            let message = format!("cannot write `{path}`: {}", crate::load::io_reason(&error));
+            Report::new(
+                Source::new(path, ""),
+                vec![Diagnostic::new(Code::UnwritableFile, message)],
+            )
+        })?;
+    }
+    Ok(true)
+}
+
+/// Replaces a file's contents so that a reader sees the old text or the
+/// new, never a mix: writes a temporary file beside it, then renames.
+fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
+    let file_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let temporary = path.with_file_name(format!(".{file_name}.onus-fmt.tmp"));
+    let result = std::fs::write(&temporary, text).and_then(|_| {
+        if let Ok(metadata) = std::fs::metadata(path) {
+            std::fs::set_permissions(&temporary, metadata.permissions())?;
+        }
+        std::fs::rename(&temporary, path)
+    });
+    if result.is_err() {
+        let _ = std::fs::remove_file(&temporary);
+    }
+    result
 }

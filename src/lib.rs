@@ -2,10 +2,11 @@
 //! the customer, the provider, or both, and which rule decided.
 //!
 //! A policy is text in the Onus language (see `grammar/REFERENCE.md`). It
-//! goes through the stages in order: [`parse`] (text to [`syntax`] tree),
-//! [`resolve`] (names to indices: a [`Policy`]), then [`eval`] against a
-//! [`Scenario`], or [`check`] over every scenario at once (with the exact
-//! set reasoning of [`analysis`]). [`render`] turns results and diagnostics into text or JSON.
+//! is parsed into a [`syntax`] tree, resolved into a [`Policy`] (names to
+//! indices), then evaluated against a [`Scenario`], or checked over every
+//! scenario at once. [`render`] turns results and diagnostics into text,
+//! JSON, SARIF or a diagram. Every fallible step returns a [`Report`]:
+//! located diagnostics, each with a stable [`Code`].
 //!
 //! ```
 //! let policy = onus::load("example.onus", "\
@@ -19,57 +20,111 @@
 //! assert_eq!(policy.parties[host.party.unwrap()].name, "provider");
 //! assert_eq!(host.status, onus::Status::Rule);
 //! ```
+//!
+//! Checking proves a policy over every scenario; each finding carries a
+//! scenario that shows it:
+//!
+//! ```
+//! let policy = onus::load("os.onus", "\
+//! os: provider when paas
+//! os: customer unless saas
+//! ").unwrap();
+//! let findings = policy.findings();
+//! let [onus::Finding::Conflict { witness, .. }] = findings.as_slice() else {
+//!     panic!("one conflict: {findings:?}");
+//! };
+//! let scenario: Vec<_> = policy.scenario_pairs(&witness.scenario).collect();
+//! assert_eq!(scenario, [("model", "paas")]);
+//! ```
+//!
+//! A matrix evaluates every value of one dimension:
+//!
+//! ```
+//! let azure = onus::load_policy("azure").unwrap();
+//! let model = azure.sweep_dimension(None).unwrap();
+//! let base = azure.scenario_from_settings("--set", &["model=iaas".into()]).unwrap();
+//! let matrix = azure.matrix(model, &base);
+//! assert_eq!(matrix.columns.len(), 4);
+//! assert!(onus::render::matrix_markdown(&azure, &matrix).contains("| Information and data "));
+//! ```
 
-pub mod analysis;
-pub mod batch;
-pub mod builtin;
-pub mod check;
-pub mod compile;
-pub mod diagnostic;
-pub mod diff;
-pub mod eval;
-pub mod format;
-pub mod parse;
-pub mod policy;
+mod analysis;
+mod batch;
+mod builtin;
+mod check;
+mod code;
+mod compile;
+mod diagnostic;
+mod diff;
+mod eval;
+mod format;
+mod load;
+mod parse;
+mod policy;
 pub mod render;
-pub mod resolve;
-pub mod scenario;
-pub mod schema;
-pub mod span;
+mod resolve;
+mod scenario;
+mod schema;
+mod span;
 pub mod syntax;
-pub mod testing;
+mod testing;
 
-pub use diagnostic::{Diagnostic, Report, Severity, Source};
+pub use analysis::{Cube, Witness};
+pub use batch::{
+    run as run_batch, run_from as run_batch_from, BatchError, Options as BatchOptions,
+    Summary as BatchSummary, Work as BatchWork, MAX_LINE_BYTES,
+};
+pub use builtin::{builtin, Builtin, BUILTINS};
+pub use check::{Finding, Question};
+pub use code::Code;
+pub use diagnostic::{
+    closest, did_you_mean, Diagnostic, Label, Report, Severity, Source, ToDiagnostic,
+};
+pub use diff::{describe, DiffError, Holder, PolicyChange, PolicyDiff, ScenarioChange};
 pub use eval::{Decision, Matrix, Status};
-pub use policy::{Policy, Scenario};
+pub use format::{format_file, format_source, FmtMode};
+pub use load::{
+    io_reason, load_policy, load_suite, policy_source, read_source, LoadError, Suite,
+    MAX_FILE_BYTES,
+};
+pub use parse::ParseError;
+pub use policy::{
+    Assertion, Cond, Dimension, DimensionId, Party, PartyId, Policy, Rule, RuleId, Scenario, Test,
+    ValueSet, Zone, ZoneId, CUSTOMER, MAX_VALUES, PROVIDER, SHARED,
+};
+pub use resolve::{NameKind, ResolveError};
+pub use scenario::{IdField, PartialScenario, ScenarioError};
+pub use schema::{scenario_for as scenario_schema, schema, NAMES as SCHEMA_NAMES};
+pub use span::Span;
+pub use testing::{Mismatch, TestOutcome, TestRun};
+
+/// The compiled form behind batch evaluation, for benchmarks and property
+/// tests that compare it with the interpreter; not a stable API.
+#[doc(hidden)]
+pub use compile::{Compiled, CompiledAnswer};
+
+/// Parses a policy or test file into its syntax tree.
+pub fn parse(name: &str, text: &str) -> Result<syntax::PolicyFile, Report> {
+    parse::parse(text).map_err(|errors| Report::from_errors(Source::new(name, text), &errors))
+}
 
 /// Parses and resolves a policy. `name` is how it is shown in output and
 /// diagnostics: a path, or a built-in policy's name.
 pub fn load(name: &str, text: &str) -> Result<Policy, Report> {
     let source = Source::new(name, text);
-    let file = parse::parse(text).map_err(|errors| {
-        let diagnostics = errors
-            .iter()
-            .map(parse::ParseError::to_diagnostic)
-            .collect();
-        Report::new(source.clone(), diagnostics)
-    })?;
-    resolve::resolve(&file, name, &source).map_err(|errors| {
-        let diagnostics = errors
-            .iter()
-            .map(resolve::ResolveError::to_diagnostic)
-            .collect();
-        Report::new(source.clone(), diagnostics)
-    })
+    let file = parse::parse(text).map_err(|errors| Report::from_errors(source.clone(), &errors))?;
+    resolve::resolve(&file, name, &source)
+        .map_err(|errors| Report::from_errors(source.clone(), &errors))
 }
 
 /// Loads a policy and checks it: its syntax and name errors if it does not
-/// load, else every finding of [`check::check`].
+/// load, else every finding of [`Policy::findings`] as a diagnostic.
 pub fn check(name: &str, text: &str) -> Report {
     match load(name, text) {
         Err(report) => report,
         Ok(policy) => {
-            let diagnostics = check::check(&policy)
+            let diagnostics = policy
+                .findings()
                 .iter()
                 .map(|f| f.to_diagnostic(&policy))
                 .collect();
@@ -78,22 +133,111 @@ pub fn check(name: &str, text: &str) -> Report {
     }
 }
 
+/// Runs each suite's tests; `threshold` is the least rule coverage, in
+/// percent, every file must reach.
+pub fn run_suites(suites: &[Suite], threshold: Option<f64>) -> render::TestReport<'_> {
+    let files = suites
+        .iter()
+        .map(|s| render::FileRun {
+            path: &s.path,
+            text: &s.text,
+            policy: &s.policy,
+            tests: &s.tests,
+            run: testing::run(&s.policy, &s.tests),
+        })
+        .collect();
+    render::TestReport { files, threshold }
+}
+
+/// The built-in policies, one a line: name and title.
+pub fn policies_listing() -> String {
+    let mut out = String::new();
+    for b in BUILTINS {
+        let title = load(b.name, b.text)
+            .ok()
+            .and_then(|p| p.title)
+            .unwrap_or_default();
+        out.push_str(&format!("{:<16} {title}\n", b.name));
+    }
+    out
+}
+
 impl Policy {
     /// Reads a complete scenario from a JSON object, such as
     /// `{"model": "iaas"}`.
     pub fn scenario_from_json(&self, text: &str) -> Result<Scenario, Report> {
-        let report = |errors: Vec<scenario::ScenarioError>| {
-            let diagnostics = errors.iter().map(|e| e.to_diagnostic()).collect();
-            Report::new(Source::new("scenario", text), diagnostics)
+        let report = |errors: Vec<ScenarioError>| {
+            Report::from_errors(Source::new("scenario", text), &errors)
         };
-        let (partial, _) = scenario::from_json(self, text, false).map_err(report)?;
+        let (partial, _) = scenario::from_json(self, text, IdField::Refused).map_err(report)?;
         partial
             .complete(self, Some(scenario::object_span(text)))
             .map_err(report)
     }
 
+    /// Settings given as arguments (`--set model=iaas`), one
+    /// `dimension=value` each; `origin` names them in diagnostics. Every
+    /// front end reads settings through here.
+    pub fn settings(&self, origin: &str, arguments: &[String]) -> Result<PartialScenario, Report> {
+        scenario::from_arguments(self, origin, arguments)
+    }
+
+    /// A complete scenario from settings alone.
+    pub fn scenario_from_settings(
+        &self,
+        origin: &str,
+        arguments: &[String],
+    ) -> Result<Scenario, Report> {
+        scenario::complete_from_arguments(self, origin, arguments)
+    }
+
+    /// The scenario of a JSON file (`-` for stdin) overridden by `--set`
+    /// settings; with neither, a diagnostic that says how to give one.
+    pub fn read_scenario(
+        &self,
+        path: Option<&str>,
+        settings: &[String],
+    ) -> Result<Scenario, Report> {
+        scenario::read(self, path, settings)
+    }
+
     /// Who holds each zone in `scenario`, in zone order.
     pub fn evaluate(&self, scenario: &Scenario) -> Vec<Decision> {
         eval::evaluate(self, scenario)
+    }
+
+    /// The dimension a matrix sweeps: `over` if given, else `model` unless
+    /// it has one value and another dimension has several.
+    pub fn sweep_dimension(&self, over: Option<&str>) -> Result<DimensionId, Report> {
+        eval::sweep_dimension(self, over)
+    }
+
+    /// Evaluates `base` once for each value of dimension `over`.
+    pub fn matrix(&self, over: DimensionId, base: &Scenario) -> Matrix {
+        eval::matrix(self, over, base)
+    }
+
+    /// Every finding of the checker, in source order: conflicts, failed
+    /// assertions, dead and redundant rules, zones only the default holds,
+    /// and questions the analysis could not decide.
+    pub fn findings(&self) -> Vec<Finding> {
+        check::check(self)
+    }
+
+    /// Where, over every scenario, each zone of this policy and `new`
+    /// resolve differently. Both must declare the same dimensions.
+    pub fn diff(&self, new: &Policy) -> Result<PolicyDiff, Report> {
+        diff::policies(self, new)
+            .map_err(|error| Report::from_errors(Source::new(&new.name, ""), &[error]))
+    }
+
+    /// The zones whose holder differs from scenario `from` to `to`.
+    pub fn diff_scenarios(&self, from: &Scenario, to: &Scenario) -> Vec<ScenarioChange> {
+        diff::scenarios(self, from, to)
+    }
+
+    /// Runs tests (the policy's own, or a test file's) against it.
+    pub fn run_tests(&self, tests: &[Test]) -> TestRun {
+        testing::run(self, tests)
     }
 }

@@ -4,10 +4,10 @@ use pest::iterators::{Pair, Pairs};
 use pest::pratt_parser::{Assoc, Op, PrattParser};
 use pest::Parser as _;
 
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::{Code, Diagnostic, ToDiagnostic};
 use crate::span::Span;
 use crate::syntax::{
-    Assertion, Comment, Condition, ConditionKind, Name, PolicyFile, Qualifier, Rule as RuleNode,
+    AssertStatement, Comment, Condition, ConditionKind, Name, PolicyFile, Qualifier, RuleStatement,
     Statement, StatementKind, TestCase, Text,
 };
 
@@ -56,8 +56,8 @@ pub enum ParseError {
     TooLong { span: Span, limit: usize },
 }
 
-impl ParseError {
-    pub fn to_diagnostic(&self) -> Diagnostic {
+impl ToDiagnostic for ParseError {
+    fn to_diagnostic(&self) -> Diagnostic {
         let (span, label, help) = match self {
             ParseError::Syntax {
                 span,
@@ -102,7 +102,7 @@ impl ParseError {
                 Some("use `in [...]` or split the condition into several rules".to_string()),
             ),
         };
-        Diagnostic::new("syntax-error", Severity::Error, self.to_string())
+        Diagnostic::new(Code::SyntaxError, self.to_string())
             .with_label(span, label)
             .with_help(help)
     }
@@ -492,7 +492,7 @@ fn build_statement(pair: Pair<Rule>) -> Result<StatementKind, ParseError> {
             let zone = build_name(next());
             let party = build_name(next());
             let qualifier = build_qualifier(next())?;
-            StatementKind::Assert(Assertion {
+            StatementKind::Assert(AssertStatement {
                 zone,
                 party,
                 qualifier,
@@ -516,7 +516,7 @@ fn build_statement(pair: Pair<Rule>) -> Result<StatementKind, ParseError> {
             let because = inner
                 .next()
                 .map(|p| build_text(children(p).next().expect("because has a string")));
-            StatementKind::Rule(RuleNode {
+            StatementKind::Rule(RuleStatement {
                 zone,
                 party,
                 qualifier,

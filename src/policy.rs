@@ -38,6 +38,8 @@ pub struct Policy {
     pub zones: Vec<Zone>,
     /// In source order.
     pub rules: Vec<Rule>,
+    /// Each zone's rules, in source order: `zone_rules[zone]`.
+    pub zone_rules: Vec<Vec<RuleId>>,
     pub assertions: Vec<Assertion>,
     pub tests: Vec<Test>,
 }
@@ -166,10 +168,14 @@ impl Policy {
 
     /// The rules that decide `zone`, in source order.
     pub fn rules_for(&self, zone: ZoneId) -> impl Iterator<Item = (RuleId, &Rule)> {
-        self.rules
+        self.zone_rules[zone]
             .iter()
-            .enumerate()
-            .filter(move |(_, rule)| rule.zone == zone)
+            .map(|&id| (id, &self.rules[id]))
+    }
+
+    /// The ids of the rules that decide `zone`, in source order.
+    pub fn rules_of(&self, zone: ZoneId) -> &[RuleId] {
+        &self.zone_rules[zone]
     }
 
     pub fn dimension_index(&self, name: &str) -> Option<DimensionId> {

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use crate::diagnostic::{closest, Diagnostic, Severity, Source};
+use crate::diagnostic::{closest, Code, Diagnostic, Source, ToDiagnostic};
 use crate::policy::{
     Assertion, Cond, Dimension, DimensionId, Party, PartyId, Policy, Rule, Scenario, Test, Zone,
     ZoneId, CUSTOMER, MAX_VALUES,
@@ -91,7 +91,24 @@ fn backticked(names: &[String]) -> String {
 }
 
 impl ResolveError {
-    pub fn to_diagnostic(&self) -> Diagnostic {
+    /// `name` is not among `candidates`: the error, with the closest
+    /// candidate as a suggestion and the candidates to list when few.
+    pub fn unknown<'a>(
+        kind: NameKind,
+        name: &Name,
+        candidates: impl Iterator<Item = &'a str> + Clone,
+    ) -> Self {
+        ResolveError::UnknownName {
+            kind,
+            name: name.clone(),
+            suggestion: closest(&name.text, candidates.clone()).map(str::to_string),
+            known: candidates.map(str::to_string).collect(),
+        }
+    }
+}
+
+impl ToDiagnostic for ResolveError {
+    fn to_diagnostic(&self) -> Diagnostic {
         let message = self.to_string();
         match self {
             ResolveError::UnknownName {
@@ -111,28 +128,27 @@ impl ResolveError {
                     }
                     None => None,
                 };
-                Diagnostic::new("unknown-name", Severity::Error, message)
+                Diagnostic::new(Code::UnknownName, message)
                     .with_label(name.span, format!("no such {kind}"))
                     .with_help(help)
             }
             ResolveError::AmbiguousValue { name, dimensions } => {
                 let example = format!("{} is {}", dimensions[0], name.text);
-                Diagnostic::new("ambiguous-value", Severity::Error, message)
+                Diagnostic::new(Code::AmbiguousValue, message)
                     .with_label(name.span, "ambiguous")
                     .with_help(Some(format!("name the dimension, as in `{example}`")))
             }
             ResolveError::Duplicate { span, first, .. } => {
-                Diagnostic::new("duplicate-declaration", Severity::Error, message)
+                Diagnostic::new(Code::DuplicateDeclaration, message)
                     .with_label(*span, "declared again here")
                     .with_related(*first, "first declared here")
             }
             ResolveError::TooManyValues { name, .. } => {
-                Diagnostic::new("too-many-values", Severity::Error, message)
+                Diagnostic::new(Code::TooManyValues, message)
                     .with_label(name.span, "too many values")
             }
             ResolveError::ReservedDimension { name } => Diagnostic::new(
-                "reserved-name",
-                Severity::Error,
+                Code::ReservedName,
                 message,
             )
             .with_label(name.span, "reserved")
@@ -140,34 +156,27 @@ impl ResolveError {
                 "scenarios use `id` for the record's identifier; name the dimension otherwise"
                     .into(),
             )),
-            ResolveError::ReservedParty { name } => {
-                Diagnostic::new("reserved-name", Severity::Error, message)
-                    .with_label(name.span, "reserved")
-                    .with_help(Some(
-                        "outputs say `conflict` where rules disagree; name the party otherwise"
-                            .into(),
-                    ))
-            }
-            ResolveError::NoRules => Diagnostic::new("no-rules", Severity::Error, message)
+            ResolveError::ReservedParty { name } => Diagnostic::new(Code::ReservedName, message)
+                .with_label(name.span, "reserved")
+                .with_help(Some(
+                    "outputs say `conflict` where rules disagree; name the party otherwise".into(),
+                )),
+            ResolveError::NoRules => Diagnostic::new(Code::NoRules, message)
                 .with_label(Span::new(0, 0), "expected at least one rule")
                 .with_help(Some(
                     "a rule reads `<zone>: <party> always`, as in `data: customer always`".into(),
                 )),
-            ResolveError::TestFile { span, .. } => {
-                Diagnostic::new("test-file", Severity::Error, message)
-                    .with_label(*span, "makes this a test file")
-                    .with_help(Some("run it with `onus test`".into()))
-            }
-            ResolveError::NotATest { span } => {
-                Diagnostic::new("not-a-test", Severity::Error, message)
-                    .with_label(*span, "not a test")
-                    .with_help(Some(
-                        "put rules and declarations in the policy the test file names".into(),
-                    ))
-            }
+            ResolveError::TestFile { span, .. } => Diagnostic::new(Code::TestFile, message)
+                .with_label(*span, "makes this a test file")
+                .with_help(Some("run it with `onus test`".into())),
+            ResolveError::NotATest { span } => Diagnostic::new(Code::NotATest, message)
+                .with_label(*span, "not a test")
+                .with_help(Some(
+                    "put rules and declarations in the policy the test file names".into(),
+                )),
             ResolveError::TestMissingDimension {
                 span, dimension, ..
-            } => Diagnostic::new("missing-dimension", Severity::Error, message)
+            } => Diagnostic::new(Code::MissingDimension, message)
                 .with_label(*span, format!("add `{dimension}: ...`")),
         }
     }
@@ -388,6 +397,10 @@ impl Resolver {
             self.errors.push(ResolveError::NoRules);
         }
         let zones = std::mem::take(&mut scope.zones);
+        let mut zone_rules = vec![Vec::new(); zones.len()];
+        for (id, rule) in rules.iter().enumerate() {
+            zone_rules[rule.zone].push(id);
+        }
         Policy {
             name: name.to_string(),
             source: source.clone(),
@@ -397,6 +410,7 @@ impl Resolver {
             default_party,
             zones,
             rules,
+            zone_rules,
             assertions,
             tests,
         }
@@ -436,12 +450,8 @@ impl Resolver {
         let found = parties.iter().position(|p| p.name == name.text);
         if found.is_none() {
             let names = parties.iter().map(|p| p.name.as_str());
-            self.errors.push(ResolveError::UnknownName {
-                kind: NameKind::Party,
-                name: name.clone(),
-                suggestion: closest(&name.text, names.clone()).map(str::to_string),
-                known: names.map(str::to_string).collect(),
-            });
+            self.errors
+                .push(ResolveError::unknown(NameKind::Party, name, names));
         }
         found
     }
@@ -516,12 +526,8 @@ impl Resolver {
                     .dimensions
                     .iter()
                     .flat_map(|d| d.values.iter().map(String::as_str));
-                self.errors.push(ResolveError::UnknownName {
-                    kind: NameKind::Value,
-                    name: value.clone(),
-                    suggestion: closest(&value.text, all.clone()).map(str::to_string),
-                    known: all.map(str::to_string).collect(),
-                });
+                self.errors
+                    .push(ResolveError::unknown(NameKind::Value, value, all));
                 None
             }
             _ => {
@@ -541,12 +547,8 @@ impl Resolver {
         let found = scope.dimensions.iter().position(|d| d.name == name.text);
         if found.is_none() {
             let names = scope.dimensions.iter().map(|d| d.name.as_str());
-            self.errors.push(ResolveError::UnknownName {
-                kind: NameKind::Dimension,
-                name: name.clone(),
-                suggestion: closest(&name.text, names.clone()).map(str::to_string),
-                known: names.map(str::to_string).collect(),
-            });
+            self.errors
+                .push(ResolveError::unknown(NameKind::Dimension, name, names));
         }
         found
     }
@@ -556,12 +558,8 @@ impl Resolver {
         let found = dimension.value_index(&value.text);
         if found.is_none() {
             let names = dimension.values.iter().map(String::as_str);
-            self.errors.push(ResolveError::UnknownName {
-                kind: NameKind::Value,
-                name: value.clone(),
-                suggestion: closest(&value.text, names.clone()).map(str::to_string),
-                known: names.map(str::to_string).collect(),
-            });
+            self.errors
+                .push(ResolveError::unknown(NameKind::Value, value, names));
         }
         found.map(|i| 1u64 << i)
     }
@@ -675,12 +673,9 @@ impl Scope<'_> {
         let found = self.zones.iter().position(|z| z.name == name.text);
         if found.is_none() {
             let names = self.zones.iter().map(|z| z.name.as_str());
-            resolver.errors.push(ResolveError::UnknownName {
-                kind: NameKind::Zone,
-                name: name.clone(),
-                suggestion: closest(&name.text, names.clone()).map(str::to_string),
-                known: names.map(str::to_string).collect(),
-            });
+            resolver
+                .errors
+                .push(ResolveError::unknown(NameKind::Zone, name, names));
         }
         found
     }

@@ -6,7 +6,7 @@ use std::fmt;
 use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
 use serde_json::value::RawValue;
 
-use crate::diagnostic::{closest, Diagnostic, Severity};
+use crate::diagnostic::{closest, Code, Diagnostic, Report, Source, ToDiagnostic};
 use crate::policy::{Policy, Scenario};
 use crate::span::Span;
 
@@ -63,13 +63,13 @@ pub enum ScenarioError {
     BadSetting { found: String, span: Span },
 }
 
-impl ScenarioError {
-    pub fn to_diagnostic(&self) -> Diagnostic {
+impl ToDiagnostic for ScenarioError {
+    fn to_diagnostic(&self) -> Diagnostic {
         let message = self.to_string();
-        let error = |code| Diagnostic::new(code, Severity::Error, message.clone());
+        let error = |code| Diagnostic::new(code, message.clone());
         match self {
-            ScenarioError::Json { span, .. } => error("invalid-json").with_label(*span, "here"),
-            ScenarioError::NotAnObject { span, .. } => error("invalid-scenario")
+            ScenarioError::Json { span, .. } => error(Code::InvalidJson).with_label(*span, "here"),
+            ScenarioError::NotAnObject { span, .. } => error(Code::InvalidScenario)
                 .with_label(*span, "expected an object")
                 .with_help(Some("a scenario reads `{\"model\": \"iaas\"}`".into())),
             ScenarioError::MissingDimension {
@@ -77,13 +77,13 @@ impl ScenarioError {
                 allowed,
                 span,
             } => match span {
-                Some(span) => error("missing-dimension")
+                Some(span) => error(Code::MissingDimension)
                     .with_label(*span, format!("`{dimension}` is missing"))
                     .with_help(Some(format!(
                         "add `\"{dimension}\": ...`, one of {}",
                         quoted_list(allowed)
                     ))),
-                None => error("missing-dimension").with_help(Some(format!(
+                None => error(Code::MissingDimension).with_help(Some(format!(
                     "add `--set {dimension}=...`, one of {}",
                     quoted_list(allowed)
                 ))),
@@ -93,30 +93,30 @@ impl ScenarioError {
                 suggestion,
                 known,
                 ..
-            } => error("unknown-field")
+            } => error(Code::UnknownField)
                 .with_label(*span, "not a dimension of this policy")
                 .with_help(Some(match suggestion {
                     Some(s) => format!("did you mean `{s}`?"),
                     None => format!("the dimensions are {}", quoted_list(known)),
                 })),
             ScenarioError::WrongType { span, .. } => {
-                error("invalid-scenario").with_label(*span, "expected a string")
+                error(Code::InvalidScenario).with_label(*span, "expected a string")
             }
             ScenarioError::UnknownValue {
                 span,
                 suggestion,
                 allowed,
                 ..
-            } => error("unknown-name")
+            } => error(Code::UnknownName)
                 .with_label(*span, "no such value")
                 .with_help(Some(match suggestion {
                     Some(s) => format!("did you mean `{s}`?"),
                     None => format!("allowed values: {}", quoted_list(allowed)),
                 })),
-            ScenarioError::DuplicateField { span, first, .. } => error("duplicate-field")
+            ScenarioError::DuplicateField { span, first, .. } => error(Code::DuplicateField)
                 .with_label(*span, "given again here")
                 .with_related(*first, "first given here"),
-            ScenarioError::BadSetting { span, .. } => error("invalid-setting")
+            ScenarioError::BadSetting { span, .. } => error(Code::InvalidSetting)
                 .with_label(*span, "expected `dimension=value`")
                 .with_help(Some("for example `--set model=iaas`".into())),
         }
@@ -265,12 +265,20 @@ pub fn from_settings(policy: &Policy, text: &str) -> Result<PartialScenario, Vec
     }
 }
 
-/// Reads a scenario object. With `id_field`, an `"id"` field of any type is
-/// allowed and returned.
+/// Whether a scenario object may carry an `"id"` (batch records do).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IdField {
+    /// An `"id"` of any type is allowed and returned.
+    Allowed,
+    /// `"id"` is an unknown field like any other.
+    Refused,
+}
+
+/// Reads a scenario object.
 pub fn from_json(
     policy: &Policy,
     text: &str,
-    id_field: bool,
+    id_field: IdField,
 ) -> Result<(PartialScenario, Option<Box<RawValue>>), Vec<ScenarioError>> {
     let fields = match serde_json::from_str::<Fields>(text) {
         Ok(fields) => fields,
@@ -303,7 +311,7 @@ pub fn from_json(
             continue;
         }
         seen.push((name, name_span));
-        if id_field && name == "id" {
+        if id_field == IdField::Allowed && name == "id" {
             id = Some(value.clone());
             continue;
         }
@@ -510,4 +518,75 @@ impl<'de> Visitor<'de> for FieldsVisitor {
     fn visit_unit<E>(self) -> Result<Fields, E> {
         Ok(Fields::Other("null"))
     }
+}
+
+/// Reads command-line settings (`--set model=iaas`, `--from ...`), one
+/// `dimension=value` per argument. `origin` names them in diagnostics,
+/// which point into the arguments joined by spaces. An argument with a
+/// space in it is refused, never read as two settings: every command reads
+/// settings through here.
+pub fn from_arguments(
+    policy: &Policy,
+    origin: &str,
+    arguments: &[String],
+) -> Result<PartialScenario, Report> {
+    let text = arguments.join(" ");
+    let mut offset = 0;
+    let mut errors = Vec::new();
+    for word in arguments {
+        if word.contains(char::is_whitespace) {
+            errors.push(ScenarioError::BadSetting {
+                found: word.clone(),
+                span: Span::new(offset, offset + word.len()),
+            });
+        }
+        offset += word.len() + 1;
+    }
+    let report =
+        |errors: &[ScenarioError]| Report::from_errors(Source::new(origin, text.clone()), errors);
+    if !errors.is_empty() {
+        return Err(report(&errors));
+    }
+    from_settings(policy, &text).map_err(|errors| report(&errors))
+}
+
+/// A complete scenario from command-line settings alone.
+pub fn complete_from_arguments(
+    policy: &Policy,
+    origin: &str,
+    arguments: &[String],
+) -> Result<Scenario, Report> {
+    from_arguments(policy, origin, arguments)?
+        .complete(policy, None)
+        .map_err(|errors| Report::from_errors(Source::new(origin, arguments.join(" ")), &errors))
+}
+
+/// The scenario of a JSON file (or `-` for stdin) and `--set` settings,
+/// which win over the file. With neither, says how to give one.
+pub fn read(policy: &Policy, path: Option<&str>, settings: &[String]) -> Result<Scenario, Report> {
+    let overrides = from_arguments(policy, "--set", settings)?;
+    let Some(path) = path else {
+        if settings.is_empty() {
+            let example: Vec<String> = policy
+                .dimensions
+                .iter()
+                .map(|d| format!("--set {}={}", d.name, d.values[0]))
+                .collect();
+            let diagnostic = Diagnostic::new(Code::MissingScenario, "no scenario given").with_help(
+                Some(format!(
+                    "pass a JSON scenario file, `-` for stdin, or `{}`",
+                    example.join(" ")
+                )),
+            );
+            return Err(Report::new(Source::new(&policy.name, ""), vec![diagnostic]));
+        }
+        return complete_from_arguments(policy, "--set", settings);
+    };
+    let source = crate::load::read_source(path)?;
+    let (mut from_file, _) = from_json(policy, &source.text, IdField::Refused)
+        .map_err(|errors| Report::from_errors(source.clone(), &errors))?;
+    from_file.overlay(&overrides);
+    from_file
+        .complete(policy, Some(object_span(&source.text)))
+        .map_err(|errors| Report::from_errors(source, &errors))
 }

@@ -4,10 +4,10 @@ use std::ops::Range;
 
 /// A byte range in one source text.
 ///
-/// Every syntax node carries one. Equality ignores it (all spans are equal),
-/// so two trees compare by structure alone: a formatted policy parses to a
-/// tree equal to the original's.
-#[derive(Clone, Copy, Debug, Default, Eq)]
+/// Every syntax node carries one, and equality includes it: two trees that
+/// differ only in layout are compared with
+/// [`crate::syntax::PolicyFile::same_shape`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Span {
     pub start: usize,
     pub end: usize,
@@ -25,12 +25,6 @@ impl Span {
 
     pub fn range(self) -> Range<usize> {
         self.start..self.end
-    }
-}
-
-impl PartialEq for Span {
-    fn eq(&self, _: &Span) -> bool {
-        true
     }
 }
 

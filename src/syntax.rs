@@ -1,7 +1,9 @@
 //! The syntax tree: what a policy file says, before any name is resolved.
 //!
-//! Nodes carry [`Span`]s that equality ignores, so trees compare by
-//! structure. Comments are kept (attached to the statement they precede or
+//! Nodes carry [`Span`]s, and equality includes them;
+//! [`PolicyFile::same_shape`] compares two trees by structure alone (a
+//! formatted policy has the same shape as the original, in canonical
+//! order). Comments are kept (attached to the statement they precede or
 //! follow on the same line) so the formatter can reproduce them.
 
 use crate::span::Span;
@@ -45,9 +47,9 @@ pub enum StatementKind {
     /// `default: customer`
     Default(Name),
     /// `data: customer always because "you always keep your data"`
-    Rule(Rule),
+    Rule(RuleStatement),
     /// `assert data: customer always`
-    Assert(Assertion),
+    Assert(AssertStatement),
     /// `test "vm in iaas" { model: iaas } expect { operating system: customer }`
     Test(TestCase),
     /// `tests for "azure"`: makes the file a test file for that policy.
@@ -55,6 +57,24 @@ pub enum StatementKind {
 }
 
 impl PolicyFile {
+    /// Whether two trees say the same thing in the same order, wherever
+    /// their nodes sit in their texts.
+    pub fn same_shape(&self, other: &PolicyFile) -> bool {
+        self.without_spans() == other.without_spans()
+    }
+
+    /// The tree with every span empty.
+    pub fn without_spans(&self) -> PolicyFile {
+        let mut tree = self.clone();
+        for statement in &mut tree.statements {
+            statement.erase_spans();
+        }
+        tree.trailing_comments
+            .iter_mut()
+            .for_each(Comment::erase_spans);
+        tree
+    }
+
     /// The policy a test file names, if this is a test file.
     pub fn tests_for(&self) -> Option<&Text> {
         self.statements.iter().find_map(|s| match &s.kind {
@@ -80,7 +100,7 @@ pub struct Text {
 
 /// `<zone>: <party> <qualifier> [because "<text>"]`
 #[derive(Clone, Debug, PartialEq)]
-pub struct Rule {
+pub struct RuleStatement {
     pub zone: Name,
     pub party: Name,
     pub qualifier: Qualifier,
@@ -89,7 +109,7 @@ pub struct Rule {
 
 /// `assert <zone>: <party> <qualifier>`: a claim the checker proves.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Assertion {
+pub struct AssertStatement {
     pub zone: Name,
     pub party: Name,
     pub qualifier: Qualifier,
@@ -139,4 +159,89 @@ pub enum ConditionKind {
     Or(Box<Condition>, Box<Condition>),
     /// `( <condition> )`: kept so the formatter can keep the author's grouping.
     Group(Box<Condition>),
+}
+
+impl Statement {
+    fn erase_spans(&mut self) {
+        self.span = Span::default();
+        self.leading_comments
+            .iter_mut()
+            .for_each(Comment::erase_spans);
+        self.trailing_comment
+            .iter_mut()
+            .for_each(Comment::erase_spans);
+        match &mut self.kind {
+            StatementKind::Title(text) | StatementKind::TestsFor(text) => {
+                text.span = Span::default()
+            }
+            StatementKind::Party { name, label } | StatementKind::Zone { name, label } => {
+                name.span = Span::default();
+                label.iter_mut().for_each(|l| l.span = Span::default());
+            }
+            StatementKind::Dimension { name, values } => {
+                name.span = Span::default();
+                values.iter_mut().for_each(|v| v.span = Span::default());
+            }
+            StatementKind::Default(name) => name.span = Span::default(),
+            StatementKind::Rule(rule) => {
+                rule.zone.span = Span::default();
+                rule.party.span = Span::default();
+                rule.qualifier.erase_spans();
+                rule.because
+                    .iter_mut()
+                    .for_each(|b| b.span = Span::default());
+            }
+            StatementKind::Assert(assertion) => {
+                assertion.zone.span = Span::default();
+                assertion.party.span = Span::default();
+                assertion.qualifier.erase_spans();
+            }
+            StatementKind::Test(test) => {
+                test.name.span = Span::default();
+                for (a, b) in test.scenario.iter_mut().chain(&mut test.expect) {
+                    a.span = Span::default();
+                    b.span = Span::default();
+                }
+            }
+        }
+    }
+}
+
+impl Comment {
+    fn erase_spans(&mut self) {
+        self.span = Span::default();
+    }
+}
+
+impl Qualifier {
+    fn erase_spans(&mut self) {
+        match self {
+            Qualifier::Always => {}
+            Qualifier::When(condition) | Qualifier::Unless(condition) => condition.erase_spans(),
+        }
+    }
+}
+
+impl Condition {
+    fn erase_spans(&mut self) {
+        self.span = Span::default();
+        match &mut self.kind {
+            ConditionKind::Bare(name) => name.span = Span::default(),
+            ConditionKind::Is {
+                dimension, value, ..
+            } => {
+                dimension.span = Span::default();
+                value.span = Span::default();
+            }
+            ConditionKind::In { dimension, values } => {
+                dimension.span = Span::default();
+                values.iter_mut().for_each(|v| v.span = Span::default());
+            }
+            ConditionKind::Not(inner) | ConditionKind::Group(inner) => inner.erase_spans(),
+            ConditionKind::And(a, b) | ConditionKind::Or(a, b) => {
+                a.erase_spans();
+                b.erase_spans();
+            }
+        }
+    }
 }

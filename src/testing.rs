@@ -13,14 +13,14 @@ pub struct Mismatch {
 
 /// How one test went.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Outcome {
+pub struct TestOutcome {
     /// Index into the tests run.
     pub test: usize,
     /// Empty when the test passed.
     pub mismatches: Vec<Mismatch>,
 }
 
-impl Outcome {
+impl TestOutcome {
     pub fn passed(&self) -> bool {
         self.mismatches.is_empty()
     }
@@ -29,7 +29,7 @@ impl Outcome {
 /// Every test's outcome, and per rule whether a test exercised it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TestRun {
-    pub outcomes: Vec<Outcome>,
+    pub outcomes: Vec<TestOutcome>,
     /// `exercised[rule]`: some test's scenario matches the rule and the test
     /// states what the rule's zone must resolve to.
     pub exercised: Vec<bool>,
@@ -76,7 +76,7 @@ pub fn run(policy: &Policy, tests: &[Test]) -> TestRun {
                     });
                 }
             }
-            Outcome {
+            TestOutcome {
                 test: index,
                 mismatches,
             }

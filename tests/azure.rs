@@ -2,7 +2,7 @@
 
 mod common;
 
-use onus::builtin::builtin;
+use onus::builtin;
 use onus::Status;
 
 /// Zones in order, and the holder per model: on-prem, iaas, paas, saas.
@@ -88,10 +88,7 @@ fn every_rule_says_why() {
     let azure = builtin("azure").unwrap();
     let policy = onus::load(azure.name, azure.text).unwrap();
     assert!(policy.rules.iter().all(|r| r.because.is_some()));
-    assert_eq!(
-        policy.parties[onus::policy::PROVIDER].display(),
-        "Microsoft"
-    );
+    assert_eq!(policy.parties[onus::PROVIDER].display(), "Microsoft");
     let label = |z: &str| {
         policy.zones[policy.zone_index(z).unwrap()]
             .display()

@@ -60,7 +60,7 @@ fn every_code_has_a_fixture_that_reports_it() {
 
 #[test]
 fn built_in_policies_check_clean() {
-    for builtin in onus::builtin::BUILTINS {
+    for builtin in onus::BUILTINS {
         let run = onus(&["check", builtin.name, "--deny", "warnings"], b"");
         assert_eq!(run.code, 0, "{}: {}", builtin.name, run.stdout);
         assert!(

@@ -5,10 +5,10 @@
 
 use std::collections::BTreeSet;
 
-use onus::analysis::Witness;
-use onus::check::{check, Finding};
-use onus::policy::{Policy, Scenario};
+use onus::Finding;
 use onus::Status;
+use onus::Witness;
+use onus::{Policy, Scenario};
 use proptest::prelude::*;
 
 mod common;
@@ -90,9 +90,9 @@ fn variants(policy: &Policy, witness: &Witness) -> Vec<Scenario> {
     all
 }
 
-fn fails(policy: &Policy, assertion: &onus::policy::Assertion, scenario: &Scenario) -> bool {
+fn fails(policy: &Policy, assertion: &onus::Assertion, scenario: &Scenario) -> bool {
     assertion.condition.holds(scenario) && {
-        let decision = &onus::eval::evaluate(policy, scenario)[assertion.zone];
+        let decision = &policy.evaluate(scenario)[assertion.zone];
         decision.status == Status::Conflict || decision.party != Some(assertion.party)
     }
 }
@@ -101,7 +101,7 @@ fn check_agrees_with_enumeration(text: &str) -> Result<(), TestCaseError> {
     let policy = onus::load("random.onus", text).expect("generated policies resolve");
     let scenarios: Vec<Scenario> = policy.all_scenarios().collect();
     let matched = matches(&policy, &scenarios);
-    let findings = check(&policy);
+    let findings = policy.findings();
 
     prop_assert!(
         !findings
@@ -214,12 +214,12 @@ proptest! {
     fn grids_check_exactly(rows in 2usize..=12, columns in 2usize..=12, cell in any::<(usize, usize)>()) {
         let text = grid(rows, columns);
         let policy = onus::load("grid.onus", &text).unwrap();
-        prop_assert_eq!(check(&policy), vec![]);
+        prop_assert_eq!(policy.findings(), vec![]);
 
         let (i, j) = (cell.0 % rows, cell.1 % columns);
         let text = format!("{text}x: customer when a is a{i} and b is b{j}\n");
         let policy = onus::load("grid.onus", &text).unwrap();
-        let findings = check(&policy);
+        let findings = policy.findings();
         prop_assert_eq!(findings.len(), 1, "{:?}", findings);
         let Finding::Conflict { first, second, witness } = &findings[0] else {
             return Err(TestCaseError::fail(format!("not a conflict: {findings:?}")));
@@ -236,7 +236,7 @@ proptest! {
     #[test]
     fn rings_check_exactly(clauses in 3usize..=24) {
         let policy = onus::load("ring.onus", &ring(clauses)).unwrap();
-        let findings = check(&policy);
+        let findings = policy.findings();
         let pairs: Vec<(usize, usize)> = findings
             .iter()
             .map(|f| match f {
@@ -264,7 +264,8 @@ proptest! {
     #[test]
     fn compiled_evaluation_agrees_with_the_interpreter(text in policy_text(SMALL)) {
         let policy = onus::load("random.onus", &text).expect("generated policies resolve");
-        let compiled = onus::compile::Compiled::new(&policy);
+        let encode = |d: &onus::Decision| onus::render::decision_bytes(&policy, d);
+        let compiled = onus::Compiled::new(&policy, &encode);
         for scenario in policy.all_scenarios() {
             let decisions = policy.evaluate(&scenario);
             prop_assert_eq!(&decisions, &policy.evaluate(&scenario), "deterministic");

@@ -4,7 +4,7 @@ mod common;
 
 use common::generate::{policy_pair, SMALL, WIDE};
 use common::onus;
-use onus::diff::{policies, Answer};
+use onus::Holder;
 use onus::Status;
 use proptest::prelude::*;
 
@@ -91,12 +91,12 @@ fn errors() {
     );
 }
 
-fn answer(policy: &onus::Policy, zone: &str, scenario: &onus::Scenario) -> Option<Answer> {
+fn answer(policy: &onus::Policy, zone: &str, scenario: &onus::Scenario) -> Option<Holder> {
     let z = policy.zone_index(zone)?;
     let decision = &policy.evaluate(scenario)[z];
     Some(match (decision.status, decision.party) {
-        (Status::Conflict, _) | (_, None) => Answer::Conflict,
-        (_, Some(p)) => Answer::Party(policy.parties[p].name.clone()),
+        (Status::Conflict, _) | (_, None) => Holder::Conflict,
+        (_, Some(p)) => Holder::Party(policy.parties[p].name.clone()),
     })
 }
 
@@ -105,7 +105,9 @@ fn answer(policy: &onus::Policy, zone: &str, scenario: &onus::Scenario) -> Optio
 fn diff_agrees_with_enumeration(old: &str, new: &str) -> Result<(), TestCaseError> {
     let old = onus::load("old", old).unwrap();
     let new = onus::load("new", new).unwrap();
-    let diff = policies(&old, &new).expect("no generated policy reaches the analysis guard");
+    let diff = old
+        .diff(&new)
+        .expect("no generated policy reaches the analysis guard");
     for scenario in old.all_scenarios() {
         for zone in &old.zones {
             let Some(after) = answer(&new, &zone.name, &scenario) else {
@@ -214,6 +216,6 @@ fn small_policies_with_long_conditions_are_compared() {
     let policy = onus::load("old", &old).unwrap();
     assert_eq!(policy.all_scenarios().count(), 2_304);
     diff_agrees_with_enumeration(&old, &new).unwrap();
-    let diff = policies(&policy, &onus::load("new", &new).unwrap()).unwrap();
+    let diff = policy.diff(&onus::load("new", &new).unwrap()).unwrap();
     assert!(!diff.changes.is_empty());
 }

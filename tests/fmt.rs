@@ -5,8 +5,15 @@ mod common;
 
 use common::generate::messy_policy_text;
 use common::{onus, relative};
-use onus::format::{canonical_order, comments, format};
-use onus::parse::parse;
+use onus::syntax::PolicyFile;
+
+fn parse(text: &str) -> Result<PolicyFile, onus::Report> {
+    onus::parse("fmt.onus", text)
+}
+
+fn format(tree: &PolicyFile) -> String {
+    tree.formatted()
+}
 use proptest::prelude::*;
 
 #[test]
@@ -24,11 +31,15 @@ fn assert_fmt_properties(text: &str) -> Result<(), TestCaseError> {
     let formatted = format(&tree);
     let reparsed = parse(&formatted).unwrap();
     prop_assert_eq!(format(&reparsed), formatted.clone(), "idempotent");
-    prop_assert_eq!(&reparsed, &canonical_order(&tree), "same tree, spans aside");
-    let before: Vec<&str> = comments(&tree).iter().map(|c| c.text.as_str()).collect();
+    prop_assert!(
+        reparsed.same_shape(&tree.in_canonical_order()),
+        "same tree, spans aside"
+    );
+    let before: Vec<&str> = tree.comments().iter().map(|c| c.text.as_str()).collect();
     let mut before_sorted = before.clone();
     before_sorted.sort_unstable();
-    let mut after: Vec<&str> = comments(&reparsed)
+    let mut after: Vec<&str> = reparsed
+        .comments()
         .iter()
         .map(|c| c.text.as_str())
         .collect();
@@ -88,7 +99,7 @@ fn shipped_policies_and_fixtures_keep_their_meaning() {
 
 #[test]
 fn shipped_policies_are_formatted() {
-    for builtin in onus::builtin::BUILTINS {
+    for builtin in onus::BUILTINS {
         assert_eq!(
             format(&parse(builtin.text).unwrap()),
             builtin.text,

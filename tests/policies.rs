@@ -4,7 +4,7 @@
 
 mod common;
 
-use onus::builtin::BUILTINS;
+use onus::BUILTINS;
 
 #[test]
 fn every_builtin_cites_explains_and_promises() {
@@ -76,7 +76,7 @@ fn azure_2026_matrix_cell_by_cell() {
         ("physical network", "CPPP"),
         ("physical datacenter", "CPPP"),
     ];
-    let builtin = onus::builtin::builtin("azure-2026").unwrap();
+    let builtin = onus::builtin("azure-2026").unwrap();
     let policy = onus::load(builtin.name, builtin.text).unwrap();
     assert_eq!(policy.zones.len(), expected.len());
     for (column, model) in ["on-prem", "iaas", "paas", "saas"].iter().enumerate() {

@@ -53,10 +53,10 @@ fn threshold_fails_below_and_passes_at() {
 
 #[test]
 fn built_in_policies_have_full_rule_coverage() {
-    for builtin in onus::builtin::BUILTINS {
+    for builtin in onus::BUILTINS {
         let policy = onus::load(builtin.name, builtin.text).unwrap();
         assert!(!policy.tests.is_empty(), "{} has tests", builtin.name);
-        let run = onus::testing::run(&policy, &policy.tests);
+        let run = policy.run_tests(&policy.tests);
         assert_eq!(run.failed(), 0, "{}", builtin.name);
         assert_eq!(run.coverage(), 100.0, "{}", builtin.name);
     }

@@ -11,13 +11,13 @@ use std::hint::black_box;
 fn check_scale(c: &mut Criterion) {
     let text = scale_policy(16, 8, 500, 50, 1);
     let policy = onus::load("scale.onus", &text).expect("the scale policy loads");
-    let findings = onus::check::check(&policy);
+    let findings = policy.findings();
     eprintln!("scale case: {} findings", findings.len());
     c.bench_function("scale: load (parse and resolve)", |b| {
         b.iter(|| onus::load(black_box("scale.onus"), black_box(&text)))
     });
     c.bench_function("scale: check (the analysis alone)", |b| {
-        b.iter(|| onus::check::check(black_box(&policy)))
+        b.iter(|| black_box(&policy).findings())
     });
     c.bench_function("scale: load, check and build every diagnostic", |b| {
         b.iter(|| onus::check(black_box("scale.onus"), black_box(&text)))
@@ -35,15 +35,15 @@ fn check_families(c: &mut Criterion) {
         let mut group = c.benchmark_group(format!("check: {name}"));
         for &n in sizes {
             let policy = onus::load(name, &make(n)).expect("family policies load");
-            let findings = onus::check::check(&policy);
+            let findings = policy.findings();
             assert!(
                 !findings
                     .iter()
-                    .any(|f| matches!(f, onus::check::Finding::Undecided { .. })),
+                    .any(|f| matches!(f, onus::Finding::Undecided { .. })),
                 "{name} {n} reaches the guard"
             );
             group.bench_with_input(BenchmarkId::from_parameter(n), &policy, |b, policy| {
-                b.iter(|| onus::check::check(black_box(policy)))
+                b.iter(|| black_box(policy).findings())
             });
         }
         group.finish();

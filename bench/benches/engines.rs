@@ -9,7 +9,7 @@ use std::str::FromStr;
 
 use cedar_policy::{Authorizer, Context, Decision, Entities, EntityUid, PolicySet, Request};
 use criterion::{criterion_group, criterion_main, Criterion};
-use onus::compile::Compiled;
+use onus::Compiled;
 use std::hint::black_box;
 
 const MODELS: [&str; 4] = ["on-prem", "iaas", "paas", "saas"];
@@ -98,9 +98,10 @@ fn cedar_answers(
 }
 
 fn engines(c: &mut Criterion) {
-    let azure = onus::builtin::builtin("azure").unwrap();
+    let azure = onus::builtin("azure").unwrap();
     let policy = onus::load(azure.name, azure.text).unwrap();
-    let compiled = Compiled::new(&policy);
+    let encode = |d: &onus::Decision| onus::render::decision_bytes(&policy, d);
+    let compiled = Compiled::new(&policy, &encode);
     let zones: Vec<String> = policy.zones.iter().map(|z| z.name.clone()).collect();
 
     let mut rego = regorus::Engine::new();

@@ -6,13 +6,14 @@ use criterion::{criterion_group, criterion_main, Criterion};
 use std::hint::black_box;
 
 fn load(c: &mut Criterion) {
-    let azure = onus::builtin::builtin("azure").unwrap().text;
+    let azure = onus::builtin("azure").unwrap().text;
     let large = onus_bench::scale_policy(16, 8, 5000, 50, 2);
     for (name, text) in [("azure", azure), ("generated 5,000 rules", large.as_str())] {
         c.bench_function(&format!("load {name}: parse, resolve, compile"), |b| {
             b.iter(|| {
                 let policy = onus::load("p", black_box(text)).unwrap();
-                let compiled = onus::compile::Compiled::new(&policy);
+                let encode = |d: &onus::Decision| onus::render::decision_bytes(&policy, d);
+                let compiled = onus::Compiled::new(&policy, &encode);
                 black_box(&compiled);
             })
         });

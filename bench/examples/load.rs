@@ -6,7 +6,8 @@ fn main() {
     let start = std::time::Instant::now();
     let policy = onus::load(&path, &text).expect("loads");
     let loaded = start.elapsed();
-    let compiled = onus::compile::Compiled::new(&policy);
+    let encode = |d: &onus::Decision| onus::render::decision_bytes(&policy, d);
+    let compiled = onus::Compiled::new(&policy, &encode);
     let total = start.elapsed();
     println!(
         "{} rules: load {loaded:?}, load and compile {total:?}",

@@ -8,18 +8,18 @@ use std::sync::OnceLock;
 fn azure() -> &'static onus::Policy {
     static AZURE: OnceLock<onus::Policy> = OnceLock::new();
     AZURE.get_or_init(|| {
-        let b = onus::builtin::builtin("azure").unwrap();
+        let b = onus::builtin("azure").unwrap();
         onus::load(b.name, b.text).unwrap()
     })
 }
 
 fuzz_target!(|data: &[u8]| {
     let policy = azure();
-    let none = onus::scenario::PartialScenario::empty(policy);
+    let none = onus::PartialScenario::empty(policy);
     let run = |jobs| {
-        let options = onus::batch::Options { jobs, overrides: &none, evaluate: true };
+        let options = onus::BatchOptions { jobs, overrides: &none, work: onus::BatchWork::Evaluate };
         let mut out = Vec::new();
-        let summary = onus::batch::run(policy, data, &mut out, &options, |_| {}).expect("memory I/O cannot fail");
+        let summary = onus::run_batch(policy, data, &mut out, &options, |_| {}).expect("memory I/O cannot fail");
         (summary, out)
     };
     let (summary, out) = run(1);

@@ -6,11 +6,10 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else { return };
-    if let Err(errors) = onus::parse::parse(text) {
-        assert!(!errors.is_empty());
-        for error in &errors {
-            let diagnostic = error.to_diagnostic();
-            let span = diagnostic.primary.expect("parse errors are located").span;
+    if let Err(report) = onus::parse("fuzz.onus", text) {
+        assert!(!report.diagnostics.is_empty());
+        for diagnostic in &report.diagnostics {
+            let span = diagnostic.primary.as_ref().expect("parse errors are located").span;
             assert!(span.start <= span.end && span.end <= text.len(), "{span:?} in {} bytes", text.len());
         }
     }

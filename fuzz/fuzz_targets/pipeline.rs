@@ -8,15 +8,16 @@ use libfuzzer_sys::fuzz_target;
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else { return };
     let report = onus::check("fuzz.onus", text);
-    let _ = onus::render::diagnostics::plain(&report);
-    let Ok(tree) = onus::parse::parse(text) else { return };
-    let formatted = onus::format::format(&tree);
-    let again = onus::parse::parse(&formatted).expect("formatted text parses");
-    assert_eq!(again, onus::format::canonical_order(&tree), "fmt keeps the tree");
-    assert_eq!(onus::format::format(&again), formatted, "fmt is idempotent");
+    let _ = onus::render::diagnostics_text(&report);
+    let Ok(tree) = onus::parse("fuzz.onus", text) else { return };
+    let formatted = tree.formatted();
+    let again = onus::parse("fuzz.onus", &formatted).expect("formatted text parses");
+    assert!(again.same_shape(&tree.in_canonical_order()), "fmt keeps the tree");
+    assert_eq!(again.formatted(), formatted, "fmt is idempotent");
     let Ok(policy) = onus::load("fuzz.onus", text) else { return };
     let reformatted = onus::load("fuzz.onus", &formatted).expect("formatted policy loads");
-    let compiled = onus::compile::Compiled::new(&policy);
+    let encode = |d: &onus::Decision| onus::render::decision_bytes(&policy, d);
+    let compiled = onus::Compiled::new(&policy, &encode);
     for scenario in policy.all_scenarios().take(256) {
         let decisions = policy.evaluate(&scenario);
         let same = reformatted.evaluate(&scenario);
@@ -28,6 +29,7 @@ fuzz_target!(|data: &[u8]| {
         for (zone, decision) in decisions.iter().enumerate() {
             assert_eq!(&compiled.answer(zone, &scenario.values).decision, decision);
         }
-        let _ = onus::render::decisions::json(&policy, &scenario, &decisions, true);
+        let detail = onus::render::Detail::Explained(&scenario);
+        let _ = onus::render::eval_json(&policy, &scenario, &decisions, detail);
     }
 });

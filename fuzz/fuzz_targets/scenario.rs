@@ -8,7 +8,7 @@ use std::sync::OnceLock;
 fn policies() -> &'static Vec<onus::Policy> {
     static POLICIES: OnceLock<Vec<onus::Policy>> = OnceLock::new();
     POLICIES.get_or_init(|| {
-        onus::builtin::BUILTINS
+        onus::BUILTINS
             .iter()
             .map(|b| onus::load(b.name, b.text).expect("built-ins load"))
             .collect()
@@ -25,7 +25,7 @@ fuzz_target!(|data: &[u8]| {
             }
             Err(report) => {
                 assert!(!report.diagnostics.is_empty());
-                let _ = onus::render::diagnostics::plain(&report);
+                let _ = onus::render::diagnostics_text(&report);
             }
         }
     }

@@ -77,11 +77,20 @@ pub fn rule_json(policy: &Policy, rule: RuleId) -> RuleJson<'_> {
     }
 }
 
+/// How much a decision's JSON says.
+#[derive(Clone, Copy, Debug)]
+pub enum Detail<'s> {
+    /// Who holds the zone, how, and which rules decided.
+    Decisions,
+    /// Also every rule of the zone and whether it matched this scenario
+    /// (`--explain`).
+    Explained(&'s Scenario),
+}
+
 pub fn decision_json<'a>(
     policy: &'a Policy,
-    scenario: &Scenario,
     decision: &Decision,
-    explain: bool,
+    detail: Detail,
 ) -> DecisionJson<'a> {
     let zone = &policy.zones[decision.zone];
     DecisionJson {
@@ -89,27 +98,42 @@ pub fn decision_json<'a>(
         label: zone.display(),
         outcome: outcome_json(policy, decision),
         because: decision.because(policy),
-        considered: explain.then(|| {
-            policy
-                .rules_for(decision.zone)
-                .map(|(id, rule)| ConsideredJson {
-                    rule: rule_json(policy, id),
-                    matched: rule.condition.holds(scenario),
-                })
-                .collect()
-        }),
+        considered: match detail {
+            Detail::Decisions => None,
+            Detail::Explained(scenario) => Some(
+                policy
+                    .rules_for(decision.zone)
+                    .map(|(id, rule)| ConsideredJson {
+                        rule: rule_json(policy, id),
+                        matched: rule.condition.holds(scenario),
+                    })
+                    .collect(),
+            ),
+        },
     }
 }
 
-pub fn json(policy: &Policy, scenario: &Scenario, decisions: &[Decision], explain: bool) -> String {
+/// `onus eval --format json`; `explain` adds every rule considered.
+pub fn json(
+    policy: &Policy,
+    scenario: &Scenario,
+    decisions: &[Decision],
+    detail: Detail,
+) -> String {
     super::to_json(&EvalJson {
         policy: &policy.name,
         scenario: ScenarioJson(policy, scenario),
         decisions: decisions
             .iter()
-            .map(|d| decision_json(policy, scenario, d, explain))
+            .map(|d| decision_json(policy, d, detail))
             .collect(),
     })
+}
+
+/// One decision's JSON, as `eval` and batch records write it.
+pub fn decision_bytes(policy: &Policy, decision: &Decision) -> Vec<u8> {
+    serde_json::to_vec(&decision_json(policy, decision, Detail::Decisions))
+        .expect("decisions serialize")
 }
 
 /// Who holds a zone, as a person reads it.

@@ -6,7 +6,7 @@ use codespan_reporting::files::SimpleFile;
 use codespan_reporting::term::{self, termcolor};
 use serde::Serialize;
 
-use crate::diagnostic::{Diagnostic, Report, Severity};
+use crate::diagnostic::{Code, Diagnostic, Report, Severity};
 
 /// Renders a report as plain text, without colour.
 pub fn plain(report: &Report) -> String {
@@ -14,7 +14,7 @@ pub fn plain(report: &Report) -> String {
     let mut out = String::new();
     for diagnostic in &report.diagnostics {
         let rendered = term::emit_into_string(&config(), &file, &to_codespan(diagnostic))
-            .unwrap_or_else(|_| format!("{}: {}\n", diagnostic.severity, diagnostic.message));
+            .unwrap_or_else(|_| fallback(report, diagnostic));
         out.push_str(&rendered);
     }
     out
@@ -27,12 +27,19 @@ pub enum Stream {
     Stderr,
 }
 
-/// Writes a report to a standard stream, in colour only when asked.
-pub fn write(report: &Report, stream: Stream, colour: bool) {
-    let choice = if colour {
-        termcolor::ColorChoice::Always
-    } else {
-        termcolor::ColorChoice::Never
+/// Whether rendered diagnostics are coloured.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Colour {
+    Always,
+    Never,
+}
+
+/// Writes a report to a standard stream. A diagnostic that cannot be laid
+/// out (a span past the text's end) is still written, as one plain line.
+pub fn write(report: &Report, stream: Stream, colour: Colour) {
+    let choice = match colour {
+        Colour::Always => termcolor::ColorChoice::Always,
+        Colour::Never => termcolor::ColorChoice::Never,
     };
     let mut stream = match stream {
         Stream::Stdout => termcolor::StandardStream::stdout(choice),
@@ -40,9 +47,22 @@ pub fn write(report: &Report, stream: Stream, colour: bool) {
     };
     let file = SimpleFile::new(report.source.name.as_str(), report.source.text.as_str());
     for diagnostic in &report.diagnostics {
-        // A closed stream leaves nobody to tell.
-        let _ = term::emit_to_write_style(&mut stream, &config(), &file, &to_codespan(diagnostic));
+        if term::emit_to_write_style(&mut stream, &config(), &file, &to_codespan(diagnostic))
+            .is_err()
+        {
+            // A closed stream leaves nobody to tell; anything else gets the
+            // plain line.
+            let _ = std::io::Write::write_all(&mut stream, fallback(report, diagnostic).as_bytes());
+        }
     }
+}
+
+/// `error[code]: message` with the file's name, for when the layout fails.
+fn fallback(report: &Report, diagnostic: &Diagnostic) -> String {
+    format!(
+        "{}[{}]: {} ({})\n",
+        diagnostic.severity, diagnostic.code, diagnostic.message, report.source.name
+    )
 }
 
 fn config() -> term::Config {
@@ -74,7 +94,7 @@ fn to_codespan(diagnostic: &Diagnostic) -> cs::Diagnostic<()> {
         notes.push(format!("help: {help}"));
     }
     cs::Diagnostic::new(severity)
-        .with_code(diagnostic.code)
+        .with_code(diagnostic.code.name())
         .with_message(&diagnostic.message)
         .with_labels(labels)
         .with_notes(notes)
@@ -107,7 +127,7 @@ pub(crate) fn scenario_text(diagnostic: &Diagnostic) -> Option<String> {
 #[derive(Debug, Serialize, schemars::JsonSchema)]
 #[schemars(rename = "Diagnostic")]
 pub struct JsonDiagnostic<'a> {
-    pub code: &'static str,
+    pub code: Code,
     pub severity: Severity,
     pub message: &'a str,
     pub path: &'a str,

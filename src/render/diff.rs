@@ -4,14 +4,14 @@ use serde::Serialize;
 
 use super::decisions::{outcome_json, OutcomeJson};
 use super::{scenario_text, ScenarioJson};
-use crate::diff::{describe, Answer, PolicyDiff, ScenarioChange};
+use crate::diff::{describe, Holder, PolicyDiff, ScenarioChange};
 use crate::eval::{Decision, Status};
 use crate::policy::{Policy, Scenario};
 
-fn answer_text(answer: &Answer) -> &str {
+fn answer_text(answer: &Holder) -> &str {
     match answer {
-        Answer::Party(name) => name,
-        Answer::Conflict => "conflict",
+        Holder::Party(name) => name,
+        Holder::Conflict => "conflict",
     }
 }
 

@@ -1,13 +1,33 @@
-//! Results to text: tables, Markdown, CSV and JSON. Pure functions from
-//! results to strings; the CLI decides where they go.
+//! Results to text: tables, Markdown, CSV, JSON, the diagram, SARIF and
+//! diagnostics. Pure functions from results to strings, except
+//! [`diagnostics::write`], which writes diagnostics to a standard stream
+//! (so that a terminal gets colour); front ends decide where the rest goes.
 
-pub mod decisions;
-pub mod diagnostics;
-pub mod diagram;
-pub mod diff;
-pub mod matrix;
-pub mod sarif;
-pub mod tests;
+pub(crate) mod decisions;
+pub(crate) mod diagnostics;
+mod diagram;
+pub(crate) mod diff;
+pub(crate) mod matrix;
+mod sarif;
+pub(crate) mod tests;
+
+pub use decisions::{
+    decision_bytes, explain as eval_explained, json as eval_json, table as eval_table, Detail,
+};
+pub use diagnostics::{
+    json_document as diagnostics_json, plain as diagnostics_text, write as write_diagnostics,
+    Colour, Stream,
+};
+pub use diagram::{html as matrix_html, svg as matrix_svg};
+pub use diff::{
+    policies_json as diff_policies_json, policies_text as diff_policies_text,
+    scenarios_json as diff_scenarios_json, scenarios_text as diff_scenarios_text,
+};
+pub use matrix::{
+    csv as matrix_csv, json as matrix_json, markdown as matrix_markdown, table as matrix_table,
+};
+pub use sarif::sarif;
+pub use tests::{json as tests_json, text as tests_text, CoverageListing, FileRun, TestReport};
 
 use comfy_table::{ContentArrangement, Table};
 use serde::ser::{Serialize, SerializeMap, Serializer};

@@ -131,10 +131,10 @@ pub fn sarif(reports: &[Report]) -> String {
     for report in reports {
         let uri = uri(&report.source.name);
         for d in &report.diagnostics {
-            let rule_index = match rules.iter().position(|&r| r == d.code) {
+            let rule_index = match rules.iter().position(|&r| r == d.code.name()) {
                 Some(i) => i,
                 None => {
-                    rules.push(d.code);
+                    rules.push(d.code.name());
                     rules.len() - 1
                 }
             };
@@ -146,7 +146,7 @@ pub fn sarif(reports: &[Report]) -> String {
                 text.push_str(&format!(". Help: {help}"));
             }
             results.push(SarifResult {
-                rule_id: d.code,
+                rule_id: d.code.name(),
                 rule_index,
                 level: level(d.severity),
                 message: Message { text },

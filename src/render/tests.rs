@@ -38,8 +38,39 @@ fn got_text(policy: &Policy, got: &Decision) -> String {
     }
 }
 
-/// Failures, coverage if asked, and the closing `N passed, N failed` line.
-pub fn text(files: &[FileRun], coverage: bool) -> String {
+/// The files' runs and the coverage every file must reach.
+#[derive(Debug)]
+pub struct TestReport<'a> {
+    pub files: Vec<FileRun<'a>>,
+    /// `--threshold`: the least rule coverage, in percent, a file may have.
+    pub threshold: Option<f64>,
+}
+
+impl TestReport<'_> {
+    /// The files whose coverage is below the threshold.
+    pub fn below_threshold(&self) -> impl Iterator<Item = &FileRun<'_>> {
+        self.files
+            .iter()
+            .filter(|f| self.threshold.is_some_and(|t| f.run.coverage() < t))
+    }
+
+    /// Whether every test passed and every file reached the threshold.
+    pub fn passed(&self) -> bool {
+        self.files.iter().all(|f| f.run.failed() == 0) && self.below_threshold().next().is_none()
+    }
+}
+
+/// Whether the text output lists each file's coverage.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CoverageListing {
+    Shown,
+    Hidden,
+}
+
+/// Failures, coverage if asked, the closing `N passed, N failed` line, and
+/// the files below the threshold.
+pub fn text(report: &TestReport, coverage: CoverageListing) -> String {
+    let files = &report.files;
     let mut out = String::new();
     for file in files {
         for outcome in file.run.outcomes.iter().filter(|o| !o.passed()) {
@@ -55,7 +86,7 @@ pub fn text(files: &[FileRun], coverage: bool) -> String {
                 ));
             }
         }
-        if coverage {
+        if coverage == CoverageListing::Shown {
             let covered = file.run.exercised.iter().filter(|&&e| e).count();
             let whose = if file.policy.name == file.path {
                 file.path.to_string()
@@ -81,6 +112,15 @@ pub fn text(files: &[FileRun], coverage: bool) -> String {
     let passed: usize = files.iter().map(|f| f.run.passed()).sum();
     let failed: usize = files.iter().map(|f| f.run.failed()).sum();
     out.push_str(&format!("{passed} passed, {failed} failed\n"));
+    for file in report.below_threshold() {
+        out.push_str(&format!(
+            "coverage of {} by {} is {:.1}%, below the threshold {}%\n",
+            file.policy.name,
+            file.path,
+            file.run.coverage(),
+            report.threshold.unwrap_or_default()
+        ));
+    }
     out
 }
 
@@ -90,6 +130,19 @@ pub(crate) struct TestsJson<'a> {
     files: Vec<FileJson<'a>>,
     passed: usize,
     failed: usize,
+    /// `--threshold`, when given: the least rule coverage in percent.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    threshold: Option<f64>,
+    /// `pass` when every test passed and every file reached the
+    /// threshold (the exit code is then 0), else `fail`.
+    verdict: Verdict,
+}
+
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum Verdict {
+    Pass,
+    Fail,
 }
 
 #[derive(Debug, Serialize, schemars::JsonSchema)]
@@ -99,6 +152,9 @@ pub(crate) struct FileJson<'a> {
     policy: &'a str,
     tests: Vec<TestJson<'a>>,
     coverage: CoverageJson<'a>,
+    /// With `--threshold`: whether this file's coverage is below it.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    below_threshold: Option<bool>,
 }
 
 #[derive(Debug, Serialize, schemars::JsonSchema)]
@@ -129,7 +185,8 @@ pub(crate) struct CoverageJson<'a> {
     not_exercised: Vec<RuleJson<'a>>,
 }
 
-pub fn json(files: &[FileRun]) -> String {
+pub fn json(report: &TestReport) -> String {
+    let files = &report.files;
     let files_json = files
         .iter()
         .map(|file| {
@@ -179,6 +236,7 @@ pub fn json(files: &[FileRun]) -> String {
                         .map(|(r, _)| rule_json(policy, r))
                         .collect(),
                 },
+                below_threshold: report.threshold.map(|t| file.run.coverage() < t),
             }
         })
         .collect();
@@ -186,5 +244,11 @@ pub fn json(files: &[FileRun]) -> String {
         files: files_json,
         passed: files.iter().map(|f| f.run.passed()).sum(),
         failed: files.iter().map(|f| f.run.failed()).sum(),
+        threshold: report.threshold,
+        verdict: if report.passed() {
+            Verdict::Pass
+        } else {
+            Verdict::Fail
+        },
     })
 }

@@ -1,0 +1,213 @@
+//! Where policy text comes from: a file (or stdin) read with its limits, a
+//! built-in policy by name, and the policy a test file names. Every front
+//! end (the CLI, a language server, a service) finds policies the same way.
+
+use std::io::Read;
+use std::path::Path;
+
+use crate::builtin::{builtin, BUILTINS};
+use crate::diagnostic::{did_you_mean, Code, Diagnostic, Report, Source, ToDiagnostic};
+use crate::policy::{Policy, Test};
+use crate::span::Span;
+
+/// The largest policy or scenario file read: far beyond any real policy,
+/// small enough that a wrong file is refused rather than read for minutes.
+pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
+
+/// Why a policy or scenario text could not be had.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum LoadError {
+    /// `onus eval azur`: neither a file nor a built-in policy.
+    #[error("no policy file or built-in policy named `{name}`")]
+    UnknownPolicy { name: String },
+    /// A 17 MiB file.
+    #[error("`{name}` is larger than {} MiB", MAX_FILE_BYTES >> 20)]
+    FileTooLarge { name: String },
+    /// A missing file, a folder, a file without read permission.
+    #[error("cannot read `{name}`: {reason}")]
+    Unreadable { name: String, reason: String },
+    /// A file in Latin-1; `offset` is the first bad byte.
+    #[error("`{name}` is not valid UTF-8: invalid byte at offset {offset}")]
+    InvalidUtf8 { name: String, offset: usize },
+    /// `tests for "missing.onus"`: no such policy beside the test file.
+    #[error("no policy `{policy}` beside the test file, and no built-in policy of that name")]
+    UnknownTestTarget {
+        policy: String,
+        span: Span,
+        looked_for: String,
+    },
+}
+
+impl ToDiagnostic for LoadError {
+    fn to_diagnostic(&self) -> Diagnostic {
+        let message = self.to_string();
+        match self {
+            LoadError::UnknownPolicy { name } => {
+                let names = BUILTINS.iter().map(|b| b.name);
+                let help = did_you_mean(name, names.clone()).unwrap_or_else(|| {
+                    format!(
+                        "the built-in policies are {}; a policy file must exist",
+                        names.collect::<Vec<_>>().join(", ")
+                    )
+                });
+                Diagnostic::new(Code::UnknownPolicy, message).with_help(Some(help))
+            }
+            LoadError::FileTooLarge { .. } => Diagnostic::new(Code::FileTooLarge, message)
+                .with_help(Some("a policy or scenario file this large is almost surely the wrong file; split a policy, or use `--batch` for many scenarios".into())),
+            LoadError::Unreadable { .. } => Diagnostic::new(Code::UnreadableFile, message),
+            LoadError::InvalidUtf8 { offset, .. } => Diagnostic::new(Code::InvalidUtf8, message)
+                .with_label(Span::new(*offset, offset + 3), "invalid UTF-8 here")
+                .with_help(Some("save the file as UTF-8".into())),
+            LoadError::UnknownTestTarget {
+                span, looked_for, ..
+            } => Diagnostic::new(Code::UnknownPolicy, message)
+                .with_label(*span, "not found")
+                .with_help(Some(format!("looked for `{looked_for}`"))),
+        }
+    }
+}
+
+/// A report of one load error about `source`.
+fn failed(source: Source, error: LoadError) -> Report {
+    Report::from_errors(source, &[error])
+}
+
+/// How an I/O error reads in a message: `no such file`.
+pub fn io_reason(error: &std::io::Error) -> String {
+    match error.kind() {
+        std::io::ErrorKind::NotFound => "no such file".into(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
+        std::io::ErrorKind::IsADirectory => "it is a directory".into(),
+        _ => error.to_string().to_lowercase(),
+    }
+}
+
+/// Reads a file (or stdin for `-`) as UTF-8 text, without a byte-order
+/// mark, refusing files over [`MAX_FILE_BYTES`].
+pub fn read_source(path: &str) -> Result<Source, Report> {
+    let mut bytes = Vec::new();
+    let result = if path == "-" {
+        std::io::stdin()
+            .take(MAX_FILE_BYTES + 1)
+            .read_to_end(&mut bytes)
+            .map(|_| ())
+    } else {
+        std::fs::File::open(path).and_then(|file| {
+            file.take(MAX_FILE_BYTES + 1)
+                .read_to_end(&mut bytes)
+                .map(|_| ())
+        })
+    };
+    let name = if path == "-" { "<stdin>" } else { path };
+    let empty = || Source::new(name, "");
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(failed(
+            empty(),
+            LoadError::FileTooLarge { name: name.into() },
+        ));
+    }
+    if let Err(error) = result {
+        let reason = io_reason(&error);
+        return Err(failed(
+            empty(),
+            LoadError::Unreadable {
+                name: name.into(),
+                reason,
+            },
+        ));
+    }
+    match String::from_utf8(bytes) {
+        Ok(text) => Ok(Source::new(
+            name,
+            text.strip_prefix('\u{feff}').unwrap_or(&text),
+        )),
+        Err(error) => {
+            let offset = error.utf8_error().valid_up_to();
+            let text = String::from_utf8_lossy(error.as_bytes()).into_owned();
+            Err(failed(
+                Source::new(name, text),
+                LoadError::InvalidUtf8 {
+                    name: name.into(),
+                    offset,
+                },
+            ))
+        }
+    }
+}
+
+/// A policy's text: the file at `name` if there is one, else the built-in
+/// policy of that name.
+pub fn policy_source(name: &str) -> Result<Source, Report> {
+    if !Path::new(name).exists() {
+        if let Some(b) = builtin(name) {
+            return Ok(Source::new(b.name, b.text));
+        }
+        let looks_like_path = name.contains(['/', '\\', '.']);
+        if !looks_like_path {
+            return Err(failed(
+                Source::new(name, ""),
+                LoadError::UnknownPolicy { name: name.into() },
+            ));
+        }
+    }
+    read_source(name)
+}
+
+/// A policy by path or built-in name, parsed and resolved.
+pub fn load_policy(name: &str) -> Result<Policy, Report> {
+    let source = policy_source(name)?;
+    crate::load(&source.name, &source.text)
+}
+
+/// A policy and the tests to run on it, loaded from one file: a policy
+/// with its own tests, or a test file (`tests for "<policy>"`).
+#[derive(Debug)]
+pub struct Suite {
+    /// The file's path, as given.
+    pub path: String,
+    /// The file's text.
+    pub text: String,
+    pub policy: Policy,
+    pub tests: Vec<Test>,
+}
+
+/// Loads `path` as a [`Suite`]. A test file's policy is the file of that
+/// name beside it, else the built-in policy of that name; never a path
+/// relative to wherever the program runs.
+pub fn load_suite(path: &str) -> Result<Suite, Report> {
+    let source = read_source(path)?;
+    let tree = crate::parse::parse(&source.text)
+        .map_err(|errors| Report::from_errors(source.clone(), &errors))?;
+    let Some(target) = tree.tests_for() else {
+        let policy = crate::load(&source.name, &source.text)?;
+        let tests = policy.tests.clone();
+        return Ok(Suite {
+            path: source.name,
+            text: source.text,
+            policy,
+            tests,
+        });
+    };
+    let beside = Path::new(path).with_file_name(&target.text);
+    let policy = if beside.is_file() {
+        let policy_text = read_source(&beside.to_string_lossy())?;
+        crate::load(&policy_text.name, &policy_text.text)?
+    } else if let Some(b) = builtin(&target.text) {
+        crate::load(b.name, b.text)?
+    } else {
+        let error = LoadError::UnknownTestTarget {
+            policy: target.text.clone(),
+            span: target.span,
+            looked_for: beside.display().to_string(),
+        };
+        return Err(failed(source, error));
+    };
+    let tests = crate::resolve::resolve_tests(&tree, &policy)
+        .map_err(|errors| Report::from_errors(source.clone(), &errors))?;
+    Ok(Suite {
+        path: source.name,
+        text: source.text,
+        policy,
+        tests,
+    })
+}
