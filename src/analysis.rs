@@ -34,9 +34,10 @@ pub const WORK_LIMIT: u64 = 1 << 21;
 /// more steps than that, so they run without first counting their steps.
 const SMALL_OPERATION: usize = 1 << 16;
 
-/// The most diagram variables a policy's dimensions may need (the crate
-/// numbers variables with `u16`).
-const MAX_VARIABLES: usize = u16::MAX as usize - 1;
+/// The most diagram variables a policy's dimensions may need: the crate
+/// numbers variables with `u16` and takes at most 65,533 (a two-valued
+/// dimension takes one). Past it every question is undecided.
+const MAX_VARIABLES: usize = u16::MAX as usize - 2;
 
 /// An analysis that would take more than [`WORK_LIMIT`] steps.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -324,6 +325,56 @@ impl Space {
         Ok(cubes)
     }
 
+    /// The region as few, large cubes for a person to read: the disjoint
+    /// cubes of [`Space::cubes`], merged where two differ in one dimension,
+    /// then each widened to every value of a dimension wherever it stays
+    /// inside the region (so `d is a or e is a` reads so, not as
+    /// `d is a or (d is not a and e is a)`), and cubes inside another
+    /// dropped. Exact: the cubes cover the region and nothing else.
+    pub fn description(&self, region: &Region) -> Result<Vec<Cube>, Undecided> {
+        /// Past this many cubes, merging and widening (quadratic) are left
+        /// out: the description is exact, only longer.
+        const MOST_TO_SIMPLIFY: usize = 256;
+        let cubes = self.cubes(region)?;
+        if cubes.len() > MOST_TO_SIMPLIFY {
+            return Ok(cubes);
+        }
+        let mut cubes = merge(cubes);
+        for cube in &mut cubes {
+            for d in 0..self.encodings.len() {
+                let all = all_values(self.encodings[d].values);
+                if cube.0[d] == all {
+                    continue;
+                }
+                let mut wider = cube.clone();
+                wider.0[d] = all;
+                if self.minus(&self.cube_region(&wider)?, region)?.is_empty() {
+                    *cube = wider;
+                }
+            }
+        }
+        let mut kept: Vec<Cube> = Vec::with_capacity(cubes.len());
+        for (i, cube) in cubes.iter().enumerate() {
+            let inside_another = cubes
+                .iter()
+                .enumerate()
+                .any(|(j, other)| j != i && other.includes(cube) && (other != cube || j < i));
+            if !inside_another {
+                kept.push(cube.clone());
+            }
+        }
+        Ok(kept)
+    }
+
+    /// The scenarios of a cube.
+    fn cube_region(&self, cube: &Cube) -> Result<Region, Undecided> {
+        let mut region = self.variables.mk_true();
+        for (d, &set) in cube.0.iter().enumerate() {
+            region = self.apply(&region, &self.value_set(d, set), op_function::and)?;
+        }
+        Ok(Region(region))
+    }
+
     fn split(
         &self,
         region: &Bdd,
@@ -445,6 +496,12 @@ pub struct Witness {
 pub struct Cube(pub Vec<ValueSet>);
 
 impl Cube {
+    /// Whether every scenario of `other` is in this cube.
+    fn includes(&self, other: &Cube) -> bool {
+        self.0.iter().zip(&other.0).all(|(a, b)| b & !a == 0)
+    }
+
+    /// Whether the scenario is in this cube.
     pub fn contains(&self, scenario: &Scenario) -> bool {
         self.0
             .iter()
@@ -455,7 +512,7 @@ impl Cube {
 
 /// The same scenarios in fewer cubes: two cubes that differ in one
 /// dimension only become one. For describing a region to a person.
-pub fn merge(mut cubes: Vec<Cube>) -> Vec<Cube> {
+fn merge(mut cubes: Vec<Cube>) -> Vec<Cube> {
     'again: loop {
         for i in 0..cubes.len() {
             for j in i + 1..cubes.len() {
@@ -469,6 +526,15 @@ pub fn merge(mut cubes: Vec<Cube>) -> Vec<Cube> {
             }
         }
         return cubes;
+    }
+}
+
+/// Every value of a dimension of `values` values.
+fn all_values(values: usize) -> ValueSet {
+    if values >= 64 {
+        u64::MAX
+    } else {
+        (1u64 << values) - 1
     }
 }
 
@@ -572,6 +638,24 @@ mod tests {
             .held_by(&space, crate::policy::CUSTOMER, p.default_party)
             .unwrap();
         assert_eq!(cubes(&customer), vec![Cube(vec![ANY_MODEL, 0b100])]);
+    }
+
+    #[test]
+    fn descriptions_are_widened_and_exact() {
+        let p = policy(
+            "dimension d: a, b, c\ndimension e: a2, b2\nx: provider when d is a or e is a2\n",
+        );
+        let space = Space::of(&p);
+        let region = space.region(&p.rules[0].condition).unwrap();
+        assert_eq!(space.cubes(&region).unwrap().len(), 2);
+        let described = space.description(&region).unwrap();
+        assert_eq!(
+            described,
+            vec![
+                Cube(vec![ANY_MODEL, 0b001, 0b11]),
+                Cube(vec![ANY_MODEL, 0b111, 0b01])
+            ]
+        );
     }
 
     #[test]

@@ -54,12 +54,25 @@ pub enum Question {
 /// Every finding, in source order. Each question is analysed on its own
 /// budget, so one that cannot be decided hides no other.
 pub fn check(policy: &Policy) -> Vec<Finding> {
+    check_forcing(policy, &[])
+}
+
+/// [`check`] as if the regions of the rules `undecided` could not be built:
+/// how tests reach the paths that work around such rules on policies small
+/// enough to enumerate.
+pub fn check_forcing(policy: &Policy, undecided: &[RuleId]) -> Vec<Finding> {
     let space = Space::of(policy);
     let mut findings = Vec::new();
     let regions: Vec<Option<Region>> = policy
         .rules
         .iter()
-        .map(|r| space.bounded(|| space.region(&r.condition)).ok())
+        .enumerate()
+        .map(|(id, r)| {
+            if undecided.contains(&id) {
+                return None;
+            }
+            space.bounded(|| space.region(&r.condition)).ok()
+        })
         .collect();
     for (id, region) in regions.iter().enumerate() {
         match region {
@@ -93,8 +106,7 @@ pub fn check(policy: &Policy) -> Vec<Finding> {
                 span: assertion.span,
                 question: Question::Assertion,
             }),
-            Ok(Some(witness)) => {
-                let decision = evaluate(policy, &witness.scenario).swap_remove(assertion.zone);
+            Ok(Some((witness, decision))) => {
                 findings.push(Finding::AssertFailed {
                     assertion: index,
                     witness,
@@ -156,18 +168,12 @@ impl Analysis<'_> {
 
     fn conflict(&self, first: RuleId, second: RuleId) -> Result<Option<Witness>, Undecided> {
         let both = match (&self.regions[first], &self.regions[second]) {
-            (Some(a), Some(b)) => {
-                if !self.space.meets(a, b)? {
-                    return Ok(None);
-                }
-                self.space.intersect(a, b)?
-            }
+            (Some(a), Some(b)) => self.space.intersect(a, b)?,
             (Some(known), None) => self.rule_within(second, known)?,
             (None, Some(known)) => self.rule_within(first, known)?,
-            (None, None) => {
-                let care = self.rule_within(first, &self.space.everything())?;
-                self.rule_within(second, &care)?
-            }
+            // Building either alone already failed on a full budget:
+            // trying again would only spend another.
+            (None, None) => return Err(Undecided),
         };
         Ok(self.space.witness(&both))
     }
@@ -207,7 +213,7 @@ impl Analysis<'_> {
         }
         // The union of the known regions of later rules not found redundant.
         let mut after = Some(self.space.nothing());
-        let mut redundant: Vec<RuleId> = Vec::new();
+        let mut redundant = vec![false; self.policy.rules.len()];
         for (i, &rule) in rules.iter().enumerate().rev() {
             let Some(region) = &self.regions[rule] else {
                 continue;
@@ -218,7 +224,7 @@ impl Analysis<'_> {
             let others: Vec<RuleId> = rules
                 .iter()
                 .copied()
-                .filter(|&r| r != rule && !redundant.contains(&r))
+                .filter(|&r| r != rule && !redundant[r])
                 .collect();
             let verdict = self.space.bounded(|| {
                 let known = match (&before[i], &after) {
@@ -253,7 +259,7 @@ impl Analysis<'_> {
             match verdict {
                 Ok(Some(covering)) => {
                     findings.push(Finding::RedundantRule { rule, covering });
-                    redundant.push(rule);
+                    redundant[rule] = true;
                 }
                 Ok(None) => {
                     after = after
@@ -273,10 +279,12 @@ impl Analysis<'_> {
 
     /// A scenario where the assertion's condition holds and its zone does
     /// not resolve to its party.
+    /// The witness's free dimensions keep the same rules matching, so the
+    /// decision reported holds wherever they go.
     fn counterexample(
         &self,
         assertion: &crate::policy::Assertion,
-    ) -> Result<Option<Witness>, Undecided> {
+    ) -> Result<Option<(Witness, Decision)>, Undecided> {
         let claimed = self.space.region(&assertion.condition)?;
         let mut rules = Vec::new();
         for (id, rule) in self.policy.rules_for(assertion.zone) {
@@ -284,7 +292,24 @@ impl Analysis<'_> {
         }
         let answers = self.space.answers(&rules, &claimed)?;
         let held = answers.held_by(self.space, assertion.party, self.policy.default_party)?;
-        Ok(self.space.witness(&self.space.minus(&claimed, &held)?))
+        let failing = self.space.minus(&claimed, &held)?;
+        let Some(first) = self.space.witness(&failing) else {
+            return Ok(None);
+        };
+        let decision = evaluate(self.policy, &first.scenario).swap_remove(assertion.zone);
+        let mut same = failing;
+        for (&id, (_, region)) in self.policy.rules_of(assertion.zone).iter().zip(&rules) {
+            same = if decision.rules.contains(&id) {
+                self.space.intersect(&same, region)?
+            } else {
+                self.space.minus(&same, region)?
+            };
+        }
+        let witness = self
+            .space
+            .witness(&same)
+            .expect("the first failing scenario has these matching rules");
+        Ok(Some((witness, decision)))
     }
 }
 

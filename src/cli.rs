@@ -495,6 +495,9 @@ fn diff(args: DiffArgs) -> Result<Outcome, Failure> {
             Format::Table => render::diff_policies_text(&old, &new, &diff),
             Format::Json => render::diff_policies_json(&old, &new, &diff),
         });
+        if let Some(undecided) = diff.undecided_report(&new) {
+            return Err(undecided.into());
+        }
         return Ok(Outcome::findings_if(!diff.is_empty()));
     }
     if args.from.is_empty() || args.to.is_empty() {

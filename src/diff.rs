@@ -1,8 +1,8 @@
 //! What changes: between two scenarios under one policy, or between two
 //! policies over every scenario (exact, with the checker's set reasoning).
 
-use crate::analysis::{merge, Cube, Region, Space, Undecided};
-use crate::diagnostic::{Code, Diagnostic, ToDiagnostic};
+use crate::analysis::{Cube, Region, Space, Undecided};
+use crate::diagnostic::{Code, Diagnostic, Report, Source, ToDiagnostic};
 use crate::eval::{evaluate, Decision, Status};
 use crate::policy::{Policy, Scenario, ZoneId};
 
@@ -43,8 +43,10 @@ pub struct PolicyChange {
     pub zone: String,
     pub from: Holder,
     pub to: Holder,
-    /// The scenarios where it changes, as few cubes as the merge finds.
-    pub region: Vec<Cube>,
+    /// The scenarios where it changes, as few cubes as the description
+    /// finds; `None` when describing them would take past the analysis
+    /// budget (the change itself is proven, and `witness` shows it).
+    pub region: Option<Vec<Cube>>,
     /// One scenario where it changes.
     pub witness: Scenario,
 }
@@ -55,19 +57,28 @@ pub struct PolicyDiff {
     pub added_zones: Vec<String>,
     pub removed_zones: Vec<String>,
     pub changes: Vec<PolicyChange>,
+    /// Zones of both policies whose answers could not be built within the
+    /// analysis budget: not compared. Every other zone is.
+    pub undecided_zones: Vec<String>,
 }
 
 impl PolicyDiff {
+    /// Whether the policies are proven equivalent: nothing added, removed,
+    /// changed or left undecided.
     pub fn is_empty(&self) -> bool {
-        self.added_zones.is_empty() && self.removed_zones.is_empty() && self.changes.is_empty()
+        self.added_zones.is_empty()
+            && self.removed_zones.is_empty()
+            && self.changes.is_empty()
+            && self.undecided_zones.is_empty()
     }
 }
 
 /// Why two policies cannot be compared.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum DiffError {
-    /// A condition that expands to more cases than the analysis weighs.
-    #[error("the policies are too complex to compare: a condition of zone `{zone}` expands to too many cases")]
+    /// A zone whose answers in one of the policies cannot be built within
+    /// the analysis budget (see `docs/codes/analysis-limit.md`).
+    #[error("zone `{zone}` is too complex to compare: its answers could not be built within the analysis budget, so whether it changes is not proven")]
     TooComplex { zone: String },
     /// `onus diff azure aws`: `model` has other values in one of them.
     #[error("the policies must declare the same dimensions with the same values in the same order: `{old}` has {old_dimensions}, `{new}` has {new_dimensions}")]
@@ -121,6 +132,7 @@ pub fn policies(old: &Policy, new: &Policy) -> Result<PolicyDiff, DiffError> {
             new_dimensions: dimensions_text(new),
         });
     }
+    // The dimensions are the same, so one space serves both policies.
     let space = Space::of(old);
     let removed_zones = old
         .zones
@@ -135,25 +147,52 @@ pub fn policies(old: &Policy, new: &Policy) -> Result<PolicyDiff, DiffError> {
         .map(|z| z.name.clone())
         .collect();
     let mut changes = Vec::new();
+    let mut undecided_zones = Vec::new();
     for (old_zone, zone) in old.zones.iter().enumerate() {
         let Some(new_zone) = new.zone_index(&zone.name) else {
             continue;
         };
         match space.bounded(|| zone_changes(&space, old, new, old_zone, new_zone)) {
-            Ok(found) => changes.extend(found),
-            Err(Undecided) => {
-                return Err(DiffError::TooComplex {
-                    zone: zone.name.clone(),
-                })
+            Ok(found) => {
+                for (from, to, region, witness) in found {
+                    changes.push(PolicyChange {
+                        zone: zone.name.clone(),
+                        from,
+                        to,
+                        region: space.bounded(|| space.description(&region)).ok(),
+                        witness,
+                    });
+                }
             }
+            Err(Undecided) => undecided_zones.push(zone.name.clone()),
         }
     }
     Ok(PolicyDiff {
         added_zones,
         removed_zones,
         changes,
+        undecided_zones,
     })
 }
+
+impl PolicyDiff {
+    /// An `analysis-limit` error for each zone left undecided, about `new`.
+    pub fn undecided_report(&self, new: &Policy) -> Option<Report> {
+        if self.undecided_zones.is_empty() {
+            return None;
+        }
+        let errors: Vec<DiffError> = self
+            .undecided_zones
+            .iter()
+            .map(|zone| DiffError::TooComplex { zone: zone.clone() })
+            .collect();
+        Some(Report::from_errors(Source::new(&new.name, ""), &errors))
+    }
+}
+
+/// A change of one zone: its answer before and after, where, and one
+/// scenario of it.
+type ZoneChange = (Holder, Holder, Region, Scenario);
 
 /// Where one zone's answer changes between the two policies.
 fn zone_changes(
@@ -162,27 +201,19 @@ fn zone_changes(
     new: &Policy,
     old_zone: ZoneId,
     new_zone: ZoneId,
-) -> Result<Vec<PolicyChange>, Undecided> {
-    let zone = &old.zones[old_zone];
+) -> Result<Vec<ZoneChange>, Undecided> {
     let before = answers(space, old, old_zone)?;
     let after = answers(space, new, new_zone)?;
     let mut changes = Vec::new();
     for (from, from_region) in &before {
         for (to, to_region) in &after {
-            if from == to || !space.meets(from_region, to_region)? {
+            if from == to {
                 continue;
             }
             let region = space.intersect(from_region, to_region)?;
-            let witness = space
-                .witness(&region)
-                .expect("regions that meet share a scenario");
-            changes.push(PolicyChange {
-                zone: zone.name.clone(),
-                from: from.clone(),
-                to: to.clone(),
-                region: merge(space.cubes(&region)?),
-                witness: witness.scenario,
-            });
+            if let Some(witness) = space.witness(&region) {
+                changes.push((from.clone(), to.clone(), region, witness.scenario));
+            }
         }
     }
     Ok(changes)

@@ -224,6 +224,14 @@ impl Policy {
         check::check(self)
     }
 
+    /// [`Policy::findings`] as if the regions of rules `undecided` could
+    /// not be built within the analysis budget: for tests of the paths that
+    /// work around such rules. Not a stable API.
+    #[doc(hidden)]
+    pub fn findings_forcing_undecided(&self, undecided: &[RuleId]) -> Vec<Finding> {
+        check::check_forcing(self, undecided)
+    }
+
     /// Where, over every scenario, each zone of this policy and `new`
     /// resolve differently. Both must declare the same dimensions.
     pub fn diff(&self, new: &Policy) -> Result<PolicyDiff, Report> {

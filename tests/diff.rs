@@ -118,7 +118,12 @@ fn diff_agrees_with_enumeration(old: &str, new: &str) -> Result<(), TestCaseErro
                 .changes
                 .iter()
                 .filter(|c| {
-                    c.zone == zone.name && c.region.iter().any(|cube| cube.contains(&scenario))
+                    c.zone == zone.name
+                        && c.region
+                            .as_ref()
+                            .unwrap()
+                            .iter()
+                            .any(|cube| cube.contains(&scenario))
                 })
                 .collect();
             if before == after {
@@ -136,10 +141,11 @@ fn diff_agrees_with_enumeration(old: &str, new: &str) -> Result<(), TestCaseErro
         }
     }
     for change in &diff.changes {
-        prop_assert!(change
+        let cubes = change
             .region
-            .iter()
-            .any(|cube| cube.contains(&change.witness)));
+            .as_ref()
+            .expect("generated changes are described");
+        prop_assert!(cubes.iter().any(|cube| cube.contains(&change.witness)));
         prop_assert_eq!(
             answer(&old, &change.zone, &change.witness),
             Some(change.from.clone())
@@ -218,4 +224,68 @@ fn small_policies_with_long_conditions_are_compared() {
     diff_agrees_with_enumeration(&old, &new).unwrap();
     let diff = policy.diff(&onus::load("new", &new).unwrap()).unwrap();
     assert!(!diff.changes.is_empty());
+}
+
+/// A zone too complex to compare is reported alone: the other zones'
+/// changes are still printed, and the exit code says the answer is
+/// incomplete.
+#[test]
+fn an_undecided_zone_hides_no_other_change() {
+    let n = 28;
+    let dimensions: String = (0..2 * n)
+        .map(|i| format!("dimension d{i}: a{i}, b{i}\n"))
+        .collect();
+    let terms: Vec<String> = (0..n)
+        .map(|i| format!("(d{i} is a{i} and d{} is a{})", i + n, i + n))
+        .collect();
+    let hard = format!("x: customer unless {}\n", terms.join(" or "));
+    let scratch = common::Scratch::new("undecided-diff");
+    let old = scratch.file(
+        "old.onus",
+        format!("{dimensions}{hard}y: provider always\n"),
+    );
+    let new = scratch.file(
+        "new.onus",
+        format!("{dimensions}{hard}y: shared when d0 is a0\n"),
+    );
+    let run = onus(&["diff", &old, &new], b"");
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stdout.contains("y: provider -> shared when d0 is a0\n"),
+        "{}",
+        run.stdout
+    );
+    assert!(run
+        .stdout
+        .contains("zone not compared: x (analysis-limit)\n"));
+    assert!(run
+        .stderr
+        .contains("error[analysis-limit]: zone `x` is too complex to compare"));
+    let json = onus(&["diff", &old, &new, "--format", "json"], b"");
+    let parsed: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(parsed["undecided_zones"], serde_json::json!(["x"]));
+    assert_eq!(parsed["equivalent"], false);
+}
+
+/// A change is described by as few, as wide cubes as hold: an `or` of two
+/// dimensions reads as such, not as disjoint pieces.
+#[test]
+fn changes_are_described_readably() {
+    let scratch = common::Scratch::new("readable-diff");
+    let dimensions = "dimension d: a, b, c\ndimension e: x, y\n";
+    let old = scratch.file("old.onus", format!("{dimensions}z: customer always\n"));
+    let new = scratch.file(
+        "new.onus",
+        format!(
+            "{dimensions}z: provider when d is a or e is x\nz: customer unless d is a or e is x\n"
+        ),
+    );
+    let run = onus(&["diff", &old, &new], b"");
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stdout
+            .contains("z: customer -> provider when d is a or e is x\n"),
+        "{}",
+        run.stdout
+    );
 }

@@ -308,3 +308,34 @@ fn a_form_feed_line_is_a_record() {
     assert_eq!(run.code, 2);
     assert_eq!(run.stderr, "onus: 2 records, 1 error, 0 conflicts\n");
 }
+
+/// The most dimensions the analysis can encode, and one more: no panic
+/// (the decision-diagram crate takes at most 65,533 variables). Past the
+/// limit every question is undecided, and says so.
+#[test]
+fn the_widest_policies_are_undecided_not_a_crash() {
+    for dimensions in [65_531, 65_532] {
+        let mut text: String = (0..dimensions)
+            .map(|i| format!("dimension d{i}: a{i}, b{i}\n"))
+            .collect();
+        text.push_str("x: provider when d0 is a0\n");
+        let scratch = Scratch::new("wide");
+        let path = scratch.file("wide.onus", text);
+        let run = onus(&["check", &path, "--format", "json"], b"");
+        let parsed: serde_json::Value = serde_json::from_str(&run.stdout)
+            .unwrap_or_else(|_| panic!("{dimensions}: {}", run.stderr));
+        let codes: Vec<&str> = parsed["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["code"].as_str().unwrap())
+            .collect();
+        // With `model`'s two bits: 65,533 variables fit, 65,534 do not.
+        let expected: &[&str] = if dimensions == 65_531 {
+            &[]
+        } else {
+            &["analysis-limit"]
+        };
+        assert_eq!(codes, expected, "{dimensions} dimensions");
+    }
+}

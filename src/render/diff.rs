@@ -4,7 +4,7 @@ use serde::Serialize;
 
 use super::decisions::{outcome_json, OutcomeJson};
 use super::{scenario_text, ScenarioJson};
-use crate::diff::{describe, Holder, PolicyDiff, ScenarioChange};
+use crate::diff::{describe, Holder, PolicyChange, PolicyDiff, ScenarioChange};
 use crate::eval::{Decision, Status};
 use crate::policy::{Policy, Scenario};
 
@@ -124,10 +124,25 @@ pub fn policies_text(old: &Policy, new: &Policy, diff: &PolicyDiff) -> String {
             change.zone,
             answer_text(&change.from),
             answer_text(&change.to),
-            describe(old, &change.region)
+            when(old, change)
         ));
     }
+    for zone in &diff.undecided_zones {
+        out.push_str(&format!("zone not compared: {zone} (analysis-limit)\n"));
+    }
     out
+}
+
+/// Where a change happens, as a condition; one scenario of it where the
+/// region is too complex to describe.
+fn when(policy: &Policy, change: &PolicyChange) -> String {
+    match &change.region {
+        Some(cubes) => describe(policy, cubes),
+        None => format!(
+            "in scenarios too many to describe, such as {}",
+            scenario_text(policy, &change.witness)
+        ),
+    }
 }
 
 #[derive(Debug, Serialize, schemars::JsonSchema)]
@@ -140,6 +155,9 @@ pub(crate) struct PoliciesJson<'a> {
     added_zones: &'a [String],
     removed_zones: &'a [String],
     changes: Vec<PolicyChangeJson<'a>>,
+    /// Zones too complex to compare within the analysis budget.
+    #[serde(skip_serializing_if = "<[_]>::is_empty", default)]
+    undecided_zones: &'a [String],
 }
 
 #[derive(Debug, Serialize, schemars::JsonSchema)]
@@ -162,6 +180,7 @@ pub fn policies_json(old: &Policy, new: &Policy, diff: &PolicyDiff) -> String {
         equivalent: diff.is_empty(),
         added_zones: &diff.added_zones,
         removed_zones: &diff.removed_zones,
+        undecided_zones: &diff.undecided_zones,
         changes: diff
             .changes
             .iter()
@@ -169,7 +188,7 @@ pub fn policies_json(old: &Policy, new: &Policy, diff: &PolicyDiff) -> String {
                 zone: &c.zone,
                 from: answer_text(&c.from),
                 to: answer_text(&c.to),
-                when: describe(old, &c.region),
+                when: when(old, c),
                 scenario: ScenarioJson(old, &c.witness),
             })
             .collect(),

@@ -12,10 +12,11 @@ pub struct Shape {
     atoms: u32,
 }
 
-/// 1 to 3 dimensions of 2 to 4 values, conditions of up to 12 atoms.
+/// 1 to 3 dimensions of 1 to 7 values (so several codes of the analysis's
+/// encoding stand for one value), conditions of up to 12 atoms.
 pub const SMALL: Shape = Shape {
     dimensions: (1, 3),
-    values: (2, 4),
+    values: (1, 7),
     depth: 3,
     atoms: 12,
 };
