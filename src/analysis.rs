@@ -485,6 +485,7 @@ impl AnswerRegions {
 /// A scenario that shows a finding.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Witness {
+    /// The scenario itself: complete, so it can be evaluated as it is.
     pub scenario: Scenario,
     /// Dimensions whose value does not matter, in order: the finding holds
     /// whatever they take.

@@ -3,7 +3,9 @@
 /// A built-in policy: its name and its source text.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Builtin {
+    /// The name to give on the command line, such as `azure`.
     pub name: &'static str,
+    /// The policy's source text.
     pub text: &'static str,
 }
 

@@ -14,28 +14,50 @@ pub enum Finding {
     /// `os: provider when paas` and `os: customer unless saas` both match
     /// `model=paas`.
     Conflict {
+        /// The earlier rule.
         first: RuleId,
+        /// The later rule.
         second: RuleId,
+        /// A scenario that shows it.
         witness: Witness,
     },
     /// `assert data: customer always` where a rule gives `data` to the
     /// provider in some scenario.
     AssertFailed {
+        /// Index into the policy's assertions.
         assertion: usize,
+        /// A scenario that shows it.
         witness: Witness,
+        /// What the zone resolves to there.
         decision: Decision,
     },
     /// `os: provider when iaas and saas`: holds in no scenario.
-    DeadRule { rule: RuleId },
+    DeadRule {
+        /// The rule.
+        rule: RuleId,
+    },
     /// `os: provider when paas` beside `os: provider when model in [paas, saas]`.
-    RedundantRule { rule: RuleId, covering: Vec<RuleId> },
+    RedundantRule {
+        /// The rule.
+        rule: RuleId,
+        /// The rules of the same party that cover it.
+        covering: Vec<RuleId>,
+    },
     /// `zone backups` with no rule that ever matches.
-    DefaultOnlyZone { zone: ZoneId },
+    DefaultOnlyZone {
+        /// The zone.
+        zone: ZoneId,
+    },
     /// A question the analysis could not answer within its guard, such as
     /// the region of `x: customer when (d0 is a and d30 is a) or (d1 is a
     /// and d31 is a) or ...` over 60 dimensions. Only that question is left
     /// open: every other finding is still decided and reported.
-    Undecided { span: Span, question: Question },
+    Undecided {
+        /// Where it is in the source.
+        span: Span,
+        /// What is left open.
+        question: Question,
+    },
 }
 
 /// What [`Finding::Undecided`] leaves open.
@@ -44,7 +66,10 @@ pub enum Question {
     /// Where the rule holds, and so whether it is dead.
     Rule,
     /// Whether the rule conflicts with this other rule.
-    Conflict { other: RuleId },
+    Conflict {
+        /// The other rule of the pair.
+        other: RuleId,
+    },
     /// Whether the rule is redundant.
     Redundancy,
     /// Whether the assertion holds.
@@ -337,6 +362,7 @@ impl Finding {
         }
     }
 
+    /// The finding as a located, coded diagnostic about `policy`.
     pub fn to_diagnostic(&self, policy: &Policy) -> Diagnostic {
         let line = |rule: RuleId| policy.source.line_column(policy.rules[rule].span.start).0;
         let party = |p: PartyId| policy.parties[p].name.as_str();

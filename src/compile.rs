@@ -20,7 +20,9 @@ const MAX_TABLE: usize = 1 << 16;
 /// A decision and its encoding.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CompiledAnswer {
+    /// The decision.
     pub decision: Decision,
+    /// Its encoding, by the compiled policy's encoder.
     pub encoded: Vec<u8>,
 }
 
@@ -71,6 +73,7 @@ impl<'p> Compiled<'p> {
         }
     }
 
+    /// The policy compiled.
     pub fn policy(&self) -> &'p Policy {
         self.policy
     }

@@ -13,9 +13,13 @@ use crate::span::Span;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
+/// How serious a diagnostic is.
 pub enum Severity {
+    /// Wrong: the command fails.
     Error,
+    /// Suspicious: fails `check` only under `--deny warnings`.
     Warning,
+    /// Worth knowing: never fails.
     Note,
 }
 
@@ -32,7 +36,9 @@ impl fmt::Display for Severity {
 /// A span of the source with what to say about it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Label {
+    /// Where, in the report's source.
     pub span: Span,
+    /// What to say there.
     pub message: String,
 }
 
@@ -41,6 +47,7 @@ pub struct Label {
 pub struct Diagnostic {
     /// Stable code, documented in `docs/codes/`.
     pub code: Code,
+    /// How serious it is; the code's own severity.
     pub severity: Severity,
     /// Lowercase, no final period, names in backticks.
     pub message: String,
@@ -49,6 +56,7 @@ pub struct Diagnostic {
     pub primary: Option<Label>,
     /// Other places involved, such as the other rule of a conflict.
     pub related: Vec<Label>,
+    /// What to do about it, such as a did-you-mean.
     pub help: Option<String>,
     /// A scenario that shows the problem: dimension and value, in the
     /// policy's dimension order.
@@ -73,6 +81,7 @@ impl Diagnostic {
         }
     }
 
+    /// Points at where the problem is.
     pub fn with_label(mut self, span: Span, message: impl Into<String>) -> Self {
         self.primary = Some(Label {
             span,
@@ -81,6 +90,7 @@ impl Diagnostic {
         self
     }
 
+    /// Adds another place involved.
     pub fn with_related(mut self, span: Span, message: impl Into<String>) -> Self {
         self.related.push(Label {
             span,
@@ -89,11 +99,13 @@ impl Diagnostic {
         self
     }
 
+    /// Says what to do about it.
     pub fn with_help(mut self, help: Option<String>) -> Self {
         self.help = help;
         self
     }
 
+    /// Adds a scenario that shows the problem, and the dimensions whose value does not matter in it.
     pub fn with_scenario(
         mut self,
         scenario: Vec<(String, String)>,
@@ -109,13 +121,16 @@ impl Diagnostic {
 /// or a command-line argument.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Source {
+    /// How output names it: a path, a built-in policy, `--set`.
     pub name: String,
+    /// The text itself.
     pub text: String,
     /// Where each line starts, so locating an offset is a binary search.
     line_starts: Vec<usize>,
 }
 
 impl Source {
+    /// A source of this name and text.
     pub fn new(name: impl Into<String>, text: impl Into<String>) -> Self {
         let text = text.into();
         let line_starts = std::iter::once(0)
@@ -145,11 +160,14 @@ impl Source {
 /// the public API.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Report {
+    /// The text the diagnostics point into.
     pub source: Source,
+    /// Every diagnostic, in order.
     pub diagnostics: Vec<Diagnostic>,
 }
 
 impl Report {
+    /// A report of these diagnostics about `source`.
     pub fn new(source: Source, diagnostics: Vec<Diagnostic>) -> Self {
         Report {
             source,
@@ -157,6 +175,7 @@ impl Report {
         }
     }
 
+    /// Whether any diagnostic is an error.
     pub fn has_errors(&self) -> bool {
         self.diagnostics
             .iter()

@@ -9,8 +9,11 @@ use crate::policy::{Policy, Scenario, ZoneId};
 /// A zone whose holder differs between two scenarios.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ScenarioChange {
+    /// The zone.
     pub zone: ZoneId,
+    /// Its decision in the first scenario.
     pub from: Decision,
+    /// Its decision in the second.
     pub to: Decision,
 }
 
@@ -33,15 +36,20 @@ pub fn scenarios(policy: &Policy, from: &Scenario, to: &Scenario) -> Vec<Scenari
 /// What a zone resolves to, by party name so two policies compare.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Holder {
+    /// This party holds it, by a rule or by default.
     Party(String),
+    /// Rules disagree: nobody holds it.
     Conflict,
 }
 
 /// Where, over all scenarios, a zone's answer goes from one to another.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PolicyChange {
+    /// The zone, by name (the same in both policies).
     pub zone: String,
+    /// Its answer under the old policy.
     pub from: Holder,
+    /// Its answer under the new policy.
     pub to: Holder,
     /// The scenarios where it changes, as few cubes as the description
     /// finds; `None` when describing them would take past the analysis
@@ -54,8 +62,11 @@ pub struct PolicyChange {
 /// The difference between two policies over the same dimensions.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PolicyDiff {
+    /// Zones only the new policy has.
     pub added_zones: Vec<String>,
+    /// Zones only the old policy has.
     pub removed_zones: Vec<String>,
+    /// Every change of a zone both have, zone by zone.
     pub changes: Vec<PolicyChange>,
     /// Zones of both policies whose answers could not be built within the
     /// analysis budget: not compared. Every other zone is.
@@ -79,13 +90,20 @@ pub enum DiffError {
     /// A zone whose answers in one of the policies cannot be built within
     /// the analysis budget (see `docs/codes/analysis-limit.md`).
     #[error("zone `{zone}` is too complex to compare: its answers could not be built within the analysis budget, so whether it changes is not proven")]
-    TooComplex { zone: String },
+    TooComplex {
+        /// The zone.
+        zone: String,
+    },
     /// `onus diff azure aws`: `model` has other values in one of them.
     #[error("the policies must declare the same dimensions with the same values in the same order: `{old}` has {old_dimensions}, `{new}` has {new_dimensions}")]
     DifferentDimensions {
+        /// The old policy's name.
         old: String,
+        /// The new policy's name.
         new: String,
+        /// The old policy's dimensions and values.
         old_dimensions: String,
+        /// The new policy's dimensions and values.
         new_dimensions: String,
     },
 }

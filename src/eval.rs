@@ -24,9 +24,11 @@ pub enum Status {
 /// The answer for one zone.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Decision {
+    /// The zone decided.
     pub zone: ZoneId,
     /// `None` exactly when the status is [`Status::Conflict`].
     pub party: Option<PartyId>,
+    /// How it was decided.
     pub status: Status,
     /// The matching rules, in source order.
     pub rules: Vec<RuleId>,
@@ -78,6 +80,7 @@ impl Decision {
 /// Decisions for every value of one dimension, the others fixed.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Matrix {
+    /// The dimension whose values are the columns.
     pub over: DimensionId,
     /// The scenario the columns vary; its `over` value is irrelevant.
     pub base: Scenario,
@@ -102,6 +105,7 @@ pub fn matrix(policy: &Policy, over: DimensionId, base: &Scenario) -> Matrix {
 }
 
 impl Matrix {
+    /// Whether any cell is a conflict.
     pub fn has_conflict(&self) -> bool {
         self.columns
             .iter()

@@ -48,6 +48,8 @@
 //! assert!(onus::render::matrix_markdown(&azure, &matrix).contains("| Information and data "));
 //! ```
 
+#![warn(missing_docs)]
+
 mod analysis;
 mod batch;
 mod builtin;

@@ -19,21 +19,40 @@ pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
 pub enum LoadError {
     /// `onus eval azur`: neither a file nor a built-in policy.
     #[error("no policy file or built-in policy named `{name}`")]
-    UnknownPolicy { name: String },
+    UnknownPolicy {
+        /// The name as written.
+        name: String,
+    },
     /// A 17 MiB file.
     #[error("`{name}` is larger than {} MiB", MAX_FILE_BYTES >> 20)]
-    FileTooLarge { name: String },
+    FileTooLarge {
+        /// The name as written.
+        name: String,
+    },
     /// A missing file, a folder, a file without read permission.
     #[error("cannot read `{name}`: {reason}")]
-    Unreadable { name: String, reason: String },
+    Unreadable {
+        /// The name as written.
+        name: String,
+        /// Why, as the system says it.
+        reason: String,
+    },
     /// A file in Latin-1; `offset` is the first bad byte.
     #[error("`{name}` is not valid UTF-8: invalid byte at offset {offset}")]
-    InvalidUtf8 { name: String, offset: usize },
+    InvalidUtf8 {
+        /// The name as written.
+        name: String,
+        /// The byte offset of the first invalid byte.
+        offset: usize,
+    },
     /// `tests for "missing.onus"`: no such policy beside the test file.
     #[error("no policy `{policy}` beside the test file, and no built-in policy of that name")]
     UnknownTestTarget {
+        /// The policy it names.
         policy: String,
+        /// Where it is in the source.
         span: Span,
+        /// The path looked for beside the test file.
         looked_for: String,
     },
 }
@@ -167,7 +186,9 @@ pub struct Suite {
     pub path: String,
     /// The file's text.
     pub text: String,
+    /// The policy the tests run against.
     pub policy: Policy,
+    /// The tests: the policy's own, or the test file's.
     pub tests: Vec<Test>,
 }
 

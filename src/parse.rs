@@ -31,29 +31,60 @@ pub enum ParseError {
     /// `data: customer` (no qualifier), `data customer always` (no colon).
     #[error("expected {}, found {found}", or_list(expected))]
     Syntax {
+        /// Where it is in the source.
         span: Span,
+        /// What the grammar allowed there.
         expected: Vec<&'static str>,
+        /// What was found instead.
         found: String,
     },
     /// `data: customer always because "no closing quote`
     #[error("unterminated string")]
-    UnterminatedString { span: Span },
+    UnterminatedString {
+        /// Where it is in the source.
+        span: Span,
+    },
     /// `because "line\nbreak"`: only `\"` and `\\` are escapes.
     #[error("unknown escape `{escape}` in a string")]
-    BadEscape { span: Span, escape: String },
+    BadEscape {
+        /// Where it is in the source.
+        span: Span,
+        /// The escape as written, such as `\n`.
+        escape: String,
+    },
     /// A string holding a control character other than tab.
     #[error("control character U+{code:04X} in a string")]
-    ControlCharacter { span: Span, code: u32 },
+    ControlCharacter {
+        /// Where it is in the source.
+        span: Span,
+        /// The character's code point.
+        code: u32,
+    },
     /// `x: customer when and`, `dimension in: a, b`: a reserved word where a
     /// name goes.
     #[error("`{word}` is a reserved word, not a name")]
-    ReservedWord { span: Span, word: String },
-    /// `x: customer when ((((... iaas ...))))` nested deeper than [`MAX_NESTING`].
+    ReservedWord {
+        /// Where it is in the source.
+        span: Span,
+        /// The reserved word.
+        word: String,
+    },
+    /// `x: customer when ((((... iaas ...))))` nested deeper than 64 levels.
     #[error("condition nested deeper than {limit} levels")]
-    TooDeep { span: Span, limit: usize },
-    /// `x: customer when a or b or ...` with more than [`MAX_OPERATORS`] operators.
+    TooDeep {
+        /// Where it is in the source.
+        span: Span,
+        /// The limit it passes.
+        limit: usize,
+    },
+    /// `x: customer when a or b or ...` with more than 1,024 operators in one group.
     #[error("condition has more than {limit} operators")]
-    TooLong { span: Span, limit: usize },
+    TooLong {
+        /// Where it is in the source.
+        span: Span,
+        /// The limit it passes.
+        limit: usize,
+    },
 }
 
 impl ToDiagnostic for ParseError {

@@ -22,17 +22,25 @@ pub type ValueSet = u64;
 
 /// The built-in parties, always present, in this order.
 pub const CUSTOMER: PartyId = 0;
+/// The built-in party `provider`.
 pub const PROVIDER: PartyId = 1;
+/// The built-in party `shared`.
 pub const SHARED: PartyId = 2;
 
 #[derive(Clone, Debug)]
+/// A policy whose every name is checked and turned into an index: what evaluation, checking and rendering read.
 pub struct Policy {
     /// What the user called it: a built-in policy's name or a path.
     pub name: String,
+    /// Its text, for locating diagnostics.
     pub source: Source,
+    /// The `policy "..."` title, if any.
     pub title: Option<String>,
+    /// In declaration order (the prelude's `model` first if used).
     pub dimensions: Vec<Dimension>,
+    /// The built-in parties, then the declared ones.
     pub parties: Vec<Party>,
+    /// Who holds a zone no rule decides.
     pub default_party: PartyId,
     /// In output order: declared order, then order of first mention.
     pub zones: Vec<Zone>,
@@ -40,13 +48,18 @@ pub struct Policy {
     pub rules: Vec<Rule>,
     /// Each zone's rules, in source order: `zone_rules[zone]`.
     pub zone_rules: Vec<Vec<RuleId>>,
+    /// The `assert` lines, in source order.
     pub assertions: Vec<Assertion>,
+    /// The tests written in the policy, in source order.
     pub tests: Vec<Test>,
 }
 
 #[derive(Clone, Debug)]
+/// Something a scenario fixes, with its finite set of values.
 pub struct Dimension {
+    /// Its name.
     pub name: String,
+    /// Its values, in declaration order.
     pub values: Vec<String>,
     /// `None` for the prelude's `model`.
     pub span: Option<Span>,
@@ -62,14 +75,18 @@ impl Dimension {
         }
     }
 
+    /// The index of a value, if it is one of this dimension's.
     pub fn value_index(&self, value: &str) -> Option<usize> {
         self.values.iter().position(|v| v == value)
     }
 }
 
 #[derive(Clone, Debug)]
+/// Who can hold a zone.
 pub struct Party {
+    /// Its name.
     pub name: String,
+    /// How output shows it, if declared.
     pub label: Option<String>,
 }
 
@@ -81,8 +98,11 @@ impl Party {
 }
 
 #[derive(Clone, Debug)]
+/// A part of a workload's security that someone holds.
 pub struct Zone {
+    /// Its name.
     pub name: String,
+    /// How output shows it, if declared.
     pub label: Option<String>,
     /// The declaration, or the first rule that mentions it.
     pub span: Span,
@@ -91,17 +111,22 @@ pub struct Zone {
 }
 
 impl Zone {
+    /// The label if one was declared, else the name.
     pub fn display(&self) -> &str {
         self.label.as_deref().unwrap_or(&self.name)
     }
 }
 
 #[derive(Clone, Debug)]
+/// A resolved rule: who holds a zone, and when.
 pub struct Rule {
+    /// The zone it decides.
     pub zone: ZoneId,
+    /// The party it gives the zone to.
     pub party: PartyId,
     /// When the rule holds: `always` is [`Cond::True`], `unless c` is `not c`.
     pub condition: Cond,
+    /// The reason written after `because`, if any.
     pub because: Option<String>,
     /// The whole rule statement.
     pub span: Span,
@@ -112,33 +137,46 @@ pub struct Rule {
 /// A claim: wherever `condition` holds, `zone` resolves to `party`.
 #[derive(Clone, Debug)]
 pub struct Assertion {
+    /// The zone it decides.
     pub zone: ZoneId,
+    /// The party it gives the zone to.
     pub party: PartyId,
+    /// Where the claim applies.
     pub condition: Cond,
+    /// Where it is written.
     pub span: Span,
 }
 
 /// A scenario and the parties some zones must resolve to in it.
 #[derive(Clone, Debug)]
 pub struct Test {
+    /// Its name.
     pub name: String,
+    /// The scenario it evaluates.
     pub scenario: Scenario,
+    /// Each zone it checks, the party expected, and where that is written.
     pub expect: Vec<(ZoneId, PartyId, Span)>,
+    /// Where it is written.
     pub span: Span,
 }
 
 /// A resolved condition over the dimensions.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Cond {
+    /// `always`.
     True,
     /// The dimension's value is in the set.
     In(DimensionId, ValueSet),
+    /// `not c`, and `unless c`.
     Not(Box<Cond>),
+    /// Every one holds.
     And(Vec<Cond>),
+    /// At least one holds.
     Or(Vec<Cond>),
 }
 
 impl Cond {
+    /// Whether the condition holds in the scenario.
     pub fn holds(&self, scenario: &Scenario) -> bool {
         self.holds_for(&scenario.values)
     }
@@ -158,10 +196,12 @@ impl Cond {
 /// One value for every dimension of a policy, by index.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Scenario {
+    /// The value of dimension `i` is `values[i]`, an index into its values.
     pub values: Vec<usize>,
 }
 
 impl Policy {
+    /// The policy's text at `span`.
     pub fn source_text(&self, span: Span) -> &str {
         &self.source.text[span.range()]
     }
@@ -178,10 +218,12 @@ impl Policy {
         &self.zone_rules[zone]
     }
 
+    /// The dimension of that name, if any.
     pub fn dimension_index(&self, name: &str) -> Option<DimensionId> {
         self.dimensions.iter().position(|d| d.name == name)
     }
 
+    /// The zone of that name, if any.
     pub fn zone_index(&self, name: &str) -> Option<ZoneId> {
         self.zones.iter().position(|z| z.name == name)
     }

@@ -17,47 +17,81 @@ pub enum ResolveError {
     /// `data: custmer always`, `x: customer when modle is iaas`, `x: customer when on-perm`.
     #[error("unknown {kind} `{}`", name.text)]
     UnknownName {
+        /// What kind of name it is.
         kind: NameKind,
+        /// The name as written.
         name: Name,
+        /// The closest known name, if close enough to be a typo.
         suggestion: Option<String>,
         /// The names that are allowed here, when few enough to list.
         known: Vec<String>,
     },
     /// `x: customer when prod` where two dimensions have the value `prod`.
     #[error("value `{}` is ambiguous: it belongs to {}", name.text, backticked(dimensions))]
-    AmbiguousValue { name: Name, dimensions: Vec<String> },
+    AmbiguousValue {
+        /// The name as written.
+        name: Name,
+        /// The dimensions that declare the value.
+        dimensions: Vec<String>,
+    },
     /// Two `zone data` lines, two `default:` lines, `dimension tier: a, a`.
     /// `name` is empty for the one-of-a-kind declarations (title, default).
     #[error("{what}{} is declared twice", if name.is_empty() { String::new() } else { format!(" `{name}`") })]
     Duplicate {
+        /// What is declared twice, such as `zone`.
         what: &'static str,
+        /// The name as written.
         name: String,
+        /// Where it is in the source.
         span: Span,
+        /// Where it was first given.
         first: Span,
     },
     /// `dimension big: v1, ..., v65`.
     #[error("dimension `{}` has {count} values; at most {MAX_VALUES} are allowed", name.text)]
-    TooManyValues { name: Name, count: usize },
+    TooManyValues {
+        /// The name as written.
+        name: Name,
+        /// How many values it declares.
+        count: usize,
+    },
     /// `dimension id: a, b`: batch input uses `id` for the record's identifier.
     #[error("a dimension cannot be named `id`")]
-    ReservedDimension { name: Name },
+    ReservedDimension {
+        /// The name as written.
+        name: Name,
+    },
     /// `party conflict "X"`: outputs use `conflict` where no party holds a zone.
     #[error("a party cannot be named `conflict`")]
-    ReservedParty { name: Name },
+    ReservedParty {
+        /// The name as written.
+        name: Name,
+    },
     /// A file with no rules (an empty file, or only comments and declarations).
     #[error("policy has no rules")]
     NoRules,
     /// `onus eval` on a file that starts `tests for "azure"`.
     #[error("this is a test file for `{policy}`, not a policy")]
-    TestFile { policy: String, span: Span },
+    TestFile {
+        /// The policy it names.
+        policy: String,
+        /// Where it is in the source.
+        span: Span,
+    },
     /// `data: customer always` in a file that starts `tests for "azure"`.
     #[error("a test file holds only tests")]
-    NotATest { span: Span },
+    NotATest {
+        /// Where it is in the source.
+        span: Span,
+    },
     /// `test "t" { model: iaas } expect {...}` in a policy that also has `tier`.
     #[error("test `{test}` gives no value for dimension `{dimension}`")]
     TestMissingDimension {
+        /// The test's name.
         test: String,
+        /// The dimension.
         dimension: String,
+        /// Where it is in the source.
         span: Span,
     },
 }
@@ -65,9 +99,13 @@ pub enum ResolveError {
 /// What kind of name an [`ResolveError::UnknownName`] is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum NameKind {
+    /// A zone.
     Zone,
+    /// A party.
     Party,
+    /// A dimension.
     Dimension,
+    /// A value of a dimension.
     Value,
 }
 

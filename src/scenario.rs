@@ -15,52 +15,85 @@ use crate::span::Span;
 pub enum ScenarioError {
     /// `{"model": "iaas",}`, or an empty file.
     #[error("scenario is not valid JSON: {message}")]
-    Json { span: Span, message: String },
+    Json {
+        /// Where it is in the source.
+        span: Span,
+        /// What the JSON reader said.
+        message: String,
+    },
     /// `["iaas"]`
     #[error("scenario must be a JSON object, found {found}")]
-    NotAnObject { span: Span, found: &'static str },
+    NotAnObject {
+        /// Where it is in the source.
+        span: Span,
+        /// What was found instead.
+        found: &'static str,
+    },
     /// `{}` under a policy with dimension `model`.
     /// `span` is `None` when the scenario came from `--set` alone.
     #[error("scenario gives no value for dimension `{dimension}`")]
     MissingDimension {
+        /// The dimension.
         dimension: String,
+        /// The dimension's values.
         allowed: Vec<String>,
+        /// Where it is in the source.
         span: Option<Span>,
     },
     /// `{"modle": "iaas"}`
     #[error("unknown field `{name}`")]
     UnknownField {
+        /// The name as written.
         name: String,
+        /// Where it is in the source.
         span: Span,
+        /// The closest known name, if close enough to be a typo.
         suggestion: Option<String>,
+        /// The names allowed there.
         known: Vec<String>,
     },
     /// `{"model": 3}`
     #[error("field `{name}` must be a string, found {found}")]
     WrongType {
+        /// The name as written.
         name: String,
+        /// Where it is in the source.
         span: Span,
+        /// What was found instead.
         found: &'static str,
     },
     /// `{"model": "iass"}`
     #[error("`{value}` is not a value of dimension `{dimension}`")]
     UnknownValue {
+        /// The dimension.
         dimension: String,
+        /// The value as written.
         value: String,
+        /// Where it is in the source.
         span: Span,
+        /// The closest known name, if close enough to be a typo.
         suggestion: Option<String>,
+        /// The dimension's values.
         allowed: Vec<String>,
     },
     /// `{"model": "iaas", "model": "paas"}`
     #[error("field `{name}` is given twice")]
     DuplicateField {
+        /// The name as written.
         name: String,
+        /// Where it is in the source.
         span: Span,
+        /// Where it was first given.
         first: Span,
     },
     /// `--set model`
     #[error("`--set` takes `dimension=value`, found `{found}`")]
-    BadSetting { found: String, span: Span },
+    BadSetting {
+        /// What was found instead.
+        found: String,
+        /// Where it is in the source.
+        span: Span,
+    },
 }
 
 impl ToDiagnostic for ScenarioError {
@@ -138,6 +171,7 @@ pub struct PartialScenario {
 }
 
 impl PartialScenario {
+    /// No dimension given yet.
     pub fn empty(policy: &Policy) -> Self {
         PartialScenario {
             values: vec![None; policy.dimensions.len()],

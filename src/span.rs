@@ -9,11 +9,14 @@ use std::ops::Range;
 /// [`crate::syntax::PolicyFile::same_shape`].
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Span {
+    /// The first byte.
     pub start: usize,
+    /// One past the last byte.
     pub end: usize,
 }
 
 impl Span {
+    /// The bytes from `start` up to `end`.
     pub fn new(start: usize, end: usize) -> Self {
         Span { start, end }
     }
@@ -23,6 +26,7 @@ impl Span {
         Span::new(self.start.min(other.start), self.end.max(other.end))
     }
 
+    /// The span as a range, to slice the text with.
     pub fn range(self) -> Range<usize> {
         self.start..self.end
     }

@@ -11,6 +11,7 @@ use crate::span::Span;
 /// A whole policy file.
 #[derive(Clone, Debug, PartialEq, Default)]
 pub struct PolicyFile {
+    /// Every statement, in source order.
     pub statements: Vec<Statement>,
     /// Comments after the last statement.
     pub trailing_comments: Vec<Comment>,
@@ -21,29 +22,49 @@ pub struct PolicyFile {
 pub struct Statement {
     /// Whole-line comments directly above the statement.
     pub leading_comments: Vec<Comment>,
+    /// What the statement says.
     pub kind: StatementKind,
     /// A comment at the end of the statement's (last) line.
     pub trailing_comment: Option<Comment>,
+    /// Where it is.
     pub span: Span,
 }
 
 /// `# text`: the text after `#`, as written.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Comment {
+    /// The text, without its delimiters.
     pub text: String,
+    /// Where it is.
     pub span: Span,
 }
 
 #[derive(Clone, Debug, PartialEq)]
+/// A statement of a policy or test file.
 pub enum StatementKind {
     /// `policy "Microsoft shared-responsibility model"`
     Title(Text),
     /// `party provider "Microsoft"`
-    Party { name: Name, label: Option<Text> },
+    Party {
+        /// The name as written.
+        name: Name,
+        /// The quoted label, if any.
+        label: Option<Text>,
+    },
     /// `zone data "Information and data"`
-    Zone { name: Name, label: Option<Text> },
+    Zone {
+        /// The name as written.
+        name: Name,
+        /// The quoted label, if any.
+        label: Option<Text>,
+    },
     /// `dimension model: on-prem, iaas, paas, saas`
-    Dimension { name: Name, values: Vec<Name> },
+    Dimension {
+        /// The name as written.
+        name: Name,
+        /// The values, in order.
+        values: Vec<Name>,
+    },
     /// `default: customer`
     Default(Name),
     /// `data: customer always because "you always keep your data"`
@@ -87,43 +108,58 @@ impl PolicyFile {
 /// A name as written: a zone, party, dimension or value.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Name {
+    /// The text, without its delimiters.
     pub text: String,
+    /// Where it is.
     pub span: Span,
 }
 
 /// A double-quoted string, unescaped.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Text {
+    /// The text, without its delimiters.
     pub text: String,
+    /// Where it is.
     pub span: Span,
 }
 
 /// `<zone>: <party> <qualifier> [because "<text>"]`
 #[derive(Clone, Debug, PartialEq)]
 pub struct RuleStatement {
+    /// The zone.
     pub zone: Name,
+    /// The party.
     pub party: Name,
+    /// When it applies.
     pub qualifier: Qualifier,
+    /// The reason after `because`, if any.
     pub because: Option<Text>,
 }
 
 /// `assert <zone>: <party> <qualifier>`: a claim the checker proves.
 #[derive(Clone, Debug, PartialEq)]
 pub struct AssertStatement {
+    /// The zone.
     pub zone: Name,
+    /// The party.
     pub party: Name,
+    /// When it applies.
     pub qualifier: Qualifier,
 }
 
 /// `test "<name>" { <dimension>: <value>, ... } expect { <zone>: <party>, ... }`
 #[derive(Clone, Debug, PartialEq)]
 pub struct TestCase {
+    /// The test's name.
     pub name: Text,
+    /// The scenario: dimension and value, as written.
     pub scenario: Vec<(Name, Name)>,
+    /// The zones checked and the parties expected, as written.
     pub expect: Vec<(Name, Name)>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
+/// When a rule or an assertion applies.
 pub enum Qualifier {
     /// `always`
     Always,
@@ -134,23 +170,35 @@ pub enum Qualifier {
 }
 
 #[derive(Clone, Debug, PartialEq)]
+/// A condition over the dimensions, as written.
 pub struct Condition {
+    /// Its form.
     pub kind: ConditionKind,
+    /// Where it is.
     pub span: Span,
 }
 
 #[derive(Clone, Debug, PartialEq)]
+/// The forms of a condition.
 pub enum ConditionKind {
     /// `on-prem`: the one dimension that has this value takes it.
     Bare(Name),
     /// `model is iaas`, or `model is not iaas` when `negated`.
     Is {
+        /// The dimension.
         dimension: Name,
+        /// The value as written.
         value: Name,
+        /// Whether it reads `is not`.
         negated: bool,
     },
     /// `model in [paas, saas]`
-    In { dimension: Name, values: Vec<Name> },
+    In {
+        /// The dimension.
+        dimension: Name,
+        /// The values, in order.
+        values: Vec<Name>,
+    },
     /// `not <condition>`
     Not(Box<Condition>),
     /// `<condition> and <condition>`

@@ -6,8 +6,11 @@ use crate::policy::{PartyId, Policy, Test, ZoneId};
 /// A zone whose holder is not the one a test expects.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Mismatch {
+    /// The zone.
     pub zone: ZoneId,
+    /// The party the test expects.
     pub expected: PartyId,
+    /// What the zone resolved to.
     pub got: Decision,
 }
 
@@ -21,6 +24,7 @@ pub struct TestOutcome {
 }
 
 impl TestOutcome {
+    /// Whether the test passed: no zone was wrong.
     pub fn passed(&self) -> bool {
         self.mismatches.is_empty()
     }
@@ -29,6 +33,7 @@ impl TestOutcome {
 /// Every test's outcome, and per rule whether a test exercised it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TestRun {
+    /// Each test's outcome, in the order run.
     pub outcomes: Vec<TestOutcome>,
     /// `exercised[rule]`: some test's scenario matches the rule and the test
     /// states what the rule's zone must resolve to.
@@ -36,10 +41,12 @@ pub struct TestRun {
 }
 
 impl TestRun {
+    /// How many tests passed.
     pub fn passed(&self) -> usize {
         self.outcomes.iter().filter(|o| o.passed()).count()
     }
 
+    /// How many tests failed.
     pub fn failed(&self) -> usize {
         self.outcomes.len() - self.passed()
     }

@@ -30,7 +30,10 @@ fn codes_in(text: &str) -> BTreeSet<String> {
         for piece in text.split(severity).skip(1) {
             if let Some(end) = piece.find(']') {
                 let code = &piece[..end];
-                if code.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-') {
+                if code
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+                {
                     codes.insert(code.to_string());
                 }
             }

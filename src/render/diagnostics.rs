@@ -23,14 +23,18 @@ pub fn plain(report: &Report) -> String {
 /// Where rendered diagnostics go.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Stream {
+    /// Standard output: results (`check`'s findings).
     Stdout,
+    /// Standard error: everything else.
     Stderr,
 }
 
 /// Whether rendered diagnostics are coloured.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Colour {
+    /// Colour, for a terminal.
     Always,
+    /// Plain text.
     Never,
 }
 

@@ -133,6 +133,7 @@ fn legend_parties(matrix: &Matrix) -> (Vec<PartyId>, bool) {
     (seen, matrix.has_conflict())
 }
 
+/// The responsibility diagram of a matrix, as an SVG image.
 pub fn svg(policy: &Policy, matrix: &Matrix) -> String {
     let values = &policy.dimensions[matrix.over].values;
     let longest = |texts: &mut dyn Iterator<Item = usize>| texts.max().unwrap_or(0);

@@ -84,6 +84,7 @@ pub(crate) struct ScenarioChangeJson<'a> {
     to: OutcomeJson<'a>,
 }
 
+/// `onus diff --from --to --format json`.
 pub fn scenarios_json(
     policy: &Policy,
     from: &Scenario,
@@ -172,6 +173,7 @@ pub(crate) struct PolicyChangeJson<'a> {
     scenario: ScenarioJson<'a>,
 }
 
+/// `onus diff OLD NEW --format json`.
 pub fn policies_json(old: &Policy, new: &Policy, diff: &PolicyDiff) -> String {
     super::to_json(&PoliciesJson {
         kind: "policies",

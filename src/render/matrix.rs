@@ -42,6 +42,7 @@ fn header(policy: &Policy, matrix: &Matrix) -> Vec<String> {
     header
 }
 
+/// The matrix as a table for a terminal.
 pub fn table(policy: &Policy, matrix: &Matrix) -> String {
     let mut table = text_table(header(policy, matrix));
     for row in rows(policy, matrix) {
@@ -65,6 +66,7 @@ fn markdown_cell(text: &str) -> String {
         .replace('>', "&gt;")
 }
 
+/// The matrix as a Markdown table, with a heading.
 pub fn markdown(policy: &Policy, matrix: &Matrix) -> String {
     let escape = |row: Vec<String>| row.iter().map(|c| markdown_cell(c)).collect::<Vec<_>>();
     let mut table = text_table(escape(header(policy, matrix)));
@@ -141,6 +143,7 @@ fn cell<'a>(policy: &'a Policy, value: &'a str, decision: &Decision) -> CellJson
     }
 }
 
+/// `onus matrix --format json`.
 pub fn json(policy: &Policy, matrix: &Matrix) -> String {
     let mut first = matrix.base.clone();
     first.values[matrix.over] = 0;

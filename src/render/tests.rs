@@ -15,8 +15,11 @@ pub struct FileRun<'a> {
     pub path: &'a str,
     /// Its text, to locate the tests.
     pub text: &'a str,
+    /// The policy the tests ran against.
     pub policy: &'a Policy,
+    /// The tests run.
     pub tests: &'a [Test],
+    /// How they went.
     pub run: TestRun,
 }
 
@@ -41,6 +44,7 @@ fn got_text(policy: &Policy, got: &Decision) -> String {
 /// The files' runs and the coverage every file must reach.
 #[derive(Debug)]
 pub struct TestReport<'a> {
+    /// Each file's run, in the order given.
     pub files: Vec<FileRun<'a>>,
     /// `--threshold`: the least rule coverage, in percent, a file may have.
     pub threshold: Option<f64>,
@@ -63,7 +67,9 @@ impl TestReport<'_> {
 /// Whether the text output lists each file's coverage.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CoverageListing {
+    /// List each file's coverage and the rules no test exercised.
     Shown,
+    /// Only failures and the closing line.
     Hidden,
 }
 
@@ -185,6 +191,7 @@ pub(crate) struct CoverageJson<'a> {
     not_exercised: Vec<RuleJson<'a>>,
 }
 
+/// `onus test --format json`.
 pub fn json(report: &TestReport) -> String {
     let files = &report.files;
     let files_json = files
