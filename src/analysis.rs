@@ -548,13 +548,10 @@ fn bits_for(values: usize) -> usize {
 mod tests {
     use super::*;
 
-    /// The policy, whose first dimension is the prelude's `model` with its
-    /// four values (`ANY_MODEL` in a cube).
+    /// The policy: it declares its dimensions, so it has no `model`.
     fn policy(text: &str) -> Policy {
         crate::load("test.onus", text).expect("test policies load")
     }
-
-    const ANY_MODEL: ValueSet = 0b1111;
 
     #[test]
     fn bits_for_counts_code_widths() {
@@ -571,9 +568,9 @@ mod tests {
         let space = Space::of(&p);
         let region = space.region(&p.rules[0].condition).unwrap();
         let cubes = space.cubes(&region).unwrap();
-        assert_eq!(cubes, vec![Cube(vec![ANY_MODEL, 0b110])]);
+        assert_eq!(cubes, vec![Cube(vec![0b110])]);
         let everything = space.cubes(&space.everything()).unwrap();
-        assert_eq!(everything, vec![Cube(vec![ANY_MODEL, 0b111])]);
+        assert_eq!(everything, vec![Cube(vec![0b111])]);
     }
 
     #[test]
@@ -585,8 +582,8 @@ mod tests {
         let space = Space::of(&p);
         let region = space.region(&p.rules[0].condition).unwrap();
         let witness = space.witness(&region).unwrap();
-        assert_eq!(witness.scenario.values, vec![0, 1, 0, 1]);
-        assert_eq!(witness.free, vec![0, 2]);
+        assert_eq!(witness.scenario.values, vec![1, 0, 1]);
+        assert_eq!(witness.free, vec![1]);
         assert!(space.witness(&space.nothing()).is_none());
     }
 
@@ -607,10 +604,7 @@ mod tests {
         assert!(space.meets(&r[0], &r[1]).unwrap());
         assert!(!space.meets(&r[0], &r[2]).unwrap());
         let rest = space.minus(&space.everything(), &r[0]).unwrap();
-        assert_eq!(
-            space.cubes(&rest).unwrap(),
-            vec![Cube(vec![ANY_MODEL, 0b11100])]
-        );
+        assert_eq!(space.cubes(&rest).unwrap(), vec![Cube(vec![0b11100])]);
     }
 
     #[test]
@@ -627,18 +621,15 @@ mod tests {
             .collect();
         let answers = space.answers(&rules, &space.everything()).unwrap();
         let cubes = |r: &Region| space.cubes(r).unwrap();
-        assert_eq!(cubes(&answers.conflict), vec![Cube(vec![ANY_MODEL, 0b010])]);
-        assert_eq!(cubes(&answers.default), vec![Cube(vec![ANY_MODEL, 0b100])]);
+        assert_eq!(cubes(&answers.conflict), vec![Cube(vec![0b010])]);
+        assert_eq!(cubes(&answers.default), vec![Cube(vec![0b100])]);
         assert_eq!(answers.parties.len(), 2);
-        assert_eq!(
-            cubes(&answers.parties[0].1),
-            vec![Cube(vec![ANY_MODEL, 0b001])]
-        );
+        assert_eq!(cubes(&answers.parties[0].1), vec![Cube(vec![0b001])]);
         assert!(answers.parties[1].1.is_empty());
         let customer = answers
             .held_by(&space, crate::policy::CUSTOMER, p.default_party)
             .unwrap();
-        assert_eq!(cubes(&customer), vec![Cube(vec![ANY_MODEL, 0b100])]);
+        assert_eq!(cubes(&customer), vec![Cube(vec![0b100])]);
     }
 
     #[test]
@@ -652,10 +643,7 @@ mod tests {
         let described = space.description(&region).unwrap();
         assert_eq!(
             described,
-            vec![
-                Cube(vec![ANY_MODEL, 0b001, 0b11]),
-                Cube(vec![ANY_MODEL, 0b111, 0b01])
-            ]
+            vec![Cube(vec![0b001, 0b11]), Cube(vec![0b111, 0b01])]
         );
     }
 

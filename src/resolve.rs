@@ -220,7 +220,8 @@ impl ToDiagnostic for ResolveError {
     }
 }
 
-/// The prelude's dimension, used unless the policy declares `model` itself.
+/// The prelude's dimension, for a policy that declares no dimension: one
+/// that declares any has exactly the dimensions it declares.
 const PRELUDE_MODEL: [&str; 4] = ["on-prem", "iaas", "paas", "saas"];
 
 /// Resolves a parsed policy. `name` is what the user called the policy.
@@ -364,7 +365,7 @@ impl Resolver {
                 StatementKind::Rule(_) | StatementKind::Assert(_) | StatementKind::Test(_) => {}
             }
         }
-        if !dimensions.iter().any(|d| d.name == "model") {
+        if dimensions.is_empty() {
             dimensions.insert(
                 0,
                 Dimension {

@@ -181,7 +181,8 @@ proptest! {
 /// long `or`s of `and`s under `unless`: compared exactly, never refused.
 #[test]
 fn small_policies_with_long_conditions_are_compared() {
-    let dimensions = "dimension p0: a0, b0\ndimension p1: a1, b1\ndimension p2: a2, b2\n\
+    let dimensions = "dimension model: on-prem, iaas, paas, saas\n\
+        dimension p0: a0, b0\ndimension p1: a1, b1\ndimension p2: a2, b2\n\
         dimension p3: a3, b3\ndimension p4: a4, b4\ndimension p5: a5, b5\n\
         dimension q0: x0, y0, z0\ndimension q1: x1, y1, z1\n";
     let pairs = [
