@@ -649,3 +649,41 @@ impl Summary {
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn policy() -> Policy {
+        crate::load(
+            "p.onus",
+            "dimension model: iaas, paas\ndimension cloud: azure\nx: customer when iaas\n",
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn the_fast_scanner_reads_plain_lines_and_leaves_the_rest() {
+        let policy = policy();
+        let mut values = Vec::new();
+        let plain = fast_scenario(&policy, r#"{"model": "paas", "id": {"a": 1}}"#, &mut values);
+        assert_eq!(plain.unwrap().unwrap().get(), r#"{"a": 1}"#);
+        // The single-valued dimension may be left out: it can only be that.
+        assert_eq!(values, [1, 0]);
+        for unusual in [
+            r#"{"mod\u0065l": "paas"}"#,
+            r#"{"model": "saas"}"#,
+            r#"{"region": "eu", "model": "paas"}"#,
+            r#"{"model": "paas", "model": "iaas"}"#,
+            r#"{"cloud": "azure"}"#,
+            r#"{"model": "paas"} trailing"#,
+            r#"{"id": 1, "id": 2, "model": "paas"}"#,
+            "[1]",
+        ] {
+            assert!(
+                fast_scenario(&policy, unusual, &mut values).is_none(),
+                "{unusual}"
+            );
+        }
+    }
+}

@@ -624,3 +624,76 @@ pub fn read(policy: &Policy, path: Option<&str>, settings: &[String]) -> Result<
         .complete(policy, Some(object_span(&source.text)))
         .map_err(|errors| Report::from_errors(source, &errors))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn azure() -> Policy {
+        let b = crate::builtin::builtin("azure").unwrap();
+        crate::load(b.name, b.text).unwrap()
+    }
+
+    #[test]
+    fn object_span_points_at_the_opening_brace() {
+        assert_eq!(object_span("  {\"model\": 1}"), Span::new(2, 3));
+        assert_eq!(object_span("[]"), Span::new(0, 0));
+    }
+
+    #[test]
+    fn id_of_takes_the_first_id_as_written_even_from_a_bad_scenario() {
+        let id = id_of(r#"{"model": 3, "id": [1, 2], "id": "second"}"#).unwrap();
+        assert_eq!(id.get(), "[1, 2]");
+        assert!(id_of(r#"{"model": "iaas"}"#).is_none());
+        assert!(id_of("[1]").is_none());
+        assert!(id_of("not json").is_none());
+    }
+
+    #[test]
+    fn json_types_are_named_by_their_first_character() {
+        let raw = |text: &str| RawValue::from_string(text.to_string()).unwrap();
+        assert_eq!(json_type(&raw("null")), "null");
+        assert_eq!(json_type(&raw("true")), "a boolean");
+        assert_eq!(json_type(&raw("[1]")), "an array");
+        assert_eq!(json_type(&raw("{}")), "an object");
+        assert_eq!(json_type(&raw("-1.5e3")), "a number");
+    }
+
+    #[test]
+    fn json_errors_point_at_the_byte_where_reading_failed() {
+        let text = "{\n  \"model\": \"iaas\",\n}";
+        let error = serde_json::from_str::<serde_json::Value>(text).unwrap_err();
+        let ScenarioError::Json { span, .. } = json_error(text, &error) else {
+            panic!("a JSON error");
+        };
+        assert_eq!(&text[span.start..span.start + 1], "}");
+    }
+
+    #[test]
+    fn settings_point_into_the_joined_arguments() {
+        let policy = azure();
+        let words = vec!["model=iaas".to_string(), "model=iass".to_string()];
+        let report = from_arguments(&policy, "--set", &words).unwrap_err();
+        let label = report.diagnostics[0].primary.as_ref().unwrap();
+        assert_eq!(&report.source.text[label.span.range()], "iass");
+    }
+
+    #[test]
+    fn a_setting_with_a_space_is_refused_not_split() {
+        let policy = azure();
+        let words = vec!["model=iaas model=paas".to_string()];
+        let report = from_arguments(&policy, "--from", &words).unwrap_err();
+        assert_eq!(report.diagnostics[0].code, Code::InvalidSetting);
+        assert_eq!(report.source.name, "--from");
+    }
+
+    #[test]
+    fn an_id_is_a_field_only_where_allowed() {
+        let policy = azure();
+        let text = r#"{"model": "iaas", "id": 7}"#;
+        let (_, id) = from_json(&policy, text, IdField::Allowed).unwrap();
+        assert_eq!(id.unwrap().get(), "7");
+        let errors = from_json(&policy, text, IdField::Refused).unwrap_err();
+        assert!(matches!(&errors[0], ScenarioError::UnknownField { name, .. } if name == "id"));
+    }
+}
