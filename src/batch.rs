@@ -601,8 +601,28 @@ pub enum BatchError {
     /// The reader of the output went away (`onus ... | head`): not an
     /// error to report, but nothing more can be written.
     ClosedOutput,
-    /// The input could not be read, or the output not written.
+    /// The input could not be read (`unreadable-file`), or the output not
+    /// written (`unwritable-output`, a full disk).
     Failed(Report),
+}
+
+/// A writer that remembers whether a write failed, so a batch that stops
+/// on an I/O error can tell the output's fault from the input's.
+struct Watched<W> {
+    inner: W,
+    failed: std::rc::Rc<std::cell::Cell<bool>>,
+}
+
+impl<W: Write> Write for Watched<W> {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        self.inner
+            .write(bytes)
+            .inspect_err(|_| self.failed.set(true))
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush().inspect_err(|_| self.failed.set(true))
+    }
 }
 
 /// [`run`] on the file at `input`, or stdin for `-`.
@@ -613,16 +633,23 @@ pub fn run_from(
     options: &Options,
     progress: impl FnMut(u64),
 ) -> Result<Summary, BatchError> {
-    let failed = |message: String| {
-        let diagnostic = Diagnostic::new(Code::UnreadableFile, message);
+    let failed = |code: Code, message: String| {
+        let diagnostic = Diagnostic::new(code, message);
         BatchError::Failed(Report::new(Source::new(input, ""), vec![diagnostic]))
+    };
+    let write_failed = std::rc::Rc::new(std::cell::Cell::new(false));
+    let output = Watched {
+        inner: output,
+        failed: write_failed.clone(),
     };
     let result = if input == "-" {
         let stdin = io::BufReader::with_capacity(1 << 16, io::stdin());
         run(policy, stdin, output, options, progress)
     } else {
-        let file = std::fs::File::open(input)
-            .map_err(|error| failed(format!("cannot read `{input}`: {}", io_reason(&error))))?;
+        let file = std::fs::File::open(input).map_err(|error| {
+            let message = format!("cannot read `{input}`: {}", io_reason(&error));
+            failed(Code::UnreadableFile, message)
+        })?;
         run(
             policy,
             io::BufReader::with_capacity(1 << 16, file),
@@ -633,7 +660,14 @@ pub fn run_from(
     };
     result.map_err(|error| match error.kind() {
         io::ErrorKind::BrokenPipe => BatchError::ClosedOutput,
-        _ => failed(format!("batch stopped: {}", io_reason(&error))),
+        _ if write_failed.get() => failed(
+            Code::UnwritableOutput,
+            format!("cannot write the output: {}", io_reason(&error)),
+        ),
+        _ => failed(
+            Code::UnreadableFile,
+            format!("batch stopped: {}", io_reason(&error)),
+        ),
     })
 }
 

@@ -290,8 +290,13 @@ pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<Outcome
     }
 }
 
+/// A policy by path or built-in name; without one, the built-in `azure`
+/// (never a file that happens to be called `azure`).
 fn load(name: Option<&str>) -> Result<Policy, Report> {
-    onus::load_policy(name.unwrap_or("azure"))
+    match name {
+        Some(name) => onus::load_policy(name),
+        None => onus::load_builtin("azure"),
+    }
 }
 
 fn eval(mut args: EvalArgs) -> Result<Outcome, Failure> {

@@ -1,4 +1,4 @@
-//! A policy compiled for fast evaluation, built once at load.
+//! A policy compiled for fast evaluation, built once per batch run.
 //!
 //! Each zone's answer depends only on the dimensions its rules test. Where
 //! the product of those dimensions' sizes is small (the usual case), the

@@ -194,7 +194,9 @@ impl Report {
 }
 
 /// A stage's error (the facts) becomes a [`Diagnostic`] (what to print)
-/// here, and only here: each stage implements it for its error enum.
+/// through this: each stage implements it for its error enum. (A few
+/// one-off I/O failures, such as a file fmt cannot write, build their
+/// diagnostic where they happen.)
 pub trait ToDiagnostic {
     /// The error as a located, coded message.
     fn to_diagnostic(&self) -> Diagnostic;

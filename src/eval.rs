@@ -1,7 +1,8 @@
 //! Evaluation: who holds each zone in a scenario, and which rules decided.
 //!
-//! Never fails: a resolved policy and a complete scenario always have an
-//! answer, a conflict included. Does no I/O.
+//! Evaluation never fails: a resolved policy and a complete scenario always
+//! have an answer, a conflict included (only naming the matrix's dimension
+//! can be wrong). Does no I/O.
 
 use crate::diagnostic::{Report, Source};
 use crate::policy::{DimensionId, PartyId, Policy, RuleId, Scenario, ZoneId};
@@ -115,30 +116,24 @@ impl Matrix {
 }
 
 /// The dimension a matrix sweeps: `over` when given (an unknown name is a
-/// located error pointing into `--over`, with a suggestion), else `model`
-/// unless it has one value and another dimension has several.
+/// located error pointing into `--over`, with a suggestion); else `model`
+/// if it has several values, else the first dimension with several, else
+/// the first dimension.
 pub fn sweep_dimension(policy: &Policy, over: Option<&str>) -> Result<DimensionId, Report> {
-    let name = match over {
-        Some(name) => name.to_string(),
-        None => {
-            let model = policy.dimensions.iter().find(|d| d.name == "model");
-            match model {
-                Some(m) if m.values.len() > 1 => m.name.clone(),
-                _ => policy
-                    .dimensions
-                    .iter()
-                    .find(|d| d.values.len() > 1)
-                    .map_or_else(|| "model".into(), |d| d.name.clone()),
-            }
-        }
+    let Some(name) = over else {
+        let model = policy.dimension_index("model");
+        let several = |d: &DimensionId| policy.dimensions[*d].values.len() > 1;
+        let first_with_several = (0..policy.dimensions.len()).find(several);
+        // A resolved policy has at least one dimension.
+        return Ok(model.filter(several).or(first_with_several).unwrap_or(0));
     };
-    policy.dimension_index(&name).ok_or_else(|| {
+    policy.dimension_index(name).ok_or_else(|| {
         let candidates = policy.dimensions.iter().map(|d| d.name.as_str());
         let written = Name {
-            text: name.clone(),
+            text: name.to_string(),
             span: Span::new(0, name.len()),
         };
         let error = ResolveError::unknown(NameKind::Dimension, &written, candidates);
-        Report::from_errors(Source::new("--over", name.clone()), &[error])
+        Report::from_errors(Source::new("--over", name), &[error])
     })
 }

@@ -86,7 +86,7 @@ pub use diff::{describe, DiffError, Holder, PolicyChange, PolicyDiff, ScenarioCh
 pub use eval::{Decision, Matrix, Status};
 pub use format::{format_file, format_source, FmtMode};
 pub use load::{
-    io_reason, load_policy, load_suite, policy_source, read_source, LoadError, Suite,
+    io_reason, load_builtin, load_policy, load_suite, policy_source, read_source, LoadError, Suite,
     MAX_FILE_BYTES,
 };
 pub use parse::ParseError;

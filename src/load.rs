@@ -157,7 +157,7 @@ pub fn read_source(path: &str) -> Result<Source, Report> {
 /// A policy's text: the file at `name` if there is one, else the built-in
 /// policy of that name.
 pub fn policy_source(name: &str) -> Result<Source, Report> {
-    if !Path::new(name).exists() {
+    if !Path::new(name).is_file() {
         if let Some(b) = builtin(name) {
             return Ok(Source::new(b.name, b.text));
         }
@@ -170,6 +170,18 @@ pub fn policy_source(name: &str) -> Result<Source, Report> {
         }
     }
     read_source(name)
+}
+
+/// A built-in policy by name, parsed and resolved, whatever files the
+/// working folder holds.
+pub fn load_builtin(name: &str) -> Result<Policy, Report> {
+    match builtin(name) {
+        Some(b) => crate::load(b.name, b.text),
+        None => Err(failed(
+            Source::new(name, ""),
+            LoadError::UnknownPolicy { name: name.into() },
+        )),
+    }
 }
 
 /// A policy by path or built-in name, parsed and resolved.

@@ -46,8 +46,9 @@ pub struct Policy {
     pub zones: Vec<Zone>,
     /// In source order.
     pub rules: Vec<Rule>,
-    /// Each zone's rules, in source order: `zone_rules[zone]`.
-    pub zone_rules: Vec<Vec<RuleId>>,
+    /// Each zone's rules, in source order: `zone_rules[zone]`. An index of
+    /// `rules` built by the resolver; read it through [`Policy::rules_of`].
+    pub(crate) zone_rules: Vec<Vec<RuleId>>,
     /// The `assert` lines, in source order.
     pub assertions: Vec<Assertion>,
     /// The tests written in the policy, in source order.

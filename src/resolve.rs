@@ -230,6 +230,18 @@ pub fn resolve(
     name: &str,
     source: &Source,
 ) -> Result<Policy, Vec<ResolveError>> {
+    // A test file is not a policy: saying so is the whole answer (its tests
+    // would only be reported against zones it cannot have).
+    let tests_for = file.statements.iter().find_map(|s| match &s.kind {
+        StatementKind::TestsFor(policy) => Some((policy, s.span)),
+        _ => None,
+    });
+    if let Some((policy, span)) = tests_for {
+        return Err(vec![ResolveError::TestFile {
+            policy: policy.text.clone(),
+            span,
+        }]);
+    }
     let mut resolver = Resolver {
         errors: Vec::new(),
         first_seen: HashMap::new(),
@@ -358,14 +370,18 @@ impl Resolver {
                         default_name = Some(party_name);
                     }
                 }
-                StatementKind::TestsFor(policy) => self.errors.push(ResolveError::TestFile {
-                    policy: policy.text.clone(),
-                    span,
-                }),
-                StatementKind::Rule(_) | StatementKind::Assert(_) | StatementKind::Test(_) => {}
+                // `resolve` answers a test file before it gets here.
+                StatementKind::TestsFor(_)
+                | StatementKind::Rule(_)
+                | StatementKind::Assert(_)
+                | StatementKind::Test(_) => {}
             }
         }
-        if dimensions.is_empty() {
+        let declares_dimensions = file
+            .statements
+            .iter()
+            .any(|s| matches!(s.kind, StatementKind::Dimension { .. }));
+        if !declares_dimensions {
             dimensions.insert(
                 0,
                 Dimension {

@@ -86,9 +86,11 @@ pub enum ScenarioError {
         /// Where it was first given.
         first: Span,
     },
-    /// `--set model`
-    #[error("`--set` takes `dimension=value`, found `{found}`")]
+    /// `--set model`, `--from "model=iaas model=paas"`
+    #[error("`{flag}` takes `dimension=value`, found `{found}`")]
     BadSetting {
+        /// The flag it was given with: `--set`, `--from`, `--to`.
+        flag: String,
         /// What was found instead.
         found: String,
         /// Where it is in the source.
@@ -149,9 +151,11 @@ impl ToDiagnostic for ScenarioError {
             ScenarioError::DuplicateField { span, first, .. } => error(Code::DuplicateField)
                 .with_label(*span, "given again here")
                 .with_related(*first, "first given here"),
-            ScenarioError::BadSetting { span, .. } => error(Code::InvalidSetting)
+            ScenarioError::BadSetting { span, flag, .. } => error(Code::InvalidSetting)
                 .with_label(*span, "expected `dimension=value`")
-                .with_help(Some("for example `--set model=iaas`".into())),
+                .with_help(Some(format!(
+                    "for example `{flag} model=iaas`, one setting each"
+                ))),
         }
     }
 }
@@ -267,9 +271,13 @@ impl PartialScenario {
     }
 }
 
-/// Reads `--set` arguments, given as one text of `dim=value` words separated
-/// by single spaces (so spans point into it).
-pub fn from_settings(policy: &Policy, text: &str) -> Result<PartialScenario, Vec<ScenarioError>> {
+/// Reads settings given with `flag`, as one text of `dim=value` words
+/// separated by single spaces (so spans point into it).
+fn from_settings(
+    policy: &Policy,
+    flag: &str,
+    text: &str,
+) -> Result<PartialScenario, Vec<ScenarioError>> {
     let mut scenario = PartialScenario::empty(policy);
     let mut errors = Vec::new();
     let mut offset = 0;
@@ -281,6 +289,7 @@ pub fn from_settings(policy: &Policy, text: &str) -> Result<PartialScenario, Vec
         }
         let Some((name, value)) = word.split_once('=') else {
             errors.push(ScenarioError::BadSetting {
+                flag: flag.to_string(),
                 found: word.to_string(),
                 span,
             });
@@ -570,6 +579,7 @@ pub fn from_arguments(
     for word in arguments {
         if word.contains(char::is_whitespace) {
             errors.push(ScenarioError::BadSetting {
+                flag: origin.to_string(),
                 found: word.clone(),
                 span: Span::new(offset, offset + word.len()),
             });
@@ -581,7 +591,7 @@ pub fn from_arguments(
     if !errors.is_empty() {
         return Err(report(&errors));
     }
-    from_settings(policy, &text).map_err(|errors| report(&errors))
+    from_settings(policy, origin, &text).map_err(|errors| report(&errors))
 }
 
 /// A complete scenario from command-line settings alone.

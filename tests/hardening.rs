@@ -339,3 +339,78 @@ fn the_widest_policies_are_undecided_not_a_crash() {
         assert_eq!(codes, expected, "{dimensions} dimensions");
     }
 }
+
+/// A policy whose dimensions all have one value still has a matrix (over
+/// its first dimension), and `--over` is blamed only when it was given.
+#[test]
+fn a_matrix_of_single_valued_dimensions_needs_no_over() {
+    let scratch = Scratch::new("single");
+    let path = scratch.file("p.onus", "dimension cloud: azure\nx: customer always\n");
+    let run = onus(&["matrix", &path], b"");
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.contains("azure"), "{}", run.stdout);
+}
+
+/// Settings given with `--from` are named so in their errors.
+#[test]
+fn setting_errors_name_their_flag() {
+    let run = onus(
+        &[
+            "diff",
+            "--from",
+            "model=iaas model=paas",
+            "--to",
+            "model=paas",
+        ],
+        b"",
+    );
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("`--from` takes `dimension=value`"),
+        "{}",
+        run.stderr
+    );
+}
+
+/// Without a policy argument the built-in `azure` is used, even where the
+/// working folder holds a folder or file called `azure`.
+#[test]
+fn the_default_policy_is_the_built_in_one() {
+    let scratch = Scratch::new("default-policy");
+    std::fs::create_dir_all(scratch.0.join("azure")).unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_onus"))
+        .args(["eval", "--set", "model=iaas"])
+        .current_dir(&scratch.0)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(stdout.contains("customer"), "{stdout}");
+}
+
+/// A batch that cannot write its output says so, with the output's code.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_batch_to_a_full_disk_is_an_output_error() {
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .unwrap();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_onus"))
+        .args(["eval", "azure", "--batch"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdin(std::process::Stdio::piped())
+        .stdout(full)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::Write;
+        let mut stdin = child.stdin.take().unwrap();
+        let _ = stdin.write_all("{\"model\": \"iaas\"}\n".repeat(1000).as_bytes());
+    }
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(stderr.contains("error[unwritable-output]"), "{stderr}");
+}

@@ -113,7 +113,8 @@ pub fn decision_json<'a>(
     }
 }
 
-/// `onus eval --format json`; `explain` adds every rule considered.
+/// `onus eval --format json`; [`Detail::Explained`] adds every rule
+/// considered.
 pub fn json(
     policy: &Policy,
     scenario: &Scenario,
