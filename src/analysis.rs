@@ -416,50 +416,36 @@ impl Space {
     }
 
     /// Where each answer of one zone holds within `care`, from the regions
-    /// (within `care`) of the zone's rules with their parties. The same
-    /// semantics as [`crate::eval::decide`]: no rule gives the default, rules
-    /// that agree give their party, rules that disagree give a conflict.
+    /// (within `care`) of the zone's rules with their parties: the decision
+    /// rule, [`crate::eval::answers`], over regions.
     pub fn answers(
         &self,
         rules: &[(PartyId, Region)],
         care: &Region,
     ) -> Result<AnswerRegions, Undecided> {
-        let mut by_party: Vec<(PartyId, Region)> = Vec::new();
-        for (party, region) in rules {
-            match by_party.iter_mut().find(|(p, _)| p == party) {
-                Some((_, existing)) => *existing = self.union(existing, region)?,
-                None => by_party.push((*party, region.clone())),
-            }
-        }
-        let mut any = self.nothing();
-        let mut conflict = self.nothing();
-        for (_, region) in &by_party {
-            conflict = self.union(&conflict, &self.intersect(&any, region)?)?;
-            any = self.union(&any, region)?;
-        }
-        let mut alone = Vec::with_capacity(by_party.len());
-        for (party, region) in &by_party {
-            alone.push((*party, self.minus(region, &conflict)?));
-        }
-        Ok(AnswerRegions {
-            parties: alone,
-            conflict,
-            default: self.minus(care, &any)?,
-        })
+        crate::eval::answers(self, rules, care)
+    }
+}
+
+impl crate::eval::Scenarios for Space {
+    type Set = Region;
+    type Error = Undecided;
+    fn nothing(&self) -> Region {
+        Space::nothing(self)
+    }
+    fn union(&self, a: &Region, b: &Region) -> Result<Region, Undecided> {
+        Space::union(self, a, b)
+    }
+    fn intersect(&self, a: &Region, b: &Region) -> Result<Region, Undecided> {
+        Space::intersect(self, a, b)
+    }
+    fn minus(&self, a: &Region, b: &Region) -> Result<Region, Undecided> {
+        Space::minus(self, a, b)
     }
 }
 
 /// A zone's answers over a region of scenarios.
-#[derive(Clone, Debug)]
-pub struct AnswerRegions {
-    /// Where rules of one party, and of no other, match; in order of the
-    /// parties' first rules.
-    pub parties: Vec<(PartyId, Region)>,
-    /// Where rules of different parties match.
-    pub conflict: Region,
-    /// Where no rule matches, so the default party holds the zone.
-    pub default: Region,
-}
+pub type AnswerRegions = crate::eval::Answers<Region>;
 
 impl AnswerRegions {
     /// Where the zone resolves to `party`, by a rule or by default.

@@ -50,13 +50,109 @@ pub fn evaluate(policy: &Policy, scenario: &Scenario) -> Vec<Decision> {
         .collect()
 }
 
-/// The decision for a zone given the rules that match.
+/// Sets of scenarios where rules match: a yes or no for one scenario
+/// (`bool`), or a region of every scenario for the analysis. The decision
+/// rule, [`answers`], is written once over any of them.
+pub(crate) trait Scenarios {
+    /// A set of scenarios.
+    type Set: Clone;
+    /// Why an operation could not be done (nothing, for `bool`).
+    type Error;
+    /// The empty set.
+    fn nothing(&self) -> Self::Set;
+    /// Both sets together.
+    fn union(&self, a: &Self::Set, b: &Self::Set) -> Result<Self::Set, Self::Error>;
+    /// What the sets share.
+    fn intersect(&self, a: &Self::Set, b: &Self::Set) -> Result<Self::Set, Self::Error>;
+    /// `a` without `b`.
+    fn minus(&self, a: &Self::Set, b: &Self::Set) -> Result<Self::Set, Self::Error>;
+}
+
+/// One scenario: a rule matches it or not.
+pub(crate) struct OneScenario;
+
+impl Scenarios for OneScenario {
+    type Set = bool;
+    type Error = std::convert::Infallible;
+    fn nothing(&self) -> bool {
+        false
+    }
+    fn union(&self, a: &bool, b: &bool) -> Result<bool, Self::Error> {
+        Ok(*a || *b)
+    }
+    fn intersect(&self, a: &bool, b: &bool) -> Result<bool, Self::Error> {
+        Ok(*a && *b)
+    }
+    fn minus(&self, a: &bool, b: &bool) -> Result<bool, Self::Error> {
+        Ok(*a && !*b)
+    }
+}
+
+/// Where each answer of a zone holds.
+#[derive(Clone, Debug)]
+pub(crate) struct Answers<S> {
+    /// Where rules of one party, and of no other, match; in order of the
+    /// parties' first rules.
+    pub parties: Vec<(PartyId, S)>,
+    /// Where rules of different parties match: nobody holds the zone.
+    pub conflict: S,
+    /// Where no rule matches: the default party holds the zone.
+    pub default: S,
+}
+
+/// The decision rule, the one definition of it: within `care`, where no
+/// rule matches the zone goes to the default, where the matching rules
+/// agree on a party it goes to that party, and where they name different
+/// parties it is a conflict. `rules` are the zone's rules with their
+/// parties and where they match (within `care`).
+pub(crate) fn answers<S: Scenarios>(
+    scenarios: &S,
+    rules: &[(PartyId, S::Set)],
+    care: &S::Set,
+) -> Result<Answers<S::Set>, S::Error> {
+    let mut by_party: Vec<(PartyId, S::Set)> = Vec::new();
+    for (party, matched) in rules {
+        match by_party.iter_mut().find(|(p, _)| p == party) {
+            Some((_, existing)) => *existing = scenarios.union(existing, matched)?,
+            None => by_party.push((*party, matched.clone())),
+        }
+    }
+    let mut any = scenarios.nothing();
+    let mut conflict = scenarios.nothing();
+    for (_, matched) in &by_party {
+        conflict = scenarios.union(&conflict, &scenarios.intersect(&any, matched)?)?;
+        any = scenarios.union(&any, matched)?;
+    }
+    let mut parties = Vec::with_capacity(by_party.len());
+    for (party, matched) in &by_party {
+        parties.push((*party, scenarios.minus(matched, &conflict)?));
+    }
+    Ok(Answers {
+        parties,
+        conflict,
+        default: scenarios.minus(care, &any)?,
+    })
+}
+
+/// The decision for a zone given the rules that match, by [`answers`] over
+/// the one scenario.
 pub(crate) fn decide(policy: &Policy, zone: ZoneId, rules: Vec<RuleId>) -> Decision {
-    let mut parties = rules.iter().map(|&r| policy.rules[r].party);
-    let (party, status) = match parties.next() {
-        None => (Some(policy.default_party), Status::Default),
-        Some(first) if parties.all(|p| p == first) => (Some(first), Status::Rule),
-        Some(_) => (None, Status::Conflict),
+    let matched: Vec<(PartyId, bool)> = rules
+        .iter()
+        .map(|&r| (policy.rules[r].party, true))
+        .collect();
+    let Ok(answers) = answers(&OneScenario, &matched, &true);
+    let (party, status) = if answers.conflict {
+        (None, Status::Conflict)
+    } else if answers.default {
+        (Some(policy.default_party), Status::Default)
+    } else {
+        let (party, _) = answers
+            .parties
+            .iter()
+            .find(|(_, alone)| *alone)
+            .expect("with rules matching and no conflict, one party's rules match alone");
+        (Some(*party), Status::Rule)
     };
     Decision {
         zone,
