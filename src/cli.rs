@@ -268,11 +268,6 @@ fn colour(is_terminal: bool) -> Colour {
     }
 }
 
-/// `1 policy`, `2 policies`, `3 errors`.
-fn plural(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
-}
-
 pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<Outcome, Failure> {
     let cli = Cli::try_parse_from(args).map_err(Failure::Usage)?;
     match cli.command {
@@ -390,70 +385,41 @@ fn matrix(args: MatrixArgs) -> Result<Outcome, Failure> {
 }
 
 fn check(args: CheckArgs) -> Result<Outcome, Failure> {
-    let (mut reports, mut unreadable) = (Vec::new(), Vec::new());
-    for name in &args.policies {
-        match onus::policy_source(name) {
-            Ok(source) => reports.push(onus::check(&source.name, &source.text)),
-            Err(report) => unreadable.push(report),
-        }
-    }
-    let count = |severity: Severity| {
-        let diagnostics = reports.iter().flat_map(|r| &r.diagnostics);
-        diagnostics.filter(|d| d.severity == severity).count()
-    };
-    let (errors, warnings, notes) = (
-        count(Severity::Error),
-        count(Severity::Warning),
-        count(Severity::Note),
-    );
+    let run = onus::CheckRun::of(&args.policies);
     match args.format {
-        CheckFormat::Json => print(&render::diagnostics_json(&reports)),
-        CheckFormat::Sarif => print(&render::sarif(&reports)),
+        CheckFormat::Json => print(&render::diagnostics_json(&run.reports)),
+        CheckFormat::Sarif => print(&render::sarif(&run.reports)),
         CheckFormat::Text => {
             let colour = colour(std::io::stdout().is_terminal());
-            for report in &reports {
+            for report in &run.reports {
                 render::write_diagnostics(report, Stream::Stdout, colour);
             }
-            print(&format!(
-                "checked {}: {}, {}, {}\n",
-                plural(reports.len(), "policy", "policies"),
-                plural(errors, "error", "errors"),
-                plural(warnings, "warning", "warnings"),
-                plural(notes, "note", "notes")
-            ));
+            print(&run.summary());
         }
     }
-    if !unreadable.is_empty() {
-        return Err(Failure::Input(unreadable));
+    if !run.unreadable.is_empty() {
+        return Err(Failure::Input(run.unreadable));
     }
+    let warnings_fail = args.deny == Some(Deny::Warnings) && run.count(Severity::Warning) > 0;
     Ok(Outcome::findings_if(
-        errors > 0 || (args.deny == Some(Deny::Warnings) && warnings > 0),
+        run.count(Severity::Error) > 0 || warnings_fail,
     ))
 }
 
 fn fmt(args: FmtArgs) -> Result<Outcome, Failure> {
     let (mut failures, mut changed) = (Vec::new(), String::new());
-    let verb = if args.check {
-        "would reformat"
+    let mode = if args.check {
+        onus::FmtMode::Check
     } else {
-        "reformatted"
+        onus::FmtMode::Write
     };
     for path in &args.paths {
-        if path == "-" {
-            match onus::read_source("-").and_then(|source| onus::format_source(&source)) {
-                Ok(formatted) => print(&formatted),
-                Err(report) => failures.push(report),
+        match onus::format_path(path, mode) {
+            Ok(onus::Formatted::Text(formatted)) => print(&formatted),
+            Ok(onus::Formatted::Reformatted) => {
+                changed.push_str(&format!("{} {path}\n", mode.verb()))
             }
-            continue;
-        }
-        let mode = if args.check {
-            onus::FmtMode::Check
-        } else {
-            onus::FmtMode::Write
-        };
-        match onus::format_file(path, mode) {
-            Ok(true) => changed.push_str(&format!("{verb} {path}\n")),
-            Ok(false) => {}
+            Ok(onus::Formatted::Unchanged) => {}
             Err(report) => failures.push(report),
         }
     }

@@ -269,10 +269,43 @@ pub fn format_source(source: &Source) -> Result<String, Report> {
     Ok(format(&tree))
 }
 
-/// Formats the file at `path`: whether its layout was not canonical (and,
-/// with [`FmtMode::Write`], has been rewritten). Through a symbolic link,
+impl FmtMode {
+    /// How `onus fmt` lists a file whose layout was not canonical.
+    pub fn verb(self) -> &'static str {
+        match self {
+            FmtMode::Write => "reformatted",
+            FmtMode::Check => "would reformat",
+        }
+    }
+}
+
+/// What formatting one path did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Formatted {
+    /// The file's layout was canonical already.
+    Unchanged,
+    /// It was not (and, with [`FmtMode::Write`], has been rewritten).
+    Reformatted,
+    /// The path was `-`: the text read from stdin, formatted, to print.
+    Text(String),
+}
+
+/// Formats the file at `path`, or stdin for `-`. Through a symbolic link,
 /// the file it points to is rewritten, atomically.
-pub fn format_file(path: &str, mode: FmtMode) -> Result<bool, Report> {
+pub fn format_path(path: &str, mode: FmtMode) -> Result<Formatted, Report> {
+    if path == "-" {
+        let source = crate::load::read_source(path)?;
+        return format_source(&source).map(Formatted::Text);
+    }
+    format_file(path, mode).map(|changed| match changed {
+        true => Formatted::Reformatted,
+        false => Formatted::Unchanged,
+    })
+}
+
+/// Formats the file at `path`: whether its layout was not canonical (and,
+/// with [`FmtMode::Write`], has been rewritten).
+fn format_file(path: &str, mode: FmtMode) -> Result<bool, Report> {
     let source = crate::load::read_source(path)?;
     let formatted = format_source(&source)?;
     if formatted == source.text {
