@@ -253,7 +253,7 @@ impl PolicyFile {
     }
 }
 
-/// Whether [`format_file`] writes the formatted text back.
+/// Whether [`format_path`] writes the formatted text back.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FmtMode {
     /// Rewrite the file when its layout is not canonical.
