@@ -157,13 +157,7 @@ impl Space {
         if left.size().saturating_mul(right.size()) <= SMALL_OPERATION {
             self.spend((left.size() + right.size()) as u64)?;
         } else {
-            let left_steps = usize::try_from(self.work_left.get()).unwrap_or(usize::MAX);
-            let (_, steps) =
-                Bdd::check_binary_op(left_steps, left, right, op).ok_or_else(|| {
-                    self.work_left.set(0);
-                    Undecided
-                })?;
-            self.spend(steps as u64)?;
+            self.dry_run(left, right, op)?;
         }
         Ok(Bdd::binary_op(left, right, op))
     }
@@ -175,12 +169,22 @@ impl Space {
         right: &Bdd,
         op: fn(Option<bool>, Option<bool>) -> Option<bool>,
     ) -> Result<bool, Undecided> {
+        self.dry_run(left, right, op)
+    }
+
+    /// Counts (and pays for) the steps an operation takes, stopping at what
+    /// is left of the budget; says whether its result is non-empty.
+    fn dry_run(
+        &self,
+        left: &Bdd,
+        right: &Bdd,
+        op: fn(Option<bool>, Option<bool>) -> Option<bool>,
+    ) -> Result<bool, Undecided> {
         let left_steps = usize::try_from(self.work_left.get()).unwrap_or(usize::MAX);
-        let (nonempty, steps) =
-            Bdd::check_binary_op(left_steps, left, right, op).ok_or_else(|| {
-                self.work_left.set(0);
-                Undecided
-            })?;
+        let Some((nonempty, steps)) = Bdd::check_binary_op(left_steps, left, right, op) else {
+            self.work_left.set(0);
+            return Err(Undecided);
+        };
         self.spend(steps as u64)?;
         Ok(nonempty)
     }
