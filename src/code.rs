@@ -1,6 +1,7 @@
 //! Every diagnostic code: its name, its default severity and its page.
 //!
-//! The codes are an enum so that nothing can emit a code without a page:
+//! The codes are an enum, declared once by `codes!` so that the list of all
+//! codes cannot miss one, and nothing can emit a code without a page:
 //! `tests/docs.rs` walks [`Code::ALL`] and requires `docs/codes/<name>.md`
 //! for each, and a snapshot that shows it.
 
@@ -8,143 +9,68 @@ use std::fmt;
 
 use crate::diagnostic::Severity;
 
-/// A stable diagnostic code, printed as `error[<name>]` and documented in
-/// `docs/codes/<name>.md`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Code {
-    /// `ambiguous-value`
-    AmbiguousValue,
-    /// `analysis-limit`
-    AnalysisLimit,
-    /// `assert-failed`
-    AssertFailed,
-    /// `conflict`
-    Conflict,
-    /// `dead-rule`
-    DeadRule,
-    /// `default-only-zone`
-    DefaultOnlyZone,
-    /// `duplicate-declaration`
-    DuplicateDeclaration,
-    /// `duplicate-field`
-    DuplicateField,
-    /// `file-too-large`
-    FileTooLarge,
-    /// `incomparable-policies`
-    IncomparablePolicies,
-    /// `invalid-json`
-    InvalidJson,
-    /// `invalid-scenario`
-    InvalidScenario,
-    /// `invalid-setting`
-    InvalidSetting,
-    /// `invalid-utf8`
-    InvalidUtf8,
-    /// `line-too-long`
-    LineTooLong,
-    /// `missing-dimension`
-    MissingDimension,
-    /// `missing-scenario`
-    MissingScenario,
-    /// `no-rules`
-    NoRules,
-    /// `not-a-test`
-    NotATest,
-    /// `redundant-rule`
-    RedundantRule,
-    /// `reserved-name`
-    ReservedName,
-    /// `syntax-error`
-    SyntaxError,
-    /// `test-file`
-    TestFile,
-    /// `too-many-values`
-    TooManyValues,
-    /// `unknown-field`
-    UnknownField,
-    /// `unknown-name`
-    UnknownName,
-    /// `unknown-policy`
-    UnknownPolicy,
-    /// `unreadable-file`
-    UnreadableFile,
-    /// `unwritable-file`
-    UnwritableFile,
-    /// `unwritable-output`
-    UnwritableOutput,
+/// Declares the codes once: the enum, [`Code::ALL`] and [`Code::name`]
+/// come from the same list, so no code can be missing from any of them.
+macro_rules! codes {
+    ($($code:ident => $name:literal,)*) => {
+        /// A stable diagnostic code, printed as `error[<name>]` and
+        /// documented in `docs/codes/<name>.md`.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum Code {
+            $(
+                #[doc = concat!("`", $name, "`")]
+                $code,
+            )*
+        }
+
+        impl Code {
+            /// Every code, in name order.
+            pub const ALL: &'static [Code] = &[$(Code::$code),*];
+
+            /// The kebab-case name: `conflict`, `unknown-name`.
+            pub fn name(self) -> &'static str {
+                match self {
+                    $(Code::$code => $name,)*
+                }
+            }
+        }
+    };
+}
+
+codes! {
+    AmbiguousValue => "ambiguous-value",
+    AnalysisLimit => "analysis-limit",
+    AssertFailed => "assert-failed",
+    Conflict => "conflict",
+    DeadRule => "dead-rule",
+    DefaultOnlyZone => "default-only-zone",
+    DuplicateDeclaration => "duplicate-declaration",
+    DuplicateField => "duplicate-field",
+    FileTooLarge => "file-too-large",
+    IncomparablePolicies => "incomparable-policies",
+    InvalidJson => "invalid-json",
+    InvalidScenario => "invalid-scenario",
+    InvalidSetting => "invalid-setting",
+    InvalidUtf8 => "invalid-utf8",
+    LineTooLong => "line-too-long",
+    MissingDimension => "missing-dimension",
+    MissingScenario => "missing-scenario",
+    NoRules => "no-rules",
+    NotATest => "not-a-test",
+    RedundantRule => "redundant-rule",
+    ReservedName => "reserved-name",
+    SyntaxError => "syntax-error",
+    TestFile => "test-file",
+    TooManyValues => "too-many-values",
+    UnknownField => "unknown-field",
+    UnknownName => "unknown-name",
+    UnknownPolicy => "unknown-policy",
+    UnreadableFile => "unreadable-file",
+    UnwritableFile => "unwritable-file",
+    UnwritableOutput => "unwritable-output",
 }
 
 impl Code {
-    /// Every code, in name order.
-    pub const ALL: &'static [Code] = &[
-        Code::AmbiguousValue,
-        Code::AnalysisLimit,
-        Code::AssertFailed,
-        Code::Conflict,
-        Code::DeadRule,
-        Code::DefaultOnlyZone,
-        Code::DuplicateDeclaration,
-        Code::DuplicateField,
-        Code::FileTooLarge,
-        Code::IncomparablePolicies,
-        Code::InvalidJson,
-        Code::InvalidScenario,
-        Code::InvalidSetting,
-        Code::InvalidUtf8,
-        Code::LineTooLong,
-        Code::MissingDimension,
-        Code::MissingScenario,
-        Code::NoRules,
-        Code::NotATest,
-        Code::RedundantRule,
-        Code::ReservedName,
-        Code::SyntaxError,
-        Code::TestFile,
-        Code::TooManyValues,
-        Code::UnknownField,
-        Code::UnknownName,
-        Code::UnknownPolicy,
-        Code::UnreadableFile,
-        Code::UnwritableFile,
-        Code::UnwritableOutput,
-    ];
-
-    /// The kebab-case name: `conflict`, `unknown-name`.
-    pub fn name(self) -> &'static str {
-        match self {
-            Code::AmbiguousValue => "ambiguous-value",
-            Code::AnalysisLimit => "analysis-limit",
-            Code::AssertFailed => "assert-failed",
-            Code::Conflict => "conflict",
-            Code::DeadRule => "dead-rule",
-            Code::DefaultOnlyZone => "default-only-zone",
-            Code::DuplicateDeclaration => "duplicate-declaration",
-            Code::DuplicateField => "duplicate-field",
-            Code::FileTooLarge => "file-too-large",
-            Code::IncomparablePolicies => "incomparable-policies",
-            Code::InvalidJson => "invalid-json",
-            Code::InvalidScenario => "invalid-scenario",
-            Code::InvalidSetting => "invalid-setting",
-            Code::InvalidUtf8 => "invalid-utf8",
-            Code::LineTooLong => "line-too-long",
-            Code::MissingDimension => "missing-dimension",
-            Code::MissingScenario => "missing-scenario",
-            Code::NoRules => "no-rules",
-            Code::NotATest => "not-a-test",
-            Code::RedundantRule => "redundant-rule",
-            Code::ReservedName => "reserved-name",
-            Code::SyntaxError => "syntax-error",
-            Code::TestFile => "test-file",
-            Code::TooManyValues => "too-many-values",
-            Code::UnknownField => "unknown-field",
-            Code::UnknownName => "unknown-name",
-            Code::UnknownPolicy => "unknown-policy",
-            Code::UnreadableFile => "unreadable-file",
-            Code::UnwritableFile => "unwritable-file",
-            Code::UnwritableOutput => "unwritable-output",
-        }
-    }
-
     /// How serious a diagnostic with this code is.
     pub fn severity(self) -> Severity {
         match self {
