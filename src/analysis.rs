@@ -39,6 +39,9 @@ const SMALL_OPERATION: usize = 1 << 16;
 /// dimension takes one). Past it every question is undecided.
 const MAX_VARIABLES: usize = u16::MAX as usize - 2;
 
+/// A binary operation on diagrams, by its truth table (`op_function::and`).
+type Operation = fn(Option<bool>, Option<bool>) -> Option<bool>;
+
 /// An analysis that would take more than [`WORK_LIMIT`] steps.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Undecided;
@@ -148,12 +151,7 @@ impl Space {
     /// Pays for and runs one binary operation. Large operations are first
     /// counted exactly with the crate's dry run, so a blow-up stops at the
     /// budget instead of after it.
-    fn apply(
-        &self,
-        left: &Bdd,
-        right: &Bdd,
-        op: fn(Option<bool>, Option<bool>) -> Option<bool>,
-    ) -> Result<Bdd, Undecided> {
+    fn apply(&self, left: &Bdd, right: &Bdd, op: Operation) -> Result<Bdd, Undecided> {
         if left.size().saturating_mul(right.size()) <= SMALL_OPERATION {
             self.spend((left.size() + right.size()) as u64)?;
         } else {
@@ -163,23 +161,13 @@ impl Space {
     }
 
     /// Whether the operation's result would be non-empty, without building it.
-    fn nonempty(
-        &self,
-        left: &Bdd,
-        right: &Bdd,
-        op: fn(Option<bool>, Option<bool>) -> Option<bool>,
-    ) -> Result<bool, Undecided> {
+    fn nonempty(&self, left: &Bdd, right: &Bdd, op: Operation) -> Result<bool, Undecided> {
         self.dry_run(left, right, op)
     }
 
     /// Counts (and pays for) the steps an operation takes, stopping at what
     /// is left of the budget; says whether its result is non-empty.
-    fn dry_run(
-        &self,
-        left: &Bdd,
-        right: &Bdd,
-        op: fn(Option<bool>, Option<bool>) -> Option<bool>,
-    ) -> Result<bool, Undecided> {
+    fn dry_run(&self, left: &Bdd, right: &Bdd, op: Operation) -> Result<bool, Undecided> {
         let left_steps = usize::try_from(self.work_left.get()).unwrap_or(usize::MAX);
         let Some((nonempty, steps)) = Bdd::check_binary_op(left_steps, left, right, op) else {
             self.work_left.set(0);

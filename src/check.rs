@@ -4,7 +4,7 @@
 
 use crate::analysis::{Region, Space, Undecided, Witness};
 use crate::diagnostic::{Code, Diagnostic};
-use crate::eval::{evaluate, Decision, Status};
+use crate::eval::{decide, Decision, Status};
 use crate::policy::{PartyId, Policy, RuleId, ZoneId};
 use crate::span::Span;
 
@@ -115,9 +115,9 @@ pub fn check_forcing(policy: &Policy, undecided: &[RuleId]) -> Vec<Finding> {
         regions: &regions,
     };
     for zone in 0..policy.zones.len() {
-        let rules: Vec<RuleId> = policy.rules_for(zone).map(|(id, _)| id).collect();
-        analysis.conflicts(&rules, &mut findings);
-        analysis.redundancies(&rules, &mut findings);
+        let rules = policy.rules_of(zone);
+        analysis.conflicts(rules, &mut findings);
+        analysis.redundancies(rules, &mut findings);
         let never = rules
             .iter()
             .all(|&r| regions[r].as_ref().is_some_and(Region::is_empty));
@@ -238,7 +238,8 @@ impl Analysis<'_> {
         }
         // The union of the known regions of later rules not found redundant.
         let mut after = Some(self.space.nothing());
-        let mut redundant = vec![false; self.policy.rules.len()];
+        // redundant[i]: whether rules[i] was found redundant.
+        let mut redundant = vec![false; rules.len()];
         for (i, &rule) in rules.iter().enumerate().rev() {
             let Some(region) = &self.regions[rule] else {
                 continue;
@@ -246,10 +247,9 @@ impl Analysis<'_> {
             if region.is_empty() {
                 continue;
             }
-            let others: Vec<RuleId> = rules
-                .iter()
-                .copied()
-                .filter(|&r| r != rule && !redundant[r])
+            let others: Vec<RuleId> = (0..rules.len())
+                .filter(|&j| j != i && !redundant[j])
+                .map(|j| rules[j])
                 .collect();
             let verdict = self.space.bounded(|| {
                 let known = match (&before[i], &after) {
@@ -281,29 +281,25 @@ impl Analysis<'_> {
                 }
                 Ok(Some(covering))
             });
-            match verdict {
-                Ok(Some(covering)) => {
-                    findings.push(Finding::RedundantRule { rule, covering });
-                    redundant[rule] = true;
-                }
-                Ok(None) => {
-                    after = after
-                        .and_then(|a| self.space.bounded(|| self.space.union(&a, region)).ok());
-                }
-                Err(Undecided) => {
-                    findings.push(Finding::Undecided {
-                        span: self.policy.rules[rule].span,
-                        question: Question::Redundancy,
-                    });
-                    after = after
-                        .and_then(|a| self.space.bounded(|| self.space.union(&a, region)).ok());
-                }
+            if let Ok(Some(covering)) = verdict {
+                findings.push(Finding::RedundantRule { rule, covering });
+                redundant[i] = true;
+                continue;
             }
+            if verdict.is_err() {
+                findings.push(Finding::Undecided {
+                    span: self.policy.rules[rule].span,
+                    question: Question::Redundancy,
+                });
+            }
+            // Not redundant, or not known to be: it stays in the cover.
+            after = after.and_then(|a| self.space.bounded(|| self.space.union(&a, region)).ok());
         }
     }
 
     /// A scenario where the assertion's condition holds and its zone does
     /// not resolve to its party.
+    ///
     /// The witness's free dimensions keep the same rules matching, so the
     /// decision reported holds wherever they go.
     fn counterexample(
@@ -321,9 +317,15 @@ impl Analysis<'_> {
         let Some(first) = self.space.witness(&failing) else {
             return Ok(None);
         };
-        let decision = evaluate(self.policy, &first.scenario).swap_remove(assertion.zone);
+        let zone_rules = self.policy.rules_of(assertion.zone);
+        let matched = zone_rules
+            .iter()
+            .copied()
+            .filter(|&r| self.policy.rules[r].condition.holds(&first.scenario))
+            .collect();
+        let decision = decide(self.policy, assertion.zone, matched);
         let mut same = failing;
-        for (&id, (_, region)) in self.policy.rules_of(assertion.zone).iter().zip(&rules) {
+        for (&id, (_, region)) in zone_rules.iter().zip(&rules) {
             same = if decision.rules.contains(&id) {
                 self.space.intersect(&same, region)?
             } else {

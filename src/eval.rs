@@ -50,9 +50,10 @@ pub fn evaluate(policy: &Policy, scenario: &Scenario) -> Vec<Decision> {
         .collect()
 }
 
-/// Sets of scenarios where rules match: a yes or no for one scenario
-/// (`bool`), or a region of every scenario for the analysis. The decision
-/// rule, [`answers`], is written once over any of them.
+/// Sets of scenarios where rules match: a region of every scenario for the
+/// analysis, or a yes or no for one scenario (`bool`, in the test that ties
+/// [`decide`] to it). The decision rule, [`answers`], is written once over
+/// any of them.
 pub(crate) trait Scenarios {
     /// A set of scenarios.
     type Set: Clone;
@@ -66,26 +67,6 @@ pub(crate) trait Scenarios {
     fn intersect(&self, a: &Self::Set, b: &Self::Set) -> Result<Self::Set, Self::Error>;
     /// `a` without `b`.
     fn minus(&self, a: &Self::Set, b: &Self::Set) -> Result<Self::Set, Self::Error>;
-}
-
-/// One scenario: a rule matches it or not.
-pub(crate) struct OneScenario;
-
-impl Scenarios for OneScenario {
-    type Set = bool;
-    type Error = std::convert::Infallible;
-    fn nothing(&self) -> bool {
-        false
-    }
-    fn union(&self, a: &bool, b: &bool) -> Result<bool, Self::Error> {
-        Ok(*a || *b)
-    }
-    fn intersect(&self, a: &bool, b: &bool) -> Result<bool, Self::Error> {
-        Ok(*a && *b)
-    }
-    fn minus(&self, a: &bool, b: &bool) -> Result<bool, Self::Error> {
-        Ok(*a && !*b)
-    }
 }
 
 /// Where each answer of a zone holds.
@@ -134,25 +115,16 @@ pub(crate) fn answers<S: Scenarios>(
     })
 }
 
-/// The decision for a zone given the rules that match, by [`answers`] over
-/// the one scenario.
+/// The decision for a zone given the rules that match: [`answers`] for one
+/// scenario, written without allocating because evaluation runs it for every
+/// zone of every scenario. A test checks the two agree on every combination
+/// of matching parties.
 pub(crate) fn decide(policy: &Policy, zone: ZoneId, rules: Vec<RuleId>) -> Decision {
-    let matched: Vec<(PartyId, bool)> = rules
-        .iter()
-        .map(|&r| (policy.rules[r].party, true))
-        .collect();
-    let Ok(answers) = answers(&OneScenario, &matched, &true);
-    let (party, status) = if answers.conflict {
-        (None, Status::Conflict)
-    } else if answers.default {
-        (Some(policy.default_party), Status::Default)
-    } else {
-        let (party, _) = answers
-            .parties
-            .iter()
-            .find(|(_, alone)| *alone)
-            .expect("with rules matching and no conflict, one party's rules match alone");
-        (Some(*party), Status::Rule)
+    let mut parties = rules.iter().map(|&r| policy.rules[r].party);
+    let (party, status) = match parties.next() {
+        None => (Some(policy.default_party), Status::Default),
+        Some(first) if parties.all(|p| p == first) => (Some(first), Status::Rule),
+        Some(_) => (None, Status::Conflict),
     };
     Decision {
         zone,
@@ -232,4 +204,69 @@ pub fn sweep_dimension(policy: &Policy, over: Option<&str>) -> Result<DimensionI
         let error = ResolveError::unknown(NameKind::Dimension, &written, candidates);
         Report::from_errors(Source::new("--over", name), &[error])
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One scenario: a rule matches it or not.
+    pub(crate) struct OneScenario;
+
+    impl Scenarios for OneScenario {
+        type Set = bool;
+        type Error = std::convert::Infallible;
+        fn nothing(&self) -> bool {
+            false
+        }
+        fn union(&self, a: &bool, b: &bool) -> Result<bool, Self::Error> {
+            Ok(*a || *b)
+        }
+        fn intersect(&self, a: &bool, b: &bool) -> Result<bool, Self::Error> {
+            Ok(*a && *b)
+        }
+        fn minus(&self, a: &bool, b: &bool) -> Result<bool, Self::Error> {
+            Ok(*a && !*b)
+        }
+    }
+
+    /// `decide` is `answers` for one scenario: every sequence of up to four
+    /// matching rules over three parties, with each party as the default.
+    #[test]
+    fn decide_agrees_with_the_decision_rule() {
+        for default in 0..3 {
+            let mut text = format!("party p0\nparty p1\nparty p2\ndefault: p{default}\n");
+            for rule in 0..4 {
+                text.push_str(&format!("x: customer always # rule {rule}\n"));
+            }
+            let mut policy = crate::load("p.onus", &text).unwrap();
+            let parties: Vec<PartyId> = ["p0", "p1", "p2"]
+                .iter()
+                .map(|name| policy.parties.iter().position(|p| &p.name == name).unwrap())
+                .collect();
+            let zone = 0;
+            for count in 0..=4usize {
+                for choice in 0..3usize.pow(count as u32) {
+                    let chosen: Vec<PartyId> = (0..count)
+                        .map(|i| parties[choice / 3usize.pow(i as u32) % 3])
+                        .collect();
+                    for (rule, &party) in chosen.iter().enumerate() {
+                        policy.rules[rule].party = party;
+                    }
+                    let decision = decide(&policy, zone, (0..count).collect());
+                    let matched: Vec<(PartyId, bool)> = chosen.iter().map(|&p| (p, true)).collect();
+                    let Ok(answers) = answers(&OneScenario, &matched, &true);
+                    let expected = if answers.conflict {
+                        (None, Status::Conflict)
+                    } else if answers.default {
+                        (Some(policy.default_party), Status::Default)
+                    } else {
+                        let alone = answers.parties.iter().find(|(_, alone)| *alone);
+                        (alone.map(|(p, _)| *p), Status::Rule)
+                    };
+                    assert_eq!((decision.party, decision.status), expected, "{chosen:?}");
+                }
+            }
+        }
+    }
 }

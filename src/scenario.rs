@@ -624,7 +624,9 @@ pub fn read(policy: &Policy, path: Option<&str>, settings: &[String]) -> Result<
             );
             return Err(Report::new(Source::new(&policy.name, ""), vec![diagnostic]));
         }
-        return complete_from_arguments(policy, "--set", settings);
+        return overrides.complete(policy, None).map_err(|errors| {
+            Report::from_errors(Source::new("--set", settings.join(" ")), &errors)
+        });
     };
     let source = crate::load::read_source(path)?;
     let (mut from_file, _) = from_json(policy, &source.text, IdField::Refused)
