@@ -17,6 +17,7 @@ use serde::de::{self, DeserializeSeed, MapAccess, Visitor};
 use serde::Serialize;
 use serde_json::value::RawValue;
 
+use crate::command::{counted, Outcome};
 use crate::compile::Compiled;
 use crate::diagnostic::{Code, Diagnostic, Report, Source, ToDiagnostic};
 use crate::eval::Decision;
@@ -672,14 +673,23 @@ pub fn run_from(
 }
 
 impl Summary {
+    /// Bad input if a record was an error, else findings if one had a
+    /// conflict.
+    pub fn outcome(&self) -> Outcome {
+        match (self.errors, self.conflicts) {
+            (0, 0) => Outcome::Clean,
+            (0, _) => Outcome::Findings,
+            _ => Outcome::BadInput,
+        }
+    }
+
     /// `3 records, 1 error, 0 conflicts`.
     pub fn describe(&self) -> String {
-        let count = |n: u64, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
         format!(
             "{}, {}, {}",
-            count(self.records, "record"),
-            count(self.errors, "error"),
-            count(self.conflicts, "conflict")
+            counted(self.records, "record", "records"),
+            counted(self.errors, "error", "errors"),
+            counted(self.conflicts, "conflict", "conflicts")
         )
     }
 }

@@ -4,11 +4,15 @@
 
 use std::io::{IsTerminal, Write};
 
+use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::error::ErrorKind;
-use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, Parser, Subcommand};
 
-use onus::render::{self, Colour, CoverageListing, Detail, Stream};
-use onus::{BatchOptions, BatchWork, Code, Diagnostic, Policy, Report, Severity, Source};
+use onus::command::{
+    self, CheckFormat, Choice, Explanation, Failing, Format, MatrixFormat, Output, TestFormat,
+};
+use onus::render::{self, Colour, CoverageListing};
+use onus::{BatchOptions, BatchWork, FmtMode, Policy, Report};
 
 /// Say who holds each part of a cloud workload's security: the customer,
 /// the provider, or both, and which rule decided.
@@ -67,7 +71,7 @@ struct DiffArgs {
     /// Dimensions both scenarios share: `--set tier=gold` (repeatable).
     #[arg(long = "set", value_name = "DIM=VALUE")]
     set: Vec<String>,
-    #[arg(long, value_enum, default_value_t = Format::Table)]
+    #[arg(long, value_parser = choice::<Format>(), default_value = Format::NAMES[0])]
     format: Format,
 }
 
@@ -92,7 +96,7 @@ struct TestArgs {
     /// Fail (exit 1) when a file's rule coverage is below this percentage.
     #[arg(long, value_name = "PERCENT", value_parser = percentage)]
     threshold: Option<f64>,
-    #[arg(long, value_enum, default_value_t = TestFormat::Text)]
+    #[arg(long, value_parser = choice::<TestFormat>(), default_value = TestFormat::NAMES[0])]
     format: TestFormat,
 }
 
@@ -101,30 +105,11 @@ struct CheckArgs {
     /// Policy files or built-in policy names.
     #[arg(required = true)]
     policies: Vec<String>,
-    #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
+    #[arg(long, value_parser = choice::<CheckFormat>(), default_value = CheckFormat::NAMES[0])]
     format: CheckFormat,
     /// `--deny warnings`: warnings fail the check too (exit 1).
-    #[arg(long, value_enum)]
-    deny: Option<Deny>,
-}
-
-#[derive(Clone, Copy, Debug, ValueEnum)]
-enum CheckFormat {
-    Text,
-    Json,
-    /// SARIF 2.1.0, for code-scanning tools (`check` only).
-    Sarif,
-}
-
-#[derive(Clone, Copy, Debug, ValueEnum)]
-enum TestFormat {
-    Text,
-    Json,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-enum Deny {
-    Warnings,
+    #[arg(long, value_name = "warnings", value_parser = PossibleValuesParser::new(["warnings"]).map(|_| Failing::Warnings))]
+    deny: Option<Failing>,
 }
 
 #[derive(clap::Args, Debug)]
@@ -137,7 +122,7 @@ struct EvalArgs {
     /// Set a dimension: `--set model=iaas` (repeatable; overrides the file).
     #[arg(long = "set", value_name = "DIM=VALUE")]
     set: Vec<String>,
-    #[arg(long, value_enum, default_value_t = Format::Table)]
+    #[arg(long, value_parser = choice::<Format>(), default_value = Format::NAMES[0])]
     format: Format,
     /// Show, for each zone, every rule considered and whether it matched.
     #[arg(long)]
@@ -157,12 +142,6 @@ struct EvalArgs {
     jobs: u16,
 }
 
-#[derive(Clone, Copy, Debug, ValueEnum)]
-enum Format {
-    Table,
-    Json,
-}
-
 #[derive(clap::Args, Debug)]
 struct MatrixArgs {
     /// A policy file, or a built-in policy's name [default: azure].
@@ -174,20 +153,8 @@ struct MatrixArgs {
     /// Fix another dimension: `--set tier=gold` (repeatable).
     #[arg(long = "set", value_name = "DIM=VALUE")]
     set: Vec<String>,
-    #[arg(long, value_enum, default_value_t = MatrixFormat::Table)]
+    #[arg(long, value_parser = choice::<MatrixFormat>(), default_value = MatrixFormat::NAMES[0])]
     format: MatrixFormat,
-}
-
-#[derive(Clone, Copy, Debug, ValueEnum)]
-enum MatrixFormat {
-    Table,
-    Markdown,
-    Csv,
-    Json,
-    /// The responsibility diagram.
-    Svg,
-    /// The diagram and every cell's rules, in one self-contained page.
-    Html,
 }
 
 /// A number from 0 to 100.
@@ -198,59 +165,22 @@ fn percentage(text: &str) -> Result<f64, String> {
     }
 }
 
-/// How a command that ran went.
-#[derive(Debug, PartialEq, Eq)]
-pub enum Outcome {
-    /// Nothing to report: exit 0.
-    Clean,
-    /// The answer holds a finding (a conflict): exit 1.
-    Findings,
-    /// A batch ran to the end, but some records were bad input: exit 2.
-    BadRecords,
-}
-
-impl Outcome {
-    fn findings_if(found: bool) -> Outcome {
-        if found {
-            Outcome::Findings
-        } else {
-            Outcome::Clean
-        }
-    }
+/// The names of a library choice (an output format) as clap's values.
+fn choice<T: Choice + Send + Sync>() -> impl TypedValueParser<Value = T> {
+    PossibleValuesParser::new(T::NAMES).map(|name| T::from_name(&name).expect("one of T::NAMES"))
 }
 
 /// Why a command could not run: exit 2.
-#[derive(Debug)]
-pub enum Failure {
-    /// Bad input: each report is already located and says what is wrong.
-    Input(Vec<Report>),
+enum Failure {
+    /// Bad input, located and explained by its report.
+    Input(Report),
     /// Bad arguments, as clap describes them (help and version included).
     Usage(clap::Error),
 }
 
-impl Failure {
-    /// Prints the failure to stderr; returns whether it was really an error
-    /// (`--help` and `--version` are not).
-    pub fn print(&self) -> bool {
-        match self {
-            Failure::Input(reports) => {
-                let colour = colour(std::io::stderr().is_terminal());
-                for report in reports {
-                    render::write_diagnostics(report, Stream::Stderr, colour);
-                }
-                true
-            }
-            Failure::Usage(error) => {
-                let _ = error.print();
-                error.use_stderr()
-            }
-        }
-    }
-}
-
 impl From<Report> for Failure {
     fn from(report: Report) -> Self {
-        Failure::Input(vec![report])
+        Failure::Input(report)
     }
 }
 
@@ -268,20 +198,49 @@ fn colour(is_terminal: bool) -> Colour {
     }
 }
 
-pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<Outcome, Failure> {
-    let cli = Cli::try_parse_from(args).map_err(Failure::Usage)?;
-    match cli.command {
-        Command::Eval(args) => eval(args),
-        Command::Matrix(args) => matrix(args),
-        Command::Policies => {
-            print(&onus::policies_listing());
-            Ok(Outcome::Clean)
+/// Runs the command line; returns the exit code.
+pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> u8 {
+    let result = Cli::try_parse_from(args)
+        .map_err(Failure::Usage)
+        .and_then(|cli| match cli.command {
+            Command::Eval(args) => eval(args),
+            Command::Matrix(a) => {
+                let policy = load(a.policy.as_deref())?;
+                Ok(command::matrix(
+                    &policy,
+                    a.over.as_deref(),
+                    &a.set,
+                    a.format,
+                )?)
+            }
+            Command::Policies => Ok(command::policies()),
+            Command::Check(a) => {
+                let failing = a.deny.unwrap_or(Failing::Errors);
+                let colour = colour(std::io::stdout().is_terminal());
+                Ok(command::check(&a.policies, a.format, failing, colour))
+            }
+            Command::Fmt(a) => {
+                let mode = [FmtMode::Write, FmtMode::Check][usize::from(a.check)];
+                Ok(command::fmt(&a.paths, mode))
+            }
+            Command::Test(a) => {
+                let coverage = [CoverageListing::Hidden, CoverageListing::Shown];
+                let coverage = coverage[usize::from(a.coverage)];
+                Ok(command::test(&a.paths, a.threshold, a.format, coverage))
+            }
+            Command::Diff(args) => diff(args),
+            Command::Schema(args) => schema(args),
+        });
+    match result {
+        Ok(output) => finish(output),
+        Err(Failure::Input(report)) => finish(Output {
+            problems: vec![report],
+            ..Output::default()
+        }),
+        Err(Failure::Usage(error)) => {
+            let _ = error.print();
+            u8::from(error.use_stderr()) * 2
         }
-        Command::Check(args) => check(args),
-        Command::Fmt(args) => fmt(args),
-        Command::Test(args) => test(args),
-        Command::Diff(args) => diff(args),
-        Command::Schema(args) => schema(args),
     }
 }
 
@@ -294,39 +253,23 @@ fn load(name: Option<&str>) -> Result<Policy, Report> {
     }
 }
 
-fn eval(mut args: EvalArgs) -> Result<Outcome, Failure> {
+fn eval(mut args: EvalArgs) -> Result<Output, Failure> {
     let policy_is_scenario = |p: &String| p == "-" || p.ends_with(".json");
     if args.scenario.is_none() && args.policy.as_ref().is_some_and(policy_is_scenario) {
         args.scenario = args.policy.take();
     }
-    if let Some(input) = &args.batch {
-        if let Some(scenario) = &args.scenario {
-            let message =
-                format!("`--batch` reads its scenarios from `{input}`; drop `{scenario}`");
-            return Err(usage(ErrorKind::ArgumentConflict, &message));
-        }
-        return batch(&args, input);
+    let policy = load(args.policy.as_deref())?;
+    let Some(input) = &args.batch else {
+        let scenario = policy.read_scenario(args.scenario.as_deref(), &args.set)?;
+        let explain = [Explanation::Hidden, Explanation::Shown][usize::from(args.explain)];
+        return Ok(command::eval(&policy, &scenario, args.format, explain));
+    };
+    if let Some(scenario) = &args.scenario {
+        let message = format!("`--batch` reads its scenarios from `{input}`; drop `{scenario}`");
+        return Err(usage(ErrorKind::ArgumentConflict, &message));
     }
-    let policy = load(args.policy.as_deref())?;
-    let scenario = policy.read_scenario(args.scenario.as_deref(), &args.set)?;
-    let decisions = policy.evaluate(&scenario);
-    print(&match (args.format, args.explain) {
-        (Format::Json, false) => {
-            render::eval_json(&policy, &scenario, &decisions, Detail::Decisions)
-        }
-        (Format::Json, true) => {
-            render::eval_json(&policy, &scenario, &decisions, Detail::Explained(&scenario))
-        }
-        (Format::Table, false) => render::eval_table(&policy, &scenario, &decisions),
-        (Format::Table, true) => render::eval_explained(&policy, &scenario, &decisions),
-    });
-    Ok(Outcome::findings_if(
-        decisions.iter().any(|d| d.status == onus::Status::Conflict),
-    ))
-}
-
-fn batch(args: &EvalArgs, input: &str) -> Result<Outcome, Failure> {
-    let policy = load(args.policy.as_deref())?;
+    // The records stream to stdout as they are evaluated; the summary goes
+    // to stderr.
     let overrides = policy.settings("--set", &args.set)?;
     let options = BatchOptions {
         jobs: usize::from(args.jobs),
@@ -336,13 +279,13 @@ fn batch(args: &EvalArgs, input: &str) -> Result<Outcome, Failure> {
     let show_progress = std::io::stderr().is_terminal();
     let progress = |records: u64| {
         if show_progress {
-            to_stderr(&format!("\r{records} records"));
+            let _ = write!(std::io::stderr(), "\r{records} records");
         }
     };
     let output = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
     let result = onus::run_batch_from(&policy, input, output, &options, progress);
     if show_progress {
-        to_stderr("\r");
+        let _ = write!(std::io::stderr(), "\r");
     }
     let summary = match result {
         // A closed stdout (`onus ... | head`) ends the run quietly.
@@ -350,107 +293,14 @@ fn batch(args: &EvalArgs, input: &str) -> Result<Outcome, Failure> {
         Err(onus::BatchError::Failed(report)) => return Err(report.into()),
         Ok(summary) => summary,
     };
-    to_stderr(&format!("onus: {}\n", summary.describe()));
-    Ok(if summary.errors > 0 {
-        Outcome::BadRecords
-    } else {
-        Outcome::findings_if(summary.conflicts > 0)
+    let _ = writeln!(std::io::stderr(), "onus: {}", summary.describe());
+    Ok(Output {
+        outcome: summary.outcome(),
+        ..Output::default()
     })
 }
 
-fn matrix(args: MatrixArgs) -> Result<Outcome, Failure> {
-    let policy = load(args.policy.as_deref())?;
-    let over = policy.sweep_dimension(args.over.as_deref())?;
-    // The swept dimension takes every value: fixing it makes no sense.
-    let mut settings = policy.settings("--set", &args.set)?;
-    if settings.has(over) {
-        let name = &policy.dimensions[over].name;
-        let message = format!("`--set {name}=...` conflicts with `--over {name}`: the matrix shows every value of `{name}`");
-        return Err(usage(ErrorKind::ArgumentConflict, &message));
-    }
-    settings.set_index(over, 0);
-    let base = settings
-        .complete(&policy, None)
-        .map_err(|errors| Report::from_errors(Source::new("--set", args.set.join(" ")), &errors))?;
-    let matrix = policy.matrix(over, &base);
-    print(&match args.format {
-        MatrixFormat::Table => render::matrix_table(&policy, &matrix),
-        MatrixFormat::Markdown => render::matrix_markdown(&policy, &matrix),
-        MatrixFormat::Csv => render::matrix_csv(&policy, &matrix),
-        MatrixFormat::Json => render::matrix_json(&policy, &matrix),
-        MatrixFormat::Svg => render::matrix_svg(&policy, &matrix),
-        MatrixFormat::Html => render::matrix_html(&policy, &matrix),
-    });
-    Ok(Outcome::findings_if(matrix.has_conflict()))
-}
-
-fn check(args: CheckArgs) -> Result<Outcome, Failure> {
-    let run = onus::CheckRun::of(&args.policies);
-    match args.format {
-        CheckFormat::Json => print(&render::diagnostics_json(&run.reports)),
-        CheckFormat::Sarif => print(&render::sarif(&run.reports)),
-        CheckFormat::Text => {
-            let colour = colour(std::io::stdout().is_terminal());
-            for report in &run.reports {
-                render::write_diagnostics(report, Stream::Stdout, colour);
-            }
-            print(&run.summary());
-        }
-    }
-    if !run.unreadable.is_empty() {
-        return Err(Failure::Input(run.unreadable));
-    }
-    let warnings_fail = args.deny == Some(Deny::Warnings) && run.count(Severity::Warning) > 0;
-    Ok(Outcome::findings_if(
-        run.count(Severity::Error) > 0 || warnings_fail,
-    ))
-}
-
-fn fmt(args: FmtArgs) -> Result<Outcome, Failure> {
-    let (mut failures, mut changed) = (Vec::new(), String::new());
-    let mode = if args.check {
-        onus::FmtMode::Check
-    } else {
-        onus::FmtMode::Write
-    };
-    for path in &args.paths {
-        match onus::format_path(path, mode) {
-            Ok(onus::Formatted::Text(formatted)) => print(&formatted),
-            Ok(onus::Formatted::Reformatted) => {
-                changed.push_str(&format!("{} {path}\n", mode.verb()))
-            }
-            Ok(onus::Formatted::Unchanged) => {}
-            Err(report) => failures.push(report),
-        }
-    }
-    print(&changed);
-    if !failures.is_empty() {
-        return Err(Failure::Input(failures));
-    }
-    Ok(Outcome::findings_if(args.check && !changed.is_empty()))
-}
-
-fn test(args: TestArgs) -> Result<Outcome, Failure> {
-    let (mut suites, mut failures) = (Vec::new(), Vec::new());
-    for path in &args.paths {
-        match onus::load_suite(path) {
-            Ok(suite) => suites.push(suite),
-            Err(report) => failures.push(report),
-        }
-    }
-    if !failures.is_empty() {
-        return Err(Failure::Input(failures));
-    }
-    let report = onus::run_suites(&suites, args.threshold);
-    print(&match args.format {
-        TestFormat::Json => render::tests_json(&report),
-        TestFormat::Text if args.coverage => render::tests_text(&report, CoverageListing::Shown),
-        TestFormat::Text => render::tests_text(&report, CoverageListing::Hidden),
-    });
-    Ok(Outcome::findings_if(!report.passed()))
-}
-
-fn diff(args: DiffArgs) -> Result<Outcome, Failure> {
+fn diff(args: DiffArgs) -> Result<Output, Failure> {
     if args.from.is_empty() && args.to.is_empty() {
         if !args.set.is_empty() {
             let message = "`--set` goes with `--from` and `--to`; two policies are compared over every scenario";
@@ -461,15 +311,7 @@ fn diff(args: DiffArgs) -> Result<Outcome, Failure> {
             return Err(usage(ErrorKind::WrongNumberOfValues, message));
         };
         let (old, new) = (load(Some(old))?, load(Some(new))?);
-        let diff = old.diff(&new)?;
-        print(&match args.format {
-            Format::Table => render::diff_policies_text(&old, &new, &diff),
-            Format::Json => render::diff_policies_json(&old, &new, &diff),
-        });
-        if let Some(undecided) = diff.undecided_report(&new) {
-            return Err(undecided.into());
-        }
-        return Ok(Outcome::findings_if(!diff.is_empty()));
+        return Ok(command::diff_policies(&old, &new, args.format));
     }
     if args.from.is_empty() || args.to.is_empty() {
         let message = "give both `--from` and `--to`: the two scenarios to compare";
@@ -480,18 +322,17 @@ fn diff(args: DiffArgs) -> Result<Outcome, Failure> {
         return Err(usage(ErrorKind::ArgumentConflict, message));
     }
     let policy = load(args.policies.first().map(String::as_str))?;
-    let from =
-        policy.scenario_from_settings("--from", &[&args.set[..], &args.from[..]].concat())?;
-    let to = policy.scenario_from_settings("--to", &[&args.set[..], &args.to[..]].concat())?;
-    let changes = policy.diff_scenarios(&from, &to);
-    print(&match args.format {
-        Format::Table => render::diff_scenarios_text(&policy, &from, &to, &changes),
-        Format::Json => render::diff_scenarios_json(&policy, &from, &to, &changes),
-    });
-    Ok(Outcome::findings_if(!changes.is_empty()))
+    let (set, from, to) = (&args.set, &args.from, &args.to);
+    Ok(command::diff_scenarios(
+        &policy,
+        set,
+        from,
+        to,
+        args.format,
+    )?)
 }
 
-fn schema(args: SchemaArgs) -> Result<Outcome, Failure> {
+fn schema(args: SchemaArgs) -> Result<Output, Failure> {
     let text = match (&args.policy, args.name.as_str()) {
         (Some(policy), "scenario") => onus::scenario_schema(&load(Some(policy))?),
         (Some(_), _) => {
@@ -500,33 +341,36 @@ fn schema(args: SchemaArgs) -> Result<Outcome, Failure> {
         }
         (None, name) => onus::schema(name).expect("clap allows only known names"),
     };
-    print(&text);
-    Ok(Outcome::Clean)
+    Ok(Output {
+        text,
+        ..Output::default()
+    })
 }
 
-/// Writes progress and summaries to stderr; a closed stderr is ignored.
-fn to_stderr(text: &str) {
-    let _ = std::io::stderr().write_all(text.as_bytes());
-}
-
-/// Writes to stdout; a closed pipe (`onus ... | head -1`) ends quietly.
-fn print(text: &str) {
+/// Prints a command's output, then its problems; returns the exit code.
+/// A closed stdout (`onus ... | head -1`) ends the output quietly, but the
+/// exit code is still the command's.
+fn finish(output: Output) -> u8 {
     let mut stdout = std::io::stdout().lock();
-    match stdout
-        .write_all(text.as_bytes())
-        .and_then(|_| stdout.flush())
-    {
-        Ok(()) => {}
-        Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(0),
-        // A full disk must not pass for success: nothing reached the reader.
-        Err(error) => {
-            let message = format!("cannot write the output: {}", onus::io_reason(&error));
-            let report = Report::new(
-                Source::new("<stdout>", ""),
-                vec![Diagnostic::new(Code::UnwritableOutput, message)],
-            );
-            render::write_diagnostics(&report, Stream::Stderr, Colour::Never);
-            std::process::exit(2);
+    let written = stdout.write_all(output.text.as_bytes());
+    match written.and_then(|()| stdout.flush()) {
+        Err(error) if error.kind() != std::io::ErrorKind::BrokenPipe => {
+            // A full disk must not pass for success: nothing reached the reader.
+            to_stderr(&[command::unwritable_output(&error)]);
+            return 2;
         }
+        _ => {}
     }
+    to_stderr(&output.problems);
+    output.exit_code()
+}
+
+/// Writes reports to stderr; a closed stderr leaves nobody to tell.
+fn to_stderr(reports: &[Report]) {
+    let colour = colour(std::io::stderr().is_terminal());
+    let text: String = reports
+        .iter()
+        .map(|report| render::diagnostics_text(report, colour))
+        .collect();
+    let _ = std::io::stderr().write_all(text.as_bytes());
 }

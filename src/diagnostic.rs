@@ -212,7 +212,10 @@ pub fn did_you_mean<'a>(
 
 impl fmt::Display for Report {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&crate::render::diagnostics::plain(self))
+        f.write_str(&crate::render::diagnostics_text(
+            self,
+            crate::render::Colour::Never,
+        ))
     }
 }
 

@@ -6,7 +6,9 @@
 //! indices), then evaluated against a [`Scenario`], or checked over every
 //! scenario at once. [`render`] turns results and diagnostics into text,
 //! JSON, SARIF or a diagram. Every fallible step returns a [`Report`]:
-//! located diagnostics, each with a stable [`Code`].
+//! located diagnostics, each with a stable [`Code`]. [`command`] runs each
+//! command as the CLI does and returns the exact text it prints, for any
+//! front end that must answer the same.
 //!
 //! ```
 //! let policy = onus::load("example.onus", "\
@@ -48,6 +50,16 @@
 //! assert!(onus::render::matrix_markdown(&azure, &matrix).contains("| Information and data "));
 //! ```
 
+//! A command's output is the CLI's, byte for byte:
+//!
+//! ```
+//! use onus::command::{self, MatrixFormat, Outcome};
+//! let azure = onus::load_policy("azure").unwrap();
+//! let output = command::matrix(&azure, None, &[], MatrixFormat::Csv).unwrap();
+//! assert!(output.text.starts_with("zone,"));
+//! assert_eq!((output.outcome, output.exit_code()), (Outcome::Clean, 0));
+//! ```
+
 #![warn(missing_docs)]
 
 mod analysis;
@@ -55,6 +67,7 @@ mod batch;
 mod builtin;
 mod check;
 mod code;
+pub mod command;
 mod compile;
 mod diagnostic;
 mod diff;
@@ -86,7 +99,7 @@ pub use diff::{describe, DiffError, Holder, PolicyChange, PolicyDiff, ScenarioCh
 pub use eval::{Decision, Matrix, Status};
 pub use format::{format_path, format_source, FmtMode, Formatted};
 pub use load::{
-    io_reason, load_builtin, load_policy, load_suite, policy_source, read_source, LoadError, Suite,
+    load_builtin, load_policy, load_suite, policy_source, read_source, LoadError, Suite,
     MAX_FILE_BYTES,
 };
 pub use parse::ParseError;
@@ -135,52 +148,6 @@ pub fn check(name: &str, text: &str) -> Report {
     }
 }
 
-/// `onus check` over several policies (paths or built-in names).
-#[derive(Debug)]
-pub struct CheckRun {
-    /// Each policy's diagnostics, in the order given.
-    pub reports: Vec<Report>,
-    /// Why each policy that could not be read was not.
-    pub unreadable: Vec<Report>,
-}
-
-impl CheckRun {
-    /// Checks each policy; one that cannot be read is set aside, the rest
-    /// are still checked.
-    pub fn of(names: &[String]) -> CheckRun {
-        let (mut reports, mut unreadable) = (Vec::new(), Vec::new());
-        for name in names {
-            match policy_source(name) {
-                Ok(source) => reports.push(check(&source.name, &source.text)),
-                Err(report) => unreadable.push(report),
-            }
-        }
-        CheckRun {
-            reports,
-            unreadable,
-        }
-    }
-
-    /// How many diagnostics of this severity the checked policies have.
-    pub fn count(&self, severity: Severity) -> usize {
-        let diagnostics = self.reports.iter().flat_map(|r| &r.diagnostics);
-        diagnostics.filter(|d| d.severity == severity).count()
-    }
-
-    /// `checked 2 policies: 1 error, 0 warnings, 1 note`, and a newline.
-    pub fn summary(&self) -> String {
-        let count =
-            |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
-        format!(
-            "checked {}: {}, {}, {}\n",
-            count(self.reports.len(), "policy", "policies"),
-            count(self.count(Severity::Error), "error", "errors"),
-            count(self.count(Severity::Warning), "warning", "warnings"),
-            count(self.count(Severity::Note), "note", "notes")
-        )
-    }
-}
-
 /// Runs each suite's tests; `threshold` is the least rule coverage, in
 /// percent, every file must reach.
 pub fn run_suites(suites: &[Suite], threshold: Option<f64>) -> render::TestReport<'_> {
@@ -195,19 +162,6 @@ pub fn run_suites(suites: &[Suite], threshold: Option<f64>) -> render::TestRepor
         })
         .collect();
     render::TestReport { files, threshold }
-}
-
-/// The built-in policies, one a line: name and title.
-pub fn policies_listing() -> String {
-    let mut out = String::new();
-    for b in BUILTINS {
-        let title = load(b.name, b.text)
-            .ok()
-            .and_then(|p| p.title)
-            .unwrap_or_default();
-        out.push_str(&format!("{:<16} {title}\n", b.name));
-    }
-    out
 }
 
 impl Policy {

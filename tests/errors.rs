@@ -83,6 +83,17 @@ fn unknown_matrix_dimension() {
     insta::assert_snapshot!(run.stderr);
 }
 
+/// The swept dimension takes every value: fixing it is refused, with the
+/// setting marked.
+#[test]
+fn matrix_setting_the_swept_dimension() {
+    let run = onus(&["matrix", "azure", "--set", "model=iaas"], b"");
+    assert_eq!(run.code, 2);
+    assert!(run.stdout.is_empty());
+    assert!(run.stderr.contains("--set:1:1"), "{}", run.stderr);
+    insta::assert_snapshot!(run.stderr);
+}
+
 #[test]
 fn usage_errors_exit_2() {
     assert_eq!(onus(&["eval", "--format", "yaml"], b"").code, 2);

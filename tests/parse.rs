@@ -10,7 +10,7 @@ fn parse_fixtures() {
         let name = path.file_name().unwrap().to_string_lossy();
         let output = match parse(&name, &text) {
             Ok(tree) => format!("{tree:#?}"),
-            Err(report) => render::diagnostics_text(&report),
+            Err(report) => render::diagnostics_text(&report, render::Colour::Never),
         };
         insta::assert_snapshot!(format!("{text}\n=====\n{output}"));
     });

@@ -8,7 +8,7 @@ use libfuzzer_sys::fuzz_target;
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else { return };
     let report = onus::check("fuzz.onus", text);
-    let _ = onus::render::diagnostics_text(&report);
+    let _ = onus::render::diagnostics_text(&report, onus::render::Colour::Never);
     let Ok(tree) = onus::parse("fuzz.onus", text) else { return };
     let formatted = tree.formatted();
     let again = onus::parse("fuzz.onus", &formatted).expect("formatted text parses");

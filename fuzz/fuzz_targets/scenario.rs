@@ -25,7 +25,7 @@ fuzz_target!(|data: &[u8]| {
             }
             Err(report) => {
                 assert!(!report.diagnostics.is_empty());
-                let _ = onus::render::diagnostics_text(&report);
+                let _ = onus::render::diagnostics_text(&report, onus::render::Colour::Never);
             }
         }
     }

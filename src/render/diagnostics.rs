@@ -8,57 +8,33 @@ use serde::Serialize;
 
 use crate::diagnostic::{Code, Diagnostic, Report, Severity};
 
-/// Renders a report as plain text, without colour.
-pub fn plain(report: &Report) -> String {
-    let file = SimpleFile::new(report.source.name.as_str(), report.source.text.as_str());
-    let mut out = String::new();
-    for diagnostic in &report.diagnostics {
-        let rendered = term::emit_into_string(&config(), &file, &to_codespan(diagnostic))
-            .unwrap_or_else(|_| fallback(report, diagnostic));
-        out.push_str(&rendered);
-    }
-    out
-}
-
-/// Where rendered diagnostics go.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Stream {
-    /// Standard output: results (`check`'s findings).
-    Stdout,
-    /// Standard error: everything else.
-    Stderr,
-}
-
 /// Whether rendered diagnostics are coloured.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Colour {
-    /// Colour, for a terminal.
+    /// ANSI colour, for a terminal.
     Always,
     /// Plain text.
     Never,
 }
 
-/// Writes a report to a standard stream. A diagnostic that cannot be laid
-/// out (a span past the text's end) is still written, as one plain line.
-pub fn write(report: &Report, stream: Stream, colour: Colour) {
-    let choice = match colour {
-        Colour::Always => termcolor::ColorChoice::Always,
-        Colour::Never => termcolor::ColorChoice::Never,
-    };
-    let mut stream = match stream {
-        Stream::Stdout => termcolor::StandardStream::stdout(choice),
-        Stream::Stderr => termcolor::StandardStream::stderr(choice),
-    };
+/// Renders a report's diagnostics with the source marked. A diagnostic
+/// that cannot be laid out (a span past the text's end) is still shown, as
+/// one plain line.
+pub fn text(report: &Report, colour: Colour) -> String {
     let file = SimpleFile::new(report.source.name.as_str(), report.source.text.as_str());
+    let mut out = String::new();
     for diagnostic in &report.diagnostics {
-        if term::emit_to_write_style(&mut stream, &config(), &file, &to_codespan(diagnostic))
-            .is_err()
-        {
-            // A closed stream leaves nobody to tell; anything else gets the
-            // plain line.
-            let _ = std::io::Write::write_all(&mut stream, fallback(report, diagnostic).as_bytes());
-        }
+        let mut buffer = match colour {
+            Colour::Always => termcolor::Buffer::ansi(),
+            Colour::Never => termcolor::Buffer::no_color(),
+        };
+        let rendered =
+            term::emit_to_write_style(&mut buffer, &config(), &file, &to_codespan(diagnostic))
+                .ok()
+                .and_then(|()| String::from_utf8(buffer.into_inner()).ok());
+        out.push_str(&rendered.unwrap_or_else(|| fallback(report, diagnostic)));
     }
+    out
 }
 
 /// `error[code]: message` with the file's name, for when the layout fails.

@@ -1,7 +1,6 @@
 //! Results to text: tables, Markdown, CSV, JSON, the diagram, SARIF and
-//! diagnostics. Pure functions from results to strings, except
-//! [`diagnostics::write`], which writes diagnostics to a standard stream
-//! (so that a terminal gets colour); front ends decide where the rest goes.
+//! diagnostics. Pure functions from results to strings; front ends decide
+//! where the strings go.
 
 pub(crate) mod decisions;
 pub(crate) mod diagnostics;
@@ -14,10 +13,7 @@ pub(crate) mod tests;
 pub use decisions::{
     decision_bytes, explain as eval_explained, json as eval_json, table as eval_table, Detail,
 };
-pub use diagnostics::{
-    json_document as diagnostics_json, plain as diagnostics_text, write as write_diagnostics,
-    Colour, Stream,
-};
+pub use diagnostics::{json_document as diagnostics_json, text as diagnostics_text, Colour};
 pub use diagram::{html as matrix_html, svg as matrix_svg};
 pub use diff::{
     policies_json as diff_policies_json, policies_text as diff_policies_text,

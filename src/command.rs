@@ -1,0 +1,385 @@
+//! The commands as every front end runs them: a typed request in; out, the
+//! exact text the command prints and how it went. The CLI prints these
+//! texts, and the service and the editor send the same ones, so their
+//! outputs cannot drift apart.
+
+use crate::diagnostic::{Code, Diagnostic, Report, Severity, Source};
+use crate::policy::{Policy, Scenario};
+use crate::render::{self, Colour, CoverageListing, Detail};
+use crate::{FmtMode, Formatted};
+
+/// What a command printed, and what went wrong without stopping it.
+#[derive(Debug, Default)]
+pub struct Output {
+    /// The command's result, for stdout.
+    pub text: String,
+    /// Input that could not be used, though the rest was (one unreadable
+    /// policy among several, a question the analysis left undecided): for
+    /// stderr; any makes the exit code 2.
+    pub problems: Vec<Report>,
+    /// How it went, problems aside.
+    pub outcome: Outcome,
+}
+
+/// How a command went: what its exit code says.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Outcome {
+    /// Nothing to report: exit code 0.
+    #[default]
+    Clean,
+    /// The result holds a finding (a conflict, a failed test, a change):
+    /// exit code 1.
+    Findings,
+    /// Some of the input was bad (a batch's error records): exit code 2.
+    BadInput,
+}
+
+impl Outcome {
+    /// [`Outcome::Findings`] if `found`, else [`Outcome::Clean`].
+    pub fn findings_if(found: bool) -> Outcome {
+        [Outcome::Clean, Outcome::Findings][usize::from(found)]
+    }
+}
+
+impl Output {
+    fn text(text: String, findings: bool) -> Output {
+        Output {
+            text,
+            problems: Vec::new(),
+            outcome: Outcome::findings_if(findings),
+        }
+    }
+
+    /// 2 if there was a problem or bad input, else 1 for a finding, else 0.
+    pub fn exit_code(&self) -> u8 {
+        match (self.problems.is_empty(), self.outcome) {
+            (false, _) | (true, Outcome::BadInput) => 2,
+            (true, Outcome::Findings) => 1,
+            (true, Outcome::Clean) => 0,
+        }
+    }
+}
+
+/// A closed set of named choices (an output format): the names are
+/// declared once, here, for every front end's arguments.
+pub trait Choice: Copy + 'static {
+    /// Every name, in declaration order; the first is the default.
+    const NAMES: &'static [&'static str];
+    /// The choice of this name.
+    fn from_name(name: &str) -> Option<Self>;
+}
+
+/// Declares a [`Choice`] enum and its names.
+macro_rules! choice {
+    ($(#[$doc:meta])* $name:ident { $($(#[$variant_doc:meta])* $variant:ident => $text:literal,)* }) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        pub enum $name {
+            $($(#[$variant_doc])* $variant,)*
+        }
+
+        impl Choice for $name {
+            const NAMES: &'static [&'static str] = &[$($text),*];
+
+            fn from_name(name: &str) -> Option<Self> {
+                match name {
+                    $($text => Some($name::$variant),)*
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+
+choice! {
+    /// How `eval` and `diff` print.
+    Format {
+        /// A table for people.
+        Table => "table",
+        /// JSON, as the schemas describe.
+        Json => "json",
+    }
+}
+
+choice! {
+    /// How `matrix` prints.
+    MatrixFormat {
+        /// A table for people.
+        Table => "table",
+        /// A Markdown table.
+        Markdown => "markdown",
+        /// Comma-separated values.
+        Csv => "csv",
+        /// JSON, as the `matrix` schema describes.
+        Json => "json",
+        /// The responsibility diagram.
+        Svg => "svg",
+        /// The diagram and every cell's rules, in one self-contained page.
+        Html => "html",
+    }
+}
+
+choice! {
+    /// How `check` prints.
+    CheckFormat {
+        /// Diagnostics with the source marked, and a summary line.
+        Text => "text",
+        /// JSON, as the `check` schema describes.
+        Json => "json",
+        /// SARIF 2.1.0, for code-scanning tools.
+        Sarif => "sarif",
+    }
+}
+
+choice! {
+    /// How `test` prints.
+    TestFormat {
+        /// Failures and a summary line, for people.
+        Text => "text",
+        /// JSON, as the `test` schema describes.
+        Json => "json",
+    }
+}
+
+/// Whether `eval` shows every rule considered for each zone.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Explanation {
+    /// Only each zone's decision.
+    Hidden,
+    /// Each zone's rules, matched or not (`--explain`).
+    Shown,
+}
+
+/// Which diagnostics fail `check` (exit 1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Failing {
+    /// Errors only.
+    Errors,
+    /// Warnings too (`--deny warnings`).
+    Warnings,
+}
+
+/// `onus eval`: who holds each zone in `scenario`; a conflict is a finding.
+pub fn eval(policy: &Policy, scenario: &Scenario, format: Format, explain: Explanation) -> Output {
+    let decisions = policy.evaluate(scenario);
+    let text = match (format, explain) {
+        (Format::Json, Explanation::Hidden) => {
+            render::eval_json(policy, scenario, &decisions, Detail::Decisions)
+        }
+        (Format::Json, Explanation::Shown) => {
+            render::eval_json(policy, scenario, &decisions, Detail::Explained(scenario))
+        }
+        (Format::Table, Explanation::Hidden) => render::eval_table(policy, scenario, &decisions),
+        (Format::Table, Explanation::Shown) => render::eval_explained(policy, scenario, &decisions),
+    };
+    let conflict = decisions
+        .iter()
+        .any(|d| d.status == crate::Status::Conflict);
+    Output::text(text, conflict)
+}
+
+/// `onus matrix`: every value of dimension `over` (or the default sweep)
+/// with the other dimensions fixed by `settings`; a conflict is a finding.
+pub fn matrix(
+    policy: &Policy,
+    over: Option<&str>,
+    settings: &[String],
+    format: MatrixFormat,
+) -> Result<Output, Report> {
+    let over = policy.sweep_dimension(over)?;
+    let mut fixed = policy.settings("--set", settings)?;
+    let source = || Source::new("--set", settings.join(" "));
+    if fixed.has(over) {
+        // The swept dimension takes every value: fixing it makes no sense.
+        let name = &policy.dimensions[over].name;
+        let message = format!("`--set {name}=...` conflicts with `--over {name}`");
+        let mut diagnostic =
+            Diagnostic::new(Code::InvalidSetting, message).with_help(Some(format!(
+            "the matrix shows every value of `{name}`: drop the setting, or sweep another dimension"
+        )));
+        let mut start = 0;
+        for setting in settings {
+            if setting.split('=').next() == Some(name.as_str()) {
+                let span = crate::Span::new(start, start + setting.len());
+                diagnostic = diagnostic.with_label(span, "fixes the swept dimension");
+            }
+            start += setting.len() + 1;
+        }
+        return Err(Report::new(source(), vec![diagnostic]));
+    }
+    fixed.set_index(over, 0);
+    let base = fixed
+        .complete(policy, None)
+        .map_err(|errors| Report::from_errors(source(), &errors))?;
+    let matrix = policy.matrix(over, &base);
+    let text = match format {
+        MatrixFormat::Table => render::matrix_table(policy, &matrix),
+        MatrixFormat::Markdown => render::matrix_markdown(policy, &matrix),
+        MatrixFormat::Csv => render::matrix_csv(policy, &matrix),
+        MatrixFormat::Json => render::matrix_json(policy, &matrix),
+        MatrixFormat::Svg => render::matrix_svg(policy, &matrix),
+        MatrixFormat::Html => render::matrix_html(policy, &matrix),
+    };
+    Ok(Output::text(text, matrix.has_conflict()))
+}
+
+/// `onus check` over policies given by path or built-in name: every
+/// diagnostic is a finding when it fails (`failing`); a policy that cannot
+/// be read is a problem, and the others are still checked.
+pub fn check(names: &[String], format: CheckFormat, failing: Failing, colour: Colour) -> Output {
+    let (mut reports, mut problems) = (Vec::new(), Vec::new());
+    for name in names {
+        match crate::policy_source(name) {
+            Ok(source) => reports.push(crate::check(&source.name, &source.text)),
+            Err(report) => problems.push(report),
+        }
+    }
+    let count = |severity| {
+        let diagnostics = reports.iter().flat_map(|r: &Report| &r.diagnostics);
+        diagnostics.filter(|d| d.severity == severity).count()
+    };
+    let (errors, warnings) = (count(Severity::Error), count(Severity::Warning));
+    let text = match format {
+        CheckFormat::Json => render::diagnostics_json(&reports),
+        CheckFormat::Sarif => render::sarif(&reports),
+        CheckFormat::Text => {
+            let mut text: String = reports
+                .iter()
+                .map(|r| render::diagnostics_text(r, colour))
+                .collect();
+            text.push_str(&format!(
+                "checked {}: {}, {}, {}\n",
+                counted(reports.len() as u64, "policy", "policies"),
+                counted(errors as u64, "error", "errors"),
+                counted(warnings as u64, "warning", "warnings"),
+                counted(count(Severity::Note) as u64, "note", "notes")
+            ));
+            text
+        }
+    };
+    let findings = errors > 0 || (failing == Failing::Warnings && warnings > 0);
+    Output {
+        text,
+        problems,
+        outcome: Outcome::findings_if(findings),
+    }
+}
+
+/// `2 policies`, `1 policy`.
+pub(crate) fn counted(n: u64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// `onus fmt`: formats each path (`-` is stdin, whose formatted text is
+/// the output); lists the files that changed, or with [`FmtMode::Check`]
+/// would change, which is then a finding.
+pub fn fmt(paths: &[String], mode: FmtMode) -> Output {
+    let mut output = Output::default();
+    let mut changed = String::new();
+    for path in paths {
+        match crate::format_path(path, mode) {
+            Ok(Formatted::Text(formatted)) => output.text.push_str(&formatted),
+            Ok(Formatted::Reformatted) => changed.push_str(&format!("{} {path}\n", mode.verb())),
+            Ok(Formatted::Unchanged) => {}
+            Err(report) => output.problems.push(report),
+        }
+    }
+    output.outcome = Outcome::findings_if(mode == FmtMode::Check && !changed.is_empty());
+    output.text.push_str(&changed);
+    output
+}
+
+/// `onus test`: runs the tests of each policy or test file; a failure, or
+/// a file's rule coverage below `threshold` percent, is a finding. A file
+/// that does not load stops the run before any test.
+pub fn test(
+    paths: &[String],
+    threshold: Option<f64>,
+    format: TestFormat,
+    coverage: CoverageListing,
+) -> Output {
+    let (mut suites, mut problems) = (Vec::new(), Vec::new());
+    for path in paths {
+        match crate::load_suite(path) {
+            Ok(suite) => suites.push(suite),
+            Err(report) => problems.push(report),
+        }
+    }
+    if !problems.is_empty() {
+        return Output {
+            problems,
+            ..Output::default()
+        };
+    }
+    let report = crate::run_suites(&suites, threshold);
+    let text = match format {
+        TestFormat::Json => render::tests_json(&report),
+        TestFormat::Text => render::tests_text(&report, coverage),
+    };
+    Output::text(text, !report.passed())
+}
+
+/// `onus diff OLD NEW`: where the two policies resolve a zone differently
+/// over every scenario; a difference is a finding, a zone the analysis
+/// could not decide a problem (after the rest is printed).
+pub fn diff_policies(old: &Policy, new: &Policy, format: Format) -> Output {
+    let diff = match old.diff(new) {
+        Ok(diff) => diff,
+        Err(report) => {
+            return Output {
+                problems: vec![report],
+                ..Output::default()
+            }
+        }
+    };
+    let text = match format {
+        Format::Table => render::diff_policies_text(old, new, &diff),
+        Format::Json => render::diff_policies_json(old, new, &diff),
+    };
+    Output {
+        text,
+        problems: diff.undecided_report(new).into_iter().collect(),
+        outcome: Outcome::findings_if(!diff.is_empty()),
+    }
+}
+
+/// `onus diff --from .. --to ..`: the zones whose holder changes between
+/// two scenarios of one policy, each given as settings (`shared` applies to
+/// both); a change is a finding.
+pub fn diff_scenarios(
+    policy: &Policy,
+    shared: &[String],
+    from: &[String],
+    to: &[String],
+    format: Format,
+) -> Result<Output, Report> {
+    let from = policy.scenario_from_settings("--from", &[shared, from].concat())?;
+    let to = policy.scenario_from_settings("--to", &[shared, to].concat())?;
+    let changes = policy.diff_scenarios(&from, &to);
+    let text = match format {
+        Format::Table => render::diff_scenarios_text(policy, &from, &to, &changes),
+        Format::Json => render::diff_scenarios_json(policy, &from, &to, &changes),
+    };
+    Ok(Output::text(text, !changes.is_empty()))
+}
+
+/// `onus policies`: the built-in policies, one a line: name and title.
+pub fn policies() -> Output {
+    let mut text = String::new();
+    for b in crate::BUILTINS {
+        let title = crate::load(b.name, b.text)
+            .ok()
+            .and_then(|p| p.title)
+            .unwrap_or_default();
+        text.push_str(&format!("{:<16} {title}\n", b.name));
+    }
+    Output::text(text, false)
+}
+
+/// The diagnostic for output that could not be written (a full disk):
+/// a failure, never success, since nothing reached the reader.
+pub fn unwritable_output(error: &std::io::Error) -> Report {
+    let message = format!("cannot write the output: {}", crate::load::io_reason(error));
+    let diagnostic = Diagnostic::new(Code::UnwritableOutput, message);
+    Report::new(Source::new("<stdout>", ""), vec![diagnostic])
+}
