@@ -189,15 +189,6 @@ fn usage(kind: ErrorKind, message: &str) -> Failure {
     Failure::Usage(Cli::command().error(kind, message))
 }
 
-/// Colour only on a terminal, and never with `NO_COLOR` set.
-fn colour(is_terminal: bool) -> Colour {
-    if is_terminal && std::env::var_os("NO_COLOR").is_none() {
-        Colour::Always
-    } else {
-        Colour::Never
-    }
-}
-
 /// Runs the command line; returns the exit code.
 pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> u8 {
     let result = Cli::try_parse_from(args)
@@ -216,7 +207,7 @@ pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> u8 {
             Command::Policies => Ok(command::policies()),
             Command::Check(a) => {
                 let failing = a.deny.unwrap_or(Failing::Errors);
-                let colour = colour(std::io::stdout().is_terminal());
+                let colour = Colour::when(std::io::stdout().is_terminal());
                 Ok(command::check(&a.policies, a.format, failing, colour))
             }
             Command::Fmt(a) => {
@@ -367,7 +358,7 @@ fn finish(output: Output) -> u8 {
 
 /// Writes reports to stderr; a closed stderr leaves nobody to tell.
 fn to_stderr(reports: &[Report]) {
-    let colour = colour(std::io::stderr().is_terminal());
+    let colour = Colour::when(std::io::stderr().is_terminal());
     let text: String = reports
         .iter()
         .map(|report| render::diagnostics_text(report, colour))

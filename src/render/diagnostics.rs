@@ -17,6 +17,18 @@ pub enum Colour {
     Never,
 }
 
+impl Colour {
+    /// Colour only on a terminal, and never with `NO_COLOR` set
+    /// (<https://no-color.org>).
+    pub fn when(is_terminal: bool) -> Colour {
+        if is_terminal && std::env::var_os("NO_COLOR").is_none() {
+            Colour::Always
+        } else {
+            Colour::Never
+        }
+    }
+}
+
 /// Renders a report's diagnostics with the source marked. A diagnostic
 /// that cannot be laid out (a span past the text's end) is still shown, as
 /// one plain line.
