@@ -45,15 +45,32 @@ pub enum LoadError {
         /// The byte offset of the first invalid byte.
         offset: usize,
     },
-    /// `tests for "missing.onus"`: no such policy beside the test file.
-    #[error("no policy `{policy}` beside the test file, and no built-in policy of that name")]
+    /// `tests for "missing.onus"`: no such policy beside the test file;
+    /// `tests for "azur"`: no such built-in policy.
+    #[error("{}", match looked_for {
+        Some(_) => format!("no policy file `{policy}` beside the test file"),
+        None => format!("no built-in policy `{policy}`"),
+    })]
     UnknownTestTarget {
         /// The policy it names.
         policy: String,
         /// Where it is in the source.
         span: Span,
-        /// The path looked for beside the test file.
-        looked_for: String,
+        /// The path looked for beside the test file, if it names a file.
+        looked_for: Option<String>,
+    },
+    /// `tests for "/etc/passwd"`, `"../x.onus"`, `"notes.txt"`, or a
+    /// symbolic link out of the test file's folder: a test file may only
+    /// name a policy file in its own folder, or a built-in policy, so that
+    /// running tests never reads (or shows a line of) any other file.
+    #[error("`tests for \"{policy}\"` {why}")]
+    TestTargetOutside {
+        /// The policy it names.
+        policy: String,
+        /// Where it is in the source.
+        span: Span,
+        /// What is wrong with the name.
+        why: &'static str,
     },
 }
 
@@ -78,13 +95,30 @@ impl ToDiagnostic for LoadError {
                 .with_label(Span::new(*offset, offset + 3), "invalid UTF-8 here")
                 .with_help(Some("save the file as UTF-8".into())),
             LoadError::UnknownTestTarget {
-                span, looked_for, ..
-            } => Diagnostic::new(Code::UnknownPolicy, message)
-                .with_label(*span, "not found")
-                .with_help(Some(format!("looked for `{looked_for}`"))),
+                policy,
+                span,
+                looked_for,
+            } => {
+                let help = match looked_for {
+                    Some(path) => format!("looked for `{path}`"),
+                    None => did_you_mean(policy, BUILTINS.iter().map(|b| b.name))
+                        .unwrap_or_else(|| TEST_TARGET_HELP.into()),
+                };
+                Diagnostic::new(Code::UnknownPolicy, message)
+                    .with_label(*span, "not found")
+                    .with_help(Some(help))
+            }
+            LoadError::TestTargetOutside { span, .. } => {
+                Diagnostic::new(Code::UnknownPolicy, message)
+                    .with_label(*span, "not a policy beside the test file")
+                    .with_help(Some(TEST_TARGET_HELP.into()))
+            }
         }
     }
 }
+
+const TEST_TARGET_HELP: &str =
+    "name a policy file (`*.onus`) in the test file's folder, or a built-in policy";
 
 /// A report of one load error about `source`.
 fn failed(source: Source, error: LoadError) -> Report {
@@ -221,19 +255,27 @@ pub fn load_suite(path: &str) -> Result<Suite, Report> {
             tests,
         });
     };
-    let beside = Path::new(path).with_file_name(&target.text);
-    let policy = if beside.is_file() {
-        let policy_text = read_source(&beside.to_string_lossy())?;
-        crate::load(&policy_text.name, &policy_text.text)?
-    } else if let Some(b) = builtin(&target.text) {
-        crate::load(b.name, b.text)?
-    } else {
-        let error = LoadError::UnknownTestTarget {
-            policy: target.text.clone(),
-            span: target.span,
-            looked_for: beside.display().to_string(),
-        };
-        return Err(failed(source, error));
+    let policy = match test_target(Path::new(path), &target.text) {
+        Ok(TestTarget::File(beside)) => {
+            let policy_text = read_source(&beside.to_string_lossy())?;
+            crate::load(&policy_text.name, &policy_text.text)?
+        }
+        Ok(TestTarget::Builtin(b)) => crate::load(b.name, b.text)?,
+        Err(why) => {
+            let error = match why {
+                Ok(looked_for) => LoadError::UnknownTestTarget {
+                    policy: target.text.clone(),
+                    span: target.span,
+                    looked_for,
+                },
+                Err(why) => LoadError::TestTargetOutside {
+                    policy: target.text.clone(),
+                    span: target.span,
+                    why,
+                },
+            };
+            return Err(failed(source, error));
+        }
     };
     let tests = crate::resolve::resolve_tests(&tree, &policy)
         .map_err(|errors| Report::from_errors(source.clone(), &errors))?;
@@ -243,4 +285,48 @@ pub fn load_suite(path: &str) -> Result<Suite, Report> {
         policy,
         tests,
     })
+}
+
+/// What `tests for "<name>"` names.
+enum TestTarget {
+    /// A policy file in the test file's folder.
+    File(std::path::PathBuf),
+    /// A built-in policy.
+    Builtin(crate::Builtin),
+}
+
+/// Where the policy named by `tests for "<name>"` in the test file at
+/// `test_file` is: a `.onus` file in the same folder, by a plain file name
+/// (no folder, no `..`, not through a link out of the folder), or else a
+/// built-in policy. The error is `Ok(looked for)` for a name that is
+/// allowed but not found, `Err(why)` for one that is not allowed.
+fn test_target(
+    test_file: &Path,
+    name: &str,
+) -> Result<TestTarget, Result<Option<String>, &'static str>> {
+    if !name.ends_with(".onus") {
+        if name.contains(['/', '\\', '.']) {
+            return Err(Err(
+                "names neither a policy file (`*.onus`) nor a built-in policy",
+            ));
+        }
+        return builtin(name).map(TestTarget::Builtin).ok_or(Ok(None));
+    }
+    if name.contains(['/', '\\']) || name.starts_with('.') || name.contains('\0') {
+        return Err(Err("is not a file name in the test file's folder"));
+    }
+    let beside = test_file.with_file_name(name);
+    if !beside.is_file() {
+        return Err(Ok(Some(beside.display().to_string())));
+    }
+    let folder = test_file.parent().filter(|p| !p.as_os_str().is_empty());
+    let folder = std::fs::canonicalize(folder.unwrap_or(Path::new(".")));
+    match (folder, std::fs::canonicalize(&beside)) {
+        (Ok(folder), Ok(target)) if target.parent() == Some(folder.as_path()) => {
+            Ok(TestTarget::File(beside))
+        }
+        _ => Err(Err(
+            "leads outside the test file's folder (a symbolic link)",
+        )),
+    }
 }

@@ -79,42 +79,88 @@ fn a_byte_order_mark_on_the_first_batch_line_is_accepted() {
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
 }
 
+/// `tests for` names a `.onus` file beside the test file, or a built-in
+/// policy: never a file found from wherever onus runs, nor one elsewhere.
 #[test]
-fn tests_for_looks_beside_the_test_file_then_at_the_built_ins() {
+fn tests_for_names_a_policy_beside_the_test_file_or_a_built_in() {
     let scratch = Scratch::new("beside");
     let dir = scratch.0.clone();
     let sub = dir.join("sub");
     std::fs::create_dir_all(&sub).unwrap();
-    // A file named like the built-in, in the directory onus runs from, must
-    // not be taken for it.
+    let run_test = |test_file: &str| {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_onus"))
+            .args(["test", test_file])
+            .current_dir(&dir)
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+        let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+        (output.status.code().unwrap(), stdout + &stderr)
+    };
+    let customer_test = "test \"x\" { model: iaas } expect { data: customer }\n";
+    // Files named like the built-in, where onus runs and beside the test
+    // file, are not taken for it: a name without `.onus` is a built-in.
     std::fs::write(dir.join("azure"), "data: provider always\n").unwrap();
-    std::fs::write(
-        sub.join("t.onus"),
-        "tests for \"azure\"\ntest \"x\" { model: iaas } expect { data: customer }\n",
-    )
-    .unwrap();
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_onus"))
-        .args(["test", "sub/t.onus"])
-        .current_dir(&dir)
-        .output()
-        .unwrap();
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&output.stdout)
-    );
     std::fs::write(sub.join("azure"), "data: provider always\n").unwrap();
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_onus"))
-        .args(["test", "sub/t.onus"])
-        .current_dir(&dir)
-        .output()
-        .unwrap();
-    assert_eq!(
-        output.status.code(),
-        Some(1),
-        "the file beside the test file wins"
-    );
+    let test_file = format!("tests for \"azure\"\n{customer_test}");
+    std::fs::write(sub.join("t.onus"), test_file).unwrap();
+    let (code, output) = run_test("sub/t.onus");
+    assert_eq!(code, 0, "{output}");
+    // A `.onus` name is the file beside the test file.
+    std::fs::write(sub.join("mine.onus"), "data: provider always\n").unwrap();
+    let test_file = format!("tests for \"mine.onus\"\n{customer_test}");
+    std::fs::write(sub.join("t.onus"), test_file).unwrap();
+    let (code, output) = run_test("sub/t.onus");
+    assert_eq!(code, 1, "the file beside the test file: {output}");
+}
+
+/// A test file cannot make onus read, or show a line of, a file outside its
+/// folder or one that is not a policy: absolute paths, `..`, other names
+/// and symbolic links out of the folder are refused before reading.
+#[test]
+fn tests_for_cannot_reach_outside_the_test_files_folder() {
+    let scratch = Scratch::new("confined");
+    let dir = scratch.0.clone();
+    let inner = dir.join("inner");
+    std::fs::create_dir_all(&inner).unwrap();
+    let secret = "SECRET first line: data: provider always\n";
+    std::fs::write(dir.join("outside.onus"), secret).unwrap();
+    std::fs::write(inner.join("notes.txt"), secret).unwrap();
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(dir.join("outside.onus"), inner.join("link.onus")).unwrap();
+    let absolute = dir.join("outside.onus").display().to_string();
+    let mut targets = vec![
+        (
+            absolute.as_str(),
+            "is not a file name in the test file's folder",
+        ),
+        (
+            "../outside.onus",
+            "is not a file name in the test file's folder",
+        ),
+        ("/etc/passwd", "names neither a policy file"),
+        ("notes.txt", "names neither a policy file"),
+        ("./x.onus", "is not a file name in the test file's folder"),
+    ];
+    if cfg!(unix) {
+        targets.push(("link.onus", "leads outside the test file's folder"));
+    }
+    for (target, why) in targets {
+        let test_file = format!("tests for \"{target}\"\ntest \"x\" {{ }} expect {{ }}\n");
+        std::fs::write(inner.join("t.onus"), &test_file).unwrap();
+        let path = inner.join("t.onus").display().to_string();
+        let run = onus(&["test", &path], b"");
+        assert_eq!(run.code, 2, "{target}: {}", run.stderr);
+        assert!(
+            run.stderr.contains("error[unknown-policy]"),
+            "{}",
+            run.stderr
+        );
+        assert!(run.stderr.contains(why), "{target}: {}", run.stderr);
+        assert!(run.stderr.contains(":1:11"), "located: {}", run.stderr);
+        assert!(!run.stderr.contains("SECRET"), "{target}: {}", run.stderr);
+        assert!(!run.stderr.contains("root:"), "{target}: {}", run.stderr);
+    }
 }
 
 #[cfg(unix)]
