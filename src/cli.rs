@@ -229,7 +229,13 @@ pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> u8 {
             ..Output::default()
         }),
         Err(Failure::Usage(error)) => {
-            let _ = error.print();
+            // clap repeats the arguments it refuses: shown safe, since they
+            // may hold terminal escapes.
+            let text = render::terminal_safe(&error.to_string()).into_owned();
+            let _ = match error.use_stderr() {
+                true => std::io::stderr().write_all(text.as_bytes()),
+                false => std::io::stdout().write_all(text.as_bytes()),
+            };
             u8::from(error.use_stderr()) * 2
         }
     }

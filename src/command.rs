@@ -169,8 +169,12 @@ pub fn eval(policy: &Policy, scenario: &Scenario, format: Format, explain: Expla
         (Format::Json, Explanation::Shown) => {
             render::eval_json(policy, scenario, &decisions, Detail::Explained(scenario))
         }
-        (Format::Table, Explanation::Hidden) => render::eval_table(policy, scenario, &decisions),
-        (Format::Table, Explanation::Shown) => render::eval_explained(policy, scenario, &decisions),
+        (Format::Table, Explanation::Hidden) => {
+            safe(render::eval_table(policy, scenario, &decisions))
+        }
+        (Format::Table, Explanation::Shown) => {
+            safe(render::eval_explained(policy, scenario, &decisions))
+        }
     };
     let conflict = decisions
         .iter()
@@ -213,7 +217,7 @@ pub fn matrix(
         .map_err(|errors| Report::from_errors(source(), &errors))?;
     let matrix = policy.matrix(over, &base);
     let text = match format {
-        MatrixFormat::Table => render::matrix_table(policy, &matrix),
+        MatrixFormat::Table => safe(render::matrix_table(policy, &matrix)),
         MatrixFormat::Markdown => render::matrix_markdown(policy, &matrix),
         MatrixFormat::Csv => render::matrix_csv(policy, &matrix),
         MatrixFormat::Json => render::matrix_json(policy, &matrix),
@@ -265,6 +269,16 @@ pub fn check(names: &[String], format: CheckFormat, failing: Failing, colour: Co
     }
 }
 
+/// Text for people, which may reach a terminal: control characters and
+/// bidirectional overrides in user text it repeats (a file name) are
+/// shown escaped, never acted on.
+fn safe(text: String) -> String {
+    match render::terminal_safe(&text) {
+        std::borrow::Cow::Borrowed(_) => text,
+        std::borrow::Cow::Owned(escaped) => escaped,
+    }
+}
+
 /// `2 policies`, `1 policy`.
 pub(crate) fn counted(n: u64, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
@@ -279,7 +293,10 @@ pub fn fmt(paths: &[String], mode: FmtMode) -> Output {
     for path in paths {
         match crate::format_path(path, mode) {
             Ok(Formatted::Text(formatted)) => output.text.push_str(&formatted),
-            Ok(Formatted::Reformatted) => changed.push_str(&format!("{} {path}\n", mode.verb())),
+            Ok(Formatted::Reformatted) => {
+                let path = render::terminal_safe(path);
+                changed.push_str(&format!("{} {path}\n", mode.verb()));
+            }
             Ok(Formatted::Unchanged) => {}
             Err(report) => output.problems.push(report),
         }
@@ -314,7 +331,7 @@ pub fn test(
     let report = crate::run_suites(&suites, threshold);
     let text = match format {
         TestFormat::Json => render::tests_json(&report),
-        TestFormat::Text => render::tests_text(&report, coverage),
+        TestFormat::Text => safe(render::tests_text(&report, coverage)),
     };
     Output::text(text, !report.passed())
 }
@@ -333,7 +350,7 @@ pub fn diff_policies(old: &Policy, new: &Policy, format: Format) -> Output {
         }
     };
     let text = match format {
-        Format::Table => render::diff_policies_text(old, new, &diff),
+        Format::Table => safe(render::diff_policies_text(old, new, &diff)),
         Format::Json => render::diff_policies_json(old, new, &diff),
     };
     Output {
@@ -357,7 +374,7 @@ pub fn diff_scenarios(
     let to = policy.scenario_from_settings("--to", &[shared, to].concat())?;
     let changes = policy.diff_scenarios(&from, &to);
     let text = match format {
-        Format::Table => render::diff_scenarios_text(policy, &from, &to, &changes),
+        Format::Table => safe(render::diff_scenarios_text(policy, &from, &to, &changes)),
         Format::Json => render::diff_scenarios_json(policy, &from, &to, &changes),
     };
     Ok(Output::text(text, !changes.is_empty()))

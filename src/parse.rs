@@ -52,8 +52,12 @@ pub enum ParseError {
         /// The escape as written, such as `\n`.
         escape: String,
     },
-    /// A string holding a control character other than tab.
-    #[error("control character U+{code:04X} in a string")]
+    /// A string holding a control character other than tab (C0, DEL, C1),
+    /// or a bidirectional override or isolate.
+    #[error("{} U+{code:04X} in a string", match char::from_u32(*code).is_some_and(is_bidi_control) {
+        true => "bidirectional control character",
+        false => "control character",
+    })]
     ControlCharacter {
         /// Where it is in the source.
         span: Span,
@@ -112,7 +116,7 @@ impl ToDiagnostic for ParseError {
             ParseError::ControlCharacter { span, .. } => (
                 *span,
                 "control character".to_string(),
-                Some("remove it: strings hold printable text and tabs".to_string()),
+                Some("remove it: strings hold printable text and tabs, so that they show as they read".to_string()),
             ),
             ParseError::ReservedWord { span, .. } => (
                 *span,
@@ -139,8 +143,22 @@ impl ToDiagnostic for ParseError {
     }
 }
 
+/// How a carriage return that ends no line is named: lines end with a
+/// line feed or CRLF, and a lone CR would otherwise read as "end of line".
+const LONE_CR: &str = "a carriage return without a line feed";
+
+/// A bidirectional override or isolate (U+202A–U+202E, U+2066–U+2069): it
+/// reorders how text is shown, so a policy could read other than it means.
+pub(crate) fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
 fn syntax_help(expected: &[&'static str], found: &str) -> Option<String> {
-    if found.chars().any(|c| c.is_ascii_uppercase()) {
+    if found == LONE_CR {
+        Some("end each line with a line feed (LF) or CRLF".into())
+    } else if found.starts_with("U+") {
+        Some("remove it: a policy holds no control character but tab, and no bidirectional override, so that it reads as it is shown".into())
+    } else if found.chars().any(|c| c.is_ascii_uppercase()) {
         Some(format!(
             "names are lowercase letters, digits and `-`; only a zone name may be quoted to use other characters, as in `\"{}\"`",
             found.trim_matches('`')
@@ -282,7 +300,7 @@ fn string_problem(source: &str, quote: usize) -> Option<ParseError> {
                     span: Span::new(quote, i),
                 })
             }
-            c if c.is_control() && c != '\t' => {
+            c if (c.is_control() && c != '\t') || is_bidi_control(c) => {
                 return Some(ParseError::ControlCharacter {
                     span: Span::new(i, i + c.len_utf8()),
                     code: c as u32,
@@ -302,10 +320,13 @@ fn token_at(source: &str, offset: usize) -> (String, usize) {
     let Some(first) = rest.chars().next() else {
         return ("end of file".to_string(), offset);
     };
+    if rest.starts_with('\r') && !rest.starts_with("\r\n") {
+        return (LONE_CR.to_string(), offset + 1);
+    }
     if first == '\n' || first == '\r' {
         return ("end of line".to_string(), offset);
     }
-    if first.is_control() {
+    if first.is_control() || is_bidi_control(first) {
         return (format!("U+{:04X}", first as u32), offset + first.len_utf8());
     }
     let is_word = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_';

@@ -460,3 +460,54 @@ fn a_batch_to_a_full_disk_is_an_output_error() {
     let stderr = String::from_utf8(output.stderr).unwrap();
     assert!(stderr.contains("error[unwritable-output]"), "{stderr}");
 }
+
+/// Terminal escapes in user text (a scenario value, a setting, a comment,
+/// an argument clap refuses, a file name) are shown escaped, never sent to
+/// the terminal: no ESC, NUL, C1 control or bidirectional override reaches
+/// stdout or stderr raw.
+#[test]
+fn control_characters_never_reach_the_terminal() {
+    let raw = |text: &str| {
+        text.chars().any(|c| {
+            (c.is_control() && c != '\n' && c != '\t')
+                || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+        })
+    };
+    let scratch = Scratch::new("escapes");
+    let commented = scratch.file(
+        "commented.onus",
+        "data: customer always\nhost: provider when paas # \u{1b}[2J\u{1b}[31mred \u{9b}31m\nhost: customer unless saas\n",
+    );
+    let escaped_name = scratch.file("\u{1b}[31mname.onus", "data:   customer always\n");
+    let runs = [
+        (
+            vec!["eval", "azure", "--set", "model=\u{1b}[31mX"],
+            Vec::new(),
+        ),
+        (
+            vec!["eval", "azure", "-"],
+            br#"{"model": "\u001b[31mX\u0000\u009b"}"#.to_vec(),
+        ),
+        (
+            vec!["eval", "azure", "--set", "model=\u{202e}saas"],
+            Vec::new(),
+        ),
+        (vec!["check", commented.as_str()], Vec::new()),
+        (vec!["eval", "--format", "\u{9b}31m"], Vec::new()),
+        (vec!["fmt", escaped_name.as_str()], Vec::new()),
+        (
+            vec!["eval", "\u{1b}[31mmissing.onus", "--set", "model=iaas"],
+            Vec::new(),
+        ),
+    ];
+    for (args, stdin) in runs {
+        let run = onus(&args, &stdin);
+        assert!(run.code != 0 || args[0] == "fmt", "{args:?}");
+        let shown = format!("{}{}", run.stdout, run.stderr);
+        assert!(!raw(&shown), "{args:?} printed a raw control: {shown:?}");
+        assert!(
+            shown.contains("\\u{1b}") || shown.contains("\\u{9b}") || shown.contains("\\u{202e}"),
+            "{args:?} shows the escape: {shown}"
+        );
+    }
+}

@@ -33,9 +33,12 @@ impl Colour {
 /// that cannot be laid out (a span past the text's end) is still shown, as
 /// one plain line.
 pub fn text(report: &Report, colour: Colour) -> String {
-    let file = SimpleFile::new(report.source.name.as_str(), report.source.text.as_str());
+    let shown = Shown::new(&report.source.text);
+    let name = terminal_safe(&report.source.name);
+    let file = SimpleFile::new(name.as_ref(), shown.text.as_str());
     let mut out = String::new();
     for diagnostic in &report.diagnostics {
+        let diagnostic = &shown.diagnostic(diagnostic);
         let mut buffer = match colour {
             Colour::Always => termcolor::Buffer::ansi(),
             Colour::Never => termcolor::Buffer::no_color(),
@@ -53,8 +56,102 @@ pub fn text(report: &Report, colour: Colour) -> String {
 fn fallback(report: &Report, diagnostic: &Diagnostic) -> String {
     format!(
         "{}[{}]: {} ({})\n",
-        diagnostic.severity, diagnostic.code, diagnostic.message, report.source.name
+        diagnostic.severity,
+        diagnostic.code,
+        diagnostic.message,
+        terminal_safe(&report.source.name)
     )
+}
+
+/// Whether a character must not reach a terminal as it is: a control
+/// character other than tab and line feed (C0, DEL, C1: ESC starts an
+/// escape sequence, U+009B is a CSI on some terminals), or a bidirectional
+/// override or isolate, which reorders what is shown.
+fn unsafe_on_a_terminal(c: char) -> bool {
+    (c.is_control() && c != '\t' && c != '\n')
+        || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Text with every character unsafe on a terminal escaped as `\u{1b}`:
+/// user text (a scenario value, a file name, a policy's source) never
+/// moves the cursor, recolours the screen or reorders what is shown.
+pub fn terminal_safe(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.contains(unsafe_on_a_terminal) {
+        return text.into();
+    }
+    let escaped = text.chars().map(|c| match unsafe_on_a_terminal(c) {
+        true => c.escape_unicode().to_string(),
+        false => c.to_string(),
+    });
+    escaped.collect::<String>().into()
+}
+
+/// A source as it is shown: characters unsafe on a terminal escaped, and a
+/// carriage return before a line feed dropped; with the shifts needed to
+/// move the diagnostics' spans onto the shown text.
+struct Shown {
+    text: String,
+    /// `(offset in the source just after a change, total shift so far)`,
+    /// in source order.
+    shifts: Vec<(usize, isize)>,
+}
+
+impl Shown {
+    fn new(source: &str) -> Shown {
+        let mut shown = Shown {
+            text: String::with_capacity(source.len()),
+            shifts: Vec::new(),
+        };
+        let mut shift = 0isize;
+        let mut chars = source.char_indices().peekable();
+        while let Some((at, c)) = chars.next() {
+            let end = at + c.len_utf8();
+            let replacement = match c {
+                '\r' if chars.peek().map(|&(_, next)| next) == Some('\n') => String::new(),
+                c if unsafe_on_a_terminal(c) => c.escape_unicode().to_string(),
+                c => {
+                    shown.text.push(c);
+                    continue;
+                }
+            };
+            shown.text.push_str(&replacement);
+            shift += replacement.len() as isize - c.len_utf8() as isize;
+            shown.shifts.push((end, shift));
+        }
+        shown
+    }
+
+    /// Where `offset` in the source is in the shown text.
+    fn offset(&self, offset: usize) -> usize {
+        let changes_before = self.shifts.partition_point(|&(end, _)| end <= offset);
+        let shift = changes_before
+            .checked_sub(1)
+            .map_or(0, |last| self.shifts[last].1);
+        offset.saturating_add_signed(shift)
+    }
+
+    /// The diagnostic as shown: its text made safe, its spans moved.
+    fn diagnostic(&self, diagnostic: &Diagnostic) -> Diagnostic {
+        let mut shown = diagnostic.clone();
+        let span =
+            |span: crate::Span| crate::Span::new(self.offset(span.start), self.offset(span.end));
+        shown.message = terminal_safe(&diagnostic.message).into_owned();
+        shown.help = diagnostic
+            .help
+            .as_deref()
+            .map(|h| terminal_safe(h).into_owned());
+        for label in shown.primary.iter_mut().chain(&mut shown.related) {
+            label.span = span(label.span);
+            label.message = terminal_safe(&label.message).into_owned();
+        }
+        if let Some(scenario) = &mut shown.scenario {
+            for (dimension, value) in scenario.iter_mut() {
+                *dimension = terminal_safe(dimension).into_owned();
+                *value = terminal_safe(value).into_owned();
+            }
+        }
+        shown
+    }
 }
 
 fn config() -> term::Config {

@@ -50,11 +50,19 @@ pub fn relative(path: &Path) -> String {
         .replace('\\', "/")
 }
 
-/// The fixture's text, or a note that it is not UTF-8.
+/// The fixture's text, or a note that it is not UTF-8; control characters
+/// (but line feed and tab) and bidirectional overrides escaped, so that a
+/// snapshot shows them.
 pub fn show(path: &Path) -> String {
     let bytes = std::fs::read(path).expect("fixture is readable");
+    let visible = |c: char| match c {
+        '\n' | '\t' => c.to_string(),
+        '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' => c.escape_unicode().to_string(),
+        c if c.is_control() => c.escape_unicode().to_string(),
+        c => c.to_string(),
+    };
     match String::from_utf8(bytes) {
-        Ok(text) => text,
+        Ok(text) => text.chars().map(visible).collect(),
         Err(e) => format!(
             "<{} bytes, not UTF-8: {:?}>",
             e.as_bytes().len(),
