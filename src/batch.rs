@@ -207,7 +207,7 @@ pub fn run(
     output: impl Write,
     options: &Options,
     progress: impl FnMut(u64),
-) -> io::Result<Summary> {
+) -> Result<Summary, Stopped> {
     let encode = |decision: &Decision| decision_bytes(policy, decision);
     let compiled = RecordWriter::new(policy, &encode);
     std::thread::scope(|scope| {
@@ -258,36 +258,48 @@ fn read_lines(mut input: impl BufRead, sender: std::sync::mpsc::SyncSender<io::R
     }
 }
 
+/// Why a batch stopped before the end of its input, and what it had
+/// evaluated by then.
+#[derive(Debug)]
+pub struct Stopped {
+    /// The input could not be read, or the output not written.
+    pub error: io::Error,
+    /// Every record evaluated before it stopped: all those written, and
+    /// those of the chunk being written when the output failed.
+    pub summary: Summary,
+}
+
 fn write_records(
     compiled: &RecordWriter,
     receiver: std::sync::mpsc::Receiver<io::Result<Item>>,
     mut output: impl Write,
     options: &Options,
     mut progress: impl FnMut(u64),
-) -> io::Result<Summary> {
+) -> Result<Summary, Stopped> {
     let mut buffers: Vec<Vec<u8>> = vec![Vec::new(); options.jobs.clamp(1, 256)];
     let mut chunk: Vec<Item> = Vec::with_capacity(CHUNK);
     let mut summary = Summary::default();
+    let stopped = |error, summary| Stopped { error, summary };
     loop {
         chunk.clear();
         match receiver.recv() {
-            Ok(item) => chunk.push(item?),
+            Ok(item) => chunk.push(item.map_err(|e| stopped(e, summary))?),
             Err(_) => break,
         }
         while chunk.len() < CHUNK {
             match receiver.try_recv() {
-                Ok(item) => chunk.push(item?),
+                Ok(item) => chunk.push(item.map_err(|e| stopped(e, summary))?),
                 Err(_) => break,
             }
         }
         summary += evaluate_chunk(compiled, &chunk, options, &mut buffers);
-        for buffer in &buffers {
-            output.write_all(buffer)?;
-        }
-        output.flush()?;
+        let written = buffers.iter().try_for_each(|b| output.write_all(b));
+        written
+            .and_then(|()| output.flush())
+            .map_err(|e| stopped(e, summary))?;
         progress(summary.records);
     }
-    output.flush()?;
+    output.flush().map_err(|e| stopped(e, summary))?;
     Ok(summary)
 }
 
@@ -600,8 +612,9 @@ fn write_error(out: &mut Vec<u8>, line: u64, id: Option<&RawValue>, errors: Vec<
 #[derive(Debug)]
 pub enum BatchError {
     /// The reader of the output went away (`onus ... | head`): not an
-    /// error to report, but nothing more can be written.
-    ClosedOutput,
+    /// error to report, but nothing more can be written. What had been
+    /// evaluated still sets the exit code.
+    ClosedOutput(Summary),
     /// The input could not be read (`unreadable-file`), or the output not
     /// written (`unwritable-output`, a full disk).
     Failed(Report),
@@ -659,8 +672,8 @@ pub fn run_from(
             progress,
         )
     };
-    result.map_err(|error| match error.kind() {
-        io::ErrorKind::BrokenPipe => BatchError::ClosedOutput,
+    result.map_err(|Stopped { error, summary }| match error.kind() {
+        io::ErrorKind::BrokenPipe => BatchError::ClosedOutput(summary),
         _ if write_failed.get() => failed(
             Code::UnwritableOutput,
             format!("cannot write the output: {}", io_reason(&error)),

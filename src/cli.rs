@@ -284,13 +284,14 @@ fn eval(mut args: EvalArgs) -> Result<Output, Failure> {
     if show_progress {
         let _ = write!(std::io::stderr(), "\r");
     }
-    let summary = match result {
-        // A closed stdout (`onus ... | head`) ends the run quietly.
-        Err(onus::BatchError::ClosedOutput) => std::process::exit(0),
+    let (summary, closed) = match result {
+        // A closed stdout (`onus ... | head`) ends the run early, and the
+        // records evaluated by then set the exit code.
+        Err(onus::BatchError::ClosedOutput(summary)) => (summary, " (output closed early)"),
         Err(onus::BatchError::Failed(report)) => return Err(report.into()),
-        Ok(summary) => summary,
+        Ok(summary) => (summary, ""),
     };
-    let _ = writeln!(std::io::stderr(), "onus: {}", summary.describe());
+    let _ = writeln!(std::io::stderr(), "onus: {}{closed}", summary.describe());
     Ok(Output {
         outcome: summary.outcome(),
         ..Output::default()

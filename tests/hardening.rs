@@ -511,3 +511,47 @@ fn control_characters_never_reach_the_terminal() {
         );
     }
 }
+
+/// A reader that goes away (`onus ... | head -1`) ends the output early
+/// and quietly, but never turns a failure into success: the exit code is
+/// still that of what had been evaluated.
+#[test]
+fn a_closed_stdout_keeps_the_exit_code() {
+    let scratch = Scratch::new("closed");
+    let conflicting = scratch.file(
+        "conflict.onus",
+        "dimension model: iaas, paas\nx: provider when paas\nx: customer always\n",
+    );
+    let closed_stdout_run = |args: &[&str], stdin: &[u8]| {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_onus"))
+            .args(args)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take()); // the reader is gone before any output
+        let mut input = child.stdin.take().unwrap();
+        let _ = std::io::Write::write_all(&mut input, stdin);
+        drop(input);
+        let output = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8(output.stderr).unwrap();
+        (output.status.code().unwrap(), stderr)
+    };
+    let lines = |first: &str| format!("{first}\n{}", "{\"model\": \"iaas\"}\n".repeat(10));
+    for (first, code) in [
+        ("{\"model\": \"saas\"}", 2),
+        ("{\"model\": \"paas\"}", 1),
+        ("{\"model\": \"iaas\"}", 0),
+    ] {
+        let args = ["eval", conflicting.as_str(), "--batch"];
+        let (exit, stderr) = closed_stdout_run(&args, lines(first).as_bytes());
+        assert_eq!(exit, code, "{first}: {stderr}");
+        assert!(stderr.contains("(output closed early)"), "{stderr}");
+    }
+    let (exit, stderr) = closed_stdout_run(&["matrix", conflicting.as_str()], b"");
+    assert_eq!(exit, 1, "a conflict in the matrix: {stderr}");
+    assert!(stderr.is_empty(), "quietly: {stderr}");
+    let (exit, _) = closed_stdout_run(&["check", conflicting.as_str()], b"");
+    assert_eq!(exit, 1, "check's finding");
+}
