@@ -201,13 +201,8 @@ pub fn matrix(
             Diagnostic::new(Code::InvalidSetting, message).with_help(Some(format!(
             "the matrix shows every value of `{name}`: drop the setting, or sweep another dimension"
         )));
-        let mut start = 0;
-        for setting in settings {
-            if setting.split('=').next() == Some(name.as_str()) {
-                let span = crate::Span::new(start, start + setting.len());
-                diagnostic = diagnostic.with_label(span, "fixes the swept dimension");
-            }
-            start += setting.len() + 1;
+        for span in setting_spans(settings, name) {
+            diagnostic = diagnostic.with_label(span, "fixes the swept dimension");
         }
         return Err(Report::new(source(), vec![diagnostic]));
     }
@@ -267,6 +262,20 @@ pub fn check(names: &[String], format: CheckFormat, failing: Failing, colour: Co
         problems,
         outcome: Outcome::findings_if(findings),
     }
+}
+
+/// Where the settings of dimension `name` are in `settings` joined by
+/// spaces (as their diagnostics show them).
+fn setting_spans<'a>(
+    settings: &'a [String],
+    name: &'a str,
+) -> impl Iterator<Item = crate::Span> + 'a {
+    let mut start = 0;
+    settings.iter().filter_map(move |setting| {
+        let span = crate::Span::new(start, start + setting.len());
+        start = span.end + 1;
+        (setting.split('=').next() == Some(name)).then_some(span)
+    })
 }
 
 /// Text for people, which may reach a terminal: control characters and
@@ -370,8 +379,36 @@ pub fn diff_scenarios(
     to: &[String],
     format: Format,
 ) -> Result<Output, Report> {
-    let from = policy.scenario_from_settings("--from", &[shared, from].concat())?;
-    let to = policy.scenario_from_settings("--to", &[shared, to].concat())?;
+    let common = policy.settings("--set", shared)?;
+    let scenario = |flag: &str, own: &[String]| {
+        let fixed = policy.settings(flag, own)?;
+        // A dimension both `--set` and `--from` (or `--to`) give would
+        // have one value silently win: refused, and named.
+        let both: Vec<&str> = (policy.dimensions.iter().enumerate())
+            .filter(|&(d, _)| fixed.has(d) && common.has(d))
+            .map(|(_, dimension)| dimension.name.as_str())
+            .collect();
+        if let Some(name) = both.first() {
+            let message = format!("`{name}` is set by both `--set` and `{flag}`");
+            let help = format!("`--set` gives what both scenarios share: set `{name}` in `--from` and `--to`, or in `--set` only");
+            let mut diagnostic =
+                Diagnostic::new(Code::InvalidSetting, message).with_help(Some(help));
+            for span in setting_spans(own, name) {
+                diagnostic = diagnostic.with_label(span, "also set by `--set`");
+            }
+            return Err(Report::new(
+                Source::new(flag, own.join(" ")),
+                vec![diagnostic],
+            ));
+        }
+        let mut whole = common.clone();
+        whole.overlay(&fixed);
+        let source = || Source::new(flag, [shared, own].concat().join(" "));
+        whole
+            .complete(policy, None)
+            .map_err(|errors| Report::from_errors(source(), &errors))
+    };
+    let (from, to) = (scenario("--from", from)?, scenario("--to", to)?);
     let changes = policy.diff_scenarios(&from, &to);
     let text = match format {
         Format::Table => safe(render::diff_scenarios_text(policy, &from, &to, &changes)),

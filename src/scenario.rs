@@ -86,6 +86,19 @@ pub enum ScenarioError {
         /// Where it was first given.
         first: Span,
     },
+    /// `--set model=iaas --set model=paas`: refused like a duplicate JSON
+    /// field, rather than the last one silently winning.
+    #[error("`{flag}` sets `{name}` twice")]
+    SetTwice {
+        /// The flag: `--set`, `--from`, `--to`.
+        flag: String,
+        /// The dimension as written.
+        name: String,
+        /// Where it is set again.
+        span: Span,
+        /// Where it was first set.
+        first: Span,
+    },
     /// `--set model`, `--from "model=iaas model=paas"`
     #[error("`{flag}` takes `dimension=value`, found `{found}`")]
     BadSetting {
@@ -151,6 +164,10 @@ impl ToDiagnostic for ScenarioError {
             ScenarioError::DuplicateField { span, first, .. } => error(Code::DuplicateField)
                 .with_label(*span, "given again here")
                 .with_related(*first, "first given here"),
+            ScenarioError::SetTwice { span, first, .. } => error(Code::DuplicateField)
+                .with_label(*span, "set again here")
+                .with_related(*first, "first set here")
+                .with_help(Some("give each dimension one value".into())),
             ScenarioError::BadSetting { span, flag, .. } => error(Code::InvalidSetting)
                 .with_label(*span, "expected `dimension=value`")
                 .with_help(Some(format!(
@@ -281,6 +298,7 @@ fn from_settings(
     let mut scenario = PartialScenario::empty(policy);
     let mut errors = Vec::new();
     let mut offset = 0;
+    let mut seen: Vec<(&str, Span)> = Vec::new();
     for word in text.split(' ') {
         let span = Span::new(offset, offset + word.len());
         offset += word.len() + 1;
@@ -297,6 +315,16 @@ fn from_settings(
         };
         let name_span = Span::new(span.start, span.start + name.len());
         let value_span = Span::new(name_span.end + 1, span.end);
+        if let Some(&(_, first)) = seen.iter().find(|(seen, _)| *seen == name) {
+            errors.push(ScenarioError::SetTwice {
+                flag: flag.to_string(),
+                name: name.to_string(),
+                span: name_span,
+                first,
+            });
+            continue;
+        }
+        seen.push((name, name_span));
         if let Err(e) = scenario.set(policy, name, value, name_span, value_span) {
             errors.push(e);
         }
@@ -684,10 +712,12 @@ mod tests {
     #[test]
     fn settings_point_into_the_joined_arguments() {
         let policy = azure();
-        let words = vec!["model=iaas".to_string(), "model=iass".to_string()];
+        let words = vec!["region=eu".to_string(), "model=iass".to_string()];
         let report = from_arguments(&policy, "--set", &words).unwrap_err();
-        let label = report.diagnostics[0].primary.as_ref().unwrap();
-        assert_eq!(&report.source.text[label.span.range()], "iass");
+        let labels: Vec<&str> = (report.diagnostics.iter())
+            .map(|d| &report.source.text[d.primary.as_ref().unwrap().span.range()])
+            .collect();
+        assert_eq!(labels, ["region", "iass"]);
     }
 
     #[test]

@@ -555,3 +555,90 @@ fn a_closed_stdout_keeps_the_exit_code() {
     let (exit, _) = closed_stdout_run(&["check", conflicting.as_str()], b"");
     assert_eq!(exit, 1, "check's finding");
 }
+
+/// A dimension is given once: a repeated `--set` is refused like a
+/// duplicate JSON field, and in `diff` a dimension `--set` shares cannot
+/// also be set by `--from` or `--to` (one would silently win).
+#[test]
+fn settings_are_given_once() {
+    let run = onus(
+        &[
+            "eval",
+            "azure",
+            "--set",
+            "model=iaas",
+            "--set",
+            "model=paas",
+        ],
+        b"",
+    );
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr
+            .starts_with("error[duplicate-field]: `--set` sets `model` twice"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("--set:1:12"), "{}", run.stderr);
+    let run = onus(
+        &[
+            "diff",
+            "--from",
+            "model=iaas",
+            "--from",
+            "model=paas",
+            "--to",
+            "model=saas",
+        ],
+        b"",
+    );
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("`--from` sets `model` twice"),
+        "{}",
+        run.stderr
+    );
+    let scratch = Scratch::new("given-once");
+    let policy = scratch.file(
+        "two.onus",
+        "dimension model: iaas, paas\ndimension tier: gold, silver\nx: provider when paas\n",
+    );
+    for (flag, from, to) in [
+        ("--from", "tier=silver", "model=paas"),
+        ("--to", "model=iaas", "tier=silver"),
+    ] {
+        let args = [
+            "diff",
+            &policy,
+            "--set",
+            "tier=gold",
+            "--from",
+            from,
+            "--to",
+            to,
+        ];
+        let run = onus(&args, b"");
+        assert_eq!(run.code, 2, "{args:?}");
+        let expected =
+            format!("error[invalid-setting]: `tier` is set by both `--set` and `{flag}`");
+        assert!(run.stderr.starts_with(&expected), "{}", run.stderr);
+        assert!(
+            run.stderr.contains(&format!("{flag}:1:1")),
+            "{}",
+            run.stderr
+        );
+    }
+    // Shared and moving dimensions apart: accepted.
+    let args = [
+        "diff",
+        &policy,
+        "--set",
+        "tier=gold",
+        "--from",
+        "model=iaas",
+        "--to",
+        "model=paas",
+    ];
+    let run = onus(&args, b"");
+    assert_eq!(run.code, 1, "{}", run.stderr);
+}
