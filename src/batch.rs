@@ -26,6 +26,7 @@ use crate::load::io_reason;
 use crate::policy::Policy;
 use crate::render::decisions::{decision_bytes, decision_json, DecisionJson, Detail};
 use crate::render::ScenarioJson;
+use crate::scenario::Id;
 use crate::scenario::{self, PartialScenario};
 
 /// Lines read, evaluated and written at a time; bounds memory.
@@ -391,7 +392,10 @@ fn record(
             return Summary { errors: 1, ..one };
         }
     };
-    if let Some(id) = fast_scenario(policy, text, values) {
+    let fast = fast_scenario(policy, text, values);
+    // An id that may not be echoed goes to the general reader, which says why.
+    let fast = fast.filter(|id| id.is_none_or(|id| Id::check(id).is_ok()));
+    if let Some(id) = fast {
         overrides.apply(values);
         let conflict = compiled.write_record(
             out,
@@ -503,11 +507,16 @@ fn slow_record(
         Ok(parsed) => parsed,
         Err(errors) => {
             let id = scenario::id_of(text);
-            write_error(out, line, id.as_deref(), line_errors(text, &errors));
+            write_error(
+                out,
+                line,
+                id.as_ref().map(Id::json),
+                line_errors(text, &errors),
+            );
             return Summary { errors: 1, ..one };
         }
     };
-    let id = id.as_deref();
+    let id = id.as_ref().map(Id::json);
     partial.overlay(overrides);
     let scenario = match partial.complete(policy, Some(scenario::object_span(text))) {
         Ok(scenario) => scenario,
@@ -536,7 +545,7 @@ fn slow_record(
 
 /// An `"id"` exactly as the input wrote it.
 #[derive(Debug, Serialize)]
-pub(crate) struct RawId<'a>(&'a RawValue);
+pub(crate) struct RawId<'a>(pub(crate) &'a RawValue);
 
 impl schemars::JsonSchema for RawId<'_> {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -545,7 +554,7 @@ impl schemars::JsonSchema for RawId<'_> {
 
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
         schemars::json_schema!({
-            "description": "The input line's \"id\", of any JSON type, exactly as written."
+            "description": "The input's \"id\", exactly as written: a string, an integer within ±(2^53−1), true, false, null, or an array or object of those (I-JSON, RFC 7493)."
         })
     }
 }

@@ -257,9 +257,10 @@ fn eval(mut args: EvalArgs) -> Result<Output, Failure> {
     }
     let policy = load(args.policy.as_deref())?;
     let Some(input) = &args.batch else {
-        let scenario = policy.read_scenario(args.scenario.as_deref(), &args.set)?;
+        let (scenario, id) = policy.read_scenario(args.scenario.as_deref(), &args.set)?;
         let explain = [Explanation::Hidden, Explanation::Shown][usize::from(args.explain)];
-        return Ok(command::eval(&policy, &scenario, args.format, explain));
+        let (format, id) = (args.format, id.as_ref());
+        return Ok(command::eval(&policy, &scenario, id, format, explain));
     };
     if let Some(scenario) = &args.scenario {
         let message = format!("`--batch` reads its scenarios from `{input}`; drop `{scenario}`");

@@ -6,6 +6,7 @@
 use crate::diagnostic::{Code, Diagnostic, Report, Severity, Source};
 use crate::policy::{Policy, Scenario};
 use crate::render::{self, Colour, CoverageListing, Detail};
+use crate::scenario::Id;
 use crate::{FmtMode, Formatted};
 
 /// What a command printed, and what went wrong without stopping it.
@@ -159,21 +160,32 @@ pub enum Failing {
     Warnings,
 }
 
-/// `onus eval`: who holds each zone in `scenario`; a conflict is a finding.
-pub fn eval(policy: &Policy, scenario: &Scenario, format: Format, explain: Explanation) -> Output {
+/// `onus eval`: who holds each zone in `scenario` (echoing its `id`); a
+/// conflict is a finding.
+pub fn eval(
+    policy: &Policy,
+    scenario: &Scenario,
+    id: Option<&Id>,
+    format: Format,
+    explain: Explanation,
+) -> Output {
     let decisions = policy.evaluate(scenario);
     let text = match (format, explain) {
         (Format::Json, Explanation::Hidden) => {
-            render::eval_json(policy, scenario, &decisions, Detail::Decisions)
+            render::eval_json(policy, scenario, id, &decisions, Detail::Decisions)
         }
-        (Format::Json, Explanation::Shown) => {
-            render::eval_json(policy, scenario, &decisions, Detail::Explained(scenario))
-        }
+        (Format::Json, Explanation::Shown) => render::eval_json(
+            policy,
+            scenario,
+            id,
+            &decisions,
+            Detail::Explained(scenario),
+        ),
         (Format::Table, Explanation::Hidden) => {
-            safe(render::eval_table(policy, scenario, &decisions))
+            safe(render::eval_table(policy, scenario, id, &decisions))
         }
         (Format::Table, Explanation::Shown) => {
-            safe(render::eval_explained(policy, scenario, &decisions))
+            safe(render::eval_explained(policy, scenario, id, &decisions))
         }
     };
     let conflict = decisions

@@ -108,7 +108,7 @@ pub use policy::{
     ValueSet, Zone, ZoneId, CUSTOMER, MAX_VALUES, PROVIDER, SHARED,
 };
 pub use resolve::{NameKind, ResolveError};
-pub use scenario::{IdField, PartialScenario, ScenarioError};
+pub use scenario::{Id, IdField, PartialScenario, ScenarioError};
 pub use schema::{scenario_for as scenario_schema, schema, NAMES as SCHEMA_NAMES};
 pub use span::Span;
 pub use testing::{Mismatch, TestOutcome, TestRun};
@@ -194,12 +194,15 @@ impl Policy {
     }
 
     /// The scenario of a JSON file (`-` for stdin) overridden by `--set`
-    /// settings; with neither, a diagnostic that says how to give one.
+    /// settings, and the file's `"id"` if it has one (echoed in the
+    /// answer, as a batch echoes it). With neither file nor settings, the
+    /// only scenario of a policy whose dimensions have one value each, else
+    /// a diagnostic that says how to give one.
     pub fn read_scenario(
         &self,
         path: Option<&str>,
         settings: &[String],
-    ) -> Result<Scenario, Report> {
+    ) -> Result<(Scenario, Option<Id>), Report> {
         scenario::read(self, path, settings)
     }
 

@@ -86,6 +86,15 @@ pub enum ScenarioError {
         /// Where it was first given.
         first: Span,
     },
+    /// `{"id": 1e400}`, `{"id": "\ud800"}`: an id a strict JSON reader
+    /// would refuse or misread, so it cannot be echoed.
+    #[error("`id` cannot be echoed as strict JSON: {reason}")]
+    InvalidId {
+        /// Where the id is.
+        span: Span,
+        /// What is wrong with it.
+        reason: String,
+    },
     /// `--set model=iaas --set model=paas`: refused like a duplicate JSON
     /// field, rather than the last one silently winning.
     #[error("`{flag}` sets `{name}` twice")]
@@ -147,6 +156,9 @@ impl ToDiagnostic for ScenarioError {
                     Some(s) => format!("did you mean `{s}`?"),
                     None => format!("the dimensions are {}", quoted_list(known)),
                 })),
+            ScenarioError::InvalidId { span, .. } => error(Code::InvalidScenario)
+                .with_label(*span, "this id")
+                .with_help(Some(ID_RULE.into())),
             ScenarioError::WrongType { span, .. } => {
                 error(Code::InvalidScenario).with_label(*span, "expected a string")
             }
@@ -350,7 +362,7 @@ pub fn from_json(
     policy: &Policy,
     text: &str,
     id_field: IdField,
-) -> Result<(PartialScenario, Option<Box<RawValue>>), Vec<ScenarioError>> {
+) -> Result<(PartialScenario, Option<Id>), Vec<ScenarioError>> {
     let fields = match serde_json::from_str::<Fields>(text) {
         Ok(fields) => fields,
         Err(e) => return Err(vec![json_error(text, &e)]),
@@ -383,7 +395,13 @@ pub fn from_json(
         }
         seen.push((name, name_span));
         if id_field == IdField::Allowed && name == "id" {
-            id = Some(value.clone());
+            match Id::new(value.clone()) {
+                Ok(valid) => id = Some(valid),
+                Err(reason) => errors.push(ScenarioError::InvalidId {
+                    span: value_span_after(text, name_span).unwrap_or(name_span),
+                    reason,
+                }),
+            }
             continue;
         }
         let value_span = value_span_after(text, name_span).unwrap_or(name_span);
@@ -433,11 +451,147 @@ fn json_type(value: &RawValue) -> &'static str {
 }
 
 /// The `"id"` of a line that is a JSON object, even if the rest of it is
-/// not a valid scenario: the first `"id"` entry, as written.
-pub fn id_of(text: &str) -> Option<Box<RawValue>> {
+/// not a valid scenario: the first `"id"` entry, as written, if it is one
+/// that may be echoed.
+pub fn id_of(text: &str) -> Option<Id> {
     match serde_json::from_str::<Fields>(text).ok()? {
-        Fields::Object(entries) => entries.into_iter().find(|(k, _)| k == "id").map(|(_, v)| v),
+        Fields::Object(entries) => {
+            let (_, id) = entries.into_iter().find(|(k, _)| k == "id")?;
+            Id::new(id).ok()
+        }
         Fields::Other(_) => None,
+    }
+}
+
+/// What an id may be, so that every output line that echoes it is valid
+/// for a strict reader (RFC 8259 and I-JSON, RFC 7493).
+const ID_RULE: &str = "an id is a string, a number (a whole number from -9007199254740991 to 9007199254740991), true, false, null, or an array or object of those (each key once); write other numbers as strings";
+
+/// A scenario's `"id"`, echoed byte for byte in its answer: checked to be
+/// I-JSON (RFC 7493), so that a strict reader reads back exactly what was
+/// sent. Strings hold no lone surrogate and no noncharacter, numbers are
+/// finite (not `1e400`) and whole numbers are ones a double holds exactly
+/// (an id that rounds would name another thing), and no object has a key
+/// twice.
+#[derive(Clone, Debug)]
+pub struct Id(Box<RawValue>);
+
+impl Id {
+    /// The id, if it is one that may be echoed; else what is wrong with it.
+    pub fn new(raw: Box<RawValue>) -> Result<Id, String> {
+        Id::check(&raw).map(|()| Id(raw))
+    }
+
+    /// Whether `raw` may be an id, without copying it.
+    pub(crate) fn check(raw: &RawValue) -> Result<(), String> {
+        serde_json::from_str::<StrictJson>(raw.get())
+            .map(|StrictJson| ())
+            .map_err(|error| {
+                let message = error.to_string();
+                let reason = message
+                    .rsplit_once(" at line ")
+                    .map_or(&*message, |(m, _)| m);
+                match reason {
+                    "number out of range" => "a number in it is beyond a double's range".into(),
+                    // serde_json's words for a lone surrogate escape.
+                    r if r.contains("escape") || r.contains("surrogate") => {
+                        "a string in it has a lone surrogate escape, such as `\\ud800`".into()
+                    }
+                    r => r.to_string(),
+                }
+            })
+    }
+
+    /// The id as it was written.
+    pub fn json(&self) -> &RawValue {
+        &self.0
+    }
+}
+
+/// A JSON value that is I-JSON with integer numbers: reading one checks it.
+struct StrictJson;
+
+impl<'de> Deserialize<'de> for StrictJson {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(StrictJson)
+    }
+}
+
+/// The largest integer a double holds exactly, with all below it.
+const EXACT_INTEGER: u64 = (1 << 53) - 1;
+
+impl<'de> Visitor<'de> for StrictJson {
+    type Value = StrictJson;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_bool<E: serde::de::Error>(self, _: bool) -> Result<StrictJson, E> {
+        Ok(StrictJson)
+    }
+
+    fn visit_unit<E: serde::de::Error>(self) -> Result<StrictJson, E> {
+        Ok(StrictJson)
+    }
+
+    fn visit_u64<E: serde::de::Error>(self, n: u64) -> Result<StrictJson, E> {
+        match n <= EXACT_INTEGER {
+            true => Ok(StrictJson),
+            false => Err(E::custom(format!(
+                "{n} is beyond ±{EXACT_INTEGER}, the integers a double holds exactly"
+            ))),
+        }
+    }
+
+    fn visit_i64<E: serde::de::Error>(self, n: i64) -> Result<StrictJson, E> {
+        match n.unsigned_abs() <= EXACT_INTEGER {
+            true => Ok(StrictJson),
+            false => Err(E::custom(format!(
+                "{n} is beyond ±{EXACT_INTEGER}, the integers a double holds exactly"
+            ))),
+        }
+    }
+
+    fn visit_f64<E: serde::de::Error>(self, n: f64) -> Result<StrictJson, E> {
+        // Finite: serde_json has refused an overflow such as `1e400`.
+        match n.fract() != 0.0 || n.abs() <= EXACT_INTEGER as f64 {
+            true => Ok(StrictJson),
+            false => Err(E::custom(format!(
+                "a whole number in it is beyond ±{EXACT_INTEGER}, the integers a double holds exactly"
+            ))),
+        }
+    }
+
+    fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<StrictJson, E> {
+        // serde_json has already refused a lone surrogate escape; I-JSON
+        // also forbids noncharacters.
+        match text
+            .chars()
+            .find(|&c| matches!(c, '\u{FDD0}'..='\u{FDEF}') || u32::from(c) & 0xFFFE == 0xFFFE)
+        {
+            Some(c) => Err(E::custom(format!(
+                "a string in it holds the noncharacter U+{:04X}",
+                u32::from(c)
+            ))),
+            None => Ok(StrictJson),
+        }
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<StrictJson, A::Error> {
+        while seq.next_element::<StrictJson>()?.is_some() {}
+        Ok(StrictJson)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<StrictJson, A::Error> {
+        let mut keys = std::collections::HashSet::new();
+        while let Some(key) = map.next_key::<String>()? {
+            map.next_value::<StrictJson>()?;
+            if !keys.insert(key) {
+                return Err(serde::de::Error::custom("an object in it has a key twice"));
+            }
+        }
+        Ok(StrictJson)
     }
 }
 
@@ -634,11 +788,18 @@ pub fn complete_from_arguments(
 }
 
 /// The scenario of a JSON file (or `-` for stdin) and `--set` settings,
-/// which win over the file. With neither, says how to give one.
-pub fn read(policy: &Policy, path: Option<&str>, settings: &[String]) -> Result<Scenario, Report> {
+/// which win over the file, with the file's `"id"` if it has one. With
+/// neither, the only scenario of a policy whose dimensions each have one
+/// value, else a diagnostic that says how to give one.
+pub fn read(
+    policy: &Policy,
+    path: Option<&str>,
+    settings: &[String],
+) -> Result<(Scenario, Option<Id>), Report> {
     let overrides = from_arguments(policy, "--set", settings)?;
     let Some(path) = path else {
-        if settings.is_empty() {
+        let only_one = policy.dimensions.iter().all(|d| d.values.len() == 1);
+        if settings.is_empty() && !only_one {
             let example: Vec<String> = policy
                 .dimensions
                 .iter()
@@ -652,17 +813,19 @@ pub fn read(policy: &Policy, path: Option<&str>, settings: &[String]) -> Result<
             );
             return Err(Report::new(Source::new(&policy.name, ""), vec![diagnostic]));
         }
-        return overrides.complete(policy, None).map_err(|errors| {
+        let scenario = overrides.complete(policy, None).map_err(|errors| {
             Report::from_errors(Source::new("--set", settings.join(" ")), &errors)
-        });
+        })?;
+        return Ok((scenario, None));
     };
     let source = crate::load::read_source(path)?;
-    let (mut from_file, _) = from_json(policy, &source.text, IdField::Refused)
+    let (mut from_file, id) = from_json(policy, &source.text, IdField::Allowed)
         .map_err(|errors| Report::from_errors(source.clone(), &errors))?;
     from_file.overlay(&overrides);
-    from_file
+    let scenario = from_file
         .complete(policy, Some(object_span(&source.text)))
-        .map_err(|errors| Report::from_errors(source, &errors))
+        .map_err(|errors| Report::from_errors(source, &errors))?;
+    Ok((scenario, id))
 }
 
 #[cfg(test)]
@@ -683,7 +846,7 @@ mod tests {
     #[test]
     fn id_of_takes_the_first_id_as_written_even_from_a_bad_scenario() {
         let id = id_of(r#"{"model": 3, "id": [1, 2], "id": "second"}"#).unwrap();
-        assert_eq!(id.get(), "[1, 2]");
+        assert_eq!(id.json().get(), "[1, 2]");
         assert!(id_of(r#"{"model": "iaas"}"#).is_none());
         assert!(id_of("[1]").is_none());
         assert!(id_of("not json").is_none());
@@ -734,7 +897,7 @@ mod tests {
         let policy = azure();
         let text = r#"{"model": "iaas", "id": 7}"#;
         let (_, id) = from_json(&policy, text, IdField::Allowed).unwrap();
-        assert_eq!(id.unwrap().get(), "7");
+        assert_eq!(id.unwrap().json().get(), "7");
         let errors = from_json(&policy, text, IdField::Refused).unwrap_err();
         assert!(matches!(&errors[0], ScenarioError::UnknownField { name, .. } if name == "id"));
     }

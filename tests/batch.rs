@@ -178,18 +178,28 @@ fn fast_and_general_readers_write_the_same_bytes() {
         "{\"mod\\u0065l\": \"saas\", \"id\": 18446744073709551616}\n",
     );
     let run = onus(&["eval", "azure", "--batch"], input.as_bytes());
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.code, 2, "{}", run.stderr);
     let lines: Vec<&str> = run.stdout.lines().collect();
     let without_line = |l: &str| l.split_once(',').unwrap().1.to_string();
     assert_eq!(without_line(lines[0]), without_line(lines[1]));
-    assert_eq!(without_line(lines[2]), without_line(lines[3]));
+    // The same error, at the column of each line's own spelling.
+    let without_column = |l: &str| {
+        let mut record: serde_json::Value = serde_json::from_str(l).unwrap();
+        record["errors"][0]["column"] = serde_json::Value::Null;
+        record["line"] = serde_json::Value::Null;
+        record
+    };
+    assert_eq!(without_column(lines[2]), without_column(lines[3]));
     assert!(
         lines[0].contains("\"id\":[1, 2e3]"),
         "ids are echoed as written: {}",
         lines[0]
     );
+    // 2^64 is beyond the integers a double holds exactly: a strict reader
+    // could round it, so both readers refuse it rather than echo it.
     assert!(
-        lines[2].contains("\"id\":18446744073709551616"),
-        "no precision lost"
+        lines[2].contains("`id` cannot be echoed") && !lines[2].contains("18446744073709551616"),
+        "{}",
+        lines[2]
     );
 }

@@ -266,17 +266,23 @@ fn both_batch_readers_keep_any_id_as_written() {
     let input = concat!(
         "{\"model\":\"iaas\",\"id\":null}\n",
         "{\"model\":\"ia\\u0061s\",\"id\":null}\n",
+        "{\"id\":[1, {\"a\" : \"\\u00e9\"}],\"model\":\"iaas\"}\n",
+        "{\"id\":[1, {\"a\" : \"\\u00e9\"}],\"model\":\"ia\\u0061s\"}\n",
         "{\"id\":1e400,\"model\":\"iaas\"}\n",
         "{\"id\":1e400,\"model\":\"ia\\u0061s\"}\n",
     );
     let run = onus(&["eval", "azure", "--batch"], input.as_bytes());
-    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert_eq!(run.code, 2, "{}", run.stdout);
     let lines: Vec<&str> = run.stdout.lines().collect();
     let rest = |l: &str| l.split_once(',').unwrap().1.to_string();
     assert_eq!(rest(lines[0]), rest(lines[1]));
     assert_eq!(rest(lines[2]), rest(lines[3]));
+    assert_eq!(rest(lines[4]), rest(lines[5]));
     assert!(lines[0].contains("\"id\":null"));
-    assert!(lines[2].contains("\"id\":1e400"));
+    assert!(lines[2].contains("\"id\":[1, {\"a\" : \"\\u00e9\"}]"));
+    // An id a strict reader would refuse is refused by both readers alike.
+    assert!(lines[4].contains("\"errors\""), "{}", lines[4]);
+    assert!(!lines[4].contains("1e400"), "{}", lines[4]);
 }
 
 #[test]
@@ -641,4 +647,170 @@ fn settings_are_given_once() {
     ];
     let run = onus(&args, b"");
     assert_eq!(run.code, 1, "{}", run.stderr);
+}
+
+/// Whether `text` is JSON a strict reader takes as it is meant (RFC 8259
+/// and I-JSON, RFC 7493): it parses, no object has a key twice, every
+/// string is valid Unicode, every integer is one a double holds exactly.
+fn strict_json(text: &str) -> Result<(), String> {
+    use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+    struct Strict;
+    impl<'de> Deserialize<'de> for Strict {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Strict, D::Error> {
+            d.deserialize_any(Strict)
+        }
+    }
+    impl<'de> Visitor<'de> for Strict {
+        type Value = Strict;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("JSON")
+        }
+        fn visit_bool<E>(self, _: bool) -> Result<Strict, E> {
+            Ok(Strict)
+        }
+        fn visit_unit<E>(self) -> Result<Strict, E> {
+            Ok(Strict)
+        }
+        fn visit_i64<E: serde::de::Error>(self, n: i64) -> Result<Strict, E> {
+            match n.unsigned_abs() < 1 << 53 {
+                true => Ok(Strict),
+                false => Err(E::custom("inexact integer")),
+            }
+        }
+        fn visit_u64<E: serde::de::Error>(self, n: u64) -> Result<Strict, E> {
+            match n < 1 << 53 {
+                true => Ok(Strict),
+                false => Err(E::custom("inexact integer")),
+            }
+        }
+        fn visit_f64<E: serde::de::Error>(self, n: f64) -> Result<Strict, E> {
+            match n.is_finite() && (n.fract() != 0.0 || n.abs() < 2f64.powi(53)) {
+                true => Ok(Strict),
+                false => Err(E::custom("inexact number")),
+            }
+        }
+        fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<Strict, E> {
+            let noncharacter = |c: char| {
+                (0xFDD0..=0xFDEF).contains(&u32::from(c)) || u32::from(c) % 0x10000 >= 0xFFFE
+            };
+            match text.chars().any(noncharacter) {
+                true => Err(E::custom("a noncharacter")),
+                false => Ok(Strict),
+            }
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Strict, A::Error> {
+            while seq.next_element::<Strict>()?.is_some() {}
+            Ok(Strict)
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Strict, A::Error> {
+            let mut keys = std::collections::BTreeSet::new();
+            while let Some(key) = map.next_key::<String>()? {
+                map.next_value::<Strict>()?;
+                if !keys.insert(key) {
+                    return Err(serde::de::Error::custom("a key twice"));
+                }
+            }
+            Ok(Strict)
+        }
+    }
+    serde_json::from_str::<Strict>(text)
+        .map(|_| ())
+        .map_err(|e| e.to_string())
+}
+
+/// Every record a batch writes, and every `eval` JSON document, is JSON a
+/// strict reader takes as meant, whatever id the input carries: an id that
+/// could not be echoed so is refused with a located error, never echoed.
+#[test]
+fn ids_are_echoed_only_as_strict_json() {
+    let echoed = [
+        "\"vm-1\"",
+        "\"caf\\u00e9 \\ud83d\\ude00\"",
+        "9007199254740991",
+        "-9007199254740991",
+        "0",
+        "null",
+        "true",
+        "[1, \"a\", {\"k\": [false]}]",
+        "{\"account\": \"a\", \"region\": \"eu\"}",
+        "1.5",
+        "2e3",
+        "-0.25e-3",
+    ];
+    let refused = [
+        "1e400",
+        "\"\\ud800\"",
+        "\"x\\udc00y\"",
+        "9007199254740992",
+        "-9007199254740992",
+        "123456789012345678901234567890",
+        "1e300",
+        "\"\\uffff\"",
+        "\"\u{fdd0}\"",
+        "{\"a\": 1, \"a\": 2}",
+        "[{\"b\": 1, \"b\": 1}]",
+        "[\"\\ud800\"]",
+    ];
+    let line = |id: &str| format!("{{\"model\": \"iaas\", \"id\": {id}}}\n");
+    let input: String = echoed.iter().chain(&refused).map(|id| line(id)).collect();
+    for jobs in ["1", "2"] {
+        let run = onus(
+            &["eval", "azure", "--batch", "--jobs", jobs],
+            input.as_bytes(),
+        );
+        assert_eq!(run.code, 2);
+        let records: Vec<&str> = run.stdout.lines().collect();
+        assert_eq!(records.len(), echoed.len() + refused.len());
+        for (record, id) in records.iter().zip(echoed.iter().chain(&refused)) {
+            strict_json(record).unwrap_or_else(|e| panic!("{e}: {record}"));
+            let echoes = record.contains(&format!("\"id\":{id}"));
+            assert_eq!(echoes, echoed.contains(id), "{id}: {record}");
+            if refused.contains(id) {
+                assert!(record.contains("`id` cannot be echoed"), "{record}");
+            }
+        }
+    }
+    let scratch = Scratch::new("ids");
+    for id in echoed {
+        let file = scratch.file("s.json", line(id));
+        let run = onus(&["eval", "azure", &file, "--format", "json"], b"");
+        assert_eq!(run.code, 0, "{id}: {}", run.stderr);
+        strict_json(&run.stdout).unwrap();
+        assert!(
+            run.stdout.contains(&format!("\"id\": {id}")) || id.contains(' '),
+            "{id}"
+        );
+    }
+    for id in refused {
+        let file = scratch.file("s.json", line(id));
+        let run = onus(&["eval", "azure", &file], b"");
+        assert_eq!(run.code, 2, "{id}");
+        assert!(
+            run.stderr.contains("`id` cannot be echoed"),
+            "{}",
+            run.stderr
+        );
+        assert!(run.stderr.contains("s.json:1:"), "located: {}", run.stderr);
+    }
+}
+
+/// A policy whose dimensions each have one value has one scenario: `eval`
+/// needs no scenario argument for it.
+#[test]
+fn a_policy_with_one_scenario_needs_no_scenario_argument() {
+    let scratch = Scratch::new("one-scenario");
+    let policy = scratch.file(
+        "one.onus",
+        "dimension cloud: azure\ndata: customer always\n",
+    );
+    let run = onus(&["eval", &policy, "--format", "json"], b"");
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout.contains("\"cloud\": \"azure\""),
+        "{}",
+        run.stdout
+    );
+    let run = onus(&["eval", "azure"], b"");
+    assert_eq!(run.code, 2, "azure has four scenarios");
+    assert!(run.stderr.contains("missing-scenario"), "{}", run.stderr);
 }

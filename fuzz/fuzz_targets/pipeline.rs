@@ -30,6 +30,6 @@ fuzz_target!(|data: &[u8]| {
             assert_eq!(&compiled.answer(zone, &scenario.values).decision, decision);
         }
         let detail = onus::render::Detail::Explained(&scenario);
-        let _ = onus::render::eval_json(&policy, &scenario, &decisions, detail);
+        let _ = onus::render::eval_json(&policy, &scenario, None, &decisions, detail);
     }
 });

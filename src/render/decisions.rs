@@ -5,12 +5,17 @@ use serde::Serialize;
 use super::{heading, scenario_text, text_table, trimmed, ScenarioJson};
 use crate::eval::{Decision, Status};
 use crate::policy::{Policy, RuleId, Scenario};
+use crate::scenario::Id;
 
 /// eval's JSON document. Stable: see README.md, "JSON output".
 #[derive(Debug, Serialize, schemars::JsonSchema)]
 #[schemars(rename = "EvalOutput")]
 pub struct EvalJson<'a> {
     pub policy: &'a str,
+    /// The scenario file's `"id"`, exactly as written, as a batch record
+    /// echoes it.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub id: Option<crate::batch::RawId<'a>>,
     pub scenario: ScenarioJson<'a>,
     pub decisions: Vec<DecisionJson<'a>>,
 }
@@ -118,11 +123,13 @@ pub fn decision_json<'a>(
 pub fn json(
     policy: &Policy,
     scenario: &Scenario,
+    id: Option<&Id>,
     decisions: &[Decision],
     detail: Detail,
 ) -> String {
     super::to_json(&EvalJson {
         policy: &policy.name,
+        id: id.map(|id| crate::batch::RawId(id.json())),
         scenario: ScenarioJson(policy, scenario),
         decisions: decisions
             .iter()
@@ -175,7 +182,12 @@ fn decided_by(policy: &Policy, decision: &Decision) -> String {
 }
 
 /// The table: one row per zone.
-pub fn table(policy: &Policy, scenario: &Scenario, decisions: &[Decision]) -> String {
+pub fn table(
+    policy: &Policy,
+    scenario: &Scenario,
+    id: Option<&Id>,
+    decisions: &[Decision],
+) -> String {
     let mut table = text_table(vec!["Zone".into(), "Holder".into(), "Decided by".into()]);
     for decision in decisions {
         table.add_row(vec![
@@ -185,19 +197,33 @@ pub fn table(policy: &Policy, scenario: &Scenario, decisions: &[Decision]) -> St
         ]);
     }
     format!(
-        "{}\nscenario: {}\n\n{}",
+        "{}\n{}\n{}",
         heading(policy),
-        scenario_text(policy, scenario),
+        scenario_lines(policy, scenario, id),
         trimmed(&table)
     )
 }
 
+/// `scenario: model=iaas`, and `id: "vm-1"` if the scenario has one.
+fn scenario_lines(policy: &Policy, scenario: &Scenario, id: Option<&Id>) -> String {
+    let mut lines = format!("scenario: {}\n", scenario_text(policy, scenario));
+    if let Some(id) = id {
+        lines.push_str(&format!("id: {}\n", id.json().get()));
+    }
+    lines
+}
+
 /// `--explain`: for each zone, every rule considered and whether it matched.
-pub fn explain(policy: &Policy, scenario: &Scenario, decisions: &[Decision]) -> String {
+pub fn explain(
+    policy: &Policy,
+    scenario: &Scenario,
+    id: Option<&Id>,
+    decisions: &[Decision],
+) -> String {
     let mut out = format!(
-        "{}\nscenario: {}\n",
+        "{}\n{}",
         heading(policy),
-        scenario_text(policy, scenario)
+        scenario_lines(policy, scenario, id)
     );
     for decision in decisions {
         let zone = &policy.zones[decision.zone];
