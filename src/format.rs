@@ -17,6 +17,12 @@ use crate::syntax::{
 /// The policy in canonical layout.
 fn format(file: &PolicyFile) -> String {
     let mut out = String::new();
+    for comment in &file.header_comments {
+        out.push_str(&format!("#{}\n", comment.text));
+    }
+    if !file.header_comments.is_empty() {
+        out.push('\n');
+    }
     let mut group_of_last: Option<Group> = None;
     let ordered = canonical_order(file);
     for statement in &ordered.statements {
@@ -50,6 +56,7 @@ fn canonical_order(file: &PolicyFile) -> PolicyFile {
     let mut statements = file.statements.clone();
     statements.sort_by_key(|s| group(file, s));
     PolicyFile {
+        header_comments: file.header_comments.clone(),
         statements,
         trailing_comments: file.trailing_comments.clone(),
     }
@@ -242,7 +249,7 @@ impl PolicyFile {
 
     /// Every comment, in source order: what the formatter must keep.
     pub fn comments(&self) -> Vec<&Comment> {
-        let mut all: Vec<&Comment> = Vec::new();
+        let mut all: Vec<&Comment> = self.header_comments.iter().collect();
         for statement in &self.statements {
             all.extend(&statement.leading_comments);
             all.extend(&statement.trailing_comment);
@@ -290,12 +297,18 @@ pub enum Formatted {
     Text(String),
 }
 
-/// Formats the file at `path`, or stdin for `-`. Through a symbolic link,
-/// the file it points to is rewritten, atomically.
+/// Formats the file at `path`, or stdin for `-`, keeping its line endings
+/// (CRLF if its first line ends so) and a file's byte-order mark: `fmt`
+/// changes layout, not how an editor saved the file. Through a symbolic
+/// link, the file it points to is rewritten, atomically.
 pub fn format_path(path: &str, mode: FmtMode) -> Result<Formatted, Report> {
     if path == "-" {
         let source = crate::load::read_source(path)?;
-        return format_source(&source).map(Formatted::Text);
+        let formatted = format_source(&source)?;
+        return Ok(Formatted::Text(with_line_endings_of(
+            &source.text,
+            formatted,
+        )));
     }
     format_file(path, mode).map(|changed| match changed {
         true => Formatted::Reformatted,
@@ -307,8 +320,16 @@ pub fn format_path(path: &str, mode: FmtMode) -> Result<Formatted, Report> {
 /// with [`FmtMode::Write`], has been rewritten).
 fn format_file(path: &str, mode: FmtMode) -> Result<bool, Report> {
     let source = crate::load::read_source(path)?;
-    let formatted = format_source(&source)?;
-    if formatted == source.text {
+    let mut formatted = with_line_endings_of(&source.text, format_source(&source)?);
+    // `read_source` drops a byte-order mark; the file keeps it.
+    let mut start = [0u8; 3];
+    let has_bom = std::fs::File::open(path)
+        .and_then(|mut file| std::io::Read::read_exact(&mut file, &mut start))
+        .is_ok_and(|()| start == *b"\xEF\xBB\xBF");
+    if has_bom {
+        formatted.insert(0, '\u{feff}');
+    }
+    if formatted.strip_prefix('\u{feff}').unwrap_or(&formatted) == source.text {
         return Ok(false);
     }
     if mode == FmtMode::Write {
@@ -322,6 +343,15 @@ fn format_file(path: &str, mode: FmtMode) -> Result<bool, Report> {
         })?;
     }
     Ok(true)
+}
+
+/// `formatted` (with line feeds) with CRLF line endings if `original`'s
+/// first line ends with CRLF.
+fn with_line_endings_of(original: &str, formatted: String) -> String {
+    match original.find('\n') {
+        Some(end) if original[..end].ends_with('\r') => formatted.replace('\n', "\r\n"),
+        _ => formatted,
+    }
 }
 
 /// Replaces a file's contents so that a reader sees the old text or the

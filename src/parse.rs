@@ -439,6 +439,21 @@ fn span_of(pair: &Pair<Rule>) -> Span {
     Span::new(s.start(), s.end())
 }
 
+/// The comments above the first statement (at `first_line`) up to the last
+/// blank line between them and it: the file's header. The rest stay the
+/// statement's own.
+fn header(pending: &mut Vec<Comment>, lines: &LineStarts, first_line: usize) -> Vec<Comment> {
+    let next_lines = pending.iter().skip(1).map(|c| lines.line(c.span.start));
+    let gaps = pending
+        .iter()
+        .zip(next_lines.chain([first_line]))
+        .map(|(comment, next)| next > lines.line(comment.span.start) + 1);
+    match gaps.collect::<Vec<bool>>().iter().rposition(|&gap| gap) {
+        Some(last_gap) => pending.drain(..=last_gap).collect(),
+        None => Vec::new(),
+    }
+}
+
 fn build_file(pairs: Pairs<Rule>, source: &str) -> Result<PolicyFile, Vec<ParseError>> {
     let mut file = PolicyFile::default();
     let mut pending: Vec<Comment> = Vec::new();
@@ -468,6 +483,10 @@ fn build_file(pairs: Pairs<Rule>, source: &str) -> Result<PolicyFile, Vec<ParseE
                 span.end = span.start + source[span.range()].trim_end().len();
                 match build_statement(pair) {
                     Ok(kind) => {
+                        if file.statements.is_empty() && errors.is_empty() {
+                            file.header_comments =
+                                header(&mut pending, &lines, lines.line(span.start));
+                        }
                         last_statement_line = Some(lines.line(span.end));
                         file.statements.push(Statement {
                             leading_comments: std::mem::take(&mut pending),

@@ -11,6 +11,10 @@ use crate::span::Span;
 /// A whole policy file.
 #[derive(Clone, Debug, PartialEq, Default)]
 pub struct PolicyFile {
+    /// Comments at the top of the file set off from the first statement by
+    /// a blank line: a file header, which stays first whatever statement
+    /// comes first in canonical order.
+    pub header_comments: Vec<Comment>,
     /// Every statement, in source order.
     pub statements: Vec<Statement>,
     /// Comments after the last statement.
@@ -90,8 +94,8 @@ impl PolicyFile {
         for statement in &mut tree.statements {
             statement.erase_spans();
         }
-        tree.trailing_comments
-            .iter_mut()
+        (tree.header_comments.iter_mut())
+            .chain(&mut tree.trailing_comments)
             .for_each(Comment::erase_spans);
         tree
     }

@@ -172,3 +172,28 @@ fn stdin_to_stdout_and_syntax_errors() {
         run.stderr
     );
 }
+
+/// fmt changes layout, not how the file was saved: CRLF line endings and a
+/// byte-order mark are kept, and a formatted CRLF file is left alone.
+#[test]
+fn keeps_line_endings_and_a_byte_order_mark() {
+    let scratch = common::Scratch::new("fmt-crlf");
+    let path = scratch.0.join("windows.onus");
+    std::fs::write(
+        &path,
+        "\u{feff}b:   provider   always\r\nzone a\r\na: customer always # keep me\r\n",
+    )
+    .unwrap();
+    let path_text = path.to_string_lossy().into_owned();
+    let run = onus(&["fmt", &path_text], b"");
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap(),
+        "\u{feff}zone a\r\n\r\na: customer always # keep me\r\n\r\nb: provider always\r\n"
+    );
+    assert_eq!(onus(&["fmt", "--check", &path_text], b"").code, 0);
+    let run = onus(&["fmt", "-"], b"data:customer    always\r\n");
+    assert_eq!(run.stdout, "data: customer always\r\n");
+    let run = onus(&["fmt", "-"], b"data:customer    always\n");
+    assert_eq!(run.stdout, "data: customer always\n");
+}
