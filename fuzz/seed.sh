@@ -15,4 +15,9 @@ done
 for f in ../tests/fixtures/batch/*.ndjson; do
     cp "$f" "corpus/batch/$(basename "$f")"
 done
+# Ids a strict JSON reader would refuse or misread, beside ones it takes.
+printf '%s\n' '{"model": "iaas", "id": "vm-1"}' '{"model": "iaas", "id": 1e400}' \
+    '{"model": "paas", "id": "\ud800"}' '{"id": 9007199254740993, "model": "saas"}' \
+    '{"model": "iaas", "id": {"a": 1, "a": 2}}' '{"model": "iaas", "id": [1.5, null, "\uffff"]}' \
+    > corpus/batch/ids.ndjson
 echo "seeded: $(ls corpus/parse | wc -l) policies, $(ls corpus/scenario | wc -l) scenarios, $(ls corpus/batch | wc -l) batches"

@@ -1,5 +1,6 @@
 //! Batch input: arbitrary bytes as NDJSON. Exactly one record per non-blank
-//! line, in order, whatever the thread count, and the same bytes either way.
+//! line, in order, whatever the thread count, and the same bytes either way;
+//! every id echoed is one a strict JSON reader reads as meant.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -40,6 +41,14 @@ fuzz_target!(|data: &[u8]| {
         let number = record["line"].as_u64().expect("records carry their line");
         assert!(number > previous);
         previous = number;
+        #[derive(serde::Deserialize)]
+        struct WithId {
+            id: Option<Box<serde_json::value::RawValue>>,
+        }
+        let with_id: WithId = serde_json::from_slice(line).expect("records are JSON");
+        if let Some(id) = with_id.id {
+            assert!(onus::Id::new(id).is_ok(), "only strict ids are echoed");
+        }
     }
     assert_eq!(run(3).1, out, "threads change nothing");
 });

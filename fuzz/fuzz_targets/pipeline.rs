@@ -1,6 +1,7 @@
 //! The whole pipeline on arbitrary text: parse, resolve, check, evaluate
 //! every scenario (bounded), render, and the fmt round trip. Never a panic;
-//! fmt keeps the tree and the answers.
+//! fmt keeps the tree and the answers; nothing for a terminal holds a raw
+//! control character or bidirectional override.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -8,7 +9,8 @@ use libfuzzer_sys::fuzz_target;
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else { return };
     let report = onus::check("fuzz.onus", text);
-    let _ = onus::render::diagnostics_text(&report, onus::render::Colour::Never);
+    let shown = onus::render::diagnostics_text(&report, onus::render::Colour::Never);
+    assert!(safe_on_a_terminal(&shown), "diagnostics escape controls: {shown:?}");
     let Ok(tree) = onus::parse("fuzz.onus", text) else { return };
     let formatted = tree.formatted();
     let again = onus::parse("fuzz.onus", &formatted).expect("formatted text parses");
@@ -31,5 +33,16 @@ fuzz_target!(|data: &[u8]| {
         }
         let detail = onus::render::Detail::Explained(&scenario);
         let _ = onus::render::eval_json(&policy, &scenario, None, &decisions, detail);
+        let explained = onus::command::Explanation::Shown;
+        let table = onus::command::eval(&policy, &scenario, None, onus::command::Format::Table, explained);
+        assert!(safe_on_a_terminal(&table.text), "tables escape controls: {:?}", table.text);
     }
 });
+
+/// No control character but line feed and tab, no bidirectional override.
+fn safe_on_a_terminal(text: &str) -> bool {
+    !text.chars().any(|c| {
+        (c.is_control() && c != '\n' && c != '\t')
+            || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+    })
+}

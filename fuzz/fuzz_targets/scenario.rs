@@ -1,5 +1,6 @@
 //! Scenario JSON against every built-in policy: an answer or located
-//! errors, never a panic.
+//! errors, never a panic; the errors as shown hold no raw control
+//! character or bidirectional override.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -25,7 +26,12 @@ fuzz_target!(|data: &[u8]| {
             }
             Err(report) => {
                 assert!(!report.diagnostics.is_empty());
-                let _ = onus::render::diagnostics_text(&report, onus::render::Colour::Never);
+                let shown = onus::render::diagnostics_text(&report, onus::render::Colour::Never);
+                let unsafe_char = shown.chars().any(|c| {
+                    (c.is_control() && c != '\n' && c != '\t')
+                        || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+                });
+                assert!(!unsafe_char, "diagnostics escape controls: {shown:?}");
             }
         }
     }
