@@ -536,7 +536,9 @@ fn slow_record(
             .map(|d| decision_json(policy, d, Detail::Decisions))
             .collect(),
     };
-    serde_json::to_writer(&mut *out, &record).expect("writing to memory cannot fail");
+    let json = serde_json::to_string(&record).expect("records serialize");
+    // User text (a value, an id) in its messages: shown safe on a terminal.
+    out.extend_from_slice(crate::render::json_safe(json).as_bytes());
     Summary {
         conflicts: u64::from(conflict),
         ..one
@@ -614,7 +616,9 @@ fn write_error(out: &mut Vec<u8>, line: u64, id: Option<&RawValue>, errors: Vec<
         id: id.map(RawId),
         errors,
     };
-    serde_json::to_writer(&mut *out, &record).expect("writing to memory cannot fail");
+    let json = serde_json::to_string(&record).expect("records serialize");
+    // User text (a value, an id) in its messages: shown safe on a terminal.
+    out.extend_from_slice(crate::render::json_safe(json).as_bytes());
 }
 
 /// Why a batch from a file or stdin stopped before its end.

@@ -43,7 +43,7 @@ impl Outcome {
 }
 
 impl Output {
-    fn text(text: String, findings: bool) -> Output {
+    fn result(text: String, findings: bool) -> Output {
         Output {
             text,
             problems: Vec::new(),
@@ -191,7 +191,7 @@ pub fn eval(
     let conflict = decisions
         .iter()
         .any(|d| d.status == crate::Status::Conflict);
-    Output::text(text, conflict)
+    Output::result(text, conflict)
 }
 
 /// `onus matrix`: every value of dimension `over` (or the default sweep)
@@ -225,13 +225,13 @@ pub fn matrix(
     let matrix = policy.matrix(over, &base);
     let text = match format {
         MatrixFormat::Table => safe(render::matrix_table(policy, &matrix)),
-        MatrixFormat::Markdown => render::matrix_markdown(policy, &matrix),
-        MatrixFormat::Csv => render::matrix_csv(policy, &matrix),
+        MatrixFormat::Markdown => safe(render::matrix_markdown(policy, &matrix)),
+        MatrixFormat::Csv => safe(render::matrix_csv(policy, &matrix)),
         MatrixFormat::Json => render::matrix_json(policy, &matrix),
-        MatrixFormat::Svg => render::matrix_svg(policy, &matrix),
-        MatrixFormat::Html => render::matrix_html(policy, &matrix),
+        MatrixFormat::Svg => safe(render::matrix_svg(policy, &matrix)),
+        MatrixFormat::Html => safe(render::matrix_html(policy, &matrix)),
     };
-    Ok(Output::text(text, matrix.has_conflict()))
+    Ok(Output::result(text, matrix.has_conflict()))
 }
 
 /// `onus check` over policies given by path or built-in name: every
@@ -354,7 +354,7 @@ pub fn test(
         TestFormat::Json => render::tests_json(&report),
         TestFormat::Text => safe(render::tests_text(&report, coverage)),
     };
-    Output::text(text, !report.passed())
+    Output::result(text, !report.passed())
 }
 
 /// `onus diff OLD NEW`: where the two policies resolve a zone differently
@@ -400,18 +400,19 @@ pub fn diff_scenarios(
             .filter(|&(d, _)| fixed.has(d) && common.has(d))
             .map(|(_, dimension)| dimension.name.as_str())
             .collect();
-        if let Some(name) = both.first() {
-            let message = format!("`{name}` is set by both `--set` and `{flag}`");
-            let help = format!("`--set` gives what both scenarios share: set `{name}` in `--from` and `--to`, or in `--set` only");
-            let mut diagnostic =
-                Diagnostic::new(Code::InvalidSetting, message).with_help(Some(help));
-            for span in setting_spans(own, name) {
-                diagnostic = diagnostic.with_label(span, "also set by `--set`");
-            }
-            return Err(Report::new(
-                Source::new(flag, own.join(" ")),
-                vec![diagnostic],
-            ));
+        let diagnostics: Vec<Diagnostic> = (both.iter())
+            .map(|name| {
+                let message = format!("`{name}` is set by both `--set` and `{flag}`");
+                let help = format!("`--set` gives what both scenarios share: set `{name}` in `--from` and `--to`, or in `--set` only");
+                let spans = setting_spans(own, name);
+                spans.fold(
+                    Diagnostic::new(Code::InvalidSetting, message).with_help(Some(help)),
+                    |diagnostic, span| diagnostic.with_label(span, "also set by `--set`"),
+                )
+            })
+            .collect();
+        if !diagnostics.is_empty() {
+            return Err(Report::new(Source::new(flag, own.join(" ")), diagnostics));
         }
         let mut whole = common.clone();
         whole.overlay(&fixed);
@@ -426,7 +427,7 @@ pub fn diff_scenarios(
         Format::Table => safe(render::diff_scenarios_text(policy, &from, &to, &changes)),
         Format::Json => render::diff_scenarios_json(policy, &from, &to, &changes),
     };
-    Ok(Output::text(text, !changes.is_empty()))
+    Ok(Output::result(text, !changes.is_empty()))
 }
 
 /// `onus policies`: the built-in policies, one a line: name and title.
@@ -439,7 +440,7 @@ pub fn policies() -> Output {
             .unwrap_or_default();
         text.push_str(&format!("{:<16} {title}\n", b.name));
     }
-    Output::text(text, false)
+    Output::result(text, false)
 }
 
 /// The diagnostic for output that could not be written (a full disk):

@@ -88,7 +88,7 @@ pub enum ScenarioError {
     },
     /// `{"id": 1e400}`, `{"id": "\ud800"}`: an id a strict JSON reader
     /// would refuse or misread, so it cannot be echoed.
-    #[error("`id` cannot be echoed as strict JSON: {reason}")]
+    #[error("`id` cannot be echoed: {reason}")]
     InvalidId {
         /// Where the id is.
         span: Span,
@@ -484,6 +484,19 @@ impl Id {
 
     /// Whether `raw` may be an id, without copying it.
     pub(crate) fn check(raw: &RawValue) -> Result<(), String> {
+        // Echoed byte for byte, so raw DEL, C1 and bidi characters would
+        // reach a terminal: they must be written as `\u` escapes.
+        let unsafe_raw = |c: char| {
+            (c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+                || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+        };
+        if let Some(c) = raw.get().chars().find(|&c| unsafe_raw(c)) {
+            return Err(format!(
+                "it holds U+{:04X} as it is; write it as the escape `\\u{:04x}`",
+                u32::from(c),
+                u32::from(c)
+            ));
+        }
         serde_json::from_str::<StrictJson>(raw.get())
             .map(|StrictJson| ())
             .map_err(|error| {
@@ -586,6 +599,7 @@ impl<'de> Visitor<'de> for StrictJson {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<StrictJson, A::Error> {
         let mut keys = std::collections::HashSet::new();
         while let Some(key) = map.next_key::<String>()? {
+            StrictJson.visit_str::<A::Error>(&key)?;
             map.next_value::<StrictJson>()?;
             if !keys.insert(key) {
                 return Err(serde::de::Error::custom("an object in it has a key twice"));

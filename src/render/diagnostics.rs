@@ -18,10 +18,11 @@ pub enum Colour {
 }
 
 impl Colour {
-    /// Colour only on a terminal, and never with `NO_COLOR` set
-    /// (<https://no-color.org>).
+    /// Colour only on a terminal, and never with `NO_COLOR` set and not
+    /// empty (<https://no-color.org>).
     pub fn when(is_terminal: bool) -> Colour {
-        if is_terminal && std::env::var_os("NO_COLOR").is_none() {
+        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        if is_terminal && !no_color {
             Colour::Always
         } else {
             Colour::Never
@@ -84,6 +85,20 @@ pub fn terminal_safe(text: &str) -> std::borrow::Cow<'_, str> {
         false => c.to_string(),
     });
     escaped.collect::<String>().into()
+}
+
+/// JSON text with every DEL, C1 control and bidirectional override in its
+/// strings written as a `\u` escape (serde_json escapes only C0): the same
+/// JSON, which a terminal shows as it reads.
+pub(crate) fn json_safe(json: String) -> String {
+    if !json.contains(unsafe_on_a_terminal) {
+        return json;
+    }
+    let escape = |c: char| match unsafe_on_a_terminal(c) {
+        true => format!("\\u{:04x}", u32::from(c)),
+        false => c.to_string(),
+    };
+    json.chars().map(escape).collect()
 }
 
 /// A source as it is shown: characters unsafe on a terminal escaped, and a

@@ -13,6 +13,7 @@ pub(crate) mod tests;
 pub use decisions::{
     decision_bytes, explain as eval_explained, json as eval_json, table as eval_table, Detail,
 };
+pub(crate) use diagnostics::json_safe;
 pub use diagnostics::{
     json_document as diagnostics_json, terminal_safe, text as diagnostics_text, Colour,
 };
@@ -104,5 +105,5 @@ fn heading(policy: &Policy) -> String {
 pub fn to_json<T: Serialize>(value: &T) -> String {
     let mut out = serde_json::to_string_pretty(value).expect("output types always serialize");
     out.push('\n');
-    out
+    diagnostics::json_safe(out)
 }
