@@ -351,7 +351,7 @@ fn from_settings(
 /// Whether a scenario object may carry an `"id"` (batch records do).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum IdField {
-    /// An `"id"` of any type is allowed and returned.
+    /// An `"id"` is allowed, checked (see [`Id`]) and returned.
     Allowed,
     /// `"id"` is an unknown field like any other.
     Refused,

@@ -59,13 +59,13 @@ pub fn schema(name: &str) -> Option<String> {
 }
 
 /// Scenario input for any policy: an object of strings, with an optional
-/// `id` in batch input.
+/// `id` echoed in the answer.
 fn generic_scenario() -> serde_json::Value {
     serde_json::json!({
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": "onus/scenario.json",
         "title": "Scenario",
-        "description": "A workload: one value for every dimension of the policy. In batch input an optional \"id\" of any type travels to the result.",
+        "description": "A workload: one value for every dimension of the policy. An optional \"id\" travels to the answer, byte for byte: a string, a number (whole numbers within ±(2^53−1)), true, false, null, or an array or object of those (each key once, no raw control or bidirectional characters).",
         "type": "object",
         "properties": { "id": {} },
         "additionalProperties": { "type": "string" }
@@ -78,7 +78,7 @@ pub fn scenario_for(policy: &Policy) -> String {
     let mut properties = serde_json::Map::new();
     properties.insert(
         "id".into(),
-        serde_json::json!({ "description": "batch input only: travels to the result" }),
+        serde_json::json!({ "description": "travels to the answer, byte for byte: a string, a number (whole numbers within ±(2^53−1)), true, false, null, or an array or object of those" }),
     );
     let mut required = Vec::new();
     for dimension in &policy.dimensions {
