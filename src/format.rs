@@ -24,9 +24,10 @@ fn format(file: &PolicyFile) -> String {
         out.push('\n');
     }
     let mut group_of_last: Option<Group> = None;
+    let ranks = ZoneRanks::of(file);
     let ordered = canonical_order(file);
     for statement in &ordered.statements {
-        let group = group(&ordered, statement);
+        let group = group(&ranks, statement);
         if group_of_last.is_some() && group_of_last != Some(group) {
             out.push('\n');
         }
@@ -54,7 +55,8 @@ fn format(file: &PolicyFile) -> String {
 /// The statements in the order [`format`] prints them.
 fn canonical_order(file: &PolicyFile) -> PolicyFile {
     let mut statements = file.statements.clone();
-    statements.sort_by_key(|s| group(file, s));
+    let ranks = ZoneRanks::of(file);
+    statements.sort_by_key(|s| group(&ranks, s));
     PolicyFile {
         header_comments: file.header_comments.clone(),
         statements,
@@ -77,7 +79,7 @@ enum Group {
     Tests,
 }
 
-fn group(file: &PolicyFile, statement: &Statement) -> Group {
+fn group(ranks: &ZoneRanks, statement: &Statement) -> Group {
     match &statement.kind {
         StatementKind::TestsFor(_) => Group::TestsFor,
         StatementKind::Title(_) => Group::Title,
@@ -85,32 +87,38 @@ fn group(file: &PolicyFile, statement: &Statement) -> Group {
         StatementKind::Dimension { .. } => Group::Dimensions,
         StatementKind::Default(_) => Group::Default,
         StatementKind::Zone { .. } => Group::Zones,
-        StatementKind::Rule(rule) => Group::Rules(zone_rank(file, &rule.zone.text)),
+        StatementKind::Rule(rule) => Group::Rules(ranks.rank(&rule.zone.text)),
         StatementKind::Assert(_) => Group::Assertions,
         StatementKind::Test(_) => Group::Tests,
     }
 }
 
-/// A zone's place: declared zones first, then zones by first mention.
-fn zone_rank(file: &PolicyFile, zone: &str) -> usize {
-    let declared = file.statements.iter().filter_map(|s| match &s.kind {
-        StatementKind::Zone { name, .. } => Some(name.text.as_str()),
-        _ => None,
-    });
-    let mentioned = file.statements.iter().filter_map(|s| match &s.kind {
-        StatementKind::Rule(rule) => Some(rule.zone.text.as_str()),
-        _ => None,
-    });
-    let mut seen: Vec<&str> = Vec::new();
-    for name in declared.chain(mentioned) {
-        if name == zone {
-            return seen.len();
+/// Each zone's place: declared zones first, then zones by first mention.
+/// Computed once per file, so ordering n statements costs n log n, not the
+/// n^2 per statement of looking each zone up again.
+struct ZoneRanks<'a>(std::collections::HashMap<&'a str, usize>);
+
+impl<'a> ZoneRanks<'a> {
+    fn of(file: &'a PolicyFile) -> Self {
+        let declared = file.statements.iter().filter_map(|s| match &s.kind {
+            StatementKind::Zone { name, .. } => Some(name.text.as_str()),
+            _ => None,
+        });
+        let mentioned = file.statements.iter().filter_map(|s| match &s.kind {
+            StatementKind::Rule(rule) => Some(rule.zone.text.as_str()),
+            _ => None,
+        });
+        let mut ranks = std::collections::HashMap::new();
+        for name in declared.chain(mentioned) {
+            let next = ranks.len();
+            ranks.entry(name).or_insert(next);
         }
-        if !seen.contains(&name) {
-            seen.push(name);
-        }
+        ZoneRanks(ranks)
     }
-    seen.len()
+
+    fn rank(&self, zone: &str) -> usize {
+        self.0.get(zone).copied().unwrap_or(self.0.len())
+    }
 }
 
 fn statement_text(kind: &StatementKind) -> String {
