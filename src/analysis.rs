@@ -266,12 +266,6 @@ impl Space {
         self.apply(&a.0, &b.0, op_function::and_not).map(Region)
     }
 
-    /// Whether `a` and `b` share a scenario, without building their
-    /// intersection.
-    pub fn meets(&self, a: &Region, b: &Region) -> Result<bool, Undecided> {
-        self.nonempty(&a.0, &b.0, op_function::and)
-    }
-
     fn same(&self, a: &Bdd, b: &Bdd) -> Result<bool, Undecided> {
         Ok(!self.nonempty(a, b, op_function::xor)?)
     }
@@ -579,8 +573,8 @@ mod tests {
             .collect();
         assert!(space.minus(&r[1], &r[0]).unwrap().is_empty());
         assert!(!space.minus(&r[0], &r[1]).unwrap().is_empty());
-        assert!(space.meets(&r[0], &r[1]).unwrap());
-        assert!(!space.meets(&r[0], &r[2]).unwrap());
+        assert!(!space.intersect(&r[0], &r[1]).unwrap().is_empty());
+        assert!(space.intersect(&r[0], &r[2]).unwrap().is_empty());
         let rest = space.minus(&space.everything(), &r[0]).unwrap();
         assert_eq!(space.cubes(&rest).unwrap(), vec![Cube(vec![0b11100])]);
     }

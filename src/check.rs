@@ -240,6 +240,10 @@ impl Analysis<'_> {
         let mut after = Some(self.space.nothing());
         // redundant[i]: whether rules[i] was found redundant.
         let mut redundant = vec![false; rules.len()];
+        // The positions of rules too large to build alone: few, if any.
+        let unbuilt: Vec<usize> = (0..rules.len())
+            .filter(|&j| self.regions[rules[j]].is_none())
+            .collect();
         for (i, &rule) in rules.iter().enumerate().rev() {
             let Some(region) = &self.regions[rule] else {
                 continue;
@@ -247,10 +251,14 @@ impl Analysis<'_> {
             if region.is_empty() {
                 continue;
             }
-            let others: Vec<RuleId> = (0..rules.len())
-                .filter(|&j| j != i && !redundant[j])
-                .map(|j| rules[j])
-                .collect();
+            // The rules it is measured against, in rule order, lazily: a
+            // rule covered by the first of a thousand copies of it costs
+            // one step, not a thousand.
+            let others = || {
+                (0..rules.len())
+                    .filter(|&j| j != i && !redundant[j])
+                    .map(|j| rules[j])
+            };
             let verdict = self.space.bounded(|| {
                 let known = match (&before[i], &after) {
                     (Some(b), Some(a)) => self.space.union(b, a)?,
@@ -259,24 +267,28 @@ impl Analysis<'_> {
                 let mut uncovered = self.space.minus(region, &known)?;
                 // Rules too large to build alone are measured inside what is
                 // left uncovered.
-                for &other in others.iter().filter(|&&r| self.regions[r].is_none()) {
+                for &j in unbuilt.iter().filter(|&&j| j != i && !redundant[j]) {
                     if uncovered.is_empty() {
                         break;
                     }
-                    let covered = self.rule_within(other, &uncovered)?;
+                    let covered = self.rule_within(rules[j], &uncovered)?;
                     uncovered = self.space.minus(&uncovered, &covered)?;
                 }
                 if !uncovered.is_empty() {
                     return Ok(None);
                 }
+                // The cover to show: in rule order, each rule that matches
+                // some of what the ones before it left, until nothing is.
                 let mut covering = Vec::new();
-                for &other in &others {
-                    let touches = match &self.regions[other] {
-                        Some(o) => self.space.meets(o, region)?,
-                        None => !self.rule_within(other, region)?.is_empty(),
-                    };
-                    if touches {
+                let mut left = region.clone();
+                for other in others() {
+                    if left.is_empty() {
+                        break;
+                    }
+                    let covered = self.rule_within(other, &left)?;
+                    if !covered.is_empty() {
                         covering.push(other);
+                        left = self.space.minus(&left, &covered)?;
                     }
                 }
                 Ok(Some(covering))

@@ -52,10 +52,19 @@ fn brute_redundant(
                 .clone()
                 .all(|s| others.iter().any(|&o| matched[o][s]));
             if covered {
-                let covering = others
-                    .into_iter()
-                    .filter(|&o| scenarios.clone().any(|s| matched[o][s]))
-                    .collect();
+                // In rule order, each rule that matches a scenario the
+                // ones before it left, until none is left.
+                let mut left: Vec<usize> = scenarios.collect();
+                let mut covering = Vec::new();
+                for o in others {
+                    if left.iter().any(|&s| matched[o][s]) {
+                        covering.push(o);
+                        left.retain(|&s| !matched[o][s]);
+                    }
+                    if left.is_empty() {
+                        break;
+                    }
+                }
                 flagged.insert(rule, covering);
             }
         }
