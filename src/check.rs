@@ -370,6 +370,83 @@ impl Analysis<'_> {
     }
 }
 
+/// A rule in conflict with more earlier rules than this is reported once,
+/// with all of them, instead of once a pair: output grows with the rules,
+/// not with the pairs.
+const PAIRS_SHOWN_APART: usize = 3;
+
+/// Every finding as a diagnostic, in order; the conflicts of a rule with
+/// more than [`PAIRS_SHOWN_APART`] earlier rules merged into one, which
+/// relates every one of them (the JSON keeps them all; the text shows the
+/// first few).
+pub fn diagnostics(policy: &Policy, findings: &[Finding]) -> Vec<Diagnostic> {
+    let mut pairs_of: std::collections::HashMap<RuleId, Vec<&Finding>> = Default::default();
+    for finding in findings {
+        if let Finding::Conflict { second, .. } = finding {
+            pairs_of.entry(*second).or_default().push(finding);
+        }
+    }
+    let mut diagnostics = Vec::with_capacity(findings.len());
+    for finding in findings {
+        let Finding::Conflict { second, .. } = finding else {
+            diagnostics.push(finding.to_diagnostic(policy));
+            continue;
+        };
+        let Some(pairs) = pairs_of.get(second) else {
+            continue; // merged into the diagnostic of its first pair
+        };
+        if pairs.len() <= PAIRS_SHOWN_APART {
+            diagnostics.push(finding.to_diagnostic(policy));
+            continue;
+        }
+        let pairs = pairs_of.remove(second).expect("just found");
+        diagnostics.push(merged_conflicts(policy, *second, &pairs));
+    }
+    diagnostics
+}
+
+/// One diagnostic for the conflicts of rule `second` with many earlier
+/// rules: the first pair's scenario shows one of them.
+fn merged_conflicts(policy: &Policy, second: RuleId, pairs: &[&Finding]) -> Diagnostic {
+    let rule = &policy.rules[second];
+    let zone = &policy.zones[rule.zone].name;
+    let party = |p: PartyId| policy.parties[p].name.as_str();
+    let line = |r: RuleId| policy.source.line_column(policy.rules[r].span.start).0;
+    let firsts: Vec<RuleId> = pairs
+        .iter()
+        .filter_map(|f| match f {
+            Finding::Conflict { first, .. } => Some(*first),
+            _ => None,
+        })
+        .collect();
+    let listed: Vec<String> = firsts
+        .iter()
+        .take(PAIRS_SHOWN_APART)
+        .map(|&r| line(r).to_string())
+        .collect();
+    let message = format!(
+        "`{}` (line {}) conflicts on `{zone}` with {} earlier rules of other parties (lines {} and {} more): each pair matches a scenario together",
+        party(rule.party),
+        line(second),
+        firsts.len(),
+        listed.join(", "),
+        firsts.len() - listed.len()
+    );
+    let first_pair = pairs[0].to_diagnostic(policy);
+    let mut diagnostic = Diagnostic::new(Code::Conflict, message).with_label(
+        rule.span,
+        format!("gives `{zone}` to `{}`", party(rule.party)),
+    );
+    for &first in &firsts {
+        let other = &policy.rules[first];
+        diagnostic =
+            diagnostic.with_related(other.span, format!("gives it to `{}`", party(other.party)));
+    }
+    diagnostic.scenario = first_pair.scenario;
+    diagnostic.any_value = first_pair.any_value;
+    diagnostic.with_help(first_pair.help)
+}
+
 impl Finding {
     fn span_start(&self, policy: &Policy) -> usize {
         match self {

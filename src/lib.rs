@@ -133,16 +133,13 @@ pub fn load(name: &str, text: &str) -> Result<Policy, Report> {
 }
 
 /// Loads a policy and checks it: its syntax and name errors if it does not
-/// load, else every finding of [`Policy::findings`] as a diagnostic.
+/// load, else every finding of [`Policy::findings`] as a diagnostic (the
+/// conflicts of a rule with more than three earlier rules as one).
 pub fn check(name: &str, text: &str) -> Report {
     match load(name, text) {
         Err(report) => report,
         Ok(policy) => {
-            let diagnostics = policy
-                .findings()
-                .iter()
-                .map(|f| f.to_diagnostic(&policy))
-                .collect();
+            let diagnostics = check::diagnostics(&policy, &policy.findings());
             Report::new(policy.source.clone(), diagnostics)
         }
     }

@@ -97,3 +97,41 @@ fn several_policies_and_an_unreadable_one() {
     );
     assert!(run.stderr.contains("cannot read `no/such.onus`"));
 }
+
+/// A rule in conflict with many earlier rules is one diagnostic: the text
+/// shows the first five, the JSON relates every one; a rule with few
+/// keeps one diagnostic a pair.
+#[test]
+fn a_rule_in_conflict_with_many_is_reported_once() {
+    let file = "tests/fixtures/check/conflicts-with-many.onus";
+    let json = onus(&["check", file, "--format", "json"], b"");
+    let parsed: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    let conflicts: Vec<&serde_json::Value> = parsed["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["code"] == "conflict")
+        .collect();
+    let lines: Vec<u64> = conflicts
+        .iter()
+        .map(|d| d["line"].as_u64().unwrap())
+        .collect();
+    assert_eq!(
+        lines,
+        [5, 5, 5, 6, 7, 8],
+        "line 8's six pairs are one diagnostic"
+    );
+    let related: Vec<u64> = conflicts[5]["related"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["line"].as_u64().unwrap())
+        .collect();
+    assert_eq!(related, [2, 3, 4, 5, 6, 7]);
+    let text = onus(&["check", file], b"");
+    assert!(text
+        .stdout
+        .contains("1 more related lines are not shown here"));
+    // One related line for each of the five pairs before, five for the merged one.
+    assert_eq!(text.stdout.matches("gives it to").count(), 5 + 5);
+}

@@ -101,6 +101,10 @@ pub(crate) fn json_safe(json: String) -> String {
     json.chars().map(escape).collect()
 }
 
+/// The related locations a diagnostic shows as text; JSON and SARIF carry
+/// them all.
+const RELATED_SHOWN: usize = 5;
+
 /// A source as it is shown: characters unsafe on a terminal escaped, and a
 /// carriage return before a line feed dropped; with the shifts needed to
 /// move the diagnostics' spans onto the shown text.
@@ -155,6 +159,19 @@ impl Shown {
             .help
             .as_deref()
             .map(|h| terminal_safe(h).into_owned());
+        if shown.related.len() > RELATED_SHOWN {
+            // A rule in conflict with thousands: the text shows a few, the
+            // JSON every one.
+            let hidden = shown.related.len() - RELATED_SHOWN;
+            shown.related.truncate(RELATED_SHOWN);
+            let more = format!(
+                "{hidden} more related lines are not shown here; `--format json` lists them all"
+            );
+            shown.help = Some(match shown.help.take() {
+                Some(help) => format!("{help}\n{more}"),
+                None => more,
+            });
+        }
         for label in shown.primary.iter_mut().chain(&mut shown.related) {
             label.span = span(label.span);
             label.message = terminal_safe(&label.message).into_owned();
