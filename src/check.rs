@@ -292,39 +292,58 @@ impl Analysis<'_> {
                     let covered = self.rule_within(rules[j], &uncovered)?;
                     uncovered = self.space.minus(&uncovered, &covered)?;
                 }
-                if !uncovered.is_empty() {
-                    return Ok(None);
-                }
-                // The cover to show: in rule order, each rule that matches
-                // some of what the ones before it left, until nothing is.
-                let mut covering = Vec::new();
-                let mut left = region.clone();
-                for other in others() {
-                    if left.is_empty() {
-                        break;
-                    }
-                    let covered = self.rule_within(other, &left)?;
-                    if !covered.is_empty() {
-                        covering.push(other);
-                        left = self.space.minus(&left, &covered)?;
-                    }
-                }
-                Ok(Some(covering))
+                Ok(uncovered.is_empty())
             });
-            if let Ok(Some(covering)) = verdict {
-                findings.push(Finding::RedundantRule { rule, covering });
-                redundant[i] = true;
-                continue;
-            }
-            if verdict.is_err() {
-                findings.push(Finding::Undecided {
+            match verdict {
+                Ok(true) => {
+                    // The cover to show, on its own budget: a proven
+                    // redundancy is reported even if naming it runs out.
+                    let covering = self
+                        .space
+                        .bounded(|| self.cover(region, others()))
+                        .unwrap_or_default();
+                    findings.push(Finding::RedundantRule { rule, covering });
+                    redundant[i] = true;
+                    continue;
+                }
+                Ok(false) => {}
+                Err(Undecided) => findings.push(Finding::Undecided {
                     span: self.policy.rules[rule].span,
                     question: Question::Redundancy,
-                });
+                }),
             }
             // Not redundant, or not known to be: it stays in the cover.
             after = after.and_then(|a| self.space.bounded(|| self.space.union(&a, region)).ok());
         }
+    }
+
+    /// The rules to name as covering `region`, which they do: the first
+    /// that covers it alone, else, in rule order, each that matches some of
+    /// what the ones before it left, until nothing is.
+    fn cover(
+        &self,
+        region: &Region,
+        others: impl Iterator<Item = RuleId> + Clone,
+    ) -> Result<Vec<RuleId>, Undecided> {
+        for other in others.clone() {
+            let covered = self.rule_within(other, region)?;
+            if self.space.minus(region, &covered)?.is_empty() {
+                return Ok(vec![other]);
+            }
+        }
+        let mut covering = Vec::new();
+        let mut left = region.clone();
+        for other in others {
+            if left.is_empty() {
+                break;
+            }
+            let covered = self.rule_within(other, &left)?;
+            if !covered.is_empty() {
+                covering.push(other);
+                left = self.space.minus(&left, &covered)?;
+            }
+        }
+        Ok(covering)
     }
 
     /// A scenario where the assertion's condition holds and its zone does
@@ -562,7 +581,11 @@ impl Finding {
                     Code::RedundantRule,
                     format!(
                         "rule is redundant: every scenario it matches is matched by {}, which also give{} `{}`",
-                        if lines.len() == 1 { format!("line {}", lines[0]) } else { format!("lines {}", lines.join(", ")) },
+                        match lines.len() {
+                            0 => "other rules of the zone".to_string(),
+                            1 => format!("line {}", lines[0]),
+                            _ => format!("lines {}", lines.join(", ")),
+                        },
                         if lines.len() == 1 { "s" } else { "" },
                         party(r.party)
                     ),

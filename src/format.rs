@@ -25,7 +25,7 @@ fn format(file: &PolicyFile) -> String {
     }
     let mut group_of_last: Option<Group> = None;
     let ranks = ZoneRanks::of(file);
-    let ordered = canonical_order(file);
+    let ordered = canonical_order(file, &ranks);
     for statement in &ordered.statements {
         let group = group(&ranks, statement);
         if group_of_last.is_some() && group_of_last != Some(group) {
@@ -53,10 +53,9 @@ fn format(file: &PolicyFile) -> String {
 }
 
 /// The statements in the order [`format`] prints them.
-fn canonical_order(file: &PolicyFile) -> PolicyFile {
+fn canonical_order(file: &PolicyFile, ranks: &ZoneRanks) -> PolicyFile {
     let mut statements = file.statements.clone();
-    let ranks = ZoneRanks::of(file);
-    statements.sort_by_key(|s| group(&ranks, s));
+    statements.sort_by_key(|s| group(ranks, s));
     PolicyFile {
         header_comments: file.header_comments.clone(),
         statements,
@@ -252,7 +251,7 @@ impl PolicyFile {
 
     /// The statements in the order [`PolicyFile::formatted`] prints them.
     pub fn in_canonical_order(&self) -> PolicyFile {
-        canonical_order(self)
+        canonical_order(self, &ZoneRanks::of(self))
     }
 
     /// Every comment, in source order: what the formatter must keep.

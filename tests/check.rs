@@ -131,7 +131,7 @@ fn a_rule_in_conflict_with_many_is_reported_once() {
     let text = onus(&["check", file], b"");
     assert!(text
         .stdout
-        .contains("1 more related lines are not shown here"));
+        .contains("1 more related line is not shown here"));
     // One related line for each of the five pairs before, five for the merged one.
     assert_eq!(text.stdout.matches("gives it to").count(), 5 + 5);
 }

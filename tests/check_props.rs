@@ -52,10 +52,17 @@ fn brute_redundant(
                 .clone()
                 .all(|s| others.iter().any(|&o| matched[o][s]));
             if covered {
-                // In rule order, each rule that matches a scenario the
-                // ones before it left, until none is left.
+                // The first rule that covers it alone, else, in rule
+                // order, each rule that matches a scenario the ones before
+                // it left, until none is left.
                 let mut left: Vec<usize> = scenarios.collect();
-                let mut covering = Vec::new();
+                let alone = others
+                    .iter()
+                    .find(|&&o| left.iter().all(|&s| matched[o][s]));
+                let mut covering: Vec<usize> = alone.into_iter().copied().collect();
+                if !covering.is_empty() {
+                    left.clear();
+                }
                 for o in others {
                     if left.iter().any(|&s| matched[o][s]) {
                         covering.push(o);

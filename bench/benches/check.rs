@@ -62,6 +62,16 @@ fn check_copies(c: &mut Criterion) {
             .map(|i| format!("z{}: provider when model is iaas\n", i % 50))
             .collect();
         let policy = onus::load("copies.onus", &text).expect("copies load");
+        let findings = policy.findings();
+        assert_eq!(
+            findings.len(),
+            rules - 50,
+            "every copy after its zone's first"
+        );
+        assert!(findings.iter().all(|f| matches!(
+            f,
+            onus::Finding::RedundantRule { covering, .. } if covering.len() == 1
+        )));
         group.bench_with_input(BenchmarkId::from_parameter(rules), &policy, |b, policy| {
             b.iter(|| black_box(policy).findings())
         });

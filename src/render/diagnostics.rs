@@ -164,9 +164,12 @@ impl Shown {
             // JSON every one.
             let hidden = shown.related.len() - RELATED_SHOWN;
             shown.related.truncate(RELATED_SHOWN);
-            let more = format!(
-                "{hidden} more related lines are not shown here; `--format json` lists them all"
-            );
+            let more = match hidden {
+                1 => "1 more related line is not shown here; `--format json` lists all".into(),
+                n => {
+                    format!("{n} more related lines are not shown here; `--format json` lists all")
+                }
+            };
             shown.help = Some(match shown.help.take() {
                 Some(help) => format!("{help}\n{more}"),
                 None => more,
