@@ -135,3 +135,24 @@ fn a_rule_in_conflict_with_many_is_reported_once() {
     // One related line for each of the five pairs before, five for the merged one.
     assert_eq!(text.stdout.matches("gives it to").count(), 5 + 5);
 }
+
+/// A redundant rule's cover is short: the rule that covers it alone when
+/// there is one, not every rule that touches it.
+#[test]
+fn a_cover_names_the_rule_that_covers_alone() {
+    let policy = onus::load(
+        "cover.onus",
+        "dimension a: x, y\ndimension b: x, y\ndimension c: x, y\n\
+         z: provider when a is x\nz: provider when b is x\nz: provider when c is x\nz: provider always\n",
+    )
+    .unwrap();
+    let covers: Vec<(usize, Vec<usize>)> = policy
+        .findings()
+        .into_iter()
+        .filter_map(|f| match f {
+            onus::Finding::RedundantRule { rule, covering } => Some((rule, covering)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(covers, [(0, vec![3]), (1, vec![3]), (2, vec![3])]);
+}
