@@ -24,10 +24,13 @@ fn check_scale(c: &mut Criterion) {
     });
 }
 
+/// A family of policies: its name, its generator, the sizes measured.
+type Family = (&'static str, fn(usize) -> String, &'static [usize]);
+
 /// Each family's policy at each size: loaded once, then only the analysis
 /// is timed. Every size must check without reaching the guard.
 fn check_families(c: &mut Criterion) {
-    let families: [(&str, fn(usize) -> String, &[usize]); 2] = [
+    let families: [Family; 2] = [
         ("grid", grid_policy, &[4, 8, 16, 32, 64]),
         ("ring", ring_policy, &[8, 16, 32, 64, 128]),
     ];
