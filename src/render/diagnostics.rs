@@ -91,7 +91,11 @@ pub fn terminal_safe(text: &str) -> std::borrow::Cow<'_, str> {
 /// strings written as a `\u` escape (serde_json escapes only C0): the same
 /// JSON, which a terminal shows as it reads.
 pub(crate) fn json_safe(json: String) -> String {
-    if !json.contains(unsafe_on_a_terminal) {
+    // Serialized JSON holds no raw C0; DEL, C1 (0xC2 0x80..0x9F) and the
+    // bidi controls (0xE2 0x80 / 0x81 ..) all start with one of these
+    // bytes, so most outputs are passed by a byte scan alone.
+    let maybe_unsafe = |b: &u8| matches!(b, 0x7F | 0xC2 | 0xE2);
+    if !json.as_bytes().iter().any(maybe_unsafe) || !json.contains(unsafe_on_a_terminal) {
         return json;
     }
     let escape = |c: char| match unsafe_on_a_terminal(c) {
