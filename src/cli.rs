@@ -211,12 +211,18 @@ pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> u8 {
                 Ok(command::check(&a.policies, a.format, failing, colour))
             }
             Command::Fmt(a) => {
-                let mode = [FmtMode::Write, FmtMode::Check][usize::from(a.check)];
+                let mode = if a.check {
+                    FmtMode::Check
+                } else {
+                    FmtMode::Write
+                };
                 Ok(command::fmt(&a.paths, mode))
             }
             Command::Test(a) => {
-                let coverage = [CoverageListing::Hidden, CoverageListing::Shown];
-                let coverage = coverage[usize::from(a.coverage)];
+                let coverage = match a.coverage {
+                    true => CoverageListing::Shown,
+                    false => CoverageListing::Hidden,
+                };
                 Ok(command::test(&a.paths, a.threshold, a.format, coverage))
             }
             Command::Diff(args) => diff(args),
@@ -258,7 +264,10 @@ fn eval(mut args: EvalArgs) -> Result<Output, Failure> {
     let policy = load(args.policy.as_deref())?;
     let Some(input) = &args.batch else {
         let (scenario, id) = policy.read_scenario(args.scenario.as_deref(), &args.set)?;
-        let explain = [Explanation::Hidden, Explanation::Shown][usize::from(args.explain)];
+        let explain = match args.explain {
+            true => Explanation::Shown,
+            false => Explanation::Hidden,
+        };
         let (format, id) = (args.format, id.as_ref());
         return Ok(command::eval(&policy, &scenario, id, format, explain));
     };

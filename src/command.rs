@@ -38,7 +38,11 @@ pub enum Outcome {
 impl Outcome {
     /// [`Outcome::Findings`] if `found`, else [`Outcome::Clean`].
     pub fn findings_if(found: bool) -> Outcome {
-        [Outcome::Clean, Outcome::Findings][usize::from(found)]
+        if found {
+            Outcome::Findings
+        } else {
+            Outcome::Clean
+        }
     }
 }
 

@@ -255,27 +255,13 @@ pub fn load_suite(path: &str) -> Result<Suite, Report> {
             tests,
         });
     };
-    let policy = match test_target(Path::new(path), &target.text) {
+    let policy = match test_target(Path::new(path), target) {
         Ok(TestTarget::File(beside)) => {
             let policy_text = read_source(&beside.to_string_lossy())?;
             crate::load(&policy_text.name, &policy_text.text)?
         }
         Ok(TestTarget::Builtin(b)) => crate::load(b.name, b.text)?,
-        Err(why) => {
-            let error = match why {
-                Ok(looked_for) => LoadError::UnknownTestTarget {
-                    policy: target.text.clone(),
-                    span: target.span,
-                    looked_for,
-                },
-                Err(why) => LoadError::TestTargetOutside {
-                    policy: target.text.clone(),
-                    span: target.span,
-                    why,
-                },
-            };
-            return Err(failed(source, error));
-        }
+        Err(error) => return Err(failed(source, error)),
     };
     let tests = crate::resolve::resolve_tests(&tree, &policy)
         .map_err(|errors| Report::from_errors(source.clone(), &errors))?;
@@ -298,27 +284,36 @@ enum TestTarget {
 /// Where the policy named by `tests for "<name>"` in the test file at
 /// `test_file` is: a `.onus` file in the same folder, by a plain file name
 /// (no folder, no `..`, not through a link out of the folder), or else a
-/// built-in policy. The error is `Ok(looked for)` for a name that is
-/// allowed but not found, `Err(why)` for one that is not allowed.
-fn test_target(
-    test_file: &Path,
-    name: &str,
-) -> Result<TestTarget, Result<Option<String>, &'static str>> {
+/// built-in policy.
+fn test_target(test_file: &Path, target: &crate::syntax::Text) -> Result<TestTarget, LoadError> {
+    let name = target.text.as_str();
+    let refused = |why| LoadError::TestTargetOutside {
+        policy: name.to_string(),
+        span: target.span,
+        why,
+    };
+    let not_found = |looked_for| LoadError::UnknownTestTarget {
+        policy: name.to_string(),
+        span: target.span,
+        looked_for,
+    };
     if !name.ends_with(".onus") {
         if name.contains(['/', '\\', '.']) {
-            return Err(Err(
+            return Err(refused(
                 "names neither a policy file (`*.onus`) nor a built-in policy",
             ));
         }
-        return builtin(name).map(TestTarget::Builtin).ok_or(Ok(None));
+        return builtin(name)
+            .map(TestTarget::Builtin)
+            .ok_or_else(|| not_found(None));
     }
     // `:` too: on Windows, `a.onus:b.onus` names a stream of another file.
     if name.contains(['/', '\\', ':']) || name.starts_with('.') {
-        return Err(Err("is not a file name in the test file's folder"));
+        return Err(refused("is not a file name in the test file's folder"));
     }
     let beside = test_file.with_file_name(name);
     if !beside.is_file() {
-        return Err(Ok(Some(beside.display().to_string())));
+        return Err(not_found(Some(beside.display().to_string())));
     }
     let folder = test_file.parent().filter(|p| !p.as_os_str().is_empty());
     let folder = std::fs::canonicalize(folder.unwrap_or(Path::new(".")));
@@ -326,10 +321,10 @@ fn test_target(
         (Ok(folder), Ok(target)) if target.parent() == Some(folder.as_path()) => {
             Ok(TestTarget::File(beside))
         }
-        (Ok(_), Ok(_)) => Err(Err(
+        (Ok(_), Ok(_)) => Err(refused(
             "leads outside the test file's folder (a symbolic link)",
         )),
-        _ => Err(Err(
+        _ => Err(refused(
             "cannot be resolved to a file in the test file's folder",
         )),
     }

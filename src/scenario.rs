@@ -485,11 +485,9 @@ impl Id {
     /// Whether `raw` may be an id, without copying it.
     pub(crate) fn check(raw: &RawValue) -> Result<(), String> {
         // Echoed byte for byte, so raw DEL, C1 and bidi characters would
-        // reach a terminal: they must be written as `\u` escapes.
-        let unsafe_raw = |c: char| {
-            (c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
-                || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
-        };
+        // reach a terminal: they must be written as `\u` escapes. (A raw
+        // CR can only be whitespace between tokens: JSON strings hold none.)
+        let unsafe_raw = |c: char| c != '\r' && crate::render::unsafe_on_a_terminal(c);
         if let Some(c) = raw.get().chars().find(|&c| unsafe_raw(c)) {
             return Err(format!(
                 "it holds U+{:04X} as it is; write it as the escape `\\u{:04x}`",

@@ -68,9 +68,8 @@ fn fallback(report: &Report, diagnostic: &Diagnostic) -> String {
 /// character other than tab and line feed (C0, DEL, C1: ESC starts an
 /// escape sequence, U+009B is a CSI on some terminals), or a bidirectional
 /// override or isolate, which reorders what is shown.
-fn unsafe_on_a_terminal(c: char) -> bool {
-    (c.is_control() && c != '\t' && c != '\n')
-        || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+pub(crate) fn unsafe_on_a_terminal(c: char) -> bool {
+    (c.is_control() && c != '\t' && c != '\n') || crate::parse::is_bidi_control(c)
 }
 
 /// Text with every character unsafe on a terminal escaped as `\u{1b}`:

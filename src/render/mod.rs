@@ -13,10 +13,10 @@ pub(crate) mod tests;
 pub use decisions::{
     decision_bytes, explain as eval_explained, json as eval_json, table as eval_table, Detail,
 };
-pub(crate) use diagnostics::json_safe;
 pub use diagnostics::{
     json_document as diagnostics_json, terminal_safe, text as diagnostics_text, Colour,
 };
+pub(crate) use diagnostics::{json_safe, unsafe_on_a_terminal};
 pub use diagram::{html as matrix_html, svg as matrix_svg};
 pub use diff::{
     policies_json as diff_policies_json, policies_text as diff_policies_text,
