@@ -687,10 +687,7 @@ pub fn run_from(
     };
     result.map_err(|Stopped { error, summary }| match error.kind() {
         io::ErrorKind::BrokenPipe => BatchError::ClosedOutput(summary),
-        _ if write_failed.get() => failed(
-            Code::UnwritableOutput,
-            format!("cannot write the output: {}", io_reason(&error)),
-        ),
+        _ if write_failed.get() => BatchError::Failed(crate::command::unwritable_output(&error)),
         _ => failed(
             Code::UnreadableFile,
             format!("batch stopped: {}", io_reason(&error)),
