@@ -29,9 +29,6 @@ use crate::render::ScenarioJson;
 use crate::scenario::Id;
 use crate::scenario::{self, PartialScenario};
 
-/// Lines read, evaluated and written at a time; bounds memory.
-const CHUNK: usize = 8192;
-
 /// What a batch run saw.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Summary {
@@ -58,19 +55,6 @@ pub struct Options<'a> {
     pub jobs: usize,
     /// Values that override every record's (from `--set`).
     pub overrides: &'a PartialScenario,
-    /// What is written for each record.
-    pub work: Work,
-}
-
-/// What a batch writes for each record.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Work {
-    /// Each zone's decision in the record's scenario.
-    Evaluate,
-    /// Each zone's longest answer whatever the scenario, without
-    /// evaluating: the I/O-only baseline of the batch benchmark, which
-    /// writes at least as many bytes. Never what a user asks for.
-    LongestAnswers,
 }
 
 /// A compiled policy and the JSON pieces of a result record, so the fast
@@ -79,7 +63,16 @@ struct RecordWriter<'p> {
     compiled: Compiled<'p>,
     /// Per dimension and value, `"dimension":"value"` as JSON.
     scenario_json: Vec<Vec<Vec<u8>>>,
+    /// When the policy has at most [`MAX_TAILS`] scenarios: per scenario
+    /// (indexed by `strides`), the record after its id and whether a zone
+    /// is in conflict, built when first needed. A record is then its line,
+    /// its id and one copy.
+    tails: Vec<std::sync::OnceLock<(Vec<u8>, bool)>>,
+    strides: Vec<usize>,
 }
+
+/// The most scenarios whose records are kept whole (a few kilobytes each).
+const MAX_TAILS: usize = 1024;
 
 impl<'p> RecordWriter<'p> {
     fn new(policy: &'p Policy, encode: &'p (dyn Fn(&Decision) -> Vec<u8> + Sync)) -> Self {
@@ -94,9 +87,21 @@ impl<'p> RecordWriter<'p> {
                     .collect()
             })
             .collect();
+        let mut strides = Vec::with_capacity(policy.dimensions.len());
+        let scenarios = policy.dimensions.iter().try_fold(1usize, |product, d| {
+            strides.push(product);
+            product
+                .checked_mul(d.values.len())
+                .filter(|&p| p <= MAX_TAILS)
+        });
+        let tails = std::iter::repeat_with(std::sync::OnceLock::new)
+            .take(scenarios.unwrap_or(0))
+            .collect();
         RecordWriter {
             compiled: Compiled::new(policy, encode),
             scenario_json,
+            tails,
+            strides,
         }
     }
 
@@ -112,7 +117,6 @@ impl<'p> RecordWriter<'p> {
         line: u64,
         id: Option<&[u8]>,
         values: &[usize],
-        work: Work,
     ) -> bool {
         out.extend_from_slice(b"{\"line\":");
         out.extend_from_slice(itoa::Buffer::new().format(line).as_bytes());
@@ -120,6 +124,21 @@ impl<'p> RecordWriter<'p> {
             out.extend_from_slice(b",\"id\":");
             out.extend_from_slice(id);
         }
+        if self.tails.is_empty() {
+            return self.write_tail(out, values);
+        }
+        let scenario: usize = values.iter().zip(&self.strides).map(|(v, s)| v * s).sum();
+        let (tail, conflict) = self.tails[scenario].get_or_init(|| {
+            let mut tail = Vec::new();
+            let conflict = self.write_tail(&mut tail, values);
+            (tail, conflict)
+        });
+        out.extend_from_slice(tail);
+        *conflict
+    }
+
+    /// Appends the record after its id: the scenario and every decision.
+    fn write_tail(&self, out: &mut Vec<u8>, values: &[usize]) -> bool {
         out.extend_from_slice(b",\"scenario\":{");
         for (d, &v) in values.iter().enumerate() {
             if d > 0 {
@@ -133,10 +152,7 @@ impl<'p> RecordWriter<'p> {
             if zone > 0 {
                 out.push(b',');
             }
-            let answer = match work {
-                Work::Evaluate => self.compiled.answer(zone, values),
-                Work::LongestAnswers => self.compiled.longest_answer(zone, values),
-            };
+            let answer = self.compiled.answer(zone, values);
             conflict |= answer.decision.status == Status::Conflict;
             out.extend_from_slice(&answer.encoded);
         }
@@ -149,35 +165,40 @@ impl<'p> RecordWriter<'p> {
 /// without being held in memory.
 pub const MAX_LINE_BYTES: usize = 16 * 1024 * 1024;
 
-/// A non-blank input line, read ahead by the reading thread.
-enum Item {
-    Line {
-        number: u64,
-        bytes: Vec<u8>,
-    },
-    /// Longer than [`MAX_LINE_BYTES`]: read past, not kept.
-    TooLong {
-        number: u64,
-    },
+/// Lines read together: their bytes end to end, and where each begins.
+#[derive(Default)]
+struct Lines {
+    bytes: Vec<u8>,
+    lines: Vec<Line>,
 }
 
-/// Appends one line (with its newline) to `buffer`: `None` at the end of
-/// the input, `Some(false)` if the line was too long (then only part of it
-/// was kept, and the rest was read past).
-fn read_line(input: &mut impl BufRead, buffer: &mut Vec<u8>) -> io::Result<Option<bool>> {
+/// A non-blank input line in a [`Lines`].
+struct Line {
+    number: u64,
+    /// Its bytes in [`Lines::bytes`]; `None` if it was longer than
+    /// [`MAX_LINE_BYTES`], read past and not kept.
+    range: Option<std::ops::Range<usize>>,
+}
+
+/// Appends one line (with its newline) to `buffer`. `None` at the end of
+/// the input; else whether the line was whole (a too long one is kept only
+/// in part, the rest read past) and whether the reader's buffer is now
+/// empty, so that reading on may wait for the input.
+fn read_line(input: &mut impl BufRead, buffer: &mut Vec<u8>) -> io::Result<Option<(bool, bool)>> {
     let start = buffer.len();
     let mut any = false;
     let mut whole = true;
     loop {
         let available = input.fill_buf()?;
         if available.is_empty() {
-            return Ok(any.then_some(whole));
+            return Ok(any.then_some((whole, true)));
         }
         any = true;
         let (taken, done) = match available.iter().position(|&b| b == b'\n') {
             Some(i) => (i + 1, true),
             None => (available.len(), false),
         };
+        let drained = taken == available.len();
         if whole {
             // The limit is on the line's content: its newline is extra.
             let room = (MAX_LINE_BYTES + 2).saturating_sub(buffer.len() - start);
@@ -189,72 +210,116 @@ fn read_line(input: &mut impl BufRead, buffer: &mut Vec<u8>) -> io::Result<Optio
         }
         input.consume(taken);
         if done {
-            return Ok(Some(whole));
+            return Ok(Some((whole, drained)));
         }
     }
 }
 
 /// Reads NDJSON scenarios from `input` and writes one result line per
-/// record to `output`. `progress` is called after each chunk with the
+/// record to `output`. `progress` is called after each flush with the
 /// records written so far.
 ///
-/// A thread reads ahead; the records of whatever lines have arrived are
-/// evaluated and written (and flushed) at once, up to a chunk at a time, so
-/// a client that waits for each answer gets it, and a file streams in
-/// chunks.
+/// Lines are read in batches: up to [`BATCH`], or fewer when the reader's
+/// buffer runs dry (reading on may wait for the input), and what has been
+/// evaluated is flushed then, so a client that waits for each answer gets it
+/// at once. With one job the records are written as they are evaluated,
+/// through a buffer small enough to stay in cache; with more, a thread
+/// reads ahead and batches go round the workers and come back in order.
 pub fn run(
     policy: &Policy,
-    input: impl BufRead + Send,
+    mut input: impl BufRead + Send,
     output: impl Write,
     options: &Options,
     progress: impl FnMut(u64),
 ) -> Result<Summary, Stopped> {
     let encode = |decision: &Decision| decision_bytes(policy, decision);
     let compiled = RecordWriter::new(policy, &encode);
+    let jobs = options.jobs.clamp(1, 256);
+    let mut writer = Writer {
+        output,
+        summary: Summary::default(),
+        progress,
+    };
+    if jobs == 1 {
+        writer.one_job(&compiled, &mut input, options)?;
+        return Ok(writer.summary);
+    }
     std::thread::scope(|scope| {
-        let (sender, receiver) = std::sync::mpsc::sync_channel(CHUNK);
-        scope.spawn(move || read_lines(input, sender));
+        let (sender, receiver) = std::sync::mpsc::sync_channel(2 * jobs + 2);
+        scope.spawn(move || read_ahead(input, sender));
         // `receiver` is dropped when this returns, even early, which ends
         // the reading thread.
-        write_records(&compiled, receiver, output, options, progress)
-    })
+        writer.jobs(scope, &compiled, &receiver, options, jobs)
+    })?;
+    Ok(writer.summary)
 }
 
-/// Sends every non-blank line of `input`, in order, until the input ends
-/// or nobody listens.
-fn read_lines(mut input: impl BufRead, sender: std::sync::mpsc::SyncSender<io::Result<Item>>) {
+/// Lines read at most at a time.
+const BATCH: usize = 256;
+/// Output gathered before it is written.
+const WRITE_AT: usize = 1 << 16;
+
+/// Reads non-blank lines into `batch` until it holds [`BATCH`], the
+/// reader's buffer runs dry, or the input ends (then `false`). On an error
+/// the lines read before it stay in `batch`.
+fn read_batch(input: &mut impl BufRead, number: &mut u64, batch: &mut Lines) -> io::Result<bool> {
+    loop {
+        let start = batch.bytes.len();
+        let Some((whole, drained)) = read_line(input, &mut batch.bytes)? else {
+            return Ok(false);
+        };
+        *number += 1;
+        let bytes = &mut batch.bytes;
+        while bytes.len() > start && matches!(bytes.last(), Some(b'\n' | b'\r')) {
+            bytes.pop();
+        }
+        if !whole || bytes.len() - start > MAX_LINE_BYTES {
+            bytes.truncate(start);
+            batch.lines.push(Line {
+                number: *number,
+                range: None,
+            });
+        } else {
+            if *number == 1 && bytes[start..].starts_with(b"\xEF\xBB\xBF") {
+                bytes.drain(start..start + 3); // a byte-order mark
+            }
+            // Blank as JSON counts it: space, tab, CR, LF.
+            if bytes[start..]
+                .iter()
+                .all(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
+            {
+                bytes.truncate(start);
+            } else {
+                let range = Some(start..bytes.len());
+                batch.lines.push(Line {
+                    number: *number,
+                    range,
+                });
+            }
+        }
+        if drained || batch.lines.len() >= BATCH {
+            return Ok(true);
+        }
+    }
+}
+
+/// Sends every non-blank line of `input`, in order, in batches, until the
+/// input ends or nobody listens.
+fn read_ahead(mut input: impl BufRead, sender: std::sync::mpsc::SyncSender<io::Result<Lines>>) {
     let mut number = 0u64;
     loop {
-        let mut bytes = Vec::new();
-        let whole = match read_line(&mut input, &mut bytes) {
-            Ok(Some(whole)) => whole,
-            Ok(None) => return,
+        let mut batch = Lines::default();
+        let read = read_batch(&mut input, &mut number, &mut batch);
+        if !batch.lines.is_empty() && sender.send(Ok(batch)).is_err() {
+            return;
+        }
+        match read {
+            Ok(true) => {}
+            Ok(false) => return,
             Err(error) => {
                 let _ = sender.send(Err(error));
                 return;
             }
-        };
-        number += 1;
-        while matches!(bytes.last(), Some(b'\n' | b'\r')) {
-            bytes.pop();
-        }
-        let item = if !whole || bytes.len() > MAX_LINE_BYTES {
-            Item::TooLong { number }
-        } else {
-            if number == 1 && bytes.starts_with(b"\xEF\xBB\xBF") {
-                bytes.drain(..3); // a byte-order mark
-            }
-            // Blank as JSON counts it: space, tab, CR, LF.
-            if bytes
-                .iter()
-                .all(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
-            {
-                continue;
-            }
-            Item::Line { number, bytes }
-        };
-        if sender.send(Ok(item)).is_err() {
-            return;
         }
     }
 }
@@ -266,101 +331,196 @@ pub struct Stopped {
     /// The input could not be read, or the output not written.
     pub error: io::Error,
     /// Every record evaluated before it stopped: all those written, and
-    /// those of the chunk being written when the output failed.
+    /// those of the batch being written when the output failed.
     pub summary: Summary,
 }
 
-fn write_records(
-    compiled: &RecordWriter,
-    receiver: std::sync::mpsc::Receiver<io::Result<Item>>,
-    mut output: impl Write,
-    options: &Options,
-    mut progress: impl FnMut(u64),
-) -> Result<Summary, Stopped> {
-    let mut buffers: Vec<Vec<u8>> = vec![Vec::new(); options.jobs.clamp(1, 256)];
-    let mut chunk: Vec<Item> = Vec::with_capacity(CHUNK);
-    let mut summary = Summary::default();
-    let stopped = |error, summary| Stopped { error, summary };
-    loop {
-        chunk.clear();
-        match receiver.recv() {
-            Ok(item) => chunk.push(item.map_err(|e| stopped(e, summary))?),
-            Err(_) => break,
-        }
-        while chunk.len() < CHUNK {
-            match receiver.try_recv() {
-                Ok(item) => chunk.push(item.map_err(|e| stopped(e, summary))?),
-                Err(_) => break,
-            }
-        }
-        summary += evaluate_chunk(compiled, &chunk, options, &mut buffers);
-        let written = buffers.iter().try_for_each(|b| output.write_all(b));
-        written
-            .and_then(|()| output.flush())
-            .map_err(|e| stopped(e, summary))?;
-        progress(summary.records);
-    }
-    output.flush().map_err(|e| stopped(e, summary))?;
-    Ok(summary)
+/// The output and what has been evaluated for it.
+struct Writer<W, P> {
+    output: W,
+    summary: Summary,
+    progress: P,
 }
 
-/// Evaluates a chunk into `buffers`, one per thread, in order.
-fn evaluate_chunk(
-    compiled: &RecordWriter,
-    chunk: &[Item],
-    options: &Options,
-    buffers: &mut [Vec<u8>],
-) -> Summary {
-    let work = |items: &[Item], out: &mut Vec<u8>| {
-        out.clear();
+impl<W: Write, P: FnMut(u64)> Writer<W, P> {
+    fn stopped(&self, error: io::Error) -> Stopped {
+        Stopped {
+            error,
+            summary: self.summary,
+        }
+    }
+
+    fn write(&mut self, bytes: &[u8]) -> Result<(), Stopped> {
+        self.output.write_all(bytes).map_err(|e| self.stopped(e))
+    }
+
+    /// Flushes: nothing more is at hand for now.
+    fn flush(&mut self) -> Result<(), Stopped> {
+        self.output.flush().map_err(|e| self.stopped(e))?;
+        (self.progress)(self.summary.records);
+        Ok(())
+    }
+
+    /// Reads and evaluates on this thread, writing as it goes.
+    fn one_job(
+        &mut self,
+        compiled: &RecordWriter,
+        input: &mut impl BufRead,
+        options: &Options,
+    ) -> Result<(), Stopped> {
+        let mut out = Vec::with_capacity(2 * WRITE_AT);
         let mut values = Vec::new();
-        let mut summary = Summary::default();
-        for item in items {
-            summary += match item {
-                Item::TooLong { number } => {
-                    let error = LineError {
-                        code: Code::LineTooLong,
-                        message: format!("line is longer than {} MiB", MAX_LINE_BYTES >> 20),
-                        column: None,
-                        help: None,
-                    };
-                    write_error(out, *number, None, vec![error]);
-                    Summary {
-                        records: 1,
-                        errors: 1,
-                        conflicts: 0,
+        let mut number = 0u64;
+        let mut batch = Lines::default();
+        loop {
+            batch.bytes.clear();
+            batch.lines.clear();
+            let read = read_batch(input, &mut number, &mut batch);
+            for line in &batch.lines {
+                self.summary += line_record(compiled, &batch, line, options, &mut out, &mut values);
+                if out.len() >= WRITE_AT {
+                    self.write(&out)?;
+                    out.clear();
+                }
+            }
+            self.write(&out)?;
+            out.clear();
+            self.flush()?;
+            match read {
+                Ok(true) => {}
+                Ok(false) => return Ok(()),
+                Err(error) => return Err(self.stopped(error)),
+            }
+        }
+    }
+
+    /// Sends batches round `jobs` worker threads and writes their records
+    /// back in input order.
+    fn jobs<'scope>(
+        &mut self,
+        scope: &'scope std::thread::Scope<'scope, '_>,
+        compiled: &'scope RecordWriter,
+        receiver: &std::sync::mpsc::Receiver<io::Result<Lines>>,
+        options: &'scope Options,
+        jobs: usize,
+    ) -> Result<(), Stopped> {
+        use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
+        // A batch and a buffer for its records; the records and their summary.
+        type Work = (Lines, Vec<u8>);
+        type Done = (Vec<u8>, Summary);
+        // Each worker holds at most two batches, in and out, so memory is
+        // bounded by the number of jobs.
+        // Output buffers go back and forth, so that none is allocated anew
+        // (a fresh megabyte costs more in page faults than its records).
+        let workers: Vec<(SyncSender<Work>, Receiver<Done>)> = (0..jobs)
+            .map(|_| {
+                let (to_worker, work) = sync_channel::<Work>(2);
+                let (send_done, done) = sync_channel::<Done>(2);
+                scope.spawn(move || {
+                    let mut values = Vec::new();
+                    for (batch, mut out) in work {
+                        let mut summary = Summary::default();
+                        for line in &batch.lines {
+                            summary +=
+                                line_record(compiled, &batch, line, options, &mut out, &mut values);
+                        }
+                        if send_done.send((out, summary)).is_err() {
+                            return;
+                        }
+                    }
+                });
+                (to_worker, done)
+            })
+            .collect();
+        let mut in_flight = std::collections::VecDeque::new();
+        let mut next = 0;
+        let mut spare: Vec<Vec<u8>> = Vec::new();
+        let collect = |this: &mut Self, worker: usize, spare: &mut Vec<_>| {
+            let (mut bytes, summary) = workers[worker].1.recv().expect("a worker answers");
+            this.summary += summary;
+            this.write(&bytes)?;
+            bytes.clear();
+            spare.push(bytes);
+            Ok(())
+        };
+        loop {
+            let batch = match receiver.try_recv() {
+                Ok(batch) => batch,
+                Err(std::sync::mpsc::TryRecvError::Disconnected) => break,
+                Err(std::sync::mpsc::TryRecvError::Empty) => {
+                    match receiver.recv_timeout(std::time::Duration::from_millis(1)) {
+                        Ok(batch) => batch,
+                        Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break,
+                        Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+                            // The input has nothing more for now: write all
+                            // that is under way before waiting for it.
+                            while let Some(worker) = in_flight.pop_front() {
+                                collect(self, worker, &mut spare)?;
+                            }
+                            self.flush()?;
+                            match receiver.recv() {
+                                Ok(batch) => batch,
+                                Err(_) => break,
+                            }
+                        }
                     }
                 }
-                Item::Line { number, bytes } => {
-                    record(compiled, *number, bytes, options, out, &mut values)
-                }
             };
-            out.push(b'\n');
+            let batch = batch.map_err(|e| self.stopped(e))?;
+            if in_flight.len() == 2 * jobs {
+                let worker = in_flight.pop_front().expect("in flight");
+                collect(self, worker, &mut spare)?;
+            }
+            let out = spare.pop().unwrap_or_default();
+            workers[next]
+                .0
+                .send((batch, out))
+                .expect("a worker listens");
+            in_flight.push_back(next);
+            next = (next + 1) % jobs;
         }
-        summary
+        while let Some(worker) = in_flight.pop_front() {
+            collect(self, worker, &mut spare)?;
+        }
+        self.flush()
+    }
+}
+
+/// Writes the record of one line of `batch` to `out`, with its newline.
+fn line_record(
+    compiled: &RecordWriter,
+    batch: &Lines,
+    line: &Line,
+    options: &Options,
+    out: &mut Vec<u8>,
+    values: &mut Vec<usize>,
+) -> Summary {
+    let summary = match &line.range {
+        None => {
+            let error = LineError {
+                code: Code::LineTooLong,
+                message: format!("line is longer than {} MiB", MAX_LINE_BYTES >> 20),
+                column: None,
+                help: None,
+            };
+            write_error(out, line.number, None, vec![error]);
+            Summary {
+                records: 1,
+                errors: 1,
+                conflicts: 0,
+            }
+        }
+        Some(range) => record(
+            compiled,
+            line.number,
+            &batch.bytes[range.clone()],
+            options,
+            out,
+            values,
+        ),
     };
-    // No more threads than lines: a thread per few records costs more
-    // than it saves.
-    let jobs = buffers.len().min(chunk.len().div_ceil(64)).max(1);
-    for buffer in buffers.iter_mut().skip(jobs) {
-        buffer.clear();
-    }
-    if jobs == 1 {
-        return work(chunk, &mut buffers[0]);
-    }
-    let per_job = chunk.len().div_ceil(jobs);
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = buffers
-            .iter_mut()
-            .zip(chunk.chunks(per_job))
-            .map(|(buffer, part)| scope.spawn(move || work(part, buffer)))
-            .collect();
-        let mut total = Summary::default();
-        for handle in handles {
-            total += handle.join().expect("evaluating a record does not panic");
-        }
-        total
-    })
+    out.push(b'\n');
+    summary
 }
 
 /// Writes one line's record to `out`; says what it was.
@@ -397,13 +557,7 @@ fn record(
     let fast = fast.filter(|id| id.is_none_or(|id| Id::check(id).is_ok()));
     if let Some(id) = fast {
         overrides.apply(values);
-        let conflict = compiled.write_record(
-            out,
-            line,
-            id.map(|r| r.get().as_bytes()),
-            values,
-            options.work,
-        );
+        let conflict = compiled.write_record(out, line, id.map(|r| r.get().as_bytes()), values);
         return Summary {
             conflicts: u64::from(conflict),
             ..one

@@ -12,7 +12,7 @@ use onus::command::{
     self, CheckFormat, Choice, Explanation, Failing, Format, MatrixFormat, Output, TestFormat,
 };
 use onus::render::{self, Colour, CoverageListing};
-use onus::{BatchOptions, BatchWork, FmtMode, Policy, Report};
+use onus::{BatchOptions, FmtMode, Policy, Report};
 
 /// Say who holds each part of a cloud workload's security: the customer,
 /// the provider, or both, and which rule decided.
@@ -281,7 +281,6 @@ fn eval(mut args: EvalArgs) -> Result<Output, Failure> {
     let options = BatchOptions {
         jobs: usize::from(args.jobs),
         overrides: &overrides,
-        work: BatchWork::Evaluate,
     };
     let show_progress = std::io::stderr().is_terminal();
     let progress = |records: u64| {

@@ -36,8 +36,6 @@ enum ZoneCode {
         dimensions: Vec<(DimensionId, usize)>,
         table: Vec<u32>,
         answers: Vec<CompiledAnswer>,
-        /// The answer with the longest encoding, for the I/O-only baseline.
-        longest: usize,
     },
     /// Too many combinations for a table: test the rules when asked.
     Rules,
@@ -103,17 +101,6 @@ impl<'p> Compiled<'p> {
                     .collect();
                 Cow::Owned(self.encoded(decide(self.policy, zone, matched)))
             }
-        }
-    }
-
-    /// The answer `zone` gives whatever the scenario, with the longest
-    /// encoding: what the batch benchmark's I/O-only baseline writes.
-    pub fn longest_answer(&self, zone: ZoneId, values: &[usize]) -> Cow<'_, CompiledAnswer> {
-        match &self.zones[zone] {
-            ZoneCode::Table {
-                answers, longest, ..
-            } => Cow::Borrowed(&answers[*longest]),
-            ZoneCode::Rules => self.answer(zone, values),
         }
     }
 
@@ -191,13 +178,9 @@ fn compile_zone(policy: &Policy, zone: ZoneId, encode: Encoder) -> ZoneCode {
         };
         table.push(id as u32);
     }
-    let longest = (0..answers.len())
-        .max_by_key(|&a| answers[a].encoded.len())
-        .unwrap_or(0);
     ZoneCode::Table {
         dimensions: dimensions.into_iter().zip(strides).collect(),
         table,
         answers,
-        longest,
     }
 }

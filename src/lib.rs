@@ -87,7 +87,7 @@ mod testing;
 pub use analysis::{Cube, Witness};
 pub use batch::{
     run as run_batch, run_from as run_batch_from, BatchError, Options as BatchOptions,
-    Stopped as BatchStopped, Summary as BatchSummary, Work as BatchWork, MAX_LINE_BYTES,
+    Stopped as BatchStopped, Summary as BatchSummary, MAX_LINE_BYTES,
 };
 pub use builtin::{builtin, Builtin, BUILTINS};
 pub use check::{Finding, Question};

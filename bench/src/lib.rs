@@ -1,5 +1,7 @@
 //! Generated policies for the benchmarks, the same on every run.
 
+use std::io::Write as _;
+
 /// A small deterministic generator (SplitMix64), so the inputs need no
 /// random-number crate and never change between runs.
 #[derive(Debug)]
@@ -131,5 +133,126 @@ pub fn ring_policy(n: usize) -> String {
         "x: provider when d0 is a0\nx: customer when d0 is a0\nx: provider unless {}\n",
         clauses.join(" and ")
     ));
+    text
+}
+
+/// The least a batch of `azure` scenarios can do, the measure `onus eval
+/// --batch` is held to: read each line with serde_json, take its `id` and
+/// `model`, and write the record from a table of precomputed bytes through
+/// one buffered writer. No engine, no threads, no chunks.
+#[derive(Debug)]
+pub struct IoOnly {
+    /// Per value of `model`: a record's bytes after its id, newline included.
+    tails: Vec<(String, Vec<u8>)>,
+}
+
+#[derive(serde::Deserialize)]
+struct AzureLine<'a> {
+    #[serde(borrow)]
+    id: &'a serde_json::value::RawValue,
+    model: &'a str,
+}
+
+impl IoOnly {
+    /// Precomputes each model's record with Onus itself, outside any timing.
+    pub fn new(policy: &onus::Policy) -> Self {
+        let model = &policy.dimensions[0];
+        let none = onus::PartialScenario::empty(policy);
+        let options = onus::BatchOptions {
+            jobs: 1,
+            overrides: &none,
+        };
+        let tails = model
+            .values
+            .iter()
+            .map(|value| {
+                let line = format!("{{\"model\":\"{value}\"}}\n");
+                let mut out = Vec::new();
+                onus::run_batch(policy, line.as_bytes(), &mut out, &options, |_| {}).unwrap();
+                let tail = out.strip_prefix(b"{\"line\":1".as_slice()).unwrap();
+                (value.clone(), tail.to_vec())
+            })
+            .collect();
+        IoOnly { tails }
+    }
+
+    /// Writes one record a line; returns how many.
+    pub fn run(
+        &self,
+        mut input: impl std::io::BufRead,
+        output: impl std::io::Write,
+    ) -> std::io::Result<u64> {
+        let mut output = std::io::BufWriter::with_capacity(1 << 16, output);
+        let mut line = Vec::new();
+        let mut number = 0u64;
+        while {
+            line.clear();
+            input.read_until(b'\n', &mut line)? > 0
+        } {
+            number += 1;
+            let record: AzureLine = serde_json::from_slice(&line)?;
+            let tail = &self
+                .tails
+                .iter()
+                .find(|(v, _)| v == record.model)
+                .unwrap()
+                .1;
+            output.write_all(b"{\"line\":")?;
+            output.write_all(itoa::Buffer::new().format(number).as_bytes())?;
+            output.write_all(b",\"id\":")?;
+            output.write_all(record.id.get().as_bytes())?;
+            output.write_all(tail)?;
+        }
+        output.flush()?;
+        Ok(number)
+    }
+}
+
+/// `n` NDJSON scenarios of `policy`, each dimension's value drawn at
+/// random, each with an `id`.
+pub fn scale_inventory(policy: &onus::Policy, n: usize, seed: u64) -> String {
+    let mut g = Generator::new(seed);
+    let mut text = String::new();
+    for i in 0..n {
+        text.push_str(&format!("{{\"id\":{i}"));
+        for d in &policy.dimensions {
+            let value = &d.values[g.below(d.values.len())];
+            text.push_str(&format!(",\"{}\":\"{value}\"", d.name));
+        }
+        text.push_str("}\n");
+    }
+    text
+}
+
+/// A policy whose evaluation dominates a batch: 16 dimensions of 8 values,
+/// `rules` rules over 50 zones, each the conjunction of three `is` tests,
+/// so a zone tests many rules per scenario and few match (small records).
+pub fn heavy_policy(rules: usize, seed: u64) -> String {
+    let mut g = Generator::new(seed);
+    let mut text = String::from("policy \"evaluation-heavy batch case\"\n");
+    for d in 0..16 {
+        let values: Vec<String> = (0..8).map(|v| format!("d{d}v{v}")).collect();
+        text.push_str(&format!("dimension d{d}: {}\n", values.join(", ")));
+    }
+    let parties = ["provider", "customer", "shared"];
+    for r in 0..rules {
+        let mut tested: Vec<usize> = Vec::new();
+        while tested.len() < 3 {
+            let d = g.below(16);
+            if !tested.contains(&d) {
+                tested.push(d);
+            }
+        }
+        let condition: Vec<String> = tested
+            .iter()
+            .map(|d| format!("d{d} is d{d}v{}", g.below(8)))
+            .collect();
+        text.push_str(&format!(
+            "z{}: {} when {}\n",
+            r % 50,
+            parties[g.below(3)],
+            condition.join(" and ")
+        ));
+    }
     text
 }
