@@ -24,7 +24,7 @@ use crate::eval::Decision;
 use crate::eval::{evaluate, Status};
 use crate::load::io_reason;
 use crate::policy::Policy;
-use crate::render::decisions::{decision_bytes, decision_json, DecisionJson, Detail};
+use crate::render::decisions::{chosen_json, decision_bytes, DecisionFields, DecisionJson};
 use crate::render::ScenarioJson;
 use crate::scenario::Id;
 use crate::scenario::{self, PartialScenario};
@@ -55,6 +55,8 @@ pub struct Options<'a> {
     pub jobs: usize,
     /// Values that override every record's (from `--set`).
     pub overrides: &'a PartialScenario,
+    /// What each decision carries besides its zone (from `--fields`).
+    pub fields: DecisionFields,
 }
 
 /// A compiled policy and the JSON pieces of a result record, so the fast
@@ -232,7 +234,7 @@ pub fn run(
     options: &Options,
     progress: impl FnMut(u64),
 ) -> Result<Summary, Stopped> {
-    let encode = |decision: &Decision| decision_bytes(policy, decision);
+    let encode = |decision: &Decision| decision_bytes(policy, decision, options.fields);
     let compiled = RecordWriter::new(policy, &encode);
     let jobs = options.jobs.clamp(1, 256);
     let mut writer = Writer {
@@ -563,7 +565,7 @@ fn record(
             ..one
         };
     }
-    slow_record(policy, line, text, overrides, out)
+    slow_record(policy, line, text, options, out)
 }
 
 /// The scenario of a plain line, straight into value indices: one object of
@@ -650,9 +652,10 @@ fn slow_record(
     policy: &Policy,
     line: u64,
     text: &str,
-    overrides: &PartialScenario,
+    options: &Options,
     out: &mut Vec<u8>,
 ) -> Summary {
+    let overrides = options.overrides;
     let one = Summary {
         records: 1,
         ..Summary::default()
@@ -687,7 +690,7 @@ fn slow_record(
         scenario: ScenarioJson(policy, &scenario),
         decisions: decisions
             .iter()
-            .map(|d| decision_json(policy, d, Detail::Decisions))
+            .map(|d| chosen_json(policy, d, options.fields))
             .collect(),
     };
     let json = serde_json::to_string(&record).expect("records serialize");
@@ -716,14 +719,16 @@ impl schemars::JsonSchema for RawId<'_> {
 }
 
 /// One result record of `eval --batch`.
+// Its schema is that of full decisions; records write the fields chosen
+// (`--fields`, all by default), each shape with its own schema.
 #[derive(Serialize, schemars::JsonSchema)]
 #[schemars(rename = "BatchResult")]
-pub(crate) struct ResultJson<'a> {
+pub(crate) struct ResultJson<'a, D = DecisionJson<'a>> {
     line: u64,
     #[serde(skip_serializing_if = "Option::is_none", default)]
     id: Option<RawId<'a>>,
     scenario: ScenarioJson<'a>,
-    decisions: Vec<DecisionJson<'a>>,
+    decisions: Vec<D>,
 }
 
 /// The record of a line that is not a valid scenario.

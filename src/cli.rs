@@ -12,7 +12,7 @@ use onus::command::{
     self, CheckFormat, Choice, Explanation, Failing, Format, MatrixFormat, Output, TestFormat,
 };
 use onus::render::{self, Colour, CoverageListing};
-use onus::{BatchOptions, FmtMode, Policy, Report};
+use onus::{BatchOptions, DecisionFields, FmtMode, Policy, Report};
 
 /// Say who holds each part of a cloud workload's security: the customer,
 /// the provider, or both, and which rule decided.
@@ -54,6 +54,9 @@ struct SchemaArgs {
     /// dimensions and their values).
     #[arg(long)]
     policy: Option<String>,
+    /// With `batch-record`: the records of `eval --batch --fields ...`.
+    #[arg(long, value_delimiter = ',', value_parser = DecisionFields::NAMES)]
+    fields: Vec<String>,
 }
 
 #[derive(clap::Args, Debug)]
@@ -140,6 +143,14 @@ struct EvalArgs {
     /// Worker threads for `--batch` (1 to 256); output keeps input order.
     #[arg(long, value_name = "N", default_value_t = 1, requires = "batch", value_parser = clap::value_parser!(u16).range(1..=256))]
     jobs: u16,
+    /// With `--batch`: write only these fields of each decision besides its
+    /// zone, for compact records (`--fields party,status`).
+    #[arg(long, value_delimiter = ',', requires = "batch", value_parser = DecisionFields::NAMES)]
+    fields: Vec<String>,
+}
+
+fn decision_fields(names: &[String]) -> DecisionFields {
+    DecisionFields::from_names(names.iter().map(String::as_str)).expect("clap allows only fields")
 }
 
 #[derive(clap::Args, Debug)]
@@ -281,6 +292,7 @@ fn eval(mut args: EvalArgs) -> Result<Output, Failure> {
     let options = BatchOptions {
         jobs: usize::from(args.jobs),
         overrides: &overrides,
+        fields: decision_fields(&args.fields),
     };
     let show_progress = std::io::stderr().is_terminal();
     let progress = |records: u64| {
@@ -344,6 +356,11 @@ fn schema(args: SchemaArgs) -> Result<Output, Failure> {
         (Some(policy), "scenario") => onus::scenario_schema(&load(Some(policy))?),
         (Some(_), _) => {
             let message = "`--policy` goes with the `scenario` schema only";
+            return Err(usage(ErrorKind::ArgumentConflict, message));
+        }
+        (None, "batch-record") => onus::batch_record_schema(decision_fields(&args.fields)),
+        (None, _) if !args.fields.is_empty() => {
+            let message = "`--fields` goes with the `batch-record` schema only";
             return Err(usage(ErrorKind::ArgumentConflict, message));
         }
         (None, name) => onus::schema(name).expect("clap allows only known names"),

@@ -107,9 +107,13 @@ pub use policy::{
     Assertion, Cond, Dimension, DimensionId, Party, PartyId, Policy, Rule, RuleId, Scenario, Test,
     ValueSet, Zone, ZoneId, CUSTOMER, MAX_VALUES, PROVIDER, SHARED,
 };
+pub use render::DecisionFields;
 pub use resolve::{NameKind, ResolveError};
 pub use scenario::{Id, IdField, PartialScenario, ScenarioError};
-pub use schema::{scenario_for as scenario_schema, schema, NAMES as SCHEMA_NAMES};
+pub use schema::{
+    batch_record as batch_record_schema, scenario_for as scenario_schema, schema,
+    NAMES as SCHEMA_NAMES,
+};
 pub use span::Span;
 pub use testing::{Mismatch, TestOutcome, TestRun};
 

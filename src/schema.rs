@@ -10,6 +10,7 @@ use crate::render::diagnostics::CheckJson;
 use crate::render::diff::{PoliciesJson, ScenariosJson};
 use crate::render::matrix::MatrixJson;
 use crate::render::tests::TestsJson;
+use crate::render::DecisionFields;
 
 /// The schemas `onus schema` prints, by name.
 pub const NAMES: [&str; 7] = [
@@ -56,6 +57,29 @@ pub fn schema(name: &str) -> Option<String> {
     };
     schema.insert("$id".into(), format!("onus/{name}.json").into());
     Some(crate::render::to_json(&schema))
+}
+
+/// The records of `eval --batch --fields ...`: the batch-record schema
+/// with each decision cut to its zone and the chosen fields, all of which
+/// are then always written.
+pub fn batch_record(fields: DecisionFields) -> String {
+    let full = schema("batch-record").expect("a known schema");
+    if fields == DecisionFields::ALL {
+        return full;
+    }
+    let mut schema: serde_json::Value = serde_json::from_str(&full).expect("schemas are JSON");
+    let decision = &mut schema["$defs"]["Decision"];
+    let properties = decision["properties"]
+        .as_object_mut()
+        .expect("a decision has properties");
+    properties.retain(|name, _| name == "zone" || fields.has(name));
+    let mut required = vec!["zone"];
+    required.extend(DecisionFields::NAMES.iter().filter(|name| fields.has(name)));
+    decision["required"] = serde_json::json!(required);
+    decision["additionalProperties"] = false.into();
+    let chosen = required[1..].join(",");
+    schema["description"] = format!("One line of `onus eval --batch --fields {chosen}`.").into();
+    crate::render::to_json(&schema)
 }
 
 /// Scenario input for any policy: an object of strings, with an optional

@@ -241,3 +241,60 @@ fn each_answer_comes_before_the_next_question() {
         assert_eq!(child.wait().unwrap().code(), Some(0));
     }
 }
+
+/// `--fields` cuts each decision to its zone and the fields chosen, with
+/// the values of the full record; naming every field gives the full bytes,
+/// on the fast path and the general one alike.
+#[test]
+fn fields_choose_what_each_decision_carries() {
+    // The second line spells a key with an escape: the general reader.
+    let input = "{\"id\":1,\"model\":\"paas\"}\n{\"id\":2,\"mod\\u0065l\":\"saas\"}\n";
+    let full = onus(&["eval", "azure", "--batch"], input.as_bytes());
+    assert_eq!(full.code, 0, "{}", full.stderr);
+    let every = onus(
+        &[
+            "eval",
+            "azure",
+            "--batch",
+            "-",
+            "--fields",
+            "label,party,status,rules,because",
+        ],
+        input.as_bytes(),
+    );
+    assert_eq!(every.stdout, full.stdout, "every field is the full record");
+    let compact = onus(
+        &["eval", "azure", "--batch", "-", "--fields", "status,party"],
+        input.as_bytes(),
+    );
+    assert_eq!(compact.code, 0, "{}", compact.stderr);
+    assert!(
+        compact.stdout.len() * 4 < full.stdout.len(),
+        "compact records"
+    );
+    let (full, compact) = (records(&full.stdout), records(&compact.stdout));
+    assert_eq!(full.len(), 2);
+    for (whole, cut) in full.iter().zip(&compact) {
+        assert_eq!(whole["id"], cut["id"]);
+        assert_eq!(whole["scenario"], cut["scenario"]);
+        let (whole, cut) = (
+            whole["decisions"].as_array().unwrap(),
+            cut["decisions"].as_array().unwrap(),
+        );
+        assert_eq!(whole.len(), cut.len(), "every zone");
+        for (whole, cut) in whole.iter().zip(cut) {
+            let keys: Vec<&String> = cut.as_object().unwrap().keys().collect();
+            assert_eq!(keys, ["party", "status", "zone"], "(sorted by the reader)");
+            for key in ["zone", "party", "status"] {
+                assert_eq!(whole[key], cut[key]);
+            }
+        }
+    }
+    let unknown = onus(&["eval", "azure", "--batch", "--fields", "prty"], b"");
+    assert_eq!(unknown.code, 2);
+    assert!(
+        unknown.stderr.contains("a similar value exists: 'party'"),
+        "{}",
+        unknown.stderr
+    );
+}

@@ -217,3 +217,51 @@ fn sarif_has_what_code_scanning_needs() {
     }
     insta::assert_snapshot!(run.stdout);
 }
+
+/// Each `--fields` shape has its schema, and its records validate against
+/// it; the full shape's schema is the committed one.
+#[test]
+fn every_fields_shape_has_its_schema() {
+    let full = onus(
+        &[
+            "schema",
+            "batch-record",
+            "--fields",
+            "label,party,status,rules,because",
+        ],
+        b"",
+    );
+    let committed = std::fs::read_to_string(root().join("schemas/batch-record.json")).unwrap();
+    assert_eq!(full.stdout, committed);
+    let input = "{\"id\":1,\"model\":\"paas\"}\n{\"model\":\"nope\"}\n";
+    for fields in ["party", "status,party", "rules", "because,label"] {
+        let schema = onus(&["schema", "batch-record", "--fields", fields], b"");
+        assert_eq!(schema.code, 0, "{}", schema.stderr);
+        let schema: Value = serde_json::from_str(&schema.stdout).unwrap();
+        let validator = jsonschema::validator_for(&schema).unwrap();
+        let run = onus(
+            &["eval", "azure", "--batch", "-", "--fields", fields],
+            input.as_bytes(),
+        );
+        for line in run.stdout.lines() {
+            let record: Value = serde_json::from_str(line).unwrap();
+            let errors: Vec<String> = validator
+                .iter_errors(&record)
+                .map(|e| e.to_string())
+                .collect();
+            assert!(errors.is_empty(), "--fields {fields}: {errors:?}");
+        }
+        // A field not chosen is refused by the schema of the shape.
+        let full = onus(&["eval", "azure", "--batch"], input.as_bytes());
+        let full: Value = serde_json::from_str(full.stdout.lines().next().unwrap()).unwrap();
+        assert!(
+            !validator.is_valid(&full),
+            "--fields {fields} refuses full records"
+        );
+    }
+    let misplaced = onus(&["schema", "eval", "--fields", "party"], b"");
+    assert_eq!(misplaced.code, 2);
+    assert!(misplaced
+        .stderr
+        .contains("`--fields` goes with the `batch-record` schema only"));
+}

@@ -34,6 +34,7 @@ fn onus_batch(policy: &Policy, input: &[u8], jobs: usize, output: impl Write) ->
     let options = Options {
         jobs,
         overrides: &none,
+        fields: onus::DecisionFields::ALL,
     };
     run(policy, input, output, &options, |_| {})
         .unwrap()

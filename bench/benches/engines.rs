@@ -100,7 +100,8 @@ fn cedar_answers(
 fn engines(c: &mut Criterion) {
     let azure = onus::builtin("azure").unwrap();
     let policy = onus::load(azure.name, azure.text).unwrap();
-    let encode = |d: &onus::Decision| onus::render::decision_bytes(&policy, d);
+    let encode =
+        |d: &onus::Decision| onus::render::decision_bytes(&policy, d, onus::DecisionFields::ALL);
     let compiled = Compiled::new(&policy, &encode);
     let zones: Vec<String> = policy.zones.iter().map(|z| z.name.clone()).collect();
 

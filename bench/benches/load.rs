@@ -12,7 +12,9 @@ fn load(c: &mut Criterion) {
         c.bench_function(&format!("load {name}: parse, resolve, compile"), |b| {
             b.iter(|| {
                 let policy = onus::load("p", black_box(text)).unwrap();
-                let encode = |d: &onus::Decision| onus::render::decision_bytes(&policy, d);
+                let encode = |d: &onus::Decision| {
+                    onus::render::decision_bytes(&policy, d, onus::DecisionFields::ALL)
+                };
                 let compiled = onus::Compiled::new(&policy, &encode);
                 black_box(&compiled);
             })

@@ -6,7 +6,8 @@ fn main() {
     let start = std::time::Instant::now();
     let policy = onus::load(&path, &text).expect("loads");
     let loaded = start.elapsed();
-    let encode = |d: &onus::Decision| onus::render::decision_bytes(&policy, d);
+    let encode =
+        |d: &onus::Decision| onus::render::decision_bytes(&policy, d, onus::DecisionFields::ALL);
     let compiled = onus::Compiled::new(&policy, &encode);
     let total = start.elapsed();
     println!(

@@ -161,6 +161,7 @@ impl IoOnly {
         let options = onus::BatchOptions {
             jobs: 1,
             overrides: &none,
+            fields: onus::DecisionFields::ALL,
         };
         let tails = model
             .values

@@ -18,7 +18,7 @@ fuzz_target!(|data: &[u8]| {
     let policy = azure();
     let none = onus::PartialScenario::empty(policy);
     let run = |jobs| {
-        let options = onus::BatchOptions { jobs, overrides: &none };
+        let options = onus::BatchOptions { jobs, overrides: &none, fields: onus::DecisionFields::ALL };
         let mut out = Vec::new();
         let summary = onus::run_batch(policy, data, &mut out, &options, |_| {}).expect("memory I/O cannot fail");
         (summary, out)

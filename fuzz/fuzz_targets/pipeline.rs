@@ -18,7 +18,7 @@ fuzz_target!(|data: &[u8]| {
     assert_eq!(again.formatted(), formatted, "fmt is idempotent");
     let Ok(policy) = onus::load("fuzz.onus", text) else { return };
     let reformatted = onus::load("fuzz.onus", &formatted).expect("formatted policy loads");
-    let encode = |d: &onus::Decision| onus::render::decision_bytes(&policy, d);
+    let encode = |d: &onus::Decision| onus::render::decision_bytes(&policy, d, onus::DecisionFields::ALL);
     let compiled = onus::Compiled::new(&policy, &encode);
     for scenario in policy.all_scenarios().take(256) {
         let decisions = policy.evaluate(&scenario);

@@ -138,10 +138,108 @@ pub fn json(
     })
 }
 
-/// One decision's JSON, as `eval` and batch records write it.
-pub fn decision_bytes(policy: &Policy, decision: &Decision) -> Vec<u8> {
-    serde_json::to_vec(&decision_json(policy, decision, Detail::Decisions))
-        .expect("decisions serialize")
+/// Which fields a batch record's decisions carry besides the zone
+/// (`--fields`): full records name every deciding rule and are most of a
+/// batch's bytes, while an inventory may need only who holds what.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DecisionFields {
+    label: bool,
+    party: bool,
+    status: bool,
+    rules: bool,
+    because: bool,
+}
+
+impl DecisionFields {
+    /// Every field, as `eval --format json` writes a decision.
+    pub const ALL: DecisionFields = DecisionFields {
+        label: true,
+        party: true,
+        status: true,
+        rules: true,
+        because: true,
+    };
+
+    /// The fields that may be chosen, in the order they are written.
+    pub const NAMES: [&'static str; 5] = ["label", "party", "status", "rules", "because"];
+
+    /// The fields named, or every field if none is (as without
+    /// `--fields`); `None` if a name is not one of [`Self::NAMES`].
+    pub fn from_names<'n>(names: impl IntoIterator<Item = &'n str>) -> Option<DecisionFields> {
+        let mut names = names.into_iter().peekable();
+        if names.peek().is_none() {
+            return Some(DecisionFields::ALL);
+        }
+        let mut fields = DecisionFields {
+            label: false,
+            party: false,
+            status: false,
+            rules: false,
+            because: false,
+        };
+        for name in names {
+            *match name {
+                "label" => &mut fields.label,
+                "party" => &mut fields.party,
+                "status" => &mut fields.status,
+                "rules" => &mut fields.rules,
+                "because" => &mut fields.because,
+                _ => return None,
+            } = true;
+        }
+        Some(fields)
+    }
+
+    /// Whether the field called `name` is chosen.
+    pub fn has(&self, name: &str) -> bool {
+        match name {
+            "label" => self.label,
+            "party" => self.party,
+            "status" => self.status,
+            "rules" => self.rules,
+            "because" => self.because,
+            _ => false,
+        }
+    }
+}
+
+/// A decision with only the chosen fields; with all of them, the same
+/// bytes as [`DecisionJson`].
+#[derive(Debug, Serialize)]
+pub struct ChosenJson<'a> {
+    zone: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    label: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    party: Option<Option<&'a str>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    status: Option<Status>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rules: Option<Vec<RuleJson<'a>>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    because: Option<Option<&'a str>>,
+}
+
+pub fn chosen_json<'a>(
+    policy: &'a Policy,
+    decision: &Decision,
+    fields: DecisionFields,
+) -> ChosenJson<'a> {
+    let zone = &policy.zones[decision.zone];
+    let outcome = outcome_json(policy, decision);
+    ChosenJson {
+        zone: &zone.name,
+        label: fields.label.then(|| zone.display()),
+        party: fields.party.then_some(outcome.party),
+        status: fields.status.then_some(outcome.status),
+        rules: fields.rules.then_some(outcome.rules),
+        because: fields.because.then(|| decision.because(policy)),
+    }
+}
+
+/// One decision's JSON with the chosen fields, as batch records write it.
+pub fn decision_bytes(policy: &Policy, decision: &Decision, fields: DecisionFields) -> Vec<u8> {
+    serde_json::to_vec(&chosen_json(policy, decision, fields)).expect("decisions serialize")
 }
 
 /// Who holds a zone, as a person reads it.

@@ -11,7 +11,8 @@ mod sarif;
 pub(crate) mod tests;
 
 pub use decisions::{
-    decision_bytes, explain as eval_explained, json as eval_json, table as eval_table, Detail,
+    decision_bytes, explain as eval_explained, json as eval_json, table as eval_table,
+    DecisionFields, Detail,
 };
 pub use diagnostics::{
     json_document as diagnostics_json, terminal_safe, text as diagnostics_text, Colour,
