@@ -257,3 +257,75 @@ pub fn heavy_policy(rules: usize, seed: u64) -> String {
     }
     text
 }
+
+/// Values of each of the two dimensions of the scaling family.
+const FAMILY_VALUES: usize = 50;
+
+/// The scaling family (see `examples/family.rs`): rule `r` is for zone
+/// `r mod zones`, on the cell numbered `r / zones` (a zone's rules take
+/// distinct cells, so `rules / zones` must stay within 2,500).
+pub fn family_policy(rules: usize, zones: usize, changed: bool) -> String {
+    assert!(rules.div_ceil(zones) <= FAMILY_VALUES * FAMILY_VALUES);
+    let values = |d: &str| -> String {
+        (0..FAMILY_VALUES)
+            .map(|v| format!("{d}{v}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut text = format!(
+        "policy \"scaling family\"\ndimension a: {}\ndimension b: {}\ndefault: customer\n",
+        values("a"),
+        values("b")
+    );
+    for r in 0..rules {
+        let cell = r / zones;
+        let provider = (r % 3 == 0) != (changed && r % 100 == 0);
+        let party = if provider { "provider" } else { "shared" };
+        text.push_str(&format!(
+            "z{}: {party} when a is a{} and b is b{}\n",
+            r % zones,
+            cell % FAMILY_VALUES,
+            cell / FAMILY_VALUES
+        ));
+    }
+    text
+}
+
+/// Ten tests of the family's policy, each expecting every zone's holder in
+/// its scenario (the first cells, where rules are).
+pub fn family_tests(rules: usize, zones: usize) -> String {
+    let mut text = String::from("tests for \"policy.onus\"\n");
+    for t in 0..10 {
+        let (a, b) = (t % FAMILY_VALUES, t / FAMILY_VALUES);
+        let expected: Vec<String> = (0..zones)
+            .map(|z| {
+                let r = t * zones + z;
+                let party = match r < rules {
+                    true if r % 3 == 0 => "provider",
+                    true => "shared",
+                    false => "customer",
+                };
+                format!("z{z}: {party}")
+            })
+            .collect();
+        text.push_str(&format!(
+            "test \"cell {t}\" {{ a: a{a}, b: b{b} }} expect {{ {} }}\n",
+            expected.join(", ")
+        ));
+    }
+    text
+}
+
+/// `n` scenarios of the family, one cell after another.
+pub fn family_scenarios(n: usize) -> String {
+    (0..n)
+        .map(|i| {
+            let cell = i % (FAMILY_VALUES * FAMILY_VALUES);
+            format!(
+                "{{\"id\":{i},\"a\":\"a{}\",\"b\":\"b{}\"}}\n",
+                cell % FAMILY_VALUES,
+                cell / FAMILY_VALUES
+            )
+        })
+        .collect()
+}
