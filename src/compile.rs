@@ -1,13 +1,16 @@
 //! A policy compiled for fast evaluation, built once per batch run.
 //!
 //! Each zone's answer depends only on the dimensions its rules test. Where
-//! the product of those dimensions' sizes is small (the usual case), the
-//! compiled zone is a decision table indexed by their values, and every
-//! answer it can give is precomputed with its encoding (the caller's: batch
-//! output gives its JSON): evaluating is a few multiplies and one load per
-//! zone, and writing the answer is copying bytes. A zone whose rules test
-//! too many combinations keeps its rules and is decided, and encoded, when
-//! asked.
+//! the product of those dimensions' sizes is small beside the zone's rules
+//! (the usual case), the compiled zone is a decision table indexed by their
+//! values, and every answer it can give is precomputed with its encoding
+//! (the caller's: batch output gives its JSON): evaluating is a few
+//! multiplies and one load per zone, and writing the answer is copying
+//! bytes. Tables are built rule by rule over bitsets of their entries, so a
+//! zone costs its rules times its entries over 64, and at most
+//! [`ENTRIES_PER_RULE`] entries a rule keeps memory linear in the policy.
+//! Any other zone keeps its rules and is decided when asked, with the
+//! answers of no rule and of each rule alone precomputed.
 
 use std::borrow::Cow;
 
@@ -16,6 +19,9 @@ use crate::policy::{Cond, DimensionId, Policy, RuleId, ZoneId};
 
 /// The largest decision table a zone gets, in entries.
 const MAX_TABLE: usize = 1 << 16;
+/// A zone's table has at most this many entries per rule (a zone with few
+/// rules over many combinations is quicker to decide when asked).
+const ENTRIES_PER_RULE: usize = 64;
 
 /// A decision and its encoding.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -38,7 +44,11 @@ enum ZoneCode {
         answers: Vec<CompiledAnswer>,
     },
     /// Too many combinations for a table: test the rules when asked.
-    Rules,
+    Rules {
+        /// The answer when no rule matches, then when only the zone's
+        /// `i`th rule does.
+        alone: Vec<CompiledAnswer>,
+    },
 }
 
 /// A policy compiled for evaluation.
@@ -91,13 +101,20 @@ impl<'p> Compiled<'p> {
                     .sum();
                 Cow::Borrowed(&answers[table[index] as usize])
             }
-            ZoneCode::Rules => {
-                let matched = self
-                    .policy
-                    .rules_of(zone)
-                    .iter()
-                    .copied()
-                    .filter(|&r| self.policy.rules[r].condition.holds_for(values))
+            ZoneCode::Rules { alone } => {
+                let rules = self.policy.rules_of(zone);
+                let mut matching = (0..rules.len())
+                    .filter(|&i| self.policy.rules[rules[i]].condition.holds_for(values));
+                let Some(first) = matching.next() else {
+                    return Cow::Borrowed(&alone[0]);
+                };
+                let Some(second) = matching.next() else {
+                    return Cow::Borrowed(&alone[first + 1]);
+                };
+                let matched = [first, second]
+                    .into_iter()
+                    .chain(matching)
+                    .map(|i| rules[i])
                     .collect();
                 Cow::Owned(self.encoded(decide(self.policy, zone, matched)))
             }
@@ -136,15 +153,23 @@ fn compile_zone(policy: &Policy, zone: ZoneId, encode: Encoder) -> ZoneCode {
         .iter()
         .map(|&d| policy.dimensions[d].values.len())
         .collect();
-    let product = sizes.iter().try_fold(1usize, |acc, &n| {
-        acc.checked_mul(n).filter(|&p| p <= MAX_TABLE)
-    });
-    // Building a table tests every rule at every entry: past this much
-    // work, deciding when asked is cheaper.
-    const MAX_BUILD: usize = 1 << 24;
-    let Some(product) = product.filter(|p| p.saturating_mul(rules.len().max(1)) <= MAX_BUILD)
-    else {
-        return ZoneCode::Rules;
+    let limit = MAX_TABLE.min(ENTRIES_PER_RULE * (rules.len() + 1));
+    let product = sizes
+        .iter()
+        .try_fold(1usize, |acc, &n| acc.checked_mul(n).filter(|&p| p <= limit));
+    let answer = |matched: Vec<RuleId>| {
+        let decision = decide(policy, zone, matched);
+        CompiledAnswer {
+            encoded: encode(&decision),
+            decision,
+        }
+    };
+    let Some(product) = product else {
+        let alone = std::iter::once(Vec::new())
+            .chain(rules.iter().map(|&r| vec![r]))
+            .map(answer)
+            .collect();
+        return ZoneCode::Rules { alone };
     };
     let mut strides = vec![0; dimensions.len()];
     let mut stride = 1;
@@ -152,35 +177,150 @@ fn compile_zone(policy: &Policy, zone: ZoneId, encode: Encoder) -> ZoneCode {
         strides[i] = stride;
         stride *= sizes[i];
     }
-    let mut answers: Vec<CompiledAnswer> = Vec::new();
-    let mut table = Vec::with_capacity(product);
-    // The other dimensions do not matter to this zone: any value will do.
-    let mut values = vec![0; policy.dimensions.len()];
-    for index in 0..product {
-        for (i, &d) in dimensions.iter().enumerate() {
-            values[d] = index / strides[i] % sizes[i];
-        }
-        let matched = rules
-            .iter()
-            .copied()
-            .filter(|&r| policy.rules[r].condition.holds_for(&values))
-            .collect();
-        let decision = decide(policy, zone, matched);
-        let id = match answers.iter().position(|a| a.decision == decision) {
-            Some(i) => i,
-            None => {
-                answers.push(CompiledAnswer {
-                    encoded: encode(&decision),
-                    decision,
-                });
-                answers.len() - 1
+    let entries = Entries::new(policy, &dimensions, &strides, &sizes, product);
+    let mut matched: Vec<Vec<RuleId>> = vec![Vec::new(); product];
+    for &rule in rules {
+        let set = entries.of(&policy.rules[rule].condition);
+        for (word, bits) in set.iter().enumerate() {
+            let mut bits = *bits;
+            while bits != 0 {
+                matched[word * 64 + bits.trailing_zeros() as usize].push(rule);
+                bits &= bits - 1;
             }
-        };
-        table.push(id as u32);
+        }
     }
+    let mut answers: Vec<CompiledAnswer> = Vec::new();
+    let mut known: std::collections::HashMap<Vec<RuleId>, u32> = std::collections::HashMap::new();
+    let table = matched
+        .into_iter()
+        .map(|rules| {
+            *known.entry(rules).or_insert_with_key(|rules| {
+                answers.push(answer(rules.clone()));
+                (answers.len() - 1) as u32
+            })
+        })
+        .collect();
     ZoneCode::Table {
         dimensions: dimensions.into_iter().zip(strides).collect(),
         table,
         answers,
+    }
+}
+
+/// The entries of one zone's table as bitsets, one bit an entry.
+struct Entries {
+    /// Per tested dimension (by policy id) and value: the entries where the
+    /// dimension takes the value.
+    with_value: std::collections::HashMap<DimensionId, Vec<Vec<u64>>>,
+    words: usize,
+    product: usize,
+}
+
+impl Entries {
+    fn new(
+        policy: &Policy,
+        dimensions: &[DimensionId],
+        strides: &[usize],
+        sizes: &[usize],
+        product: usize,
+    ) -> Self {
+        let words = product.div_ceil(64);
+        let mut with_value = std::collections::HashMap::new();
+        for (i, &d) in dimensions.iter().enumerate() {
+            let mut sets = vec![vec![0u64; words]; policy.dimensions[d].values.len()];
+            for entry in 0..product {
+                sets[entry / strides[i] % sizes[i]][entry / 64] |= 1 << (entry % 64);
+            }
+            with_value.insert(d, sets);
+        }
+        Entries {
+            with_value,
+            words,
+            product,
+        }
+    }
+
+    /// The entries where `cond` holds.
+    fn of(&self, cond: &Cond) -> Vec<u64> {
+        match cond {
+            Cond::True => self.all(),
+            Cond::In(d, set) => {
+                let mut out = vec![0; self.words];
+                for (value, entries) in self.with_value[d].iter().enumerate() {
+                    if set >> value & 1 == 1 {
+                        out.iter_mut().zip(entries).for_each(|(o, e)| *o |= e);
+                    }
+                }
+                out
+            }
+            Cond::Not(inner) => {
+                let mut out = self.of(inner);
+                out.iter_mut()
+                    .zip(self.all())
+                    .for_each(|(o, a)| *o = !*o & a);
+                out
+            }
+            Cond::And(all) => all.iter().fold(self.all(), |mut out, c| {
+                out.iter_mut().zip(self.of(c)).for_each(|(o, e)| *o &= e);
+                out
+            }),
+            Cond::Or(any) => any.iter().fold(vec![0; self.words], |mut out, c| {
+                out.iter_mut().zip(self.of(c)).for_each(|(o, e)| *o |= e);
+                out
+            }),
+        }
+    }
+
+    fn all(&self) -> Vec<u64> {
+        let mut all = vec![u64::MAX; self.words];
+        if self.product % 64 != 0 {
+            all[self.words - 1] = (1 << (self.product % 64)) - 1;
+        }
+        all
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every zone of every scenario answers as the interpreter does, by
+    /// table and by rules (a zone with two rules over 256 combinations is
+    /// past its table's limit), with no rule, one or several matching.
+    #[test]
+    fn tables_and_rules_answer_as_the_interpreter() {
+        let values = |d: &str| {
+            (0..16)
+                .map(|v| format!("{d}{v}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let text = format!(
+            "dimension a: {}\ndimension b: {}\n\
+             few: provider when a is a1 or (b in [b2, b3] and not a is a4)\n\
+             few: shared when b is b2\n\
+             table: customer always\n\
+             {}",
+            values("a"),
+            values("b"),
+            (0..12)
+                .map(|i| format!("table: provider when a is a{i} and not b is b{i}\n"))
+                .collect::<String>()
+        );
+        let policy = crate::load("p.onus", &text).unwrap();
+        let encode = |d: &Decision| format!("{d:?}").into_bytes();
+        let compiled = Compiled::new(&policy, &encode);
+        assert!(matches!(compiled.zones[0], ZoneCode::Rules { .. }));
+        assert!(matches!(compiled.zones[1], ZoneCode::Table { .. }));
+        let mut matches_seen = [false; 3];
+        for scenario in policy.all_scenarios() {
+            for decision in crate::eval::evaluate(&policy, &scenario) {
+                let answer = compiled.answer(decision.zone, &scenario.values);
+                assert_eq!(answer.decision, decision, "{scenario:?}");
+                assert_eq!(answer.encoded, encode(&decision));
+                matches_seen[decision.rules.len().min(2)] = true;
+            }
+        }
+        assert_eq!(matches_seen, [true; 3], "no rule, one and several");
     }
 }

@@ -261,12 +261,12 @@ pub fn resolve_tests(file: &PolicyFile, policy: &Policy) -> Result<Vec<Test>, Ve
         errors: Vec::new(),
         first_seen: HashMap::new(),
     };
-    let scope = Scope {
-        dimensions: &policy.dimensions,
-        parties: &policy.parties,
-        zones: policy.zones.clone(),
-        zones_declared: true,
-    };
+    let scope = Scope::new(
+        &policy.dimensions,
+        &policy.parties,
+        policy.zones.clone(),
+        true,
+    );
     let mut tests = Vec::new();
     for statement in &file.statements {
         match &statement.kind {
@@ -396,12 +396,7 @@ impl Resolver {
             .and_then(|n| self.party(&parties, n))
             .unwrap_or(CUSTOMER);
         let zones_declared = !zones.is_empty();
-        let mut scope = Scope {
-            dimensions: &dimensions,
-            parties: &parties,
-            zones,
-            zones_declared,
-        };
+        let mut scope = Scope::new(&dimensions, &parties, zones, zones_declared);
 
         let mut rules = Vec::new();
         let mut assertions = Vec::new();
@@ -661,23 +656,18 @@ impl Resolver {
             }
         }
         let mut expect: Vec<(ZoneId, PartyId, Span)> = Vec::new();
+        let mut first_of: HashMap<&str, Span> = HashMap::new();
         for (zone, party) in &test.expect {
-            if let Some(first) = test
-                .expect
-                .iter()
-                .find(|(z, _)| z.text == zone.text)
-                .map(|(z, _)| z.span)
-            {
-                if first.start != zone.span.start {
-                    self.errors.push(ResolveError::Duplicate {
-                        what: "expectation for zone",
-                        name: zone.text.clone(),
-                        span: zone.span,
-                        first,
-                    });
-                    ok = false;
-                    continue;
-                }
+            let first = *first_of.entry(&zone.text).or_insert(zone.span);
+            if first.start != zone.span.start {
+                self.errors.push(ResolveError::Duplicate {
+                    what: "expectation for zone",
+                    name: zone.text.clone(),
+                    span: zone.span,
+                    first,
+                });
+                ok = false;
+                continue;
             }
             let z = scope.existing_zone(self, zone);
             let p = self.party(scope.parties, party);
@@ -702,14 +692,35 @@ struct Scope<'a> {
     dimensions: &'a [Dimension],
     parties: &'a [Party],
     zones: Vec<Zone>,
+    /// Each zone's position by name: a policy may have thousands.
+    zone_ids: HashMap<String, ZoneId>,
     zones_declared: bool,
 }
 
-impl Scope<'_> {
+impl<'a> Scope<'a> {
+    fn new(
+        dimensions: &'a [Dimension],
+        parties: &'a [Party],
+        zones: Vec<Zone>,
+        zones_declared: bool,
+    ) -> Self {
+        let mut zone_ids = HashMap::with_capacity(zones.len());
+        for (id, zone) in zones.iter().enumerate() {
+            zone_ids.entry(zone.name.clone()).or_insert(id);
+        }
+        Scope {
+            dimensions,
+            parties,
+            zones,
+            zone_ids,
+            zones_declared,
+        }
+    }
+
     /// The zone a rule names; a rule introduces a zone when the policy
     /// declares none.
     fn rule_zone(&mut self, resolver: &mut Resolver, name: &Name) -> Option<ZoneId> {
-        if let Some(i) = self.zones.iter().position(|z| z.name == name.text) {
+        if let Some(&i) = self.zone_ids.get(&name.text) {
             return Some(i);
         }
         if !self.zones_declared {
@@ -719,13 +730,15 @@ impl Scope<'_> {
                 span: name.span,
                 declared: false,
             });
+            self.zone_ids
+                .insert(name.text.clone(), self.zones.len() - 1);
             return Some(self.zones.len() - 1);
         }
         self.existing_zone(resolver, name)
     }
 
     fn existing_zone(&self, resolver: &mut Resolver, name: &Name) -> Option<ZoneId> {
-        let found = self.zones.iter().position(|z| z.name == name.text);
+        let found = self.zone_ids.get(&name.text).copied();
         if found.is_none() {
             let names = self.zones.iter().map(|z| z.name.as_str());
             resolver

@@ -16,8 +16,14 @@ fn main() {
     let dir = std::path::Path::new(dir);
     std::fs::create_dir_all(dir).unwrap();
     let write = |name: &str, text: String| std::fs::write(dir.join(name), text).unwrap();
-    write("policy.onus", onus_bench::family_policy(rules, zones, false));
-    write("changed.onus", onus_bench::family_policy(rules, zones, true));
+    write(
+        "policy.onus",
+        onus_bench::family_policy(rules, zones, false),
+    );
+    write(
+        "changed.onus",
+        onus_bench::family_policy(rules, zones, true),
+    );
     write("policy.tests.onus", onus_bench::family_tests(rules, zones));
     write("scenarios.ndjson", onus_bench::family_scenarios(1000));
 }
