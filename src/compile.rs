@@ -273,7 +273,7 @@ impl Entries {
 
     fn all(&self) -> Vec<u64> {
         let mut all = vec![u64::MAX; self.words];
-        if self.product % 64 != 0 {
+        if !self.product.is_multiple_of(64) {
             all[self.words - 1] = (1 << (self.product % 64)) - 1;
         }
         all
