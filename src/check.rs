@@ -145,6 +145,13 @@ pub fn check_forcing(policy: &Policy, undecided: &[RuleId]) -> Vec<Finding> {
     findings
 }
 
+/// Two groups of rules whose unions meet and that have at most this many
+/// pairs are weighed pair by pair.
+const PAIRS_ASKED_ALONE: usize = 256;
+
+/// Positions of a zone's rules, and the union of their regions.
+type Group<'g> = (&'g [usize], Region);
+
 /// The rule regions of one policy, `None` where a rule's region could not
 /// be built within the guard.
 struct Analysis<'a> {
@@ -167,46 +174,138 @@ impl Analysis<'_> {
 
     /// Every pair of rules of the zone that give different parties and
     /// both match some scenario, each pair decided on its own budget.
+    ///
+    /// Only rules of other parties can conflict, and a zone's rules rarely
+    /// do: the rules of each two parties are weighed as two groups, by the
+    /// unions of their regions, and a group is halved only where its union
+    /// meets the other's. Disjoint parties cost a union of each, not a
+    /// question a pair; the pairs found cost a logarithm each.
     fn conflicts(&self, rules: &[RuleId], findings: &mut Vec<Finding>) {
         let rules_of = &self.policy.rules;
-        // Only rules of other parties can conflict: each rule is paired
-        // with the later rules of the other parties alone, so a zone of a
-        // thousand rules of one party has no pair to weigh, not half a
-        // million. Positions of each party's rules, in order:
+        // Positions of each party's rules whose regions are known, in order.
         let mut by_party: Vec<(PartyId, Vec<usize>)> = Vec::new();
+        let mut unbuilt = Vec::new();
         for (position, &rule) in rules.iter().enumerate() {
+            if self.regions[rule].is_none() {
+                unbuilt.push(position);
+                continue;
+            }
             let party = rules_of[rule].party;
             match by_party.iter_mut().find(|(p, _)| *p == party) {
                 Some((_, positions)) => positions.push(position),
                 None => by_party.push((party, vec![position])),
             }
         }
-        let mut later = Vec::new();
-        for (i, &first) in rules.iter().enumerate() {
-            later.clear();
-            for (party, positions) in &by_party {
-                if *party != rules_of[first].party {
-                    let after = positions.partition_point(|&p| p <= i);
-                    later.extend_from_slice(&positions[after..]);
-                }
-            }
-            later.sort_unstable();
-            for &second in later.iter().map(|&p| &rules[p]) {
-                let found = self.space.bounded(|| self.conflict(first, second));
-                match found {
-                    Ok(Some(witness)) => findings.push(Finding::Conflict {
-                        first,
-                        second,
-                        witness,
-                    }),
-                    Ok(None) => {}
-                    Err(Undecided) => findings.push(Finding::Undecided {
-                        span: rules_of[second].span,
-                        question: Question::Conflict { other: first },
-                    }),
-                }
+        // (earlier, later) positions, and what the pair's question found.
+        let mut pairs: Vec<(usize, usize, Result<Option<Witness>, Undecided>)> = Vec::new();
+        let mut ask = |a: usize, b: usize| {
+            let (first, second) = (a.min(b), a.max(b));
+            let found = self
+                .space
+                .bounded(|| self.conflict(rules[first], rules[second]));
+            pairs.push((first, second, found));
+        };
+        for (i, (_, a)) in by_party.iter().enumerate() {
+            for (_, b) in &by_party[i + 1..] {
+                self.meeting(rules, a, b, &mut ask);
             }
         }
+        // A rule too large to build alone is weighed against each rule of
+        // another party: few rules are, if any.
+        for (k, &u) in unbuilt.iter().enumerate() {
+            let others = (0..rules.len()).filter(|&v| {
+                rules_of[rules[v]].party != rules_of[rules[u]].party
+                    && (self.regions[rules[v]].is_some() || unbuilt[..k].contains(&v))
+            });
+            others.for_each(|v| ask(u, v));
+        }
+        pairs.sort_unstable_by_key(|&(first, second, _)| (first, second));
+        for (first, second, found) in pairs {
+            let (first, second) = (rules[first], rules[second]);
+            match found {
+                Ok(Some(witness)) => findings.push(Finding::Conflict {
+                    first,
+                    second,
+                    witness,
+                }),
+                Ok(None) => {}
+                Err(Undecided) => findings.push(Finding::Undecided {
+                    span: rules_of[second].span,
+                    question: Question::Conflict { other: first },
+                }),
+            }
+        }
+    }
+
+    /// Asks about every pair of a rule at a position in `a` and one in `b`
+    /// whose regions may meet: none where the two groups' unions do not;
+    /// else the larger group is halved. A union or a meeting past its
+    /// budget leaves every pair of the two groups to be asked alone.
+    fn meeting(
+        &self,
+        rules: &[RuleId],
+        a: &[usize],
+        b: &[usize],
+        ask: &mut impl FnMut(usize, usize),
+    ) {
+        let groups = self
+            .union_of(rules, a)
+            .and_then(|ua| Ok((ua, self.union_of(rules, b)?)));
+        match groups {
+            Ok((ua, ub)) => self.meeting_of(rules, (a, ua), (b, ub), ask),
+            Err(Undecided) => a.iter().for_each(|&p| b.iter().for_each(|&q| ask(p, q))),
+        }
+    }
+
+    fn meeting_of(
+        &self,
+        rules: &[RuleId],
+        (a, ua): Group,
+        (b, ub): Group,
+        ask: &mut impl FnMut(usize, usize),
+    ) {
+        let disjoint = self
+            .space
+            .bounded(|| Ok(self.space.intersect(&ua, &ub)?.is_empty()));
+        let done = match disjoint {
+            Ok(true) => Ok(()),
+            // Halving small groups costs more unions than it saves pairs.
+            Ok(false) if a.len() * b.len() <= PAIRS_ASKED_ALONE => Err(Undecided),
+            Ok(false) if a.len() >= b.len() => self.halves(rules, a).map(|(x, y)| {
+                self.meeting_of(rules, x, (b, ub.clone()), ask);
+                self.meeting_of(rules, y, (b, ub), ask);
+            }),
+            Ok(false) => self.halves(rules, b).map(|(x, y)| {
+                self.meeting_of(rules, (a, ua.clone()), x, ask);
+                self.meeting_of(rules, (a, ua), y, ask);
+            }),
+            Err(Undecided) => Err(Undecided),
+        };
+        if done.is_err() {
+            // Past a budget, or small enough: every pair on its own.
+            a.iter().for_each(|&p| b.iter().for_each(|&q| ask(p, q)));
+        }
+    }
+
+    /// The two halves of a group, each with its union.
+    fn halves<'g>(
+        &self,
+        rules: &[RuleId],
+        group: &'g [usize],
+    ) -> Result<(Group<'g>, Group<'g>), Undecided> {
+        let (x, y) = group.split_at(group.len() / 2);
+        Ok(((x, self.union_of(rules, x)?), (y, self.union_of(rules, y)?)))
+    }
+
+    /// The union of the regions of the rules at `positions`, each step on
+    /// its own budget.
+    fn union_of(&self, rules: &[RuleId], positions: &[usize]) -> Result<Region, Undecided> {
+        positions.iter().try_fold(self.space.nothing(), |acc, &p| {
+            let region = self.regions[rules[p]]
+                .as_ref()
+                .expect("grouped rules are built");
+            self.space.bounded(|| self.space.union(&acc, region))
+        })
     }
 
     fn conflict(&self, first: RuleId, second: RuleId) -> Result<Option<Witness>, Undecided> {

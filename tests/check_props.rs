@@ -402,3 +402,46 @@ proptest! {
         }
     }
 }
+
+/// A value set of a six-valued dimension: mostly one value, so that a
+/// crowded zone's rules overlap only here and there.
+fn value_set() -> impl Strategy<Value = u64> {
+    prop_oneof![3 => (0u32..6).prop_map(|k| 1u64 << k), 1 => 1u64..64]
+}
+
+/// One zone of many rules of three parties over two six-valued dimensions.
+fn crowded_zone(rules: &[(usize, u64, u64, bool)]) -> String {
+    let names = |d: &str, set: u64| -> String {
+        let values: Vec<String> = (0..6)
+            .filter(|v| set >> v & 1 == 1)
+            .map(|v| format!("{d}{v}"))
+            .collect();
+        format!("{d} in [{}]", values.join(", "))
+    };
+    let mut text =
+        String::from("dimension a: a0, a1, a2, a3, a4, a5\ndimension b: b0, b1, b2, b3, b4, b5\n");
+    for &(party, a, b, negate) in rules {
+        let party = ["provider", "customer", "shared"][party];
+        let not = if negate { "not " } else { "" };
+        text.push_str(&format!(
+            "x: {party} when {not}{} and {}\n",
+            names("a", a),
+            names("b", b)
+        ));
+    }
+    text
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(60))]
+
+    /// Enough rules in one zone that conflicts are found by halving
+    /// groups of rules, not pair by pair: still every pair, and only them.
+    #[test]
+    fn crowded_zones_check_exactly(
+        rules in prop::collection::vec((0usize..3, value_set(), value_set(), prop::bool::weighted(0.1)), 40..=120),
+        forced in prop::collection::vec(0usize..120, 0..=2),
+    ) {
+        check_agrees_with_enumeration(&crowded_zone(&rules), &forced)?;
+    }
+}

@@ -301,7 +301,7 @@ pub fn family_tests(rules: usize, zones: usize) -> String {
             .map(|z| {
                 let r = t * zones + z;
                 let party = match r < rules {
-                    true if r % 3 == 0 => "provider",
+                    true if r.is_multiple_of(3) => "provider",
                     true => "shared",
                     false => "customer",
                 };
