@@ -82,10 +82,10 @@ fn against_io_only(c: &mut Criterion) {
 fn jobs(c: &mut Criterion) {
     let text = onus_bench::heavy_policy(10_000, 5);
     let policy = onus::load("heavy", &text).unwrap();
-    let input = onus_bench::scale_inventory(&policy, 2_000, 11);
-    let mut group = c.benchmark_group("batch 2,000 scenarios, 10,000 rules over 50 zones");
+    let input = onus_bench::scale_inventory(&policy, 10_000, 11);
+    let mut group = c.benchmark_group("batch 10,000 scenarios, 10,000 rules over 50 zones");
     group.sample_size(10);
-    group.throughput(Throughput::Elements(2_000));
+    group.throughput(Throughput::Elements(10_000));
     for jobs in [1, 2] {
         group.bench_function(format!("--jobs {jobs}"), |b| {
             b.iter(|| onus_batch(&policy, input.as_bytes(), jobs, std::io::sink()))
