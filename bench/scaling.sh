@@ -38,7 +38,17 @@ measure() { # measure RULES ZONES: sets time_<command> and mem_<command>
         best=
         for _ in 1 2 3; do
             start=$(date +%s%N)
-            /usr/bin/time -f %M -o mem.txt bash -c "$(declare -f run); onus=$onus load=$load run $c" >/dev/null 2>&1 || true
+            code=0
+            /usr/bin/time -f %M -o mem.txt bash -c "$(declare -f run); onus=$onus load=$load run $c" >/dev/null 2>err.txt || code=$?
+            # diff finds the changed parties (exit 1); every other command
+            # finds nothing wrong (exit 0). Anything else is a failure, not
+            # a fast run.
+            expected=0; [[ $c == diff ]] && expected=1
+            if [[ $code != "$expected" ]]; then
+                echo "scaling.sh: $c on $1 rules, $2 zones exited $code, not $expected:" >&2
+                cat err.txt >&2
+                exit 1
+            fi
             elapsed=$(( ($(date +%s%N) - start) / 1000000 ))
             if [[ -z $best || $elapsed -lt $best ]]; then best=$elapsed; fi
         done

@@ -1,5 +1,6 @@
 //! Batch evaluation: NDJSON scenarios in, one NDJSON result per record out,
-//! in input order, in memory bounded by one chunk of lines.
+//! in input order, in memory bounded by a few batches of lines and their
+//! records, whatever the input's length.
 //!
 //! A line that is not a valid scenario gives an error record for that line
 //! and the batch goes on: no record is lost, duplicated or reordered. Blank
@@ -65,21 +66,28 @@ struct RecordWriter<'p> {
     compiled: Compiled<'p>,
     /// Per dimension and value, `"dimension":"value"` as JSON.
     scenario_json: Vec<Vec<Vec<u8>>>,
-    /// When the policy has at most [`MAX_TAILS`] scenarios: per scenario
-    /// (indexed by `strides`), the record after its id and whether a zone
-    /// is in conflict, built when first needed. A record is then its line,
-    /// its id and one copy.
+    /// When the policy has at most [`MAX_TAILS`] scenarios and their
+    /// records fit [`TAILS_BYTES`]: per scenario (indexed by `strides`), the
+    /// record after its id and whether a zone is in conflict, built when
+    /// first needed. A record is then its line, its id and one copy.
     tails: Vec<std::sync::OnceLock<(Vec<u8>, bool)>>,
     strides: Vec<usize>,
+    /// About how long a record is: its zones' longest precomputed answers.
+    record_bytes: usize,
 }
 
-/// The most scenarios whose records are kept whole (a few kilobytes each).
+/// The most scenarios whose records are kept whole.
 const MAX_TAILS: usize = 1024;
+/// The most memory whole records may take.
+const TAILS_BYTES: usize = 16 << 20;
+/// About how much output a batch of lines makes, at most: with many zones a
+/// record is long, and a batch holds fewer lines.
+const BATCH_BYTES: usize = 1 << 20;
 
 impl<'p> RecordWriter<'p> {
     fn new(policy: &'p Policy, encode: &'p (dyn Fn(&Decision) -> Vec<u8> + Sync)) -> Self {
         let quoted = |s: &str| serde_json::to_vec(s).expect("a string serializes");
-        let scenario_json = policy
+        let scenario_json: Vec<Vec<Vec<u8>>> = policy
             .dimensions
             .iter()
             .map(|d| {
@@ -96,15 +104,34 @@ impl<'p> RecordWriter<'p> {
                 .checked_mul(d.values.len())
                 .filter(|&p| p <= MAX_TAILS)
         });
+        let compiled = Compiled::new(policy, encode);
+        let record_bytes = 64
+            + scenario_json
+                .iter()
+                .map(|d| d.iter().map(Vec::len).max().unwrap_or(0) + 1)
+                .sum::<usize>()
+            + (0..policy.zones.len())
+                .map(|zone| compiled.longest_answer(zone) + 1)
+                .sum::<usize>();
+        let scenarios = scenarios
+            .filter(|&n| n.saturating_mul(record_bytes) <= TAILS_BYTES)
+            .unwrap_or(0);
         let tails = std::iter::repeat_with(std::sync::OnceLock::new)
-            .take(scenarios.unwrap_or(0))
+            .take(scenarios)
             .collect();
         RecordWriter {
-            compiled: Compiled::new(policy, encode),
+            compiled,
             scenario_json,
             tails,
             strides,
+            record_bytes,
         }
+    }
+
+    /// How many lines a batch holds: up to [`BATCH`], fewer when records
+    /// are long.
+    fn batch_lines(&self) -> usize {
+        (BATCH_BYTES / self.record_bytes).clamp(1, BATCH)
     }
 
     fn policy(&self) -> &'p Policy {
@@ -248,9 +275,12 @@ pub fn run(
     }
     std::thread::scope(|scope| {
         let (sender, receiver) = std::sync::mpsc::sync_channel(2 * jobs + 2);
-        scope.spawn(move || read_ahead(input, sender));
-        // `receiver` is dropped when this returns, even early, which ends
-        // the reading thread.
+        let lines = compiled.batch_lines();
+        scope.spawn(move || read_ahead(input, lines, sender));
+        // `receiver` is dropped when this returns, even early: the reading
+        // thread ends at its next send, so after an early stop on input that
+        // is still open (a terminal, a pipe) the run returns when the next
+        // line or the end of the input arrives.
         writer.jobs(scope, &compiled, &receiver, options, jobs)
     })?;
     Ok(writer.summary)
@@ -261,10 +291,15 @@ const BATCH: usize = 256;
 /// Output gathered before it is written.
 const WRITE_AT: usize = 1 << 16;
 
-/// Reads non-blank lines into `batch` until it holds [`BATCH`], the
-/// reader's buffer runs dry, or the input ends (then `false`). On an error
-/// the lines read before it stay in `batch`.
-fn read_batch(input: &mut impl BufRead, number: &mut u64, batch: &mut Lines) -> io::Result<bool> {
+/// Reads non-blank lines into `batch` until it holds `lines`, the reader's
+/// buffer runs dry, or the input ends (then `false`). On an error the lines
+/// read before it stay in `batch`.
+fn read_batch(
+    input: &mut impl BufRead,
+    number: &mut u64,
+    batch: &mut Lines,
+    lines: usize,
+) -> io::Result<bool> {
     loop {
         let start = batch.bytes.len();
         let Some((whole, drained)) = read_line(input, &mut batch.bytes)? else {
@@ -299,7 +334,7 @@ fn read_batch(input: &mut impl BufRead, number: &mut u64, batch: &mut Lines) -> 
                 });
             }
         }
-        if drained || batch.lines.len() >= BATCH {
+        if drained || batch.lines.len() >= lines {
             return Ok(true);
         }
     }
@@ -307,11 +342,15 @@ fn read_batch(input: &mut impl BufRead, number: &mut u64, batch: &mut Lines) -> 
 
 /// Sends every non-blank line of `input`, in order, in batches, until the
 /// input ends or nobody listens.
-fn read_ahead(mut input: impl BufRead, sender: std::sync::mpsc::SyncSender<io::Result<Lines>>) {
+fn read_ahead(
+    mut input: impl BufRead,
+    lines: usize,
+    sender: std::sync::mpsc::SyncSender<io::Result<Lines>>,
+) {
     let mut number = 0u64;
     loop {
         let mut batch = Lines::default();
-        let read = read_batch(&mut input, &mut number, &mut batch);
+        let read = read_batch(&mut input, &mut number, &mut batch, lines);
         if !batch.lines.is_empty() && sender.send(Ok(batch)).is_err() {
             return;
         }
@@ -377,7 +416,7 @@ impl<W: Write, P: FnMut(u64)> Writer<W, P> {
         loop {
             batch.bytes.clear();
             batch.lines.clear();
-            let read = read_batch(input, &mut number, &mut batch);
+            let read = read_batch(input, &mut number, &mut batch, compiled.batch_lines());
             for line in &batch.lines {
                 self.summary += line_record(compiled, &batch, line, options, &mut out, &mut values);
                 if out.len() >= WRITE_AT {
@@ -441,6 +480,7 @@ impl<W: Write, P: FnMut(u64)> Writer<W, P> {
             let (mut bytes, summary) = workers[worker].1.recv().expect("a worker answers");
             this.summary += summary;
             this.write(&bytes)?;
+            (this.progress)(this.summary.records);
             bytes.clear();
             spare.push(bytes);
             Ok(())
@@ -468,7 +508,18 @@ impl<W: Write, P: FnMut(u64)> Writer<W, P> {
                     }
                 }
             };
-            let batch = batch.map_err(|e| self.stopped(e))?;
+            let batch = match batch {
+                Ok(batch) => batch,
+                Err(error) => {
+                    // Every line read before the error is written, as with
+                    // one job.
+                    while let Some(worker) = in_flight.pop_front() {
+                        collect(self, worker, &mut spare)?;
+                    }
+                    self.flush()?;
+                    return Err(self.stopped(error));
+                }
+            };
             if in_flight.len() == 2 * jobs {
                 let worker = in_flight.pop_front().expect("in flight");
                 collect(self, worker, &mut spare)?;
@@ -911,5 +962,49 @@ mod tests {
                 "{unusual}"
             );
         }
+    }
+
+    /// Input that fails after its lines: every line read before the error
+    /// is written, whatever the jobs, and the error is reported.
+    #[test]
+    fn lines_before_an_input_error_are_written_whatever_the_jobs() {
+        struct Failing(std::io::Cursor<Vec<u8>>);
+        impl io::Read for Failing {
+            fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+                match self.0.read(buf)? {
+                    0 => Err(io::Error::other("the disk went away")),
+                    n => Ok(n),
+                }
+            }
+        }
+        let policy = policy();
+        let none = PartialScenario::empty(&policy);
+        let text: String = (0..3000)
+            .map(|i| format!("{{\"id\":{i},\"model\":\"iaas\"}}\n"))
+            .collect();
+        let mut outputs = Vec::new();
+        for jobs in [1, 2, 3] {
+            let options = Options {
+                jobs,
+                overrides: &none,
+                fields: DecisionFields::ALL,
+            };
+            // A small reader buffer: many batches before the error.
+            let input = io::BufReader::with_capacity(
+                512,
+                Failing(std::io::Cursor::new(text.clone().into_bytes())),
+            );
+            let mut out = Vec::new();
+            let stopped = run(&policy, input, &mut out, &options, |_| {}).unwrap_err();
+            assert_eq!(stopped.error.to_string(), "the disk went away");
+            assert_eq!(stopped.summary.records, 3000, "--jobs {jobs}");
+            assert_eq!(
+                out.iter().filter(|&&b| b == b'\n').count(),
+                3000,
+                "--jobs {jobs}"
+            );
+            outputs.push(out);
+        }
+        assert!(outputs.windows(2).all(|w| w[0] == w[1]), "the same bytes");
     }
 }

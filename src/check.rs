@@ -149,6 +149,10 @@ pub fn check_forcing(policy: &Policy, undecided: &[RuleId]) -> Vec<Finding> {
 /// pairs are weighed pair by pair.
 const PAIRS_ASKED_ALONE: usize = 256;
 
+/// Two parties' rules with at most this many pairs are weighed pair by pair
+/// from the start: most zones have a few rules.
+const PAIRS_ASKED_AT_ONCE: usize = 16;
+
 /// Positions of a zone's rules, and the union of their regions.
 type Group<'g> = (&'g [usize], Region);
 
@@ -203,7 +207,9 @@ impl Analysis<'_> {
             let found = self
                 .space
                 .bounded(|| self.conflict(rules[first], rules[second]));
-            pairs.push((first, second, found));
+            if !matches!(found, Ok(None)) {
+                pairs.push((first, second, found));
+            }
         };
         for (i, (_, a)) in by_party.iter().enumerate() {
             for (_, b) in &by_party[i + 1..] {
@@ -248,6 +254,11 @@ impl Analysis<'_> {
         b: &[usize],
         ask: &mut impl FnMut(usize, usize),
     ) {
+        if a.len() * b.len() <= PAIRS_ASKED_AT_ONCE {
+            // Unions would cost as much as the pairs.
+            a.iter().for_each(|&p| b.iter().for_each(|&q| ask(p, q)));
+            return;
+        }
         let groups = self
             .union_of(rules, a)
             .and_then(|ua| Ok((ua, self.union_of(rules, b)?)));

@@ -352,6 +352,10 @@ fn diff(args: DiffArgs) -> Result<Output, Failure> {
 }
 
 fn schema(args: SchemaArgs) -> Result<Output, Failure> {
+    if !args.fields.is_empty() && args.name != "batch-record" {
+        let message = "`--fields` goes with the `batch-record` schema only";
+        return Err(usage(ErrorKind::ArgumentConflict, message));
+    }
     let text = match (&args.policy, args.name.as_str()) {
         (Some(policy), "scenario") => onus::scenario_schema(&load(Some(policy))?),
         (Some(_), _) => {
@@ -359,10 +363,6 @@ fn schema(args: SchemaArgs) -> Result<Output, Failure> {
             return Err(usage(ErrorKind::ArgumentConflict, message));
         }
         (None, "batch-record") => onus::batch_record_schema(decision_fields(&args.fields)),
-        (None, _) if !args.fields.is_empty() => {
-            let message = "`--fields` goes with the `batch-record` schema only";
-            return Err(usage(ErrorKind::ArgumentConflict, message));
-        }
         (None, name) => onus::schema(name).expect("clap allows only known names"),
     };
     Ok(Output {

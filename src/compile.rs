@@ -7,8 +7,9 @@
 //! (the caller's: batch output gives its JSON): evaluating is a few
 //! multiplies and one load per zone, and writing the answer is copying
 //! bytes. Tables are built rule by rule over bitsets of their entries, so a
-//! zone costs its rules times its entries over 64, and at most
-//! [`ENTRIES_PER_RULE`] entries a rule keeps memory linear in the policy.
+//! zone costs its rules times its entries over 64; at most
+//! [`ENTRIES_PER_RULE`] entries and [`MATCHES_PER_RULE`] matches a rule keep
+//! memory linear in the policy.
 //! Any other zone keeps its rules and is decided when asked, with the
 //! answers of no rule and of each rule alone precomputed.
 
@@ -21,7 +22,10 @@ use crate::policy::{Cond, DimensionId, Policy, RuleId, ZoneId};
 const MAX_TABLE: usize = 1 << 16;
 /// A zone's table has at most this many entries per rule (a zone with few
 /// rules over many combinations is quicker to decide when asked).
-const ENTRIES_PER_RULE: usize = 64;
+const ENTRIES_PER_RULE: usize = 256;
+/// A zone's rules match at most this many entries each, on average, for a
+/// table: building one holds every match.
+const MATCHES_PER_RULE: usize = 1024;
 
 /// A decision and its encoding.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -40,7 +44,7 @@ enum ZoneCode {
     /// `answers[table[sum of value * stride over the tested dimensions]]`.
     Table {
         dimensions: Vec<(DimensionId, usize)>,
-        table: Vec<u32>,
+        table: Table,
         answers: Vec<CompiledAnswer>,
     },
     /// Too many combinations for a table: test the rules when asked.
@@ -93,13 +97,12 @@ impl<'p> Compiled<'p> {
                 dimensions,
                 table,
                 answers,
-                ..
             } => {
                 let index: usize = dimensions
                     .iter()
                     .map(|&(d, stride)| values[d] * stride)
                     .sum();
-                Cow::Borrowed(&answers[table[index] as usize])
+                Cow::Borrowed(&answers[table.get(index)])
             }
             ZoneCode::Rules { alone } => {
                 let rules = self.policy.rules_of(zone);
@@ -119,6 +122,17 @@ impl<'p> Compiled<'p> {
                 Cow::Owned(self.encoded(decide(self.policy, zone, matched)))
             }
         }
+    }
+
+    /// The length of the longest answer precomputed for `zone`: about the
+    /// most its encoding takes (a zone decided when asked may give longer
+    /// ones, where several rules match).
+    pub fn longest_answer(&self, zone: ZoneId) -> usize {
+        let answers = match &self.zones[zone] {
+            ZoneCode::Table { answers, .. } => answers,
+            ZoneCode::Rules { alone } => alone,
+        };
+        answers.iter().map(|a| a.encoded.len()).max().unwrap_or(0)
     }
 
     fn encoded(&self, decision: Decision) -> CompiledAnswer {
@@ -164,12 +178,15 @@ fn compile_zone(policy: &Policy, zone: ZoneId, encode: Encoder) -> ZoneCode {
             decision,
         }
     };
-    let Some(product) = product else {
+    let by_rules = || {
         let alone = std::iter::once(Vec::new())
             .chain(rules.iter().map(|&r| vec![r]))
             .map(answer)
             .collect();
-        return ZoneCode::Rules { alone };
+        ZoneCode::Rules { alone }
+    };
+    let Some(product) = product else {
+        return by_rules();
     };
     let mut strides = vec![0; dimensions.len()];
     let mut stride = 1;
@@ -178,9 +195,22 @@ fn compile_zone(policy: &Policy, zone: ZoneId, encode: Encoder) -> ZoneCode {
         stride *= sizes[i];
     }
     let entries = Entries::new(policy, &dimensions, &strides, &sizes, product);
+    let sets: Vec<Vec<u64>> = rules
+        .iter()
+        .map(|&rule| entries.of(&policy.rules[rule].condition))
+        .collect();
+    // Each match is held until the table is built: rules that overlap on
+    // most entries would hold rules times entries.
+    let matches: usize = sets
+        .iter()
+        .flatten()
+        .map(|bits| bits.count_ones() as usize)
+        .sum();
+    if matches > MATCHES_PER_RULE * (rules.len() + 1) {
+        return by_rules();
+    }
     let mut matched: Vec<Vec<RuleId>> = vec![Vec::new(); product];
-    for &rule in rules {
-        let set = entries.of(&policy.rules[rule].condition);
+    for (&rule, set) in rules.iter().zip(&sets) {
         for (word, bits) in set.iter().enumerate() {
             let mut bits = *bits;
             while bits != 0 {
@@ -191,7 +221,7 @@ fn compile_zone(policy: &Policy, zone: ZoneId, encode: Encoder) -> ZoneCode {
     }
     let mut answers: Vec<CompiledAnswer> = Vec::new();
     let mut known: std::collections::HashMap<Vec<RuleId>, u32> = std::collections::HashMap::new();
-    let table = matched
+    let ids: Vec<u32> = matched
         .into_iter()
         .map(|rules| {
             *known.entry(rules).or_insert_with_key(|rules| {
@@ -202,8 +232,37 @@ fn compile_zone(policy: &Policy, zone: ZoneId, encode: Encoder) -> ZoneCode {
         .collect();
     ZoneCode::Table {
         dimensions: dimensions.into_iter().zip(strides).collect(),
-        table,
+        table: Table::new(ids, answers.len()),
         answers,
+    }
+}
+
+/// A zone's table of answer numbers, each in the fewest bytes that hold
+/// them all: most zones have a few answers, and a policy thousands of zones.
+#[derive(Clone, Debug)]
+enum Table {
+    Small(Vec<u8>),
+    Medium(Vec<u16>),
+    Large(Vec<u32>),
+}
+
+impl Table {
+    fn new(ids: Vec<u32>, answers: usize) -> Self {
+        if answers <= 1 << 8 {
+            Table::Small(ids.into_iter().map(|id| id as u8).collect())
+        } else if answers <= 1 << 16 {
+            Table::Medium(ids.into_iter().map(|id| id as u16).collect())
+        } else {
+            Table::Large(ids)
+        }
+    }
+
+    fn get(&self, index: usize) -> usize {
+        match self {
+            Table::Small(ids) => ids[index] as usize,
+            Table::Medium(ids) => ids[index] as usize,
+            Table::Large(ids) => ids[index] as usize,
+        }
     }
 }
 
@@ -285,12 +344,12 @@ mod tests {
     use super::*;
 
     /// Every zone of every scenario answers as the interpreter does, by
-    /// table and by rules (a zone with two rules over 256 combinations is
+    /// table and by rules (a zone with two rules over 1,024 combinations is
     /// past its table's limit), with no rule, one or several matching.
     #[test]
     fn tables_and_rules_answer_as_the_interpreter() {
         let values = |d: &str| {
-            (0..16)
+            (0..32)
                 .map(|v| format!("{d}{v}"))
                 .collect::<Vec<_>>()
                 .join(", ")
@@ -322,5 +381,42 @@ mod tests {
             }
         }
         assert_eq!(matches_seen, [true; 3], "no rule, one and several");
+    }
+
+    /// Rules that overlap on most of a large table would hold every match
+    /// while it is built: such a zone is decided when asked instead.
+    #[test]
+    fn overlapping_rules_over_a_large_table_are_decided_when_asked() {
+        let values = |d: &str| {
+            (0..16)
+                .map(|v| format!("{d}{v}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let mut text = format!(
+            "dimension a: {}\ndimension b: {}\ndimension c: {}\n",
+            values("a"),
+            values("b"),
+            values("c")
+        );
+        for i in 0..63 {
+            text.push_str(&format!(
+                "x: provider unless a is a{} and b is b{} and c is c0\n",
+                i % 16,
+                i / 16
+            ));
+        }
+        let policy = crate::load("p.onus", &text).unwrap();
+        let encode = |d: &Decision| format!("{d:?}").into_bytes();
+        let compiled = Compiled::new(&policy, &encode);
+        assert!(matches!(compiled.zones[0], ZoneCode::Rules { .. }));
+        let scenario = [1, 0, 5];
+        let decision = crate::eval::evaluate(
+            &policy,
+            &crate::policy::Scenario {
+                values: scenario.to_vec(),
+            },
+        );
+        assert_eq!(compiled.answer(0, &scenario).decision, decision[0]);
     }
 }

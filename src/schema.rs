@@ -61,7 +61,8 @@ pub fn schema(name: &str) -> Option<String> {
 
 /// The records of `eval --batch --fields ...`: the batch-record schema
 /// with each decision cut to its zone and the chosen fields, all of which
-/// are then always written.
+/// are then always written (so, unlike the full schema, they are required
+/// and nothing else is allowed), under an `$id` of its own.
 pub fn batch_record(fields: DecisionFields) -> String {
     let full = schema("batch-record").expect("a known schema");
     if fields == DecisionFields::ALL {
@@ -79,6 +80,7 @@ pub fn batch_record(fields: DecisionFields) -> String {
     decision["additionalProperties"] = false.into();
     let chosen = required[1..].join(",");
     schema["description"] = format!("One line of `onus eval --batch --fields {chosen}`.").into();
+    schema["$id"] = format!("onus/batch-record.{}.json", required[1..].join("-")).into();
     crate::render::to_json(&schema)
 }
 

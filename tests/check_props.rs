@@ -258,6 +258,19 @@ fn check_agrees_with_enumeration(text: &str, forced: &[usize]) -> Result<(), Tes
         }
     }
     prop_assert_eq!(&reported_conflicts, &conflicts);
+    // Each pair once, in order: by the later rule, then the earlier.
+    let order: Vec<(usize, usize)> = findings
+        .iter()
+        .filter_map(|f| match f {
+            Finding::Conflict { first, second, .. } => Some((*second, *first)),
+            _ => None,
+        })
+        .collect();
+    prop_assert!(
+        order.windows(2).all(|w| w[0] < w[1]),
+        "conflicts in order: {:?}",
+        order
+    );
 
     let reported_redundant: BTreeMap<usize, Vec<usize>> = findings
         .iter()
