@@ -27,6 +27,10 @@ pub const BUILTINS: &[Builtin] = &[
         name: "azure-services",
         text: include_str!("../policies/azure-services.onus"),
     },
+    Builtin {
+        name: "kubernetes",
+        text: include_str!("../policies/kubernetes.onus"),
+    },
 ];
 
 /// The built-in policy of that name.

@@ -53,7 +53,7 @@ fn policies_lists_every_builtin() {
 
 #[test]
 fn library_matrices() {
-    for name in ["azure-2026", "aws", "azure-services"] {
+    for name in ["azure-2026", "aws", "azure-services", "kubernetes"] {
         let run = common::onus(&["matrix", name], b"");
         assert_eq!(run.code, 0, "{name}: {}", run.stderr);
         insta::assert_snapshot!(name, run.stdout);
