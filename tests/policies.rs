@@ -146,6 +146,18 @@ fn every_rule_cites_its_sources_by_key() {
                 );
             }
         }
+        // No cell falls to the default, which cites nothing.
+        for scenario in policy.all_scenarios() {
+            for decision in policy.evaluate(&scenario) {
+                assert_ne!(
+                    decision.status,
+                    onus::Status::Default,
+                    "{}: {} is decided by the default in {scenario:?}",
+                    builtin.name,
+                    policy.zones[decision.zone].name
+                );
+            }
+        }
     }
 }
 
