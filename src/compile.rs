@@ -219,15 +219,29 @@ fn compile_zone(policy: &Policy, zone: ZoneId, encode: Encoder) -> ZoneCode {
             }
         }
     }
+    // Most entries match no rule or one: those answers are numbered by rule
+    // without hashing; only entries where several rules match are looked up.
     let mut answers: Vec<CompiledAnswer> = Vec::new();
-    let mut known: std::collections::HashMap<Vec<RuleId>, u32> = std::collections::HashMap::new();
+    let mut number = |matched: Vec<RuleId>| {
+        answers.push(answer(matched));
+        (answers.len() - 1) as u32
+    };
+    let mut none = None;
+    let mut alone: std::collections::HashMap<RuleId, u32> = std::collections::HashMap::new();
+    let mut several: std::collections::HashMap<Vec<RuleId>, u32> = std::collections::HashMap::new();
     let ids: Vec<u32> = matched
         .into_iter()
-        .map(|rules| {
-            *known.entry(rules).or_insert_with_key(|rules| {
-                answers.push(answer(rules.clone()));
-                (answers.len() - 1) as u32
-            })
+        .map(|matched| match matched[..] {
+            [] => *none.get_or_insert_with(|| number(Vec::new())),
+            [rule] => *alone.entry(rule).or_insert_with(|| number(matched)),
+            _ => match several.get(&matched) {
+                Some(&id) => id,
+                None => {
+                    let id = number(matched.clone());
+                    several.insert(matched, id);
+                    id
+                }
+            },
         })
         .collect();
     ZoneCode::Table {
