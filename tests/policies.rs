@@ -180,7 +180,7 @@ fn corrections_against_the_sources() {
             "service",
             "abstracted",
             "network traffic protection",
-            "provider",
+            "shared",
         ),
         (
             "aws",
