@@ -248,8 +248,9 @@ fn read_line(input: &mut impl BufRead, buffer: &mut Vec<u8>) -> io::Result<Optio
 /// record to `output`. `progress` is called after each flush with the
 /// records written so far.
 ///
-/// Lines are read in batches: up to [`BATCH`], or fewer when the reader's
-/// buffer runs dry (reading on may wait for the input), and what has been
+/// Lines are read in batches of up to 256 (fewer when records are long),
+/// cut short when the reader's buffer runs dry (reading on may wait for the
+/// input), and what has been
 /// evaluated is flushed then, so a client that waits for each answer gets it
 /// at once. With one job the records are written as they are evaluated,
 /// through a buffer small enough to stay in cache; with more, a thread
