@@ -17,12 +17,13 @@ fn azure() -> &'static onus::Policy {
 fuzz_target!(|data: &[u8]| {
     let policy = azure();
     let none = onus::PartialScenario::empty(policy);
-    let run = |jobs| {
-        let options = onus::BatchOptions { jobs, overrides: &none, fields: onus::DecisionFields::ALL };
+    let run_with = |jobs, fields| {
+        let options = onus::BatchOptions { jobs, overrides: &none, fields };
         let mut out = Vec::new();
         let summary = onus::run_batch(policy, data, &mut out, &options, |_| {}).expect("memory I/O cannot fail");
         (summary, out)
     };
+    let run = |jobs| run_with(jobs, onus::DecisionFields::ALL);
     let (summary, out) = run(1);
     let lines: Vec<&[u8]> = out.split(|&b| b == b'\n').filter(|l| !l.is_empty()).collect();
     assert_eq!(lines.len() as u64, summary.records);
@@ -51,4 +52,17 @@ fuzz_target!(|data: &[u8]| {
         }
     }
     assert_eq!(run(3).1, out, "threads change nothing");
+    // Compact records: the same records, line for line, each cut down.
+    let compact = onus::DecisionFields::from_names(["party", "status"]).unwrap();
+    let (cut_summary, cut) = run_with(2, compact);
+    assert_eq!(cut_summary, summary);
+    let cut_lines: Vec<&[u8]> = cut.split(|&b| b == b'\n').filter(|l| !l.is_empty()).collect();
+    assert_eq!(cut_lines.len(), lines.len());
+    for (whole, cut) in lines.iter().zip(&cut_lines) {
+        let whole: serde_json::Value = serde_json::from_slice(whole).unwrap();
+        let cut: serde_json::Value = serde_json::from_slice(cut).unwrap();
+        assert_eq!(whole["line"], cut["line"]);
+        assert_eq!(whole["id"], cut["id"]);
+        assert_eq!(whole.get("errors").is_some(), cut.get("errors").is_some());
+    }
 });
