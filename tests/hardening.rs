@@ -562,7 +562,11 @@ fn a_closed_stdout_keeps_the_exit_code() {
         let stderr = String::from_utf8(output.stderr).unwrap();
         (output.status.code().unwrap(), stderr)
     };
-    let lines = |first: &str| format!("{first}\n{}", "{\"model\": \"iaas\"}\n".repeat(10));
+    // Far more output than a pipe holds (about 300 KB): a child another test
+    // forks at the same moment holds a copy of the pipe's read end until it
+    // runs its program, and a write that falls in that window succeeds. The
+    // writes after the pipe fills find the reader gone.
+    let lines = |first: &str| format!("{first}\n{}", "{\"model\": \"iaas\"}\n".repeat(2000));
     for (first, code) in [
         ("{\"model\": \"saas\"}", 2),
         ("{\"model\": \"paas\"}", 1),
