@@ -278,22 +278,29 @@ impl Analysis<'_> {
         let disjoint = self
             .space
             .bounded(|| Ok(self.space.intersect(&ua, &ub)?.is_empty()));
-        let done = match disjoint {
-            Ok(true) => Ok(()),
+        // Whether the two groups' pairs are all accounted for; if not (a
+        // budget spent, or groups small enough), each pair is asked.
+        let accounted = match disjoint {
+            Ok(true) => true,
             // Halving small groups costs more unions than it saves pairs.
-            Ok(false) if a.len() * b.len() <= PAIRS_ASKED_ALONE => Err(Undecided),
-            Ok(false) if a.len() >= b.len() => self.halves(rules, a).map(|(x, y)| {
-                self.meeting_of(rules, x, (b, ub.clone()), ask);
-                self.meeting_of(rules, y, (b, ub), ask);
-            }),
-            Ok(false) => self.halves(rules, b).map(|(x, y)| {
-                self.meeting_of(rules, (a, ua.clone()), x, ask);
-                self.meeting_of(rules, (a, ua), y, ask);
-            }),
-            Err(Undecided) => Err(Undecided),
+            Ok(false) if a.len() * b.len() <= PAIRS_ASKED_ALONE => false,
+            Ok(false) if a.len() >= b.len() => self
+                .halves(rules, a)
+                .map(|(x, y)| {
+                    self.meeting_of(rules, x, (b, ub.clone()), ask);
+                    self.meeting_of(rules, y, (b, ub), ask);
+                })
+                .is_ok(),
+            Ok(false) => self
+                .halves(rules, b)
+                .map(|(x, y)| {
+                    self.meeting_of(rules, (a, ua.clone()), x, ask);
+                    self.meeting_of(rules, (a, ua), y, ask);
+                })
+                .is_ok(),
+            Err(Undecided) => false,
         };
-        if done.is_err() {
-            // Past a budget, or small enough: every pair on its own.
+        if !accounted {
             a.iter().for_each(|&p| b.iter().for_each(|&q| ask(p, q)));
         }
     }

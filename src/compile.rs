@@ -357,25 +357,25 @@ impl Entries {
 mod tests {
     use super::*;
 
+    /// `dimension a: a0, a1, ...` with `n` values.
+    fn dimension(name: &str, n: usize) -> String {
+        let values: Vec<String> = (0..n).map(|v| format!("{name}{v}")).collect();
+        format!("dimension {name}: {}\n", values.join(", "))
+    }
+
     /// Every zone of every scenario answers as the interpreter does, by
     /// table and by rules (a zone with two rules over 1,024 combinations is
     /// past its table's limit), with no rule, one or several matching.
     #[test]
     fn tables_and_rules_answer_as_the_interpreter() {
-        let values = |d: &str| {
-            (0..32)
-                .map(|v| format!("{d}{v}"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
         let text = format!(
-            "dimension a: {}\ndimension b: {}\n\
+            "{}{}\
              few: provider when a is a1 or (b in [b2, b3] and not a is a4)\n\
              few: shared when b is b2\n\
              table: customer always\n\
              {}",
-            values("a"),
-            values("b"),
+            dimension("a", 32),
+            dimension("b", 32),
             (0..12)
                 .map(|i| format!("table: provider when a is a{i} and not b is b{i}\n"))
                 .collect::<String>()
@@ -401,18 +401,7 @@ mod tests {
     /// while it is built: such a zone is decided when asked instead.
     #[test]
     fn overlapping_rules_over_a_large_table_are_decided_when_asked() {
-        let values = |d: &str| {
-            (0..16)
-                .map(|v| format!("{d}{v}"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
-        let mut text = format!(
-            "dimension a: {}\ndimension b: {}\ndimension c: {}\n",
-            values("a"),
-            values("b"),
-            values("c")
-        );
+        let mut text = ["a", "b", "c"].map(|d| dimension(d, 16)).concat();
         for i in 0..63 {
             text.push_str(&format!(
                 "x: provider unless a is a{} and b is b{} and c is c0\n",

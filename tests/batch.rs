@@ -204,44 +204,6 @@ fn fast_and_general_readers_write_the_same_bytes() {
     );
 }
 
-/// A client that writes a scenario and waits for its answer before writing
-/// the next gets each answer while stdin stays open, whatever the jobs.
-#[test]
-fn each_answer_comes_before_the_next_question() {
-    use std::io::{BufRead, BufReader, Write};
-    for jobs in ["1", "2"] {
-        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_onus"))
-            .args(["eval", "azure", "--batch", "-", "--jobs", jobs])
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut stdin = child.stdin.take().unwrap();
-        let (lines, answers) = std::sync::mpsc::channel();
-        let stdout = child.stdout.take().unwrap();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines() {
-                let _ = lines.send(line.unwrap());
-            }
-        });
-        for (i, model) in ["iaas", "saas", "paas"].into_iter().enumerate() {
-            writeln!(stdin, "{{\"id\":{i},\"model\":\"{model}\"}}").unwrap();
-            stdin.flush().unwrap();
-            // Not a timing: a bound so that a batch that waits for more
-            // input fails the test instead of hanging it.
-            let answer = answers
-                .recv_timeout(std::time::Duration::from_secs(60))
-                .unwrap_or_else(|_| panic!("--jobs {jobs}: no answer to line {}", i + 1));
-            let record: Value = serde_json::from_str(&answer).unwrap();
-            assert_eq!(record["id"], i, "--jobs {jobs}");
-            assert_eq!(record["scenario"]["model"], model, "--jobs {jobs}");
-        }
-        drop(stdin);
-        assert_eq!(child.wait().unwrap().code(), Some(0));
-    }
-}
-
 /// `--fields` cuts each decision to its zone and the fields chosen, with
 /// the values of the full record; naming every field gives the full bytes,
 /// on the fast path and the general one alike.

@@ -285,28 +285,42 @@ fn both_batch_readers_keep_any_id_as_written() {
     assert!(!lines[4].contains("1e400"), "{}", lines[4]);
 }
 
+/// A client that writes a scenario and waits for its answer before writing
+/// the next gets each answer while stdin stays open, whatever the jobs.
 #[test]
 fn batch_answers_each_line_as_it_arrives() {
     use std::io::{BufRead, BufReader, Write};
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_onus"))
-        .args(["eval", "azure", "--batch"])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut stdin = child.stdin.take().unwrap();
-    let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    for (i, model) in ["iaas", "paas", "saas"].iter().enumerate() {
-        writeln!(stdin, "{{\"model\": \"{model}\"}}").unwrap();
-        stdin.flush().unwrap();
-        // With the input still open, the answer must already come back.
-        let mut line = String::new();
-        stdout.read_line(&mut line).unwrap();
-        assert!(line.starts_with(&format!("{{\"line\":{}", i + 1)), "{line}");
+    for jobs in ["1", "2"] {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_onus"))
+            .args(["eval", "azure", "--batch", "-", "--jobs", jobs])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut stdin = child.stdin.take().unwrap();
+        let (lines, answers) = std::sync::mpsc::channel();
+        let stdout = child.stdout.take().unwrap();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let _ = lines.send(line.unwrap());
+            }
+        });
+        for (i, model) in ["iaas", "paas", "saas"].into_iter().enumerate() {
+            writeln!(stdin, "{{\"model\": \"{model}\"}}").unwrap();
+            stdin.flush().unwrap();
+            // With the input still open, the answer must already come back.
+            // Not a timing: a bound so that a batch that waits for more
+            // input fails the test instead of hanging it.
+            let line = answers
+                .recv_timeout(std::time::Duration::from_secs(60))
+                .unwrap_or_else(|_| panic!("--jobs {jobs}: no answer to line {}", i + 1));
+            assert!(line.starts_with(&format!("{{\"line\":{}", i + 1)), "{line}");
+            assert!(line.contains(&format!("\"model\":\"{model}\"")), "{line}");
+        }
+        drop(stdin);
+        assert_eq!(child.wait().unwrap().code(), Some(0));
     }
-    drop(stdin);
-    assert_eq!(child.wait().unwrap().code(), Some(0));
 }
 
 #[test]

@@ -93,20 +93,22 @@ pub fn inventory(n: usize, seed: u64) -> String {
     text
 }
 
+/// `name0, name1, ...`: the `n` values of a generated dimension.
+fn values(name: &str, n: usize) -> String {
+    (0..n)
+        .map(|i| format!("{name}{i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// The grid family of `onus check`: dimensions `a` and `b` of `n` values
 /// and one rule `x: provider when a is aI and b is bJ` per cell: `n * n`
 /// disjoint rules in one zone.
 pub fn grid_policy(n: usize) -> String {
-    let values = |name: &str| {
-        (0..n)
-            .map(|i| format!("{name}{i}"))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
     let mut text = format!(
         "dimension a: {}\ndimension b: {}\n",
-        values("a"),
-        values("b")
+        values("a", n),
+        values("b", n)
     );
     for i in 0..n {
         for j in 0..n {
@@ -232,8 +234,10 @@ pub fn heavy_policy(rules: usize, seed: u64) -> String {
     let mut g = Generator::new(seed);
     let mut text = String::from("policy \"evaluation-heavy batch case\"\n");
     for d in 0..16 {
-        let values: Vec<String> = (0..8).map(|v| format!("d{d}v{v}")).collect();
-        text.push_str(&format!("dimension d{d}: {}\n", values.join(", ")));
+        text.push_str(&format!(
+            "dimension d{d}: {}\n",
+            values(&format!("d{d}v"), 8)
+        ));
     }
     let parties = ["provider", "customer", "shared"];
     for r in 0..rules {
@@ -266,16 +270,10 @@ const FAMILY_VALUES: usize = 50;
 /// distinct cells, so `rules / zones` must stay within 2,500).
 pub fn family_policy(rules: usize, zones: usize, changed: bool) -> String {
     assert!(rules.div_ceil(zones) <= FAMILY_VALUES * FAMILY_VALUES);
-    let values = |d: &str| -> String {
-        (0..FAMILY_VALUES)
-            .map(|v| format!("{d}{v}"))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
     let mut text = format!(
         "policy \"scaling family\"\ndimension a: {}\ndimension b: {}\ndefault: customer\n",
-        values("a"),
-        values("b")
+        values("a", FAMILY_VALUES),
+        values("b", FAMILY_VALUES)
     );
     for r in 0..rules {
         let cell = r / zones;

@@ -143,21 +143,14 @@ pub fn json(
 /// batch's bytes, while an inventory may need only who holds what.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct DecisionFields {
-    label: bool,
-    party: bool,
-    status: bool,
-    rules: bool,
-    because: bool,
+    /// Bit `i` set: [`Self::NAMES`]`[i]` is chosen.
+    chosen: u8,
 }
 
 impl DecisionFields {
     /// Every field, as `eval --format json` writes a decision.
     pub const ALL: DecisionFields = DecisionFields {
-        label: true,
-        party: true,
-        status: true,
-        rules: true,
-        because: true,
+        chosen: (1 << Self::NAMES.len()) - 1,
     };
 
     /// The fields that may be chosen, in the order they are written.
@@ -166,40 +159,20 @@ impl DecisionFields {
     /// The fields named, or every field if none is (as without
     /// `--fields`); `None` if a name is not one of [`Self::NAMES`].
     pub fn from_names<'n>(names: impl IntoIterator<Item = &'n str>) -> Option<DecisionFields> {
-        let mut names = names.into_iter().peekable();
-        if names.peek().is_none() {
-            return Some(DecisionFields::ALL);
-        }
-        let mut fields = DecisionFields {
-            label: false,
-            party: false,
-            status: false,
-            rules: false,
-            because: false,
-        };
+        let mut chosen = 0;
         for name in names {
-            *match name {
-                "label" => &mut fields.label,
-                "party" => &mut fields.party,
-                "status" => &mut fields.status,
-                "rules" => &mut fields.rules,
-                "because" => &mut fields.because,
-                _ => return None,
-            } = true;
+            chosen |= 1 << Self::NAMES.iter().position(|n| *n == name)?;
         }
-        Some(fields)
+        Some(match chosen {
+            0 => DecisionFields::ALL,
+            chosen => DecisionFields { chosen },
+        })
     }
 
     /// Whether the field called `name` is chosen.
     pub fn has(&self, name: &str) -> bool {
-        match name {
-            "label" => self.label,
-            "party" => self.party,
-            "status" => self.status,
-            "rules" => self.rules,
-            "because" => self.because,
-            _ => false,
-        }
+        let bit = Self::NAMES.iter().position(|n| *n == name);
+        bit.is_some_and(|bit| self.chosen >> bit & 1 == 1)
     }
 }
 
@@ -229,11 +202,11 @@ pub fn chosen_json<'a>(
     let outcome = outcome_json(policy, decision);
     ChosenJson {
         zone: &zone.name,
-        label: fields.label.then(|| zone.display()),
-        party: fields.party.then_some(outcome.party),
-        status: fields.status.then_some(outcome.status),
-        rules: fields.rules.then_some(outcome.rules),
-        because: fields.because.then(|| decision.because(policy)),
+        label: fields.has("label").then(|| zone.display()),
+        party: fields.has("party").then_some(outcome.party),
+        status: fields.has("status").then_some(outcome.status),
+        rules: fields.has("rules").then_some(outcome.rules),
+        because: fields.has("because").then(|| decision.because(policy)),
     }
 }
 
