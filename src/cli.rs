@@ -9,7 +9,8 @@ use clap::error::ErrorKind;
 use clap::{CommandFactory, Parser, Subcommand};
 
 use onus::command::{
-    self, CheckFormat, Choice, Explanation, Failing, Format, MatrixFormat, Output, TestFormat,
+    self, CheckFormat, Choice, Explanation, ExportFormat, ExportRequest, Failing, Format,
+    MatrixFormat, Output, TestFormat,
 };
 use onus::render::{self, Colour, CoverageListing};
 use onus::{BatchOptions, DecisionFields, FmtMode, Policy, Report};
@@ -43,6 +44,9 @@ enum Command {
     Diff(DiffArgs),
     /// Print the JSON Schema of scenario input or of a JSON output.
     Schema(SchemaArgs),
+    /// Write compliance documents: OSCAL SSPs, CSA CAIQ ownership, FedRAMP
+    /// CRM; control by control of a mapping, for one scenario.
+    Export(ExportArgs),
 }
 
 #[derive(clap::Args, Debug)]
@@ -113,6 +117,38 @@ struct CheckArgs {
     /// `--deny warnings`: warnings fail the check too (exit 1).
     #[arg(long, value_name = "warnings", value_parser = PossibleValuesParser::new(["warnings"]).map(|_| Failing::Warnings))]
     deny: Option<Failing>,
+    /// Also check each policy against a mapping from zones to controls (a
+    /// file or built-in mapping name; repeatable).
+    #[arg(long, value_name = "MAPPING")]
+    map: Vec<String>,
+}
+
+#[derive(clap::Args, Debug)]
+struct ExportArgs {
+    /// What to write.
+    #[arg(value_parser = choice::<ExportFormat>())]
+    format: ExportFormat,
+    /// A policy file, or a built-in policy's name.
+    policy: String,
+    /// The mapping from zones to controls: a file or a built-in mapping
+    /// [default: nist-sp-800-53-rev5, or csa-ccm-v4 for the CAIQ].
+    #[arg(long, value_name = "MAPPING")]
+    map: Option<String>,
+    /// Set a dimension: `--set model=paas` (repeatable); every dimension
+    /// needs a value.
+    #[arg(long = "set", value_name = "DIM=VALUE")]
+    set: Vec<String>,
+    /// The documents' date, YYYY-MM-DD [default: 1970-01-01, so the same
+    /// input gives the same bytes].
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    date: Option<String>,
+    /// The OSCAL profile the SSPs import.
+    #[arg(long, value_name = "HREF", default_value = render::DEFAULT_PROFILE)]
+    profile: String,
+    /// Write to this file (atomically) instead of stdout; needed for XLSX
+    /// when stdout is a terminal.
+    #[arg(long, short, value_name = "FILE")]
+    output: Option<String>,
 }
 
 #[derive(clap::Args, Debug)]
@@ -219,7 +255,13 @@ pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> u8 {
             Command::Check(a) => {
                 let failing = a.deny.unwrap_or(Failing::Errors);
                 let colour = Colour::when(std::io::stdout().is_terminal());
-                Ok(command::check(&a.policies, a.format, failing, colour))
+                Ok(command::check(
+                    &a.policies,
+                    &a.map,
+                    a.format,
+                    failing,
+                    colour,
+                ))
             }
             Command::Fmt(a) => {
                 let mode = if a.check {
@@ -238,6 +280,7 @@ pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> u8 {
             }
             Command::Diff(args) => diff(args),
             Command::Schema(args) => schema(args),
+            Command::Export(args) => export(args),
         });
     match result {
         Ok(output) => finish(output),
@@ -387,6 +430,30 @@ fn finish(output: Output) -> u8 {
     }
     to_stderr(&output.problems);
     output.exit_code()
+}
+
+fn export(args: ExportArgs) -> Result<Output, Failure> {
+    let policy = onus::load_policy(&args.policy)?;
+    let request = ExportRequest {
+        date: args.date.as_deref(),
+        profile: &args.profile,
+    };
+    let bytes = command::export(&policy, args.map.as_deref(), &args.set, args.format, request)?;
+    if let Some(path) = &args.output {
+        command::write_export(path, &bytes)?;
+        return Ok(Output::default());
+    }
+    if args.format.is_binary() && std::io::stdout().is_terminal() {
+        let message = "a workbook is binary: give `--output FILE`, or redirect stdout";
+        return Err(usage(ErrorKind::ArgumentConflict, message));
+    }
+    let mut stdout = std::io::stdout().lock();
+    match stdout.write_all(&bytes).and_then(|()| stdout.flush()) {
+        Err(error) if error.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(Failure::Input(command::unwritable_output(&error)))
+        }
+        _ => Ok(Output::default()),
+    }
 }
 
 /// Writes reports to stderr; a closed stderr leaves nobody to tell.

@@ -47,24 +47,31 @@ codes! {
     DuplicateDeclaration => "duplicate-declaration",
     DuplicateField => "duplicate-field",
     FileTooLarge => "file-too-large",
+    FrameworkMismatch => "framework-mismatch",
     IncomparablePolicies => "incomparable-policies",
     InvalidJson => "invalid-json",
     InvalidScenario => "invalid-scenario",
     InvalidSetting => "invalid-setting",
     InvalidUtf8 => "invalid-utf8",
     LineTooLong => "line-too-long",
+    MappingFile => "mapping-file",
     MissingDimension => "missing-dimension",
     MissingScenario => "missing-scenario",
     NoRules => "no-rules",
+    NotAMapping => "not-a-mapping",
     NotATest => "not-a-test",
     RedundantRule => "redundant-rule",
     ReservedName => "reserved-name",
+    SharedControl => "shared-control",
     SyntaxError => "syntax-error",
     TestFile => "test-file",
     TooManyValues => "too-many-values",
     UnknownField => "unknown-field",
+    UnknownMappedZone => "unknown-mapped-zone",
+    UnknownMapping => "unknown-mapping",
     UnknownName => "unknown-name",
     UnknownPolicy => "unknown-policy",
+    UnmappedZone => "unmapped-zone",
     UnreadableFile => "unreadable-file",
     UnwritableFile => "unwritable-file",
     UnwritableOutput => "unwritable-output",
@@ -74,8 +81,11 @@ impl Code {
     /// How serious a diagnostic with this code is.
     pub fn severity(self) -> Severity {
         match self {
-            Code::DeadRule | Code::RedundantRule => Severity::Warning,
-            Code::DefaultOnlyZone => Severity::Note,
+            Code::DeadRule
+            | Code::RedundantRule
+            | Code::UnmappedZone
+            | Code::UnknownMappedZone => Severity::Warning,
+            Code::DefaultOnlyZone | Code::SharedControl => Severity::Note,
             _ => Severity::Error,
         }
     }

@@ -241,13 +241,57 @@ pub fn matrix(
 /// `onus check` over policies given by path or built-in name: every
 /// diagnostic is a finding when it fails (`failing`); a policy that cannot
 /// be read is a problem, and the others are still checked.
-pub fn check(names: &[String], format: CheckFormat, failing: Failing, colour: Colour) -> Output {
+/// With `maps` (paths or built-in names), each policy is also checked
+/// against each mapping: its zones without a control, the mapping's zones
+/// it lacks (where a near name suggests a typo), and controls its zones'
+/// holders share.
+pub fn check(
+    names: &[String],
+    maps: &[String],
+    format: CheckFormat,
+    failing: Failing,
+    colour: Colour,
+) -> Output {
     let (mut reports, mut problems) = (Vec::new(), Vec::new());
-    for name in names {
-        match crate::policy_source(name) {
-            Ok(source) => reports.push(crate::check(&source.name, &source.text)),
+    let mut mappings = Vec::new();
+    for map in maps {
+        match crate::load_mapping(map) {
+            Ok(mapping) => mappings.push(mapping),
             Err(report) => problems.push(report),
         }
+    }
+    for name in names {
+        let source = match crate::policy_source(name) {
+            Ok(source) => source,
+            Err(report) => {
+                problems.push(report);
+                continue;
+            }
+        };
+        let mut report = crate::check(&source.name, &source.text);
+        let policy = match mappings.is_empty() {
+            true => None,
+            false => crate::load(&source.name, &source.text).ok(),
+        };
+        let mut mapping_reports = Vec::new();
+        for mapping in policy.iter().flat_map(|p| mappings.iter().map(move |m| (p, m))) {
+            let (policy, mapping) = mapping;
+            let mut about_mapping = Vec::new();
+            for finding in crate::mapping_findings(policy, mapping) {
+                let diagnostic = crate::ToDiagnostic::to_diagnostic(&finding);
+                match finding {
+                    crate::MappingFinding::UnmappedZone { .. } => {
+                        report.diagnostics.push(diagnostic)
+                    }
+                    _ => about_mapping.push(diagnostic),
+                }
+            }
+            if !about_mapping.is_empty() {
+                mapping_reports.push(Report::new(mapping.source.clone(), about_mapping));
+            }
+        }
+        reports.push(report);
+        reports.extend(mapping_reports);
     }
     let count = |severity| {
         let diagnostics = reports.iter().flat_map(|r: &Report| &r.diagnostics);
@@ -453,4 +497,146 @@ pub fn unwritable_output(error: &std::io::Error) -> Report {
     let message = format!("cannot write the output: {}", crate::load::io_reason(error));
     let diagnostic = Diagnostic::new(Code::UnwritableOutput, message);
     Report::new(Source::new("<stdout>", ""), vec![diagnostic])
+}
+
+choice! {
+    /// What `export` writes.
+    ExportFormat {
+        /// The provider's OSCAL SSP: what it provides, what it leaves to
+        /// customers (NIST SP 800-53).
+        OscalSsp => "oscal-ssp",
+        /// A customer's OSCAL SSP, inheriting from the provider's.
+        OscalSspCustomer => "oscal-ssp-customer",
+        /// CSA CAIQ SSRM ownership as CSV (CCM v4).
+        CaiqCsv => "caiq-csv",
+        /// CSA CAIQ SSRM ownership as an XLSX workbook.
+        CaiqXlsx => "caiq-xlsx",
+        /// FedRAMP's customer responsibility matrix as CSV (800-53).
+        CrmCsv => "crm-csv",
+        /// FedRAMP's customer responsibility matrix as an XLSX workbook.
+        CrmXlsx => "crm-xlsx",
+    }
+}
+
+impl ExportFormat {
+    /// The framework whose controls it speaks of.
+    pub fn framework(self) -> crate::FrameworkKind {
+        match self {
+            ExportFormat::CaiqCsv | ExportFormat::CaiqXlsx => crate::FrameworkKind::CsaCcm,
+            _ => crate::FrameworkKind::Nist80053,
+        }
+    }
+
+    /// The built-in mapping used when none is given.
+    pub fn default_mapping(self) -> &'static str {
+        match self.framework() {
+            crate::FrameworkKind::CsaCcm => "csa-ccm-v4",
+            crate::FrameworkKind::Nist80053 => "nist-sp-800-53-rev5",
+        }
+    }
+
+    /// Whether it writes a binary file rather than text.
+    pub fn is_binary(self) -> bool {
+        matches!(self, ExportFormat::CaiqXlsx | ExportFormat::CrmXlsx)
+    }
+}
+
+/// What `onus export` is told beyond the policy, mapping and scenario.
+#[derive(Clone, Copy, Debug)]
+pub struct ExportRequest<'a> {
+    /// `YYYY-MM-DD`: the documents' date (OSCAL's `last-modified`); the
+    /// Unix epoch's day when `None`, so that the same input gives the same
+    /// bytes whatever day it runs.
+    pub date: Option<&'a str>,
+    /// The OSCAL profile the SSPs import.
+    pub profile: &'a str,
+}
+
+/// A `YYYY-MM-DD` date, checked, or the Unix epoch's day.
+fn export_date(date: Option<&str>) -> Result<&str, Report> {
+    let Some(date) = date else {
+        return Ok("1970-01-01");
+    };
+    let digits = |range: std::ops::Range<usize>| {
+        date.get(range.clone())
+            .is_some_and(|part| part.bytes().all(|b| b.is_ascii_digit()))
+    };
+    let well_formed = date.len() == 10
+        && digits(0..4)
+        && digits(5..7)
+        && digits(8..10)
+        && date.as_bytes()[4] == b'-'
+        && date.as_bytes()[7] == b'-';
+    let month: u32 = date.get(5..7).and_then(|m| m.parse().ok()).unwrap_or(0);
+    let day: u32 = date.get(8..10).and_then(|d| d.parse().ok()).unwrap_or(0);
+    if well_formed && (1..=12).contains(&month) && (1..=31).contains(&day) {
+        return Ok(date);
+    }
+    let diagnostic = Diagnostic::new(Code::InvalidSetting, format!("`{date}` is not a date"))
+        .with_label(crate::Span::new(0, date.len()), "not YYYY-MM-DD")
+        .with_help(Some("write the date as YYYY-MM-DD, such as `--date 2026-11-29`".into()));
+    Err(Report::new(Source::new("--date", date), vec![diagnostic]))
+}
+
+/// Writes an export to `path`, atomically: a reader sees the old file or
+/// the new, never a part.
+pub fn write_export(path: &str, bytes: &[u8]) -> Result<(), Report> {
+    crate::format::write_atomically(std::path::Path::new(path), bytes).map_err(|error| {
+        let message = format!("cannot write `{path}`: {}", crate::load::io_reason(&error));
+        Report::new(
+            Source::new(path, ""),
+            vec![Diagnostic::new(Code::UnwritableFile, message)],
+        )
+    })
+}
+
+/// `onus export`: the policy's answers in the scenario `settings` give,
+/// control by control of `mapping` (a path or built-in name; the format's
+/// default when `None`), in `format`. Bytes, since XLSX is binary.
+pub fn export(
+    policy: &Policy,
+    mapping: Option<&str>,
+    settings: &[String],
+    format: ExportFormat,
+    request: ExportRequest,
+) -> Result<Vec<u8>, Report> {
+    let mapping = crate::load_mapping(mapping.unwrap_or(format.default_mapping()))?;
+    if mapping.framework.kind != format.framework() {
+        let expected = format.default_mapping();
+        let diagnostic = Diagnostic::new(
+            Code::FrameworkMismatch,
+            format!(
+                "mapping `{}` maps to {}, which this export does not speak of",
+                mapping.name, mapping.framework.title
+            ),
+        )
+        .with_help(Some(format!(
+            "give a mapping to the export's framework, such as `--map {expected}`"
+        )));
+        return Err(Report::new(Source::new(&mapping.name, ""), vec![diagnostic]));
+    }
+    let scenario = policy.scenario_from_settings("--set", settings)?;
+    let export = crate::Export::new(policy, &mapping, &scenario)?;
+    let options = render::ExportOptions {
+        date: export_date(request.date)?,
+        profile: request.profile,
+    };
+    let options = &options;
+    let sheet = |rows: Vec<Vec<String>>, name: &str| {
+        render::grid_xlsx(&rows, name).map_err(|reason| {
+            let diagnostic = Diagnostic::new(
+                Code::UnwritableOutput,
+                format!("cannot build the workbook: {reason}"),
+            );
+            Report::new(Source::new(&mapping.name, ""), vec![diagnostic])
+        })
+    };
+    Ok(match format {
+        ExportFormat::OscalSsp => export.oscal_provider(options).into_bytes(),
+        ExportFormat::OscalSspCustomer => export.oscal_customer(options).into_bytes(),
+        ExportFormat::CaiqCsv => render::grid_csv(&export.caiq_grid()).into_bytes(),
+        ExportFormat::CaiqXlsx => sheet(export.caiq_grid(), "CAIQ SSRM")?,
+        ExportFormat::CrmCsv => render::grid_csv(&export.crm_grid()).into_bytes(),
+        ExportFormat::CrmXlsx => sheet(export.crm_grid(), "CRM")?,
+    })
 }

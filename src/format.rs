@@ -67,6 +67,7 @@ fn canonical_order(file: &PolicyFile, ranks: &ZoneRanks) -> PolicyFile {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 enum Group {
     TestsFor,
+    Mapping,
     Title,
     Parties,
     Dimensions,
@@ -76,6 +77,8 @@ enum Group {
     Rules(usize),
     Assertions,
     Tests,
+    /// A mapping's lines keep their written order.
+    Controls,
 }
 
 fn group(ranks: &ZoneRanks, statement: &Statement) -> Group {
@@ -89,6 +92,8 @@ fn group(ranks: &ZoneRanks, statement: &Statement) -> Group {
         StatementKind::Rule(rule) => Group::Rules(ranks.rank(&rule.zone.text)),
         StatementKind::Assert(_) => Group::Assertions,
         StatementKind::Test(_) => Group::Tests,
+        StatementKind::Mapping { .. } => Group::Mapping,
+        StatementKind::Controls(_) => Group::Controls,
     }
 }
 
@@ -124,6 +129,17 @@ fn statement_text(kind: &StatementKind) -> String {
     match kind {
         StatementKind::TestsFor(policy) => format!("tests for {}", text(policy)),
         StatementKind::Title(title) => format!("policy {}", text(title)),
+        StatementKind::Mapping { framework, title } => {
+            with_label(format!("mapping {}", framework.text), title)
+        }
+        StatementKind::Controls(line) => {
+            let controls: Vec<&str> = line.controls.iter().map(|c| c.text.as_str()).collect();
+            let mut out = format!("{}: controls {}", zone(&line.zone), controls.join(", "));
+            if let Some(because) = &line.because {
+                out.push_str(&format!(" because {}", text(because)));
+            }
+            out
+        }
         StatementKind::Party { name, label } => with_label(format!("party {}", name.text), label),
         StatementKind::Zone { name, label } => with_label(format!("zone {}", zone(name)), label),
         StatementKind::Dimension { name, values } => {
@@ -341,7 +357,7 @@ fn format_file(path: &str, mode: FmtMode) -> Result<bool, Report> {
     }
     if mode == FmtMode::Write {
         let target = std::fs::canonicalize(path).unwrap_or_else(|_| path.into());
-        write_atomically(&target, &formatted).map_err(|error| {
+        write_atomically(&target, formatted.as_bytes()).map_err(|error| {
             let message = format!("cannot write `{path}`: {}", crate::load::io_reason(&error));
             Report::new(
                 Source::new(path, ""),
@@ -363,12 +379,12 @@ fn with_line_endings_of(original: &str, formatted: String) -> String {
 
 /// Replaces a file's contents so that a reader sees the old text or the
 /// new, never a mix: writes a temporary file beside it, then renames.
-fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
+pub(crate) fn write_atomically(path: &Path, text: &[u8]) -> std::io::Result<()> {
     let file_name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let temporary = path.with_file_name(format!(".{file_name}.onus-fmt.tmp"));
+    let temporary = path.with_file_name(format!(".{file_name}.onus.tmp"));
     let result = std::fs::write(&temporary, text).and_then(|_| {
         if let Ok(metadata) = std::fs::metadata(path) {
             std::fs::set_permissions(&temporary, metadata.permissions())?;

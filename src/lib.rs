@@ -72,8 +72,10 @@ mod compile;
 mod diagnostic;
 mod diff;
 mod eval;
+mod export;
 mod format;
 mod load;
+mod mapping;
 mod parse;
 mod policy;
 pub mod render;
@@ -97,6 +99,11 @@ pub use diagnostic::{
 };
 pub use diff::{describe, DiffError, Holder, PolicyChange, PolicyDiff, ScenarioChange};
 pub use eval::{Decision, Matrix, Status};
+pub use export::{ControlAnswer, Export, Holding, Ownership, Side, NOT_APPLICABLE_PARTY};
+pub use mapping::{
+    mapping_findings, BuiltinMapping, Control, Framework, FrameworkKind, MapEntry, Mapping,
+    MappingFinding, BUILTIN_MAPPINGS, FRAMEWORKS,
+};
 pub use format::{format_path, format_source, FmtMode, Formatted};
 pub use load::{
     load_builtin, load_policy, load_suite, policy_source, read_source, LoadError, Suite,
@@ -136,10 +143,43 @@ pub fn load(name: &str, text: &str) -> Result<Policy, Report> {
         .map_err(|errors| Report::from_errors(source.clone(), &errors))
 }
 
+/// Parses and resolves a mapping (a file that starts `mapping FRAMEWORK`):
+/// every control id checked against the framework's catalog.
+pub fn load_mapping_text(name: &str, text: &str) -> Result<Mapping, Report> {
+    let source = Source::new(name, text);
+    let file = parse::parse(text).map_err(|errors| Report::from_errors(source.clone(), &errors))?;
+    mapping::resolve_mapping(&file, name, &source)
+        .map_err(|errors| Report::from_errors(source.clone(), &errors))
+}
+
+/// A mapping by path or built-in name (`nist-sp-800-53-rev5`,
+/// `csa-ccm-v4`), parsed and resolved.
+pub fn load_mapping(name: &str) -> Result<Mapping, Report> {
+    if !std::path::Path::new(name).is_file() {
+        if let Some(b) = BUILTIN_MAPPINGS.iter().find(|b| b.name == name) {
+            return load_mapping_text(b.name, b.text);
+        }
+        if !name.contains(['/', '\\', '.']) {
+            return Err(load::unknown_mapping(name));
+        }
+    }
+    let source = read_source(name)?;
+    load_mapping_text(&source.name, &source.text)
+}
+
 /// Loads a policy and checks it: its syntax and name errors if it does not
 /// load, else every finding of [`Policy::findings`] as a diagnostic (the
-/// conflicts of a rule with more than three earlier rules as one).
+/// conflicts of a rule with more than three earlier rules as one). A
+/// mapping file is checked as a mapping: its framework and control ids.
 pub fn check(name: &str, text: &str) -> Report {
+    if let Ok(file) = parse::parse(text) {
+        if file.statements.iter().any(|s| matches!(s.kind, syntax::StatementKind::Mapping { .. })) {
+            return match load_mapping_text(name, text) {
+                Ok(mapping) => Report::new(mapping.source, Vec::new()),
+                Err(report) => report,
+            };
+        }
+    }
     match load(name, text) {
         Err(report) => report,
         Ok(policy) => {

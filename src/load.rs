@@ -23,6 +23,12 @@ pub enum LoadError {
         /// The name as written.
         name: String,
     },
+    /// `--map nist`: neither a file nor a built-in mapping.
+    #[error("no mapping file or built-in mapping named `{name}`")]
+    UnknownMapping {
+        /// The name as written.
+        name: String,
+    },
     /// A 17 MiB file.
     #[error("`{name}` is larger than {} MiB", MAX_FILE_BYTES >> 20)]
     FileTooLarge {
@@ -88,6 +94,16 @@ impl ToDiagnostic for LoadError {
                 });
                 Diagnostic::new(Code::UnknownPolicy, message).with_help(Some(help))
             }
+            LoadError::UnknownMapping { name } => {
+                let names = crate::BUILTIN_MAPPINGS.iter().map(|b| b.name);
+                let help = did_you_mean(name, names.clone()).unwrap_or_else(|| {
+                    format!(
+                        "the built-in mappings are {}; a mapping file must exist",
+                        names.collect::<Vec<_>>().join(", ")
+                    )
+                });
+                Diagnostic::new(Code::UnknownMapping, message).with_help(Some(help))
+            }
             LoadError::FileTooLarge { .. } => Diagnostic::new(Code::FileTooLarge, message)
                 .with_help(Some("a policy or scenario file this large is almost surely the wrong file; split a policy, or use `--batch` for many scenarios".into())),
             LoadError::Unreadable { .. } => Diagnostic::new(Code::UnreadableFile, message),
@@ -119,6 +135,14 @@ impl ToDiagnostic for LoadError {
 
 const TEST_TARGET_HELP: &str =
     "name a policy file (`*.onus`) in the test file's folder, or a built-in policy";
+
+/// The report for a mapping name that is neither a file nor built in.
+pub(crate) fn unknown_mapping(name: &str) -> Report {
+    failed(
+        Source::new(name, ""),
+        LoadError::UnknownMapping { name: name.into() },
+    )
+}
 
 /// A report of one load error about `source`.
 fn failed(source: Source, error: LoadError) -> Report {

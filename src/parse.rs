@@ -7,7 +7,7 @@ use pest::Parser as _;
 use crate::diagnostic::{Code, Diagnostic, ToDiagnostic};
 use crate::span::Span;
 use crate::syntax::{
-    AssertStatement, Comment, Condition, ConditionKind, Name, PolicyFile, Qualifier, RuleStatement,
+    AssertStatement, Comment, Condition, ControlsStatement, ConditionKind, Name, PolicyFile, Qualifier, RuleStatement,
     Statement, StatementKind, TestCase, Text,
 };
 
@@ -372,6 +372,9 @@ fn rule_name(rule: Rule) -> Option<&'static str> {
         Rule::kw_tests | Rule::tests_for => "`tests for`",
         Rule::kw_for => "`for`",
         Rule::kw_expect => "`expect`",
+        Rule::kw_mapping | Rule::mapping_decl => "`mapping`",
+        Rule::kw_controls => "`controls`",
+        Rule::control_id => "a control id",
         Rule::kw_always => "`always`",
         Rule::kw_when => "`when`",
         Rule::kw_unless => "`unless`",
@@ -414,6 +417,8 @@ fn is_keyword(rule: Rule) -> bool {
             | Rule::kw_tests
             | Rule::kw_for
             | Rule::kw_expect
+            | Rule::kw_mapping
+            | Rule::kw_controls
             | Rule::kw_always
             | Rule::kw_when
             | Rule::kw_unless
@@ -580,6 +585,29 @@ fn build_statement(pair: Pair<Rule>) -> Result<StatementKind, ParseError> {
             })
         }
         Rule::tests_for => StatementKind::TestsFor(build_text(next())),
+        Rule::mapping_decl => {
+            let framework = build_name(next());
+            StatementKind::Mapping {
+                framework,
+                title: inner.next().map(build_text),
+            }
+        }
+        Rule::mapping_entry => {
+            let zone = build_name(next());
+            let mut controls = Vec::new();
+            let mut because = None;
+            for part in inner {
+                match part.as_rule() {
+                    Rule::control_id => controls.push(build_name(part)),
+                    _ => because = Some(build_text(first_child(part))),
+                }
+            }
+            StatementKind::Controls(ControlsStatement {
+                zone,
+                controls,
+                because,
+            })
+        }
         Rule::rule_statement => {
             let zone = build_name(next());
             let party = build_name(next());

@@ -78,6 +78,22 @@ pub enum ResolveError {
         /// Where it is in the source.
         span: Span,
     },
+    /// `onus eval nist.onus`: a file that starts `mapping ...` where a
+    /// policy was expected, or a `controls` line in a policy.
+    #[error("{}", if *whole_file { "this is a mapping file, not a policy" } else { "a `controls` line belongs in a mapping file" })]
+    MappingFile {
+        /// Whether the whole file is a mapping (else one line of a policy).
+        whole_file: bool,
+        /// Where it is in the source.
+        span: Span,
+    },
+    /// `--map azure.onus`: a file without a `mapping` line, or a rule or
+    /// declaration in a mapping.
+    #[error("{}", if span.is_some() { "a mapping holds only `controls` lines after its `mapping` line" } else { "not a mapping: it has no `mapping` line" })]
+    NotAMapping {
+        /// The statement that does not belong, if any.
+        span: Option<Span>,
+    },
     /// `data: customer always` in a file that starts `tests for "azure"`.
     #[error("a test file holds only tests")]
     NotATest {
@@ -107,6 +123,10 @@ pub enum NameKind {
     Dimension,
     /// A value of a dimension.
     Value,
+    /// A compliance framework, in a `mapping` line.
+    Framework,
+    /// A control id of a framework.
+    Control,
 }
 
 impl std::fmt::Display for NameKind {
@@ -116,6 +136,8 @@ impl std::fmt::Display for NameKind {
             NameKind::Party => "party",
             NameKind::Dimension => "dimension",
             NameKind::Value => "value",
+            NameKind::Framework => "framework",
+            NameKind::Control => "control",
         })
     }
 }
@@ -207,6 +229,26 @@ impl ToDiagnostic for ResolveError {
             ResolveError::TestFile { span, .. } => Diagnostic::new(Code::TestFile, message)
                 .with_label(*span, "makes this a test file")
                 .with_help(Some("run it with `onus test`".into())),
+            ResolveError::MappingFile { whole_file, span } => {
+                let (label, help) = match whole_file {
+                    true => ("makes this a mapping file", "give it to `onus export` or `onus check` with `--map`"),
+                    false => ("a mapping line", "move it to a mapping file (one that starts `mapping FRAMEWORK`)"),
+                };
+                Diagnostic::new(Code::MappingFile, message)
+                    .with_label(*span, label)
+                    .with_help(Some(help.into()))
+            }
+            ResolveError::NotAMapping { span } => {
+                let diagnostic = Diagnostic::new(Code::NotAMapping, message);
+                match span {
+                    Some(span) => diagnostic
+                        .with_label(*span, "not a `controls` line")
+                        .with_help(Some("rules and declarations belong in a policy".into())),
+                    None => diagnostic.with_help(Some(
+                        "a mapping starts `mapping FRAMEWORK`, such as `mapping nist-sp-800-53-rev5`".into(),
+                    )),
+                }
+            }
             ResolveError::NotATest { span } => Diagnostic::new(Code::NotATest, message)
                 .with_label(*span, "not a test")
                 .with_help(Some(
@@ -240,6 +282,13 @@ pub fn resolve(
         return Err(vec![ResolveError::TestFile {
             policy: policy.text.clone(),
             span,
+        }]);
+    }
+    let mapping = file.statements.iter().find(|s| matches!(s.kind, StatementKind::Mapping { .. }));
+    if let Some(mapping) = mapping {
+        return Err(vec![ResolveError::MappingFile {
+            whole_file: true,
+            span: mapping.span,
         }]);
     }
     let mut resolver = Resolver {
@@ -371,7 +420,12 @@ impl Resolver {
                     }
                 }
                 // `resolve` answers a test file before it gets here.
+                StatementKind::Controls(_) => self.errors.push(ResolveError::MappingFile {
+                    whole_file: false,
+                    span,
+                }),
                 StatementKind::TestsFor(_)
+                | StatementKind::Mapping { .. }
                 | StatementKind::Rule(_)
                 | StatementKind::Assert(_)
                 | StatementKind::Test(_) => {}

@@ -79,6 +79,28 @@ pub enum StatementKind {
     Test(TestCase),
     /// `tests for "azure"`: makes the file a test file for that policy.
     TestsFor(Text),
+    /// `mapping nist-sp-800-53-rev5 "..."`: makes the file a mapping from
+    /// zones to the controls of that framework.
+    Mapping {
+        /// The framework, by its name in Onus (`nist-sp-800-53-rev5`).
+        framework: Name,
+        /// The quoted title, if any.
+        title: Option<Text>,
+    },
+    /// `physical datacenter: controls pe-2, pe-3 because "..."`
+    Controls(ControlsStatement),
+}
+
+/// `physical datacenter: controls pe-2, pe-3 because "physical access"`:
+/// the controls of a framework a zone carries.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ControlsStatement {
+    /// The zone, as written.
+    pub zone: Name,
+    /// The control ids, in order.
+    pub controls: Vec<Name>,
+    /// The reason after `because`, if any.
+    pub because: Option<Text>,
 }
 
 impl PolicyFile {
@@ -225,6 +247,19 @@ impl Statement {
         match &mut self.kind {
             StatementKind::Title(text) | StatementKind::TestsFor(text) => {
                 text.span = Span::default()
+            }
+            StatementKind::Mapping { framework, title } => {
+                framework.span = Span::default();
+                title.iter_mut().for_each(|t| t.span = Span::default());
+            }
+            StatementKind::Controls(line) => {
+                line.zone.span = Span::default();
+                line.controls
+                    .iter_mut()
+                    .for_each(|c| c.span = Span::default());
+                line.because
+                    .iter_mut()
+                    .for_each(|b| b.span = Span::default());
             }
             StatementKind::Party { name, label } | StatementKind::Zone { name, label } => {
                 name.span = Span::default();

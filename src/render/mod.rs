@@ -5,6 +5,7 @@
 pub(crate) mod decisions;
 pub(crate) mod diagnostics;
 mod diagram;
+mod export;
 pub(crate) mod diff;
 pub(crate) mod matrix;
 mod sarif;
@@ -25,6 +26,10 @@ pub use diff::{
 };
 pub use matrix::{
     csv as matrix_csv, json as matrix_json, markdown as matrix_markdown, table as matrix_table,
+};
+pub use export::{
+    fedramp_control_id, grid_csv, grid_xlsx, ExportOptions, CAIQ_COLUMNS, CRM_COLUMNS, DEFAULT_PROFILE,
+    OSCAL_VERSION,
 };
 pub use sarif::sarif;
 pub use tests::{json as tests_json, text as tests_text, CoverageListing, FileRun, TestReport};

@@ -1,0 +1,236 @@
+//! A policy's answers for one scenario, control by control: the model that
+//! every compliance export (OSCAL, CAIQ, FedRAMP CRM) is rendered from.
+
+use crate::code::Code;
+use crate::diagnostic::{Diagnostic, Report};
+use crate::mapping::{Control, Mapping};
+use crate::policy::{PartyId, Policy, RuleId, Scenario, ZoneId, CUSTOMER, PROVIDER, SHARED};
+
+/// A party named `none` says a zone does not apply (as `azure-services`
+/// does for Kubernetes zones outside AKS): exports leave such zones out.
+pub const NOT_APPLICABLE_PARTY: &str = "none";
+
+/// Who implements a control, from the holders of the zones that carry it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ownership {
+    /// Only the provider.
+    Provider,
+    /// Only the customer.
+    Customer,
+    /// The provider and the customer.
+    Shared,
+    /// Only declared third parties.
+    ThirdParty,
+    /// The provider and a third party.
+    ProviderAndThirdParty,
+    /// The customer and a third party, with or without the provider.
+    CustomerAndThirdParty,
+    /// Every zone carrying it is held by `none`.
+    NotApplicable,
+}
+
+/// One zone carrying a control, and who holds it in the scenario.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Holding {
+    /// The zone.
+    pub zone: ZoneId,
+    /// Who holds it.
+    pub party: PartyId,
+    /// The rules that decided, in source order; empty where the default did.
+    pub rules: Vec<RuleId>,
+    /// The mapping's reason for giving the zone this control.
+    pub reason: Option<String>,
+}
+
+/// One control of the mapping, as the policy answers it in the scenario.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ControlAnswer {
+    /// The control's index in the framework's catalog.
+    pub control: usize,
+    /// Every zone of the policy that carries it, in the policy's zone order.
+    pub holdings: Vec<Holding>,
+    /// Who implements it.
+    pub ownership: Ownership,
+}
+
+/// What an export is made of: the policy, the mapping, the scenario and
+/// each mapped control's answer, in catalog order.
+#[derive(Clone, Debug)]
+pub struct Export<'a> {
+    /// The policy evaluated.
+    pub policy: &'a Policy,
+    /// The mapping from its zones to controls.
+    pub mapping: &'a Mapping,
+    /// The scenario evaluated.
+    pub scenario: &'a Scenario,
+    /// Each control some zone of the policy carries, in catalog order.
+    pub answers: Vec<ControlAnswer>,
+}
+
+impl<'a> Export<'a> {
+    /// Evaluates `policy` in `scenario` and gathers the answers control by
+    /// control. A zone the mapping carries that has no single holder here
+    /// (a conflict) is an error: an export must not guess.
+    pub fn new(
+        policy: &'a Policy,
+        mapping: &'a Mapping,
+        scenario: &'a Scenario,
+    ) -> Result<Self, Report> {
+        let decisions = policy.evaluate(scenario);
+        let mut conflicts = Vec::new();
+        let mut by_control: Vec<Vec<Holding>> =
+            vec![Vec::new(); mapping.framework.controls().len()];
+        for decision in &decisions {
+            let zone = &policy.zones[decision.zone];
+            let Some(entry) = mapping.entry(&zone.name) else {
+                continue;
+            };
+            let Some(party) = decision.party else {
+                conflicts.push(conflict(policy, scenario, decision.zone, &decision.rules));
+                continue;
+            };
+            for &(control, _) in &entry.controls {
+                by_control[control].push(Holding {
+                    zone: decision.zone,
+                    party,
+                    rules: decision.rules.clone(),
+                    reason: entry.because.clone(),
+                });
+            }
+        }
+        if !conflicts.is_empty() {
+            return Err(Report::new(policy.source.clone(), conflicts));
+        }
+        let answers = by_control
+            .into_iter()
+            .enumerate()
+            .filter(|(_, holdings)| !holdings.is_empty())
+            .map(|(control, holdings)| ControlAnswer {
+                control,
+                ownership: ownership(policy, &holdings),
+                holdings,
+            })
+            .collect();
+        Ok(Export {
+            policy,
+            mapping,
+            scenario,
+            answers,
+        })
+    }
+
+    /// The catalog entry of an answer's control.
+    pub fn control(&self, answer: &ControlAnswer) -> &'a Control {
+        &self.mapping.framework.controls()[answer.control]
+    }
+
+    /// The scenario as `dimension=value` pairs, comma-separated.
+    pub fn scenario_text(&self) -> String {
+        let pairs: Vec<String> = (self.policy.scenario_pairs(self.scenario))
+            .map(|(d, v)| format!("{d}={v}"))
+            .collect();
+        pairs.join(", ")
+    }
+
+    /// The policy's name without folders or `.onus`: what identifies it in
+    /// UUIDs, so that `azure` and `policies/azure.onus` give the same ones.
+    pub fn policy_id(&self) -> &str {
+        let name = self.policy.name.rsplit(['/', '\\']).next().unwrap_or("");
+        name.strip_suffix(".onus").unwrap_or(name)
+    }
+
+    /// One line per holding of `party`'s side of a control ("Physical
+    /// datacenter: Microsoft runs the datacenters."), from the deciding
+    /// rules' `because` (or the default), then the mapping's reason.
+    pub fn describe(&self, answer: &ControlAnswer, side: Side) -> Vec<String> {
+        (answer.holdings.iter())
+            .filter(|h| side.includes(self.policy, h.party))
+            .map(|h| self.describe_holding(h))
+            .collect()
+    }
+
+    /// "Zone label (held by P): why; carries the control because ..."
+    pub fn describe_holding(&self, holding: &Holding) -> String {
+        let policy = self.policy;
+        let zone = policy.zones[holding.zone].display();
+        let party = policy.parties[holding.party].display();
+        let why: Vec<&str> = (holding.rules.iter())
+            .filter_map(|&r| policy.rules[r].because.as_deref())
+            .collect();
+        let why = match (holding.rules.is_empty(), why.is_empty()) {
+            (true, _) => "no rule decides; the policy's default holds".to_string(),
+            (false, true) => format!(
+                "decided by the rule at line {}",
+                policy.source.line_column(policy.rules[holding.rules[0]].span.start).0
+            ),
+            (false, false) => why.join(" "),
+        };
+        match &holding.reason {
+            Some(reason) => format!("{zone} ({party}): {why} (zone carries the control: {reason})"),
+            None => format!("{zone} ({party}): {why}"),
+        }
+    }
+}
+
+/// Which side of a control a description is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Side {
+    /// What the provider does: zones it holds alone or shares.
+    Provider,
+    /// What the customer must do: zones it holds alone or shares.
+    Customer,
+    /// What declared third parties do.
+    ThirdParty,
+}
+
+impl Side {
+    fn includes(self, policy: &Policy, party: PartyId) -> bool {
+        match self {
+            Side::Provider => party == PROVIDER || party == SHARED,
+            Side::Customer => party == CUSTOMER || party == SHARED,
+            Side::ThirdParty => is_third_party(policy, party),
+        }
+    }
+}
+
+fn is_third_party(policy: &Policy, party: PartyId) -> bool {
+    party > SHARED && policy.parties[party].name != NOT_APPLICABLE_PARTY
+}
+
+fn ownership(policy: &Policy, holdings: &[Holding]) -> Ownership {
+    let any = |side: Side| holdings.iter().any(|h| side.includes(policy, h.party));
+    match (
+        any(Side::Provider),
+        any(Side::Customer),
+        any(Side::ThirdParty),
+    ) {
+        (false, false, false) => Ownership::NotApplicable,
+        (true, false, false) => Ownership::Provider,
+        (false, true, false) => Ownership::Customer,
+        (true, true, false) => Ownership::Shared,
+        (false, false, true) => Ownership::ThirdParty,
+        (true, false, true) => Ownership::ProviderAndThirdParty,
+        (_, true, true) => Ownership::CustomerAndThirdParty,
+    }
+}
+
+fn conflict(policy: &Policy, scenario: &Scenario, zone: ZoneId, rules: &[RuleId]) -> Diagnostic {
+    let pairs: Vec<String> = (policy.scenario_pairs(scenario))
+        .map(|(d, v)| format!("{d}={v}"))
+        .collect();
+    let mut diagnostic = Diagnostic::new(
+        Code::Conflict,
+        format!(
+            "zone `{}` has no single holder in {}: an export cannot say who implements its controls",
+            policy.zones[zone].name,
+            pairs.join(", ")
+        ),
+    );
+    for &rule in rules {
+        let party = policy.parties[policy.rules[rule].party].name.as_str();
+        diagnostic = diagnostic.with_label(policy.rules[rule].span, format!("gives it to `{party}`"));
+    }
+    diagnostic.with_help(Some(
+        "run `onus check` on the policy, and make one rule win or mark the zone `shared`".into(),
+    ))
+}
