@@ -253,6 +253,7 @@ pub fn check(
     colour: Colour,
 ) -> Output {
     let (mut reports, mut problems) = (Vec::new(), Vec::new());
+    let mut policies = 0;
     let mut mappings = Vec::new();
     for map in maps {
         match crate::load_mapping(map) {
@@ -291,6 +292,7 @@ pub fn check(
             }
         }
         reports.push(report);
+        policies += 1;
         reports.extend(mapping_reports);
     }
     let count = |severity| {
@@ -308,7 +310,7 @@ pub fn check(
                 .collect();
             text.push_str(&format!(
                 "checked {}: {}, {}, {}\n",
-                counted(reports.len() as u64, "policy", "policies"),
+                counted(policies, "policy", "policies"),
                 counted(errors as u64, "error", "errors"),
                 counted(warnings as u64, "warning", "warnings"),
                 counted(count(Severity::Note) as u64, "note", "notes")
@@ -623,7 +625,7 @@ pub fn export(
     };
     let options = &options;
     let sheet = |rows: Vec<Vec<String>>, name: &str| {
-        render::grid_xlsx(&rows, name).map_err(|reason| {
+        render::grid_xlsx(&rows, name, options.date).map_err(|reason| {
             let diagnostic = Diagnostic::new(
                 Code::UnwritableOutput,
                 format!("cannot build the workbook: {reason}"),

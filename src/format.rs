@@ -3,7 +3,9 @@
 //! Declarations come first in a fixed order (title, parties, dimensions,
 //! default, zones), then rules grouped by zone in zone order (declared
 //! order, then first mention), then assertions, then tests; one blank line
-//! between groups, one space around keywords. Comments stay with the
+//! between groups, one space around keywords. A mapping's `mapping` line
+//! comes first, then its `controls` lines as written, a blank line before
+//! each that a comment heads. Comments stay with the
 //! statement they were attached to. Statements keep their relative order
 //! within a group, so the meaning never changes.
 
@@ -28,7 +30,10 @@ fn format(file: &PolicyFile) -> String {
     let ordered = canonical_order(file, &ranks);
     for statement in &ordered.statements {
         let group = group(&ranks, statement);
-        if group_of_last.is_some() && group_of_last != Some(group) {
+        // A mapping's lines are one group; a comment above one opens a
+        // section of it.
+        let new_section = group == Group::Controls && !statement.leading_comments.is_empty();
+        if group_of_last.is_some() && (group_of_last != Some(group) || new_section) {
             out.push('\n');
         }
         group_of_last = Some(group);

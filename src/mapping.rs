@@ -269,8 +269,9 @@ pub enum MappingFinding {
         /// Its declaration or first rule.
         span: Span,
     },
-    /// A zone of the mapping the policy does not have, close to one it has:
-    /// most likely a typo. Located in the mapping.
+    /// A zone of the mapping the policy does not have, close to a zone of
+    /// the policy the mapping does not map: most likely a typo. Located in
+    /// the mapping.
     UnknownZone {
         /// The policy's name.
         policy: String,
@@ -306,7 +307,7 @@ pub enum MappingFinding {
 }
 
 /// How a mapping fits a policy: unmapped zones, zones the policy lacks
-/// (where a policy zone is close), and controls whose zones can be held by
+/// (where an unmapped policy zone is close), and controls whose zones can be held by
 /// different parties, each with a scenario that shows it. Ordered: the
 /// policy's zones in order, then the mapping's lines and controls in order.
 pub fn mapping_findings(policy: &Policy, mapping: &Mapping) -> Vec<MappingFinding> {
@@ -320,13 +321,19 @@ pub fn mapping_findings(policy: &Policy, mapping: &Mapping) -> Vec<MappingFindin
             });
         }
     }
-    let zone_names = || policy.zones.iter().map(|z| z.name.as_str());
+    // A typo shows as a policy zone without a line and a mapping zone the
+    // policy lacks, close to it; other zones the policy lacks belong to
+    // the other policies the mapping serves.
+    let unmapped: Vec<&str> = (policy.zones.iter())
+        .map(|z| z.name.as_str())
+        .filter(|z| mapping.entry(z).is_none())
+        .collect();
     // Control (catalog index) to the zones carrying it, with their places.
     let mut carriers: BTreeMap<(usize, usize), Vec<(ZoneId, Span)>> = BTreeMap::new();
     let mut first_seen: HashMap<usize, usize> = HashMap::new();
     for entry in &mapping.entries {
         let Some(zone) = policy.zone_index(&entry.zone.text) else {
-            if let Some(close) = closest(&entry.zone.text, zone_names()) {
+            if let Some(close) = closest(&entry.zone.text, unmapped.iter().copied()) {
                 findings.push(MappingFinding::UnknownZone {
                     policy: policy.name.clone(),
                     name: entry.zone.clone(),

@@ -848,12 +848,20 @@ pub fn grid_csv(rows: &[Vec<String>]) -> String {
 }
 
 /// A grid as an XLSX workbook of one sheet: the provenance row, the header
-/// row in bold and frozen, the cells as text.
-pub fn grid_xlsx(rows: &[Vec<String>], sheet: &str) -> Result<Vec<u8>, String> {
-    use rust_xlsxwriter::{Format, Workbook};
-    let mut workbook = Workbook::new();
-    let worksheet = workbook.add_worksheet();
+/// row in bold and frozen, the cells as text. `date` (`YYYY-MM-DD`) is the
+/// workbook's creation date, which would otherwise be the clock's.
+pub fn grid_xlsx(rows: &[Vec<String>], sheet: &str, date: &str) -> Result<Vec<u8>, String> {
+    use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook};
     let fail = |e: rust_xlsxwriter::XlsxError| e.to_string();
+    let year = date.get(0..4).and_then(|p| p.parse::<u16>().ok());
+    let part = |range: std::ops::Range<usize>| date.get(range).and_then(|p| p.parse::<u8>().ok());
+    let (Some(year), Some(month), Some(day)) = (year, part(5..7), part(8..10)) else {
+        return Err(format!("`{date}` is not a date"));
+    };
+    let created = ExcelDateTime::from_ymd(year, month, day).map_err(fail)?;
+    let mut workbook = Workbook::new();
+    workbook.set_properties(&DocProperties::new().set_creation_datetime(&created));
+    let worksheet = workbook.add_worksheet();
     worksheet.set_name(sheet).map_err(fail)?;
     let bold = Format::new().set_bold();
     let wrap = Format::new().set_text_wrap();
