@@ -226,9 +226,13 @@ fn conflict(policy: &Policy, scenario: &Scenario, zone: ZoneId, rules: &[RuleId]
             pairs.join(", ")
         ),
     );
-    for &rule in rules {
+    for (i, &rule) in rules.iter().enumerate() {
         let party = policy.parties[policy.rules[rule].party].name.as_str();
-        diagnostic = diagnostic.with_label(policy.rules[rule].span, format!("gives it to `{party}`"));
+        let (span, label) = (policy.rules[rule].span, format!("gives it to `{party}`"));
+        diagnostic = match i {
+            0 => diagnostic.with_label(span, label),
+            _ => diagnostic.with_related(span, label),
+        };
     }
     diagnostic.with_help(Some(
         "run `onus check` on the policy, and make one rule win or mark the zone `shared`".into(),

@@ -168,7 +168,7 @@ pub fn resolve_mapping(
         }
     }
     let Some((framework_name, title, _)) = header else {
-        return Err(vec![ResolveError::NotAMapping {
+        return Err(vec![ResolveError::NoMappingLine {
             span: file.statements.first().map(|s| s.span),
         }]);
     };
@@ -187,8 +187,8 @@ pub fn resolve_mapping(
             StatementKind::Mapping { .. } => continue,
             StatementKind::Controls(line) => line,
             _ => {
-                errors.push(ResolveError::NotAMapping {
-                    span: Some(statement.span),
+                errors.push(ResolveError::NotAMappingLine {
+                    span: statement.span,
                 });
                 continue;
             }
@@ -290,9 +290,10 @@ pub enum MappingFinding {
         /// Each zone that carries it: the control's place in its line, the
         /// zone's name, and who holds it in the witness.
         zones: Vec<(Span, String, String)>,
-        /// A scenario where the holders differ, as `dimension=value` pairs
-        /// (the dimensions whose value does not matter left out).
-        witness: String,
+        /// A scenario where the holders differ: dimension and value.
+        scenario: Vec<(String, String)>,
+        /// Its dimensions whose value does not matter.
+        any_value: Vec<String>,
     },
     /// The analysis could not decide within its budget whether a control's
     /// zones can differ: nothing is claimed about it.
@@ -365,11 +366,11 @@ pub fn mapping_findings(policy: &Policy, mapping: &Mapping) -> Vec<MappingFindin
                     Some(p) => policy.parties[p].name.clone(),
                     None => "a conflict".to_string(),
                 };
-                let pairs: Vec<String> = policy
-                    .scenario_pairs(&witness.scenario)
-                    .enumerate()
-                    .filter(|(d, _)| !witness.free.contains(d))
-                    .map(|(_, (d, v))| format!("{d}={v}"))
+                let scenario = (policy.scenario_pairs(&witness.scenario))
+                    .map(|(d, v)| (d.to_string(), v.to_string()))
+                    .collect();
+                let any_value = (witness.free.iter())
+                    .map(|&d| policy.dimensions[d].name.clone())
                     .collect();
                 findings.push(MappingFinding::SharedControl {
                     policy: policy.name.clone(),
@@ -378,7 +379,8 @@ pub fn mapping_findings(policy: &Policy, mapping: &Mapping) -> Vec<MappingFindin
                         .iter()
                         .map(|&(z, span)| (span, policy.zones[z].name.clone(), holder(z)))
                         .collect(),
-                    witness: pairs.join(", "),
+                    scenario,
+                    any_value,
                 });
             }
             Err(Undecided) => findings.push(MappingFinding::Undecided {
@@ -452,23 +454,25 @@ impl ToDiagnostic for MappingFinding {
                 policy,
                 control,
                 zones,
-                witness,
+                scenario,
+                any_value,
             } => {
                 let mut diagnostic = Diagnostic::new(
                     Code::SharedControl,
                     format!("in policy `{policy}`, control `{control}` is carried by zones with different holders"),
                 );
-                for (span, zone, holder) in zones {
-                    diagnostic = diagnostic.with_label(*span, format!("`{zone}`: {holder}"));
+                for (i, (span, zone, holder)) in zones.iter().enumerate() {
+                    let label = format!("`{zone}`: {holder}");
+                    diagnostic = match i {
+                        0 => diagnostic.with_label(*span, label),
+                        _ => diagnostic.with_related(*span, label),
+                    };
                 }
-                let scenario = if witness.is_empty() {
-                    "in every scenario".to_string()
-                } else {
-                    format!("for example {witness}")
-                };
-                diagnostic.with_help(Some(format!(
-                    "{scenario}; exports report the control as shared there"
-                )))
+                diagnostic
+                    .with_help(Some(
+                        "the holders shown are the scenario's; an export of it reports the control as shared".into(),
+                    ))
+                    .with_scenario(scenario.clone(), any_value.clone())
             }
             MappingFinding::Undecided {
                 policy,

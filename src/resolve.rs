@@ -87,12 +87,17 @@ pub enum ResolveError {
         /// Where it is in the source.
         span: Span,
     },
-    /// `--map azure.onus`: a file without a `mapping` line, or a rule or
-    /// declaration in a mapping.
-    #[error("{}", if span.is_some() { "a mapping holds only `controls` lines after its `mapping` line" } else { "not a mapping: it has no `mapping` line" })]
-    NotAMapping {
-        /// The statement that does not belong, if any.
+    /// `--map azure.onus`: a file without a `mapping` line.
+    #[error("not a mapping: it has no `mapping` line")]
+    NoMappingLine {
+        /// Its first statement, if it has one.
         span: Option<Span>,
+    },
+    /// A rule or declaration in a mapping.
+    #[error("a mapping holds only its `mapping` line and `controls` lines")]
+    NotAMappingLine {
+        /// The statement that does not belong.
+        span: Span,
     },
     /// `data: customer always` in a file that starts `tests for "azure"`.
     #[error("a test file holds only tests")]
@@ -238,16 +243,20 @@ impl ToDiagnostic for ResolveError {
                     .with_label(*span, label)
                     .with_help(Some(help.into()))
             }
-            ResolveError::NotAMapping { span } => {
-                let diagnostic = Diagnostic::new(Code::NotAMapping, message);
-                match span {
-                    Some(span) => diagnostic
-                        .with_label(*span, "not a `controls` line")
-                        .with_help(Some("rules and declarations belong in a policy".into())),
-                    None => diagnostic.with_help(Some(
-                        "a mapping starts `mapping FRAMEWORK`, such as `mapping nist-sp-800-53-rev5`".into(),
-                    )),
+            ResolveError::NoMappingLine { span } => {
+                let mut diagnostic = Diagnostic::new(Code::NotAMapping, message).with_help(Some(
+                    "a mapping starts `mapping FRAMEWORK`, such as `mapping nist-sp-800-53-rev5`"
+                        .into(),
+                ));
+                if let Some(span) = span {
+                    diagnostic = diagnostic.with_label(*span, "add the `mapping` line before this");
                 }
+                diagnostic
+            }
+            ResolveError::NotAMappingLine { span } => {
+                Diagnostic::new(Code::NotAMapping, message)
+                    .with_label(*span, "not a `controls` line")
+                    .with_help(Some("rules and declarations belong in a policy".into()))
             }
             ResolveError::NotATest { span } => Diagnostic::new(Code::NotATest, message)
                 .with_label(*span, "not a test")

@@ -703,11 +703,15 @@ impl Export<'_> {
         let mut rows = vec![self.provenance_row(), CAIQ_COLUMNS.map(String::from).to_vec()];
         for answer in &self.answers {
             let control = self.control(answer);
+            let provider = match answer.ownership {
+                Ownership::NotApplicable => self.not_applicable_text(answer),
+                _ => self.side_text(answer, Side::Provider),
+            };
             rows.push(vec![
                 control.id.clone(),
                 control.title.clone(),
                 caiq_ownership(answer.ownership).to_string(),
-                self.side_text(answer, Side::Provider),
+                provider,
                 self.side_text(answer, Side::Customer),
                 self.side_text(answer, Side::ThirdParty),
             ]);
@@ -721,6 +725,7 @@ impl Export<'_> {
         let mut rows = vec![self.provenance_row(), CRM_COLUMNS.map(String::from).to_vec()];
         for answer in &self.answers {
             let control = self.control(answer);
+            let customer = self.side_text(answer, Side::Customer);
             let (inherited, responsibilities) = match answer.ownership {
                 Ownership::Provider => ("Yes", String::new()),
                 Ownership::Shared | Ownership::ProviderAndThirdParty => (
@@ -729,16 +734,26 @@ impl Export<'_> {
                         "Inherited from {}: {}\nCustomer responsibility: {}",
                         self.provider_name(),
                         self.side_text(answer, Side::Provider),
-                        self.side_text(answer, Side::Customer)
+                        match customer.is_empty() {
+                            true => "none; the rest is a third party's.",
+                            false => &customer,
+                        }
                     ),
                 ),
-                _ => (
+                Ownership::Customer | Ownership::CustomerAndThirdParty => (
+                    "No",
+                    format!("Not inherited: no zone carrying it is the provider's.\nCustomer responsibility: {customer}"),
+                ),
+                Ownership::ThirdParty => (
                     "No",
                     format!(
-                        "Not inherited: the customer holds every zone carrying it.\nCustomer responsibility: {}",
-                        self.side_text(answer, Side::Customer)
+                        "Not inherited from {}: a third party holds it.\n{}",
+                        self.provider_name(),
+                        self.side_text(answer, Side::ThirdParty)
                     ),
                 ),
+                // The CRM's list has no value for it: left blank, said why.
+                Ownership::NotApplicable => ("", self.not_applicable_text(answer)),
             };
             rows.push(vec![
                 fedramp_control_id(&control.id),
@@ -749,6 +764,13 @@ impl Export<'_> {
             ]);
         }
         rows
+    }
+
+    fn not_applicable_text(&self, answer: &ControlAnswer) -> String {
+        let zones: Vec<String> = (answer.holdings.iter())
+            .map(|h| self.describe_holding(h))
+            .collect();
+        format!("Not applicable in this scenario:\n{}", zones.join("\n"))
     }
 
     fn side_text(&self, answer: &ControlAnswer, side: Side) -> String {
@@ -789,7 +811,8 @@ fn caiq_ownership(ownership: Ownership) -> &'static str {
         Ownership::ThirdParty => "3rd-party outsourced",
         Ownership::ProviderAndThirdParty => "Shared CSP and 3rd-party",
         Ownership::CustomerAndThirdParty => "Shared CSC and 3rd-party",
-        Ownership::NotApplicable => "Not applicable",
+        // CSA's STA-04 guidance names a sixth case, N/A.
+        Ownership::NotApplicable => "N/A",
     }
 }
 

@@ -1,0 +1,305 @@
+//! Compliance exports and mappings, end to end: each
+//! `tests/fixtures/export/*.args` is one `onus` command line; each
+//! `tests/fixtures/mappings/*.onus` is a mapping checked against `azure`.
+//! The key facts of the documents are asserted plainly too, and the
+//! catalogs Onus carries are compared with their vendored sources.
+
+mod common;
+
+use std::collections::BTreeSet;
+
+use common::{onus, relative, show, transcript, Scratch};
+use serde_json::Value;
+
+fn root() -> &'static std::path::Path {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+#[test]
+fn exports() {
+    insta::glob!("fixtures/export/*.args", |path| {
+        let line = std::fs::read_to_string(path).unwrap();
+        let args: Vec<&str> = line.split_whitespace().collect();
+        let run = onus(&args, b"");
+        assert_ne!(run.code, 1, "{}: {}", relative(path), run.stderr);
+        assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+        if run.code == 0 {
+            assert!(run.stderr.is_empty(), "{}", run.stderr);
+        } else {
+            assert!(run.stdout.is_empty() && run.stderr.contains("error["));
+        }
+        insta::assert_snapshot!(transcript(&args, &line, &run));
+    });
+}
+
+#[test]
+fn mappings_checked_against_azure() {
+    insta::glob!("fixtures/mappings/*.onus", |path| {
+        let file = relative(path);
+        let args = ["check", "azure", "--map", file.as_str()];
+        let run = onus(&args, b"");
+        assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+        insta::assert_snapshot!(transcript(&args, &show(path), &run));
+    });
+}
+
+/// The control list Onus embeds is the vendored NIST catalog's, id for id
+/// and title for title, in catalog order.
+#[test]
+fn the_nist_controls_are_the_vendored_catalogs() {
+    let path = root().join(
+        "tests/fixtures/oscal/NIST_SP-800-53_rev5_HIGH-baseline-resolved-profile_catalog-min.json",
+    );
+    let catalog: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    fn walk(controls: &Value, out: &mut Vec<(String, String)>) {
+        for control in controls.as_array().into_iter().flatten() {
+            out.push((
+                control["id"].as_str().unwrap().to_string(),
+                control["title"].as_str().unwrap().to_string(),
+            ));
+            walk(&control["controls"], out);
+        }
+    }
+    let mut expected = Vec::new();
+    for group in catalog["catalog"]["groups"].as_array().unwrap() {
+        walk(&group["controls"], &mut expected);
+    }
+    let nist = &onus::FRAMEWORKS[0];
+    assert_eq!(nist.name, "nist-sp-800-53-rev5");
+    let carried: Vec<(String, String)> = (nist.controls().iter())
+        .map(|c| (c.id.clone(), c.title.clone()))
+        .collect();
+    assert_eq!(carried.len(), 370);
+    assert_eq!(carried, expected);
+}
+
+/// CCM v4.0: 197 controls in 17 domains, numbered from 01 without gaps.
+#[test]
+fn the_ccm_controls_are_v4_0s() {
+    let ccm = &onus::FRAMEWORKS[1];
+    assert_eq!(ccm.name, "csa-ccm-v4");
+    let counts = [
+        ("A&A", 6),
+        ("AIS", 7),
+        ("BCR", 11),
+        ("CCC", 9),
+        ("CEK", 21),
+        ("DCS", 15),
+        ("DSP", 19),
+        ("GRC", 8),
+        ("HRS", 13),
+        ("IAM", 16),
+        ("IPY", 4),
+        ("IVS", 9),
+        ("LOG", 13),
+        ("SEF", 8),
+        ("STA", 14),
+        ("TVM", 10),
+        ("UEM", 14),
+    ];
+    let expected: Vec<String> = (counts.iter())
+        .flat_map(|(domain, n)| (1..=*n).map(move |i| format!("{domain}-{i:02}")))
+        .collect();
+    let ids: Vec<&str> = ccm.controls().iter().map(|c| c.id.as_str()).collect();
+    assert_eq!(ids.len(), 197);
+    assert_eq!(ids, expected);
+    assert!(ccm.controls().iter().all(|c| !c.title.is_empty()));
+}
+
+/// Every zone of every built-in policy carries controls of both built-in
+/// mappings, and every line of a mapping serves some built-in policy.
+#[test]
+fn the_builtin_mappings_cover_the_builtin_policies() {
+    for mapping in onus::BUILTIN_MAPPINGS {
+        let mapping = onus::load_mapping(mapping.name).unwrap();
+        let mut used = BTreeSet::new();
+        for builtin in onus::BUILTINS {
+            let policy = onus::load_builtin(builtin.name).unwrap();
+            let unmapped: Vec<_> = onus::mapping_findings(&policy, &mapping)
+                .into_iter()
+                .filter(|f| !matches!(f, onus::MappingFinding::SharedControl { .. }))
+                .collect();
+            assert_eq!(unmapped, [], "{} with {}", builtin.name, mapping.name);
+            used.extend(policy.zones.iter().map(|z| z.name.clone()));
+        }
+        for entry in &mapping.entries {
+            assert!(
+                used.contains(&entry.zone.text),
+                "{}: `{}` is no built-in policy's zone",
+                mapping.name,
+                entry.zone.text
+            );
+            assert!(entry.because.is_some(), "{} gives a reason", entry.zone.text);
+        }
+    }
+}
+
+fn export(args: &[&str]) -> String {
+    let run = onus(args, b"");
+    assert_eq!(run.code, 0, "{args:?}: {}", run.stderr);
+    run.stdout
+}
+
+/// Rows of a CSV export after its provenance and header rows, by first cell.
+fn rows(csv: &str) -> Vec<Vec<String>> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(csv.as_bytes());
+    let records: Vec<Vec<String>> = reader
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_string).collect())
+        .collect();
+    assert!(records[0][0].starts_with("Generated by Onus "));
+    records[2..].to_vec()
+}
+
+fn cell<'a>(rows: &'a [Vec<String>], id: &str, column: usize) -> &'a str {
+    let row = rows.iter().find(|r| r[0] == id);
+    &row.unwrap_or_else(|| panic!("no row {id}"))[column]
+}
+
+#[test]
+fn crm_inheritance_follows_the_holders() {
+    let iaas = rows(&export(&["export", "crm-csv", "azure", "--set", "model=iaas"]));
+    // Physical datacenter: Microsoft's in IaaS.
+    assert_eq!(cell(&iaas, "PE-3", 1), "Yes");
+    assert_eq!(cell(&iaas, "PE-3", 2), "");
+    // Accounts: always the customer's.
+    assert_eq!(cell(&iaas, "AC-2", 1), "No");
+    // SI-2 spans the customer's OS and Microsoft's hypervisor in IaaS.
+    assert_eq!(cell(&iaas, "SI-2", 1), "Partial");
+    assert!(cell(&iaas, "SI-2", 2).contains("Operating system (customer)"));
+    assert!(cell(&iaas, "SI-2", 2).contains("Virtualization host (Microsoft)"));
+    // In PaaS Microsoft patches the OS too.
+    let paas = rows(&export(&["export", "crm-csv", "azure", "--set", "model=paas"]));
+    assert_eq!(cell(&paas, "SI-2", 1), "Yes");
+    // Enhancements are written the CRM's way.
+    assert_eq!(onus::render::fedramp_control_id("ac-2.1"), "AC-2(1)");
+}
+
+#[test]
+fn caiq_ownership_follows_the_holders() {
+    let args = ["export", "caiq-csv", "aws", "--set", "service=abstracted"];
+    let abstracted = rows(&export(&args));
+    assert_eq!(cell(&abstracted, "DCS-03", 2), "CSP-owned");
+    assert_eq!(cell(&abstracted, "DSP-04", 2), "CSC-owned");
+    // Server-side encryption: shared for abstracted services.
+    assert_eq!(cell(&abstracted, "CEK-04", 2), "Shared CSP and CSC");
+    let args = ["export", "caiq-csv", "aws", "--set", "service=infrastructure"];
+    let infrastructure = rows(&export(&args));
+    // The guest OS is the customer's on EC2.
+    assert_eq!(cell(&infrastructure, "IVS-04", 2), "Shared CSP and CSC");
+    assert_eq!(cell(&infrastructure, "TVM-04", 2), "CSC-owned");
+}
+
+fn ssp(text: &str) -> Value {
+    let document: Value = serde_json::from_str(text).unwrap();
+    document["system-security-plan"].clone()
+}
+
+/// Every `uuid`-named string at any depth, by key.
+fn uuids_under(value: &Value, key: &str, out: &mut Vec<String>) {
+    match value {
+        Value::Object(map) => {
+            for (k, v) in map {
+                match v {
+                    Value::String(s) if k == key => out.push(s.clone()),
+                    _ => uuids_under(v, key, out),
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|v| uuids_under(v, key, out)),
+        _ => {}
+    }
+}
+
+fn all(value: &Value, key: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    uuids_under(value, key, &mut out);
+    out
+}
+
+/// The customer's SSP points at the provider's provided items and
+/// responsibilities, every reference resolves, no UUID repeats, and each
+/// document is the same bytes however often it is made.
+#[test]
+fn the_two_ssps_reference_each_other() {
+    let provider_args = ["export", "oscal-ssp", "azure", "--set", "model=paas"];
+    let customer_args = ["export", "oscal-ssp-customer", "azure", "--set", "model=paas"];
+    let provider_text = export(&provider_args);
+    let customer_text = export(&customer_args);
+    assert_eq!(provider_text, export(&provider_args), "deterministic");
+    assert_eq!(customer_text, export(&customer_args), "deterministic");
+    let (provider, customer) = (ssp(&provider_text), ssp(&customer_text));
+
+    let provided: BTreeSet<String> = (provider["control-implementation"]
+        ["implemented-requirements"]
+        .as_array()
+        .unwrap()
+        .iter())
+    .flat_map(|r| r["by-components"].as_array().unwrap().iter())
+    .flat_map(|b| b["export"]["provided"].as_array().into_iter().flatten())
+    .map(|p| p["uuid"].as_str().unwrap().to_string())
+    .collect();
+    let responsibilities: BTreeSet<String> = (provider["control-implementation"]
+        ["implemented-requirements"]
+        .as_array()
+        .unwrap()
+        .iter())
+    .flat_map(|r| r["by-components"].as_array().unwrap().iter())
+    .flat_map(|b| b["export"]["responsibilities"].as_array().into_iter().flatten())
+    .map(|p| p["uuid"].as_str().unwrap().to_string())
+    .collect();
+    assert!(provided.len() > 10 && responsibilities.len() > 10);
+    for reference in all(&provider, "provided-uuid") {
+        assert!(provided.contains(&reference), "{reference} resolves");
+    }
+    let inherited = all(&customer, "provided-uuid");
+    assert_eq!(inherited.len(), provided.len(), "every provided item inherited");
+    for reference in &inherited {
+        assert!(provided.contains(reference), "{reference} resolves");
+    }
+    let satisfied = all(&customer, "responsibility-uuid");
+    assert_eq!(satisfied.len(), responsibilities.len());
+    for reference in &satisfied {
+        assert!(responsibilities.contains(reference), "{reference} resolves");
+    }
+    let leveraged = &customer["system-implementation"]["components"][1];
+    let inherited_uuid = leveraged["props"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "inherited-uuid")
+        .unwrap();
+    assert_eq!(
+        inherited_uuid["value"],
+        provider["system-implementation"]["components"][0]["uuid"]
+    );
+    for document in [&provider, &customer] {
+        let mut uuids = all(document, "uuid");
+        let count = uuids.len();
+        uuids.sort();
+        uuids.dedup();
+        assert_eq!(uuids.len(), count, "no UUID repeats");
+    }
+    // Another scenario is another document, with other UUIDs.
+    let iaas = ssp(&export(&["export", "oscal-ssp", "azure", "--set", "model=iaas"]));
+    assert_ne!(iaas["uuid"], provider["uuid"]);
+}
+
+#[test]
+fn workbooks_are_the_same_bytes_every_time() {
+    let scratch = Scratch::new("export-xlsx");
+    let mut made = Vec::new();
+    for name in ["a.xlsx", "b.xlsx"] {
+        let path = scratch.file(name, "");
+        let args = ["export", "crm-xlsx", "azure", "--set", "model=iaas", "-o", &path];
+        let run = onus(&args, b"");
+        assert_eq!((run.code, run.stdout.as_str()), (0, ""), "{}", run.stderr);
+        made.push(std::fs::read(&path).unwrap());
+        std::thread::sleep(std::time::Duration::from_millis(1100));
+    }
+    assert!(made[0].starts_with(b"PK"), "a zip archive");
+    assert_eq!(made[0], made[1]);
+}
