@@ -389,7 +389,7 @@ pub(crate) fn write_atomically(path: &Path, text: &[u8]) -> std::io::Result<()> 
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let temporary = path.with_file_name(format!(".{file_name}.onus.tmp"));
+    let temporary = path.with_file_name(format!(".{file_name}.onus-write.tmp"));
     let result = std::fs::write(&temporary, text).and_then(|_| {
         if let Ok(metadata) = std::fs::metadata(path) {
             std::fs::set_permissions(&temporary, metadata.permissions())?;
