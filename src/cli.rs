@@ -438,7 +438,13 @@ fn export(args: ExportArgs) -> Result<Output, Failure> {
         date: args.date.as_deref(),
         profile: &args.profile,
     };
-    let bytes = command::export(&policy, args.map.as_deref(), &args.set, args.format, request)?;
+    let bytes = command::export(
+        &policy,
+        args.map.as_deref(),
+        &args.set,
+        args.format,
+        request,
+    )?;
     if let Some(path) = &args.output {
         command::write_export(path, &bytes)?;
         return Ok(Output::default());

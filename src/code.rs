@@ -81,10 +81,9 @@ impl Code {
     /// How serious a diagnostic with this code is.
     pub fn severity(self) -> Severity {
         match self {
-            Code::DeadRule
-            | Code::RedundantRule
-            | Code::UnmappedZone
-            | Code::UnknownMappedZone => Severity::Warning,
+            Code::DeadRule | Code::RedundantRule | Code::UnmappedZone | Code::UnknownMappedZone => {
+                Severity::Warning
+            }
             Code::DefaultOnlyZone | Code::SharedControl => Severity::Note,
             _ => Severity::Error,
         }

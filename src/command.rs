@@ -275,7 +275,10 @@ pub fn check(
             false => crate::load(&source.name, &source.text).ok(),
         };
         let mut mapping_reports = Vec::new();
-        for mapping in policy.iter().flat_map(|p| mappings.iter().map(move |m| (p, m))) {
+        for mapping in policy
+            .iter()
+            .flat_map(|p| mappings.iter().map(move |m| (p, m)))
+        {
             let (policy, mapping) = mapping;
             let mut about_mapping = Vec::new();
             for finding in crate::mapping_findings(policy, mapping) {
@@ -576,7 +579,9 @@ fn export_date(date: Option<&str>) -> Result<&str, Report> {
     }
     let diagnostic = Diagnostic::new(Code::InvalidSetting, format!("`{date}` is not a date"))
         .with_label(crate::Span::new(0, date.len()), "not YYYY-MM-DD")
-        .with_help(Some("write the date as YYYY-MM-DD, such as `--date 2026-11-29`".into()));
+        .with_help(Some(
+            "write the date as YYYY-MM-DD, such as `--date 2026-11-29`".into(),
+        ));
     Err(Report::new(Source::new("--date", date), vec![diagnostic]))
 }
 
@@ -615,7 +620,10 @@ pub fn export(
         .with_help(Some(format!(
             "give a mapping to the export's framework, such as `--map {expected}`"
         )));
-        return Err(Report::new(Source::new(&mapping.name, ""), vec![diagnostic]));
+        return Err(Report::new(
+            Source::new(&mapping.name, ""),
+            vec![diagnostic],
+        ));
     }
     let scenario = policy.scenario_from_settings("--set", settings)?;
     let export = crate::Export::new(policy, &mapping, &scenario)?;

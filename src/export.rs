@@ -161,7 +161,10 @@ impl<'a> Export<'a> {
             (true, _) => "no rule decides; the policy's default holds".to_string(),
             (false, true) => format!(
                 "decided by the rule at line {}",
-                policy.source.line_column(policy.rules[holding.rules[0]].span.start).0
+                policy
+                    .source
+                    .line_column(policy.rules[holding.rules[0]].span.start)
+                    .0
             ),
             (false, false) => why.join(" "),
         };

@@ -100,14 +100,14 @@ pub use diagnostic::{
 pub use diff::{describe, DiffError, Holder, PolicyChange, PolicyDiff, ScenarioChange};
 pub use eval::{Decision, Matrix, Status};
 pub use export::{ControlAnswer, Export, Holding, Ownership, Side, NOT_APPLICABLE_PARTY};
-pub use mapping::{
-    mapping_findings, BuiltinMapping, Control, Framework, FrameworkKind, MapEntry, Mapping,
-    MappingFinding, BUILTIN_MAPPINGS, FRAMEWORKS,
-};
 pub use format::{format_path, format_source, FmtMode, Formatted};
 pub use load::{
     load_builtin, load_policy, load_suite, policy_source, read_source, LoadError, Suite,
     MAX_FILE_BYTES,
+};
+pub use mapping::{
+    mapping_findings, BuiltinMapping, Control, Framework, FrameworkKind, MapEntry, Mapping,
+    MappingFinding, BUILTIN_MAPPINGS, FRAMEWORKS,
 };
 pub use parse::ParseError;
 pub use policy::{
@@ -173,7 +173,11 @@ pub fn load_mapping(name: &str) -> Result<Mapping, Report> {
 /// mapping file is checked as a mapping: its framework and control ids.
 pub fn check(name: &str, text: &str) -> Report {
     if let Ok(file) = parse::parse(text) {
-        if file.statements.iter().any(|s| matches!(s.kind, syntax::StatementKind::Mapping { .. })) {
+        if file
+            .statements
+            .iter()
+            .any(|s| matches!(s.kind, syntax::StatementKind::Mapping { .. }))
+        {
             return match load_mapping_text(name, text) {
                 Ok(mapping) => Report::new(mapping.source, Vec::new()),
                 Err(report) => report,

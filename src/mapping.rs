@@ -157,7 +157,13 @@ pub fn resolve_mapping(
     for statement in &file.statements {
         if let StatementKind::Mapping { framework, title } = &statement.kind {
             match &header {
-                None => header = Some((framework, title.as_ref().map(|t| t.text.clone()), statement.span)),
+                None => {
+                    header = Some((
+                        framework,
+                        title.as_ref().map(|t| t.text.clone()),
+                        statement.span,
+                    ))
+                }
                 Some((_, _, first)) => errors.push(ResolveError::Duplicate {
                     what: "`mapping` line",
                     name: String::new(),
@@ -240,10 +246,16 @@ pub fn resolve_mapping(
 /// for `ac-2`) or the closest one as the suggestion.
 fn unknown_control(framework: &Framework, control: &Name) -> ResolveError {
     let ids = framework.controls().iter().map(|c| c.id.as_str());
-    let same_but_case = ids.clone().find(|id| id.eq_ignore_ascii_case(&control.text));
+    let same_but_case = ids
+        .clone()
+        .find(|id| id.eq_ignore_ascii_case(&control.text));
     let mut error = ResolveError::unknown(NameKind::Control, control, ids);
-    if let (Some(id), ResolveError::UnknownName { suggestion, known, .. }) =
-        (same_but_case, &mut error)
+    if let (
+        Some(id),
+        ResolveError::UnknownName {
+            suggestion, known, ..
+        },
+    ) = (same_but_case, &mut error)
     {
         *suggestion = Some(id.to_string());
         known.clear();

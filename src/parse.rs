@@ -7,8 +7,8 @@ use pest::Parser as _;
 use crate::diagnostic::{Code, Diagnostic, ToDiagnostic};
 use crate::span::Span;
 use crate::syntax::{
-    AssertStatement, Comment, Condition, ControlsStatement, ConditionKind, Name, PolicyFile, Qualifier, RuleStatement,
-    Statement, StatementKind, TestCase, Text,
+    AssertStatement, Comment, Condition, ConditionKind, ControlsStatement, Name, PolicyFile,
+    Qualifier, RuleStatement, Statement, StatementKind, TestCase, Text,
 };
 
 /// How deep parentheses and `not`s may nest in one condition.

@@ -236,8 +236,14 @@ impl ToDiagnostic for ResolveError {
                 .with_help(Some("run it with `onus test`".into())),
             ResolveError::MappingFile { whole_file, span } => {
                 let (label, help) = match whole_file {
-                    true => ("makes this a mapping file", "give it to `onus export` or `onus check` with `--map`"),
-                    false => ("a mapping line", "move it to a mapping file (one that starts `mapping FRAMEWORK`)"),
+                    true => (
+                        "makes this a mapping file",
+                        "give it to `onus export` or `onus check` with `--map`",
+                    ),
+                    false => (
+                        "a mapping line",
+                        "move it to a mapping file (one that starts `mapping FRAMEWORK`)",
+                    ),
                 };
                 Diagnostic::new(Code::MappingFile, message)
                     .with_label(*span, label)
@@ -253,11 +259,9 @@ impl ToDiagnostic for ResolveError {
                 }
                 diagnostic
             }
-            ResolveError::NotAMappingLine { span } => {
-                Diagnostic::new(Code::NotAMapping, message)
-                    .with_label(*span, "not a `controls` line")
-                    .with_help(Some("rules and declarations belong in a policy".into()))
-            }
+            ResolveError::NotAMappingLine { span } => Diagnostic::new(Code::NotAMapping, message)
+                .with_label(*span, "not a `controls` line")
+                .with_help(Some("rules and declarations belong in a policy".into())),
             ResolveError::NotATest { span } => Diagnostic::new(Code::NotATest, message)
                 .with_label(*span, "not a test")
                 .with_help(Some(
@@ -293,7 +297,10 @@ pub fn resolve(
             span,
         }]);
     }
-    let mapping = file.statements.iter().find(|s| matches!(s.kind, StatementKind::Mapping { .. }));
+    let mapping = file
+        .statements
+        .iter()
+        .find(|s| matches!(s.kind, StatementKind::Mapping { .. }));
     if let Some(mapping) = mapping {
         return Err(vec![ResolveError::MappingFile {
             whole_file: true,

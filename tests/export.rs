@@ -129,7 +129,11 @@ fn the_builtin_mappings_cover_the_builtin_policies() {
                 mapping.name,
                 entry.zone.text
             );
-            assert!(entry.because.is_some(), "{} gives a reason", entry.zone.text);
+            assert!(
+                entry.because.is_some(),
+                "{} gives a reason",
+                entry.zone.text
+            );
         }
     }
 }
@@ -161,7 +165,13 @@ fn cell<'a>(rows: &'a [Vec<String>], id: &str, column: usize) -> &'a str {
 
 #[test]
 fn crm_inheritance_follows_the_holders() {
-    let iaas = rows(&export(&["export", "crm-csv", "azure", "--set", "model=iaas"]));
+    let iaas = rows(&export(&[
+        "export",
+        "crm-csv",
+        "azure",
+        "--set",
+        "model=iaas",
+    ]));
     // Physical datacenter: Microsoft's in IaaS.
     assert_eq!(cell(&iaas, "PE-3", 1), "Yes");
     assert_eq!(cell(&iaas, "PE-3", 2), "");
@@ -172,7 +182,13 @@ fn crm_inheritance_follows_the_holders() {
     assert!(cell(&iaas, "SI-2", 2).contains("Operating system (customer)"));
     assert!(cell(&iaas, "SI-2", 2).contains("Virtualization host (Microsoft)"));
     // In PaaS Microsoft patches the OS too.
-    let paas = rows(&export(&["export", "crm-csv", "azure", "--set", "model=paas"]));
+    let paas = rows(&export(&[
+        "export",
+        "crm-csv",
+        "azure",
+        "--set",
+        "model=paas",
+    ]));
     assert_eq!(cell(&paas, "SI-2", 1), "Yes");
     // Enhancements are written the CRM's way.
     assert_eq!(onus::render::fedramp_control_id("ac-2.1"), "AC-2(1)");
@@ -186,7 +202,13 @@ fn caiq_ownership_follows_the_holders() {
     assert_eq!(cell(&abstracted, "DSP-04", 2), "CSC-owned");
     // Server-side encryption: shared for abstracted services.
     assert_eq!(cell(&abstracted, "CEK-04", 2), "Shared CSP and CSC");
-    let args = ["export", "caiq-csv", "aws", "--set", "service=infrastructure"];
+    let args = [
+        "export",
+        "caiq-csv",
+        "aws",
+        "--set",
+        "service=infrastructure",
+    ];
     let infrastructure = rows(&export(&args));
     // The guest OS is the customer's on EC2.
     assert_eq!(cell(&infrastructure, "IVS-04", 2), "Shared CSP and CSC");
@@ -226,7 +248,13 @@ fn all(value: &Value, key: &str) -> Vec<String> {
 #[test]
 fn the_two_ssps_reference_each_other() {
     let provider_args = ["export", "oscal-ssp", "azure", "--set", "model=paas"];
-    let customer_args = ["export", "oscal-ssp-customer", "azure", "--set", "model=paas"];
+    let customer_args = [
+        "export",
+        "oscal-ssp-customer",
+        "azure",
+        "--set",
+        "model=paas",
+    ];
     let provider_text = export(&provider_args);
     let customer_text = export(&customer_args);
     assert_eq!(provider_text, export(&provider_args), "deterministic");
@@ -248,7 +276,12 @@ fn the_two_ssps_reference_each_other() {
         .unwrap()
         .iter())
     .flat_map(|r| r["by-components"].as_array().unwrap().iter())
-    .flat_map(|b| b["export"]["responsibilities"].as_array().into_iter().flatten())
+    .flat_map(|b| {
+        b["export"]["responsibilities"]
+            .as_array()
+            .into_iter()
+            .flatten()
+    })
     .map(|p| p["uuid"].as_str().unwrap().to_string())
     .collect();
     assert!(provided.len() > 10 && responsibilities.len() > 10);
@@ -256,7 +289,11 @@ fn the_two_ssps_reference_each_other() {
         assert!(provided.contains(&reference), "{reference} resolves");
     }
     let inherited = all(&customer, "provided-uuid");
-    assert_eq!(inherited.len(), provided.len(), "every provided item inherited");
+    assert_eq!(
+        inherited.len(),
+        provided.len(),
+        "every provided item inherited"
+    );
     for reference in &inherited {
         assert!(provided.contains(reference), "{reference} resolves");
     }
@@ -284,7 +321,13 @@ fn the_two_ssps_reference_each_other() {
         assert_eq!(uuids.len(), count, "no UUID repeats");
     }
     // Another scenario is another document, with other UUIDs.
-    let iaas = ssp(&export(&["export", "oscal-ssp", "azure", "--set", "model=iaas"]));
+    let iaas = ssp(&export(&[
+        "export",
+        "oscal-ssp",
+        "azure",
+        "--set",
+        "model=iaas",
+    ]));
     assert_ne!(iaas["uuid"], provider["uuid"]);
 }
 
@@ -294,7 +337,15 @@ fn workbooks_are_the_same_bytes_every_time() {
     let mut made = Vec::new();
     for name in ["a.xlsx", "b.xlsx"] {
         let path = scratch.file(name, "");
-        let args = ["export", "crm-xlsx", "azure", "--set", "model=iaas", "-o", &path];
+        let args = [
+            "export",
+            "crm-xlsx",
+            "azure",
+            "--set",
+            "model=iaas",
+            "-o",
+            &path,
+        ];
         let run = onus(&args, b"");
         assert_eq!((run.code, run.stdout.as_str()), (0, ""), "{}", run.stderr);
         made.push(std::fs::read(&path).unwrap());

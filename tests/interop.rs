@@ -79,6 +79,9 @@ fn trestle_and_openpyxl_read_the_exports() {
         "ok openpyxl reads crm.xlsx",
         "ok openpyxl reads caiq.xlsx",
     ] {
-        assert!(stdout.contains(expected), "missing `{expected}` in:\n{stdout}");
+        assert!(
+            stdout.contains(expected),
+            "missing `{expected}` in:\n{stdout}"
+        );
     }
 }

@@ -472,12 +472,11 @@ impl Export<'_> {
                         })
                     })
                     .collect();
-                let export = (!provided.is_empty() || !responsibilities.is_empty()).then_some(
-                    ExportItems {
+                let export =
+                    (!provided.is_empty() || !responsibilities.is_empty()).then_some(ExportItems {
                         provided,
                         responsibilities,
-                    },
-                );
+                    });
                 ImplementedRequirement {
                     uuid: self.uuid(&["requirement", "provider", control]),
                     control_id: control.clone(),
@@ -485,7 +484,10 @@ impl Export<'_> {
                     by_components: vec![ByComponent {
                         component_uuid: component.clone(),
                         uuid: self.uuid(&["by-component", "provider", control]),
-                        description: self.describe(answer, Side::Provider).join("\n\n").or_else_none(),
+                        description: self
+                            .describe(answer, Side::Provider)
+                            .join("\n\n")
+                            .or_else_none(),
                         export,
                         inherited: Vec::new(),
                         satisfied: Vec::new(),
@@ -700,7 +702,10 @@ impl Export<'_> {
     /// The CAIQ's SSRM columns, one row a mapped CCM control: the first row
     /// says what produced it, the second names the columns.
     pub fn caiq_grid(&self) -> Vec<Vec<String>> {
-        let mut rows = vec![self.provenance_row(), CAIQ_COLUMNS.map(String::from).to_vec()];
+        let mut rows = vec![
+            self.provenance_row(),
+            CAIQ_COLUMNS.map(String::from).to_vec(),
+        ];
         for answer in &self.answers {
             let control = self.control(answer);
             let provider = match answer.ownership {
@@ -722,7 +727,10 @@ impl Export<'_> {
     /// FedRAMP's CRM columns, one row a mapped 800-53 control, then what
     /// the provider implements and what the customer must do.
     pub fn crm_grid(&self) -> Vec<Vec<String>> {
-        let mut rows = vec![self.provenance_row(), CRM_COLUMNS.map(String::from).to_vec()];
+        let mut rows = vec![
+            self.provenance_row(),
+            CRM_COLUMNS.map(String::from).to_vec(),
+        ];
         for answer in &self.answers {
             let control = self.control(answer);
             let customer = self.side_text(answer, Side::Customer);

@@ -5,8 +5,8 @@
 pub(crate) mod decisions;
 pub(crate) mod diagnostics;
 mod diagram;
-mod export;
 pub(crate) mod diff;
+mod export;
 pub(crate) mod matrix;
 mod sarif;
 pub(crate) mod tests;
@@ -24,12 +24,12 @@ pub use diff::{
     policies_json as diff_policies_json, policies_text as diff_policies_text,
     scenarios_json as diff_scenarios_json, scenarios_text as diff_scenarios_text,
 };
+pub use export::{
+    fedramp_control_id, grid_csv, grid_xlsx, ExportOptions, CAIQ_COLUMNS, CRM_COLUMNS,
+    DEFAULT_PROFILE, OSCAL_VERSION,
+};
 pub use matrix::{
     csv as matrix_csv, json as matrix_json, markdown as matrix_markdown, table as matrix_table,
-};
-pub use export::{
-    fedramp_control_id, grid_csv, grid_xlsx, ExportOptions, CAIQ_COLUMNS, CRM_COLUMNS, DEFAULT_PROFILE,
-    OSCAL_VERSION,
 };
 pub use sarif::sarif;
 pub use tests::{json as tests_json, text as tests_text, CoverageListing, FileRun, TestReport};
