@@ -354,3 +354,49 @@ fn workbooks_are_the_same_bytes_every_time() {
     assert!(made[0].starts_with(b"PK"), "a zip archive");
     assert_eq!(made[0], made[1]);
 }
+
+/// The shipped mappings check clean on their own and are in canonical
+/// layout.
+#[test]
+fn the_mapping_files_check_and_are_formatted() {
+    for file in [
+        "policies/mappings/nist-sp-800-53-rev5.onus",
+        "policies/mappings/csa-ccm-v4.onus",
+    ] {
+        let run = onus(&["check", file], b"");
+        assert_eq!(run.code, 0, "{file}: {}{}", run.stdout, run.stderr);
+        assert!(
+            run.stdout.contains("0 errors, 0 warnings"),
+            "{}",
+            run.stdout
+        );
+        let run = onus(&["fmt", "--check", file], b"");
+        assert_eq!(run.code, 0, "{file}: {}", run.stderr);
+    }
+}
+
+/// A zone held by `none` applies to no side: a control only such zones
+/// carry is not applicable, never "No" (not inheritable).
+#[test]
+fn zones_that_do_not_apply_are_left_out() {
+    let args = [
+        "export",
+        "crm-csv",
+        "azure-services",
+        "--set",
+        "service=app-service",
+    ];
+    let app_service = rows(&export(&args));
+    // AU-2 is carried only by the Kubernetes control plane here.
+    assert_eq!(cell(&app_service, "AU-2", 1), "");
+    assert!(cell(&app_service, "AU-2", 2).starts_with("Not applicable in this scenario"));
+    let args = [
+        "export",
+        "crm-csv",
+        "azure-services",
+        "--set",
+        "service=aks",
+    ];
+    let aks = rows(&export(&args));
+    assert_eq!(cell(&aks, "AU-2", 1), "Yes");
+}

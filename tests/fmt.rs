@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::generate::messy_policy_text;
+use common::generate::{messy_mapping_text, messy_policy_text};
 use common::{onus, relative};
 use onus::syntax::PolicyFile;
 
@@ -111,6 +111,11 @@ fn shipped_policies_are_formatted() {
 
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(300))]
+
+    #[test]
+    fn generated_mappings_keep_their_meaning(text in messy_mapping_text()) {
+        assert_fmt_properties(&text)?;
+    }
 
     #[test]
     fn generated_policies_keep_their_meaning(text in messy_policy_text()) {

@@ -201,3 +201,32 @@ pub fn ring(clauses: usize) -> String {
     ));
     text
 }
+
+/// A mapping: its `mapping` line and `controls` lines in any order, with
+/// comments and blank lines scattered over them. Not necessarily valid
+/// (a zone or id may repeat): formatting must keep it as it is.
+pub fn messy_mapping_text() -> impl Strategy<Value = String> {
+    let zone = prop_oneof![
+        Just("data"),
+        Just("operating system"),
+        Just("\"Audit logs\"")
+    ];
+    let ids = prop::collection::vec(
+        prop_oneof![Just("sc-28"), Just("ac-2.1"), Just("A&A-01")],
+        1..4,
+    );
+    let line = (zone, ids, any::<bool>(), 0u8..4).prop_map(|(zone, ids, because, layout)| {
+        let mut line = format!("{zone}:controls {}", ids.join(" ,"));
+        if because {
+            line.push_str(" because \"a reason\"");
+        }
+        match layout {
+            0 => format!("# about it\n{line}\n"),
+            1 => format!("{line}   # after it\n"),
+            2 => format!("\n{line}\n"),
+            _ => format!("{line}\n"),
+        }
+    });
+    prop::collection::vec(line, 0..8)
+        .prop_map(|lines| format!("mapping  nist-sp-800-53-rev5 \"m\"\n{}", lines.concat()))
+}
