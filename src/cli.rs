@@ -166,6 +166,10 @@ struct EvalArgs {
     /// Show, for each zone, every rule considered and whether it matched.
     #[arg(long)]
     explain: bool,
+    /// Allow dimensions to be left open: each zone is then definite, or
+    /// says which answer holds under which values of the open dimensions.
+    #[arg(long, conflicts_with_all = ["batch", "explain"])]
+    partial: bool,
     /// Evaluate NDJSON scenarios (one object a line, optional "id") from a
     /// file or stdin (`-`, the default), writing one NDJSON result a line.
     #[arg(
@@ -316,6 +320,15 @@ fn eval(mut args: EvalArgs) -> Result<Output, Failure> {
         args.scenario = args.policy.take();
     }
     let policy = load(args.policy.as_deref())?;
+    if args.partial {
+        let (given, id) = policy.read_partial_scenario(args.scenario.as_deref(), &args.set)?;
+        return Ok(command::eval_partial(
+            &policy,
+            &given,
+            id.as_ref(),
+            args.format,
+        ));
+    }
     let Some(input) = &args.batch else {
         let (scenario, id) = policy.read_scenario(args.scenario.as_deref(), &args.set)?;
         let explain = match args.explain {

@@ -198,6 +198,46 @@ pub fn eval(
     Output::result(text, conflict)
 }
 
+/// `onus eval --partial`: each zone definite or depending on the
+/// dimensions `given` leaves open; a possible conflict is a finding, and a
+/// zone the analysis could not decide a problem.
+pub fn eval_partial(
+    policy: &Policy,
+    given: &crate::PartialScenario,
+    id: Option<&Id>,
+    format: Format,
+) -> Output {
+    let answers = policy.evaluate_partial(given);
+    let open = policy.open_dimensions(given);
+    let text = match format {
+        Format::Json => render::partial_json(policy, given, &open, id, &answers),
+        Format::Table => safe(render::partial_table(policy, given, &open, id, &answers)),
+    };
+    let conflict = (answers.iter())
+        .filter_map(|a| a.cases.as_ref())
+        .flatten()
+        .any(|c| c.holder == crate::Holder::Conflict);
+    let undecided: Vec<Diagnostic> = (answers.iter())
+        .filter(|a| a.cases.is_none())
+        .map(|a| {
+            Diagnostic::new(
+                Code::AnalysisLimit,
+                format!(
+                    "zone `{}`: could not decide within the analysis budget what it depends on",
+                    policy.zones[a.zone].name
+                ),
+            )
+        })
+        .collect();
+    let mut output = Output::result(text, conflict);
+    if !undecided.is_empty() {
+        output
+            .problems
+            .push(Report::new(Source::new(&policy.name, ""), undecided));
+    }
+    output
+}
+
 /// `onus matrix`: every value of dimension `over` (or the default sweep)
 /// with the other dimensions fixed by `settings`; a conflict is a finding.
 pub fn matrix(

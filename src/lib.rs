@@ -77,6 +77,7 @@ mod format;
 mod load;
 mod mapping;
 mod parse;
+mod partial;
 mod policy;
 pub mod render;
 mod resolve;
@@ -110,6 +111,7 @@ pub use mapping::{
     MappingFinding, BUILTIN_MAPPINGS, FRAMEWORKS,
 };
 pub use parse::ParseError;
+pub use partial::{Case, PartialAnswer};
 pub use policy::{
     Assertion, Cond, Dimension, DimensionId, Party, PartyId, Policy, Rule, RuleId, Scenario, Test,
     ValueSet, Zone, ZoneId, CUSTOMER, MAX_VALUES, PROVIDER, SHARED,
@@ -249,6 +251,29 @@ impl Policy {
         settings: &[String],
     ) -> Result<(Scenario, Option<Id>), Report> {
         scenario::read(self, path, settings)
+    }
+
+    /// The scenario of a JSON file and `--set` settings, as
+    /// [`Policy::read_scenario`] reads it but with dimensions left open
+    /// (`eval --partial`).
+    pub fn read_partial_scenario(
+        &self,
+        path: Option<&str>,
+        settings: &[String],
+    ) -> Result<(PartialScenario, Option<Id>), Report> {
+        scenario::read_partial(self, path, settings)
+    }
+
+    /// Each zone's answers where `given` fixes some dimensions and the
+    /// others take any value: definite, or each answer with its exact
+    /// condition over the open dimensions.
+    pub fn evaluate_partial(&self, given: &PartialScenario) -> Vec<PartialAnswer> {
+        partial::evaluate(self, given)
+    }
+
+    /// The dimensions `given` leaves open, in declaration order.
+    pub fn open_dimensions(&self, given: &PartialScenario) -> Vec<DimensionId> {
+        partial::open_dimensions(self, given)
     }
 
     /// Who holds each zone in `scenario`, in zone order.

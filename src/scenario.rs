@@ -216,6 +216,12 @@ impl PartialScenario {
         self.values[dimension].is_some()
     }
 
+    /// A dimension's value (its index), if given. A dimension with a single
+    /// value has it, given or not.
+    pub fn value(&self, dimension: usize) -> Option<usize> {
+        self.values[dimension]
+    }
+
     /// Sets a dimension's value by index.
     pub fn set_index(&mut self, dimension: usize, value: usize) {
         self.values[dimension] = Some(value);
@@ -837,6 +843,33 @@ pub fn read(
     let scenario = from_file
         .complete(policy, Some(object_span(&source.text)))
         .map_err(|errors| Report::from_errors(source, &errors))?;
+    Ok((scenario, id))
+}
+
+/// The scenario of a JSON file (`-` for stdin) overridden by `--set`
+/// settings, with dimensions left open allowed (`eval --partial`); a
+/// dimension with a single value takes it. Neither file nor settings
+/// leaves every dimension open.
+pub fn read_partial(
+    policy: &Policy,
+    path: Option<&str>,
+    settings: &[String],
+) -> Result<(PartialScenario, Option<Id>), Report> {
+    let overrides = from_arguments(policy, "--set", settings)?;
+    let (mut scenario, id) = match path {
+        None => (PartialScenario::empty(policy), None),
+        Some(path) => {
+            let source = crate::load::read_source(path)?;
+            from_json(policy, &source.text, IdField::Allowed)
+                .map_err(|errors| Report::from_errors(source.clone(), &errors))?
+        }
+    };
+    scenario.overlay(&overrides);
+    for (d, dimension) in policy.dimensions.iter().enumerate() {
+        if dimension.values.len() == 1 && !scenario.has(d) {
+            scenario.set_index(d, 0);
+        }
+    }
     Ok((scenario, id))
 }
 

@@ -9,13 +9,15 @@ use crate::render::decisions::EvalJson;
 use crate::render::diagnostics::CheckJson;
 use crate::render::diff::{PoliciesJson, ScenariosJson};
 use crate::render::matrix::MatrixJson;
+use crate::render::partial::PartialJson;
 use crate::render::tests::TestsJson;
 use crate::render::DecisionFields;
 
 /// The schemas `onus schema` prints, by name.
-pub const NAMES: [&str; 7] = [
+pub const NAMES: [&str; 8] = [
     "scenario",
     "eval",
+    "partial",
     "batch-record",
     "matrix",
     "check",
@@ -48,6 +50,7 @@ pub fn schema(name: &str) -> Option<String> {
     let mut schema = match name {
         "scenario" => return Some(crate::render::to_json(&generic_scenario())),
         "eval" => schema_for!(EvalJson<'static>),
+        "partial" => schema_for!(PartialJson<'static>),
         "batch-record" => schema_for!(BatchRecordJson<'static>),
         "matrix" => schema_for!(MatrixJson<'static>),
         "check" => schema_for!(CheckJson<'static>),

@@ -47,6 +47,7 @@ fn schema_of(args: &[&str]) -> Option<&'static str> {
     let json = args.windows(2).any(|w| w == ["--format", "json"]);
     match *args.first()? {
         _ if args.contains(&"--batch") => Some("batch-record"),
+        "eval" if json && args.contains(&"--partial") => Some("partial"),
         "eval" if json => Some("eval"),
         "matrix" if json => Some("matrix"),
         "check" if json => Some("check"),

@@ -8,6 +8,7 @@ mod diagram;
 pub(crate) mod diff;
 mod export;
 pub(crate) mod matrix;
+pub(crate) mod partial;
 mod sarif;
 pub(crate) mod tests;
 
@@ -31,6 +32,7 @@ pub use export::{
 pub use matrix::{
     csv as matrix_csv, json as matrix_json, markdown as matrix_markdown, table as matrix_table,
 };
+pub use partial::{json as partial_json, table as partial_table};
 pub use sarif::sarif;
 pub use tests::{json as tests_json, text as tests_text, CoverageListing, FileRun, TestReport};
 
