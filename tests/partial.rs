@@ -80,7 +80,7 @@ fn partial_agrees_with_enumeration(text: &str, pick: &[u8]) -> Result<(), TestCa
     let settings: Vec<String> = (policy.dimensions.iter().enumerate())
         .filter_map(|(d, dimension)| {
             let choice = *pick.get(d).unwrap_or(&0) as usize;
-            (choice % 3 != 0).then(|| {
+            (!choice.is_multiple_of(3)).then(|| {
                 let value = &dimension.values[choice % dimension.values.len()];
                 format!("{}={}", dimension.name, value)
             })
