@@ -296,8 +296,13 @@ pub fn check(
     let mut policies = 0;
     let mut mappings = Vec::new();
     for map in maps {
-        match crate::load_mapping(map) {
-            Ok(mapping) => mappings.push(mapping),
+        // A mapping that cannot be read is a problem (exit 2); one read
+        // with errors in it is checked like any file (its errors count).
+        match crate::mapping_source(map) {
+            Ok(source) => match crate::load_mapping_text(&source.name, &source.text) {
+                Ok(mapping) => mappings.push(mapping),
+                Err(report) => reports.push(report),
+            },
             Err(report) => problems.push(report),
         }
     }
@@ -568,7 +573,10 @@ impl ExportFormat {
     pub fn framework(self) -> crate::FrameworkKind {
         match self {
             ExportFormat::CaiqCsv | ExportFormat::CaiqXlsx => crate::FrameworkKind::CsaCcm,
-            _ => crate::FrameworkKind::Nist80053,
+            ExportFormat::OscalSsp
+            | ExportFormat::OscalSspCustomer
+            | ExportFormat::CrmCsv
+            | ExportFormat::CrmXlsx => crate::FrameworkKind::Nist80053,
         }
     }
 
@@ -602,27 +610,41 @@ fn export_date(date: Option<&str>) -> Result<&str, Report> {
     let Some(date) = date else {
         return Ok("1970-01-01");
     };
-    let digits = |range: std::ops::Range<usize>| {
-        date.get(range.clone())
-            .is_some_and(|part| part.bytes().all(|b| b.is_ascii_digit()))
-    };
-    let well_formed = date.len() == 10
-        && digits(0..4)
-        && digits(5..7)
-        && digits(8..10)
-        && date.as_bytes()[4] == b'-'
-        && date.as_bytes()[7] == b'-';
-    let month: u32 = date.get(5..7).and_then(|m| m.parse().ok()).unwrap_or(0);
-    let day: u32 = date.get(8..10).and_then(|d| d.parse().ok()).unwrap_or(0);
-    if well_formed && (1..=12).contains(&month) && (1..=31).contains(&day) {
+    if is_calendar_date(date) {
         return Ok(date);
     }
     let diagnostic = Diagnostic::new(Code::InvalidSetting, format!("`{date}` is not a date"))
-        .with_label(crate::Span::new(0, date.len()), "not YYYY-MM-DD")
+        .with_label(
+            crate::Span::new(0, date.len()),
+            "not a day of the calendar, as YYYY-MM-DD",
+        )
         .with_help(Some(
             "write the date as YYYY-MM-DD, such as `--date 2026-11-29`".into(),
         ));
     Err(Report::new(Source::new("--date", date), vec![diagnostic]))
+}
+
+/// Whether `date` is `YYYY-MM-DD` and a day of the Gregorian calendar.
+fn is_calendar_date(date: &str) -> bool {
+    let bytes = date.as_bytes();
+    let shape = bytes.len() == 10
+        && bytes[4] == b'-'
+        && bytes[7] == b'-'
+        && (bytes.iter().enumerate()).all(|(i, b)| i == 4 || i == 7 || b.is_ascii_digit());
+    if !shape {
+        return false;
+    }
+    let number = |range: std::ops::Range<usize>| date[range].parse::<u32>().unwrap_or(0);
+    let (year, month, day) = (number(0..4), number(5..7), number(8..10));
+    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    let days = match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => 0,
+    };
+    (1..=days).contains(&day)
 }
 
 /// Writes an export to `path`, atomically: a reader sees the old file or

@@ -11,22 +11,51 @@ use crate::policy::{PartyId, Policy, RuleId, Scenario, ZoneId, CUSTOMER, PROVIDE
 pub const NOT_APPLICABLE_PARTY: &str = "none";
 
 /// Who implements a control, from the holders of the zones that carry it.
+/// A party a policy declares (other than `none`) is a third party to which
+/// the provider outsources, as CSA's SSRM means it: the provider stays
+/// accountable, so its zones are on the provider's side.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Ownership {
     /// Only the provider.
     Provider,
     /// Only the customer.
     Customer,
-    /// The provider and the customer.
+    /// The customer, and the provider or its third parties.
     Shared,
-    /// Only declared third parties.
+    /// Only third parties.
     ThirdParty,
-    /// The provider and a third party.
+    /// The provider and third parties, not the customer.
     ProviderAndThirdParty,
-    /// The customer and a third party, with or without the provider.
-    CustomerAndThirdParty,
     /// Every zone carrying it is held by `none`.
     NotApplicable,
+}
+
+/// What holding a zone means for an export.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HolderKind {
+    /// `provider`.
+    Provider,
+    /// `customer`.
+    Customer,
+    /// `shared`: the provider and the customer.
+    Both,
+    /// A declared party: a third party of the provider's.
+    ThirdParty,
+    /// The party `none`: the zone does not apply.
+    NotApplicable,
+}
+
+impl HolderKind {
+    /// The kind of a policy's party.
+    pub fn of(policy: &Policy, party: PartyId) -> Self {
+        match party {
+            PROVIDER => HolderKind::Provider,
+            CUSTOMER => HolderKind::Customer,
+            SHARED => HolderKind::Both,
+            _ if policy.parties[party].name == NOT_APPLICABLE_PARTY => HolderKind::NotApplicable,
+            _ => HolderKind::ThirdParty,
+        }
+    }
 }
 
 /// One zone carrying a control, and who holds it in the scenario.
@@ -126,10 +155,7 @@ impl<'a> Export<'a> {
 
     /// The scenario as `dimension=value` pairs, comma-separated.
     pub fn scenario_text(&self) -> String {
-        let pairs: Vec<String> = (self.policy.scenario_pairs(self.scenario))
-            .map(|(d, v)| format!("{d}={v}"))
-            .collect();
-        pairs.join(", ")
+        scenario_text(self.policy, self.scenario)
     }
 
     /// The policy's name without folders or `.onus`: what identifies it in
@@ -144,7 +170,7 @@ impl<'a> Export<'a> {
     /// rules' `because` (or the default), then the mapping's reason.
     pub fn describe(&self, answer: &ControlAnswer, side: Side) -> Vec<String> {
         (answer.holdings.iter())
-            .filter(|h| side.includes(self.policy, h.party))
+            .filter(|h| side.includes(HolderKind::of(self.policy, h.party)))
             .map(|h| self.describe_holding(h))
             .collect()
     }
@@ -178,55 +204,59 @@ impl<'a> Export<'a> {
 /// Which side of a control a description is about.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Side {
-    /// What the provider does: zones it holds alone or shares.
+    /// What the provider answers for: zones it holds alone or shares, and
+    /// its third parties' zones.
     Provider,
     /// What the customer must do: zones it holds alone or shares.
     Customer,
-    /// What declared third parties do.
+    /// What third parties do, on the provider's behalf.
     ThirdParty,
 }
 
 impl Side {
-    fn includes(self, policy: &Policy, party: PartyId) -> bool {
+    /// Whether a holder of this kind does something on this side.
+    pub fn includes(self, kind: HolderKind) -> bool {
+        use HolderKind::*;
         match self {
-            Side::Provider => party == PROVIDER || party == SHARED,
-            Side::Customer => party == CUSTOMER || party == SHARED,
-            Side::ThirdParty => is_third_party(policy, party),
+            Side::Provider => matches!(kind, Provider | Both | ThirdParty),
+            Side::Customer => matches!(kind, Customer | Both),
+            Side::ThirdParty => kind == ThirdParty,
         }
     }
 }
 
-fn is_third_party(policy: &Policy, party: PartyId) -> bool {
-    party > SHARED && policy.parties[party].name != NOT_APPLICABLE_PARTY
-}
-
 fn ownership(policy: &Policy, holdings: &[Holding]) -> Ownership {
-    let any = |side: Side| holdings.iter().any(|h| side.includes(policy, h.party));
-    match (
-        any(Side::Provider),
-        any(Side::Customer),
-        any(Side::ThirdParty),
-    ) {
-        (false, false, false) => Ownership::NotApplicable,
-        (true, false, false) => Ownership::Provider,
-        (false, true, false) => Ownership::Customer,
-        (true, true, false) => Ownership::Shared,
+    let any = |kinds: &[HolderKind]| {
+        (holdings.iter()).any(|h| kinds.contains(&HolderKind::of(policy, h.party)))
+    };
+    let provider = any(&[HolderKind::Provider, HolderKind::Both]);
+    let customer = any(&[HolderKind::Customer, HolderKind::Both]);
+    let third = any(&[HolderKind::ThirdParty]);
+    match (customer, provider, third) {
+        (true, false, false) => Ownership::Customer,
+        (true, _, _) => Ownership::Shared,
+        (false, true, false) => Ownership::Provider,
+        (false, true, true) => Ownership::ProviderAndThirdParty,
         (false, false, true) => Ownership::ThirdParty,
-        (true, false, true) => Ownership::ProviderAndThirdParty,
-        (_, true, true) => Ownership::CustomerAndThirdParty,
+        (false, false, false) => Ownership::NotApplicable,
     }
 }
 
-fn conflict(policy: &Policy, scenario: &Scenario, zone: ZoneId, rules: &[RuleId]) -> Diagnostic {
+/// `model=iaas, tier=gold`.
+fn scenario_text(policy: &Policy, scenario: &Scenario) -> String {
     let pairs: Vec<String> = (policy.scenario_pairs(scenario))
         .map(|(d, v)| format!("{d}={v}"))
         .collect();
+    pairs.join(", ")
+}
+
+fn conflict(policy: &Policy, scenario: &Scenario, zone: ZoneId, rules: &[RuleId]) -> Diagnostic {
     let mut diagnostic = Diagnostic::new(
         Code::Conflict,
         format!(
             "zone `{}` has no single holder in {}: an export cannot say who implements its controls",
             policy.zones[zone].name,
-            pairs.join(", ")
+            scenario_text(policy, scenario)
         ),
     );
     for (i, &rule) in rules.iter().enumerate() {

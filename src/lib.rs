@@ -100,7 +100,9 @@ pub use diagnostic::{
 };
 pub use diff::{describe, DiffError, Holder, PolicyChange, PolicyDiff, ScenarioChange};
 pub use eval::{Decision, Matrix, Status};
-pub use export::{ControlAnswer, Export, Holding, Ownership, Side, NOT_APPLICABLE_PARTY};
+pub use export::{
+    ControlAnswer, Export, HolderKind, Holding, Ownership, Side, NOT_APPLICABLE_PARTY,
+};
 pub use format::{format_path, format_source, FmtMode, Formatted};
 pub use load::{
     load_builtin, load_policy, load_suite, policy_source, read_source, LoadError, Suite,
@@ -157,16 +159,22 @@ pub fn load_mapping_text(name: &str, text: &str) -> Result<Mapping, Report> {
 /// A mapping by path or built-in name (`nist-sp-800-53-rev5`,
 /// `csa-ccm-v4`), parsed and resolved.
 pub fn load_mapping(name: &str) -> Result<Mapping, Report> {
+    let source = mapping_source(name)?;
+    load_mapping_text(&source.name, &source.text)
+}
+
+/// A mapping's text: the file at `name` if there is one, else the built-in
+/// mapping of that name.
+pub fn mapping_source(name: &str) -> Result<Source, Report> {
     if !std::path::Path::new(name).is_file() {
         if let Some(b) = BUILTIN_MAPPINGS.iter().find(|b| b.name == name) {
-            return load_mapping_text(b.name, b.text);
+            return Ok(Source::new(b.name, b.text));
         }
         if !name.contains(['/', '\\', '.']) {
             return Err(load::unknown_mapping(name));
         }
     }
-    let source = read_source(name)?;
-    load_mapping_text(&source.name, &source.text)
+    read_source(name)
 }
 
 /// Loads a policy and checks it: its syntax and name errors if it does not

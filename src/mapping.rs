@@ -10,9 +10,10 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::OnceLock;
 
-use crate::analysis::{Space, Undecided, Witness};
+use crate::analysis::{Region, Space, Undecided, Witness};
 use crate::code::Code;
 use crate::diagnostic::{closest, Diagnostic, Source, ToDiagnostic};
+use crate::export::NOT_APPLICABLE_PARTY;
 use crate::policy::{PartyId, Policy, ZoneId};
 use crate::resolve::{NameKind, ResolveError};
 use crate::span::Span;
@@ -199,14 +200,16 @@ pub fn resolve_mapping(
                 continue;
             }
         };
-        if let Some(first) = zones_seen.insert(&line.zone.text, line.zone.span) {
+        // A repeated zone is an error, and its line's ids are still
+        // checked, so that no error waits behind another.
+        let repeated = zones_seen.insert(&line.zone.text, line.zone.span);
+        if let Some(first) = repeated {
             errors.push(ResolveError::Duplicate {
                 what: "zone",
                 name: line.zone.text.clone(),
                 span: line.zone.span,
                 first,
             });
-            continue;
         }
         let Some(framework) = framework else { continue };
         let mut controls: Vec<(usize, Span)> = Vec::new();
@@ -223,6 +226,9 @@ pub fn resolve_mapping(
                 },
                 None => errors.push(unknown_control(framework, control)),
             }
+        }
+        if repeated.is_some() {
+            continue;
         }
         entries.push(MapEntry {
             zone: line.zone.clone(),
@@ -274,6 +280,8 @@ pub enum MappingFinding {
     /// A zone of the policy the mapping gives no control: exports leave it
     /// out. Located in the policy.
     UnmappedZone {
+        /// The mapping's name.
+        mapping: String,
         /// The zone.
         zone: ZoneId,
         /// Its name.
@@ -328,6 +336,7 @@ pub fn mapping_findings(policy: &Policy, mapping: &Mapping) -> Vec<MappingFindin
     for (zone, z) in policy.zones.iter().enumerate() {
         if mapping.entry(&z.name).is_none() {
             findings.push(MappingFinding::UnmappedZone {
+                mapping: mapping.name.clone(),
                 zone,
                 name: z.name.clone(),
                 span: z.span,
@@ -407,13 +416,13 @@ pub fn mapping_findings(policy: &Policy, mapping: &Mapping) -> Vec<MappingFindin
 
 /// A scenario where two of the zones are held by different parties, if
 /// there is one: where the first zone is held by a party and another zone
-/// is not.
+/// is not. A zone held by `none` does not apply there, so takes no part.
 fn differing_holders(
     policy: &Policy,
     space: &Space,
     zones: &[(ZoneId, Span)],
 ) -> Result<Option<Witness>, Undecided> {
-    let holders = |zone: ZoneId| -> Result<Vec<(PartyId, crate::analysis::Region)>, Undecided> {
+    let holders = |zone: ZoneId| -> Result<Vec<(PartyId, Region)>, Undecided> {
         let everything = space.everything();
         let rules: Vec<_> = policy
             .rules_of(zone)
@@ -428,11 +437,21 @@ fn differing_holders(
             .map(|p| Ok((p, answers.held_by(space, p, policy.default_party)?)))
             .collect()
     };
+    let applies = |p: PartyId| policy.parties[p].name != NOT_APPLICABLE_PARTY;
     let first = holders(zones[0].0)?;
     for &(other, _) in &zones[1..] {
         let theirs = holders(other)?;
-        for ((_, mine), (_, their)) in first.iter().zip(&theirs) {
-            let differ = space.minus(mine, their)?;
+        let mut both_apply = space.everything();
+        for ((p, mine), (_, their)) in first.iter().zip(&theirs) {
+            if !applies(*p) {
+                both_apply = space.minus(&space.minus(&both_apply, mine)?, their)?;
+            }
+        }
+        for ((p, mine), (_, their)) in first.iter().zip(&theirs) {
+            if !applies(*p) {
+                continue;
+            }
+            let differ = space.minus(&space.intersect(mine, &both_apply)?, their)?;
             if let Some(witness) = space.witness(&differ) {
                 return Ok(Some(witness));
             }
@@ -444,9 +463,11 @@ fn differing_holders(
 impl ToDiagnostic for MappingFinding {
     fn to_diagnostic(&self) -> Diagnostic {
         match self {
-            MappingFinding::UnmappedZone { name, span, .. } => Diagnostic::new(
+            MappingFinding::UnmappedZone {
+                mapping, name, span, ..
+            } => Diagnostic::new(
                 Code::UnmappedZone,
-                format!("zone `{name}` carries no control of the mapping"),
+                format!("zone `{name}` carries no control of mapping `{mapping}`"),
             )
             .with_label(*span, "no `controls` line for this zone")
             .with_help(Some(format!(
@@ -482,7 +503,7 @@ impl ToDiagnostic for MappingFinding {
                 }
                 diagnostic
                     .with_help(Some(
-                        "the holders shown are the scenario's; an export of it reports the control as shared".into(),
+                        "the holders shown are the scenario's: an export of it names each of them for the control".into(),
                     ))
                     .with_scenario(scenario.clone(), any_value.clone())
             }

@@ -20,7 +20,7 @@
 use serde::Serialize;
 use uuid::Uuid;
 
-use crate::export::{ControlAnswer, Export, Ownership, Side};
+use crate::export::{ControlAnswer, Export, HolderKind, Ownership, Side};
 use crate::policy::{CUSTOMER, PROVIDER};
 
 /// The OSCAL version the SSPs follow.
@@ -50,10 +50,16 @@ fn namespace() -> Uuid {
 }
 
 impl Export<'_> {
-    /// A UUID derived from the policy, the scenario and `parts` (what kind
-    /// of object, its zone, its control), identical wherever it is derived.
+    /// A UUID derived from the policy, the mapping, the scenario and `parts`
+    /// (what kind of object, its zone, its control), identical wherever it
+    /// is derived.
     fn uuid(&self, parts: &[&str]) -> String {
-        let mut name = format!("{}\u{1f}{}", self.policy_id(), self.scenario_text());
+        let mut name = format!(
+            "{}\u{1f}{}\u{1f}{}",
+            self.policy_id(),
+            self.mapping.name,
+            self.scenario_text()
+        );
         for part in parts {
             name.push('\u{1f}');
             name.push_str(part);
@@ -184,6 +190,7 @@ struct LeveragedAuthorization {
     title: String,
     party_uuid: String,
     date_authorized: String,
+    remarks: &'static str,
 }
 
 #[derive(Serialize)]
@@ -297,6 +304,24 @@ struct ResponsibleRole {
     party_uuids: Vec<String>,
 }
 
+/// Whose SSP, and whose role in it: the provider's (the leveraged system)
+/// or a customer's (the leveraging system).
+#[derive(Clone, Copy)]
+enum SspSide {
+    Provider,
+    Customer,
+}
+
+impl SspSide {
+    /// The role id, and the word in titles.
+    fn name(self) -> &'static str {
+        match self {
+            SspSide::Provider => "provider",
+            SspSide::Customer => "customer",
+        }
+    }
+}
+
 /// One provided item or responsibility of a control: a zone's share.
 struct Item {
     zone: String,
@@ -317,32 +342,38 @@ impl Export<'_> {
         self.uuid(&["component", "provider-system"])
     }
 
-    fn role(&self, role_id: &'static str) -> Vec<ResponsibleRole> {
-        let party = match role_id {
-            "provider" => self.provider_party(),
-            _ => self.customer_party(),
+    fn role(&self, side: SspSide) -> Vec<ResponsibleRole> {
+        let party = match side {
+            SspSide::Provider => self.provider_party(),
+            SspSide::Customer => self.customer_party(),
         };
         vec![ResponsibleRole {
-            role_id,
+            role_id: side.name(),
             party_uuids: vec![party],
         }]
     }
 
     /// Each zone's share of a control: what the provider provides (zones it
-    /// holds or shares) and what it leaves to the customer (zones the
-    /// customer holds or shares; a shared zone's responsibility points at
-    /// its provided item).
+    /// or its third parties hold, or it shares) and what it leaves to the
+    /// customer (zones the customer holds or shares; a shared zone's
+    /// responsibility points at its provided item). Zones that do not apply
+    /// are left out.
     fn items(&self, answer: &ControlAnswer) -> Vec<Item> {
         let control = &self.control(answer).id;
         (answer.holdings.iter())
-            .filter(|h| h.party <= crate::policy::SHARED)
-            .map(|h| {
+            .filter_map(|h| {
+                let kind = HolderKind::of(self.policy, h.party);
+                let (provides, leaves) =
+                    (Side::Provider.includes(kind), Side::Customer.includes(kind));
+                (provides || leaves).then_some((h, provides, leaves))
+            })
+            .map(|(h, provides, leaves)| {
                 let zone = self.policy.zones[h.zone].name.clone();
                 let text = self.describe_holding(h);
-                let provided = (h.party != CUSTOMER)
-                    .then(|| (self.uuid(&["provided", &zone, control]), text.clone()));
-                let responsibility = (h.party != PROVIDER)
-                    .then(|| (self.uuid(&["responsibility", &zone, control]), text));
+                let provided =
+                    provides.then(|| (self.uuid(&["provided", &zone, control]), text.clone()));
+                let responsibility =
+                    leaves.then(|| (self.uuid(&["responsibility", &zone, control]), text));
                 Item {
                     zone,
                     provided,
@@ -387,7 +418,8 @@ impl Export<'_> {
             .unwrap_or_else(|| self.policy_id().to_string())
     }
 
-    fn characteristics(&self, side: &str) -> SystemCharacteristics {
+    fn characteristics(&self, side: SspSide) -> SystemCharacteristics {
+        let side = side.name();
         SystemCharacteristics {
             system_ids: vec![SystemId {
                 identifier_type: "https://ietf.org/rfc/rfc4122",
@@ -420,10 +452,12 @@ impl Export<'_> {
     fn control_origination(&self, answer: &ControlAnswer) -> Vec<Prop> {
         // FedRAMP expresses a shared control by repeating the prop.
         let values: &[&str] = match answer.ownership {
-            Ownership::Provider | Ownership::ProviderAndThirdParty => &["sp-system"],
-            Ownership::Customer | Ownership::CustomerAndThirdParty => &["customer-configured"],
+            Ownership::Provider | Ownership::ProviderAndThirdParty | Ownership::ThirdParty => {
+                &["sp-system"]
+            }
+            Ownership::Customer => &["customer-configured"],
             Ownership::Shared => &["sp-system", "customer-configured"],
-            Ownership::ThirdParty | Ownership::NotApplicable => &[],
+            Ownership::NotApplicable => &[],
         };
         values
             .iter()
@@ -437,9 +471,10 @@ impl Export<'_> {
 
     fn remarks(&self, answer: &ControlAnswer) -> String {
         let mut lines = vec![format!("Onus: {}.", ownership_words(answer.ownership))];
+        let noted = [HolderKind::ThirdParty, HolderKind::NotApplicable];
         lines.extend(
             (answer.holdings.iter())
-                .filter(|h| !matches!(h.party, CUSTOMER | PROVIDER | crate::policy::SHARED))
+                .filter(|h| noted.contains(&HolderKind::of(self.policy, h.party)))
                 .map(|h| self.describe_holding(h)),
         );
         lines.join("\n\n")
@@ -458,7 +493,7 @@ impl Export<'_> {
                     .map(|(uuid, description)| Provided {
                         uuid,
                         description,
-                        responsible_roles: self.role("provider"),
+                        responsible_roles: self.role(SspSide::Provider),
                     })
                     .collect();
                 let responsibilities: Vec<Responsibility> = (items.iter())
@@ -468,7 +503,7 @@ impl Export<'_> {
                             uuid,
                             provided_uuid: i.provided.as_ref().map(|(u, _)| u.clone()),
                             description,
-                            responsible_roles: self.role("customer"),
+                            responsible_roles: self.role(SspSide::Customer),
                         })
                     })
                     .collect();
@@ -484,10 +519,7 @@ impl Export<'_> {
                     by_components: vec![ByComponent {
                         component_uuid: component.clone(),
                         uuid: self.uuid(&["by-component", "provider", control]),
-                        description: self
-                            .describe(answer, Side::Provider)
-                            .join("\n\n")
-                            .or_else_none(),
+                        description: described(self.describe(answer, Side::Provider)),
                         export,
                         inherited: Vec::new(),
                         satisfied: Vec::new(),
@@ -511,7 +543,7 @@ impl Export<'_> {
                 import_profile: Href {
                     href: options.profile,
                 },
-                system_characteristics: self.characteristics("provider"),
+                system_characteristics: self.characteristics(SspSide::Provider),
                 system_implementation: SystemImplementation {
                     leveraged_authorizations: Vec::new(),
                     users: vec![User {
@@ -566,7 +598,7 @@ impl Export<'_> {
                             uuid: self.uuid(&["inherited", &i.zone, control]),
                             provided_uuid,
                             description,
-                            responsible_roles: self.role("provider"),
+                            responsible_roles: self.role(SspSide::Provider),
                         })
                     })
                     .collect();
@@ -579,31 +611,35 @@ impl Export<'_> {
                             description: format!(
                                 "To describe: how this system meets its part. {description}"
                             ),
-                            responsible_roles: self.role("customer"),
+                            responsible_roles: self.role(SspSide::Customer),
                         })
                     })
                     .collect();
+                // As NIST's leveraging example does: what is inherited from
+                // the leveraged system, and how its responsibilities are
+                // met, under that system's component; this system's own
+                // part under its own.
                 let mut by_components = Vec::new();
-                if !inherited.is_empty() {
+                if !inherited.is_empty() || !satisfied.is_empty() {
                     by_components.push(ByComponent {
                         component_uuid: leveraged.clone(),
                         uuid: self.uuid(&["by-component", "leveraged", control]),
-                        description: format!("Inherited from {}.", self.provider_name()),
+                        description: format!(
+                            "What this system inherits from {} and the responsibilities it leaves.",
+                            self.provider_name()
+                        ),
                         export: None,
                         inherited,
-                        satisfied: Vec::new(),
+                        satisfied,
                     });
                 }
                 by_components.push(ByComponent {
                     component_uuid: this_system.clone(),
                     uuid: self.uuid(&["by-component", "customer", control]),
-                    description: self
-                        .describe(answer, Side::Customer)
-                        .join("\n\n")
-                        .or_else_none(),
+                    description: described(self.describe(answer, Side::Customer)),
                     export: None,
                     inherited: Vec::new(),
-                    satisfied,
+                    satisfied: Vec::new(),
                 });
                 ImplementedRequirement {
                     uuid: self.uuid(&["requirement", "customer", control]),
@@ -629,13 +665,14 @@ impl Export<'_> {
                 import_profile: Href {
                     href: options.profile,
                 },
-                system_characteristics: self.characteristics("customer"),
+                system_characteristics: self.characteristics(SspSide::Customer),
                 system_implementation: SystemImplementation {
                     leveraged_authorizations: vec![LeveragedAuthorization {
                         uuid: authorization.clone(),
                         title: format!("{} cloud service", self.provider_name()),
                         party_uuid: self.provider_party(),
                         date_authorized: options.date.to_string(),
+                        remarks: "Onus does not know the provider's authorization: date-authorized is the export's date; replace it with the authorization's.",
                     }],
                     users: vec![User {
                         uuid: self.uuid(&["user", "customer"]),
@@ -733,32 +770,22 @@ impl Export<'_> {
         ];
         for answer in &self.answers {
             let control = self.control(answer);
+            let provider = self.side_text(answer, Side::Provider);
             let customer = self.side_text(answer, Side::Customer);
             let (inherited, responsibilities) = match answer.ownership {
-                Ownership::Provider => ("Yes", String::new()),
-                Ownership::Shared | Ownership::ProviderAndThirdParty => (
+                Ownership::Provider | Ownership::ProviderAndThirdParty | Ownership::ThirdParty => {
+                    ("Yes", String::new())
+                }
+                Ownership::Shared => (
                     "Partial",
                     format!(
-                        "Inherited from {}: {}\nCustomer responsibility: {}",
-                        self.provider_name(),
-                        self.side_text(answer, Side::Provider),
-                        match customer.is_empty() {
-                            true => "none; the rest is a third party's.",
-                            false => &customer,
-                        }
+                        "Inherited from {}: {provider}\nCustomer responsibility: {customer}",
+                        self.provider_name()
                     ),
                 ),
-                Ownership::Customer | Ownership::CustomerAndThirdParty => (
+                Ownership::Customer => (
                     "No",
                     format!("Not inherited: no zone carrying it is the provider's.\nCustomer responsibility: {customer}"),
-                ),
-                Ownership::ThirdParty => (
-                    "No",
-                    format!(
-                        "Not inherited from {}: a third party holds it.\n{}",
-                        self.provider_name(),
-                        self.side_text(answer, Side::ThirdParty)
-                    ),
                 ),
                 // The CRM's list has no value for it: left blank, said why.
                 Ownership::NotApplicable => ("", self.not_applicable_text(answer)),
@@ -767,8 +794,8 @@ impl Export<'_> {
                 fedramp_control_id(&control.id),
                 inherited.to_string(),
                 responsibilities,
-                self.side_text(answer, Side::Provider),
-                self.side_text(answer, Side::Customer),
+                provider,
+                customer,
             ]);
         }
         rows
@@ -818,7 +845,6 @@ fn caiq_ownership(ownership: Ownership) -> &'static str {
         Ownership::Shared => "Shared CSP and CSC",
         Ownership::ThirdParty => "3rd-party outsourced",
         Ownership::ProviderAndThirdParty => "Shared CSP and 3rd-party",
-        Ownership::CustomerAndThirdParty => "Shared CSC and 3rd-party",
         // CSA's STA-04 guidance names a sixth case, N/A.
         Ownership::NotApplicable => "N/A",
     }
@@ -828,10 +854,9 @@ fn ownership_words(ownership: Ownership) -> &'static str {
     match ownership {
         Ownership::Provider => "implemented by the provider",
         Ownership::Customer => "implemented by the customer",
-        Ownership::Shared => "shared by the provider and the customer",
-        Ownership::ThirdParty => "implemented by a third party",
+        Ownership::Shared => "shared by the provider's side and the customer",
+        Ownership::ThirdParty => "outsourced by the provider to a third party",
         Ownership::ProviderAndThirdParty => "shared by the provider and a third party",
-        Ownership::CustomerAndThirdParty => "shared by the customer and a third party",
         Ownership::NotApplicable => "not applicable in this scenario",
     }
 }
@@ -846,18 +871,11 @@ pub fn fedramp_control_id(id: &str) -> String {
     out
 }
 
-trait OrElseNone {
-    fn or_else_none(self) -> String;
-}
-
-impl OrElseNone for String {
-    /// OSCAL requires a description: an empty one says so in words.
-    fn or_else_none(self) -> String {
-        if self.is_empty() {
-            "Nothing on this side.".to_string()
-        } else {
-            self
-        }
+/// OSCAL requires a description: an empty one says so in words.
+fn described(lines: Vec<String>) -> String {
+    match lines.is_empty() {
+        true => "Nothing on this side.".to_string(),
+        false => lines.join("\n\n"),
     }
 }
 
