@@ -9,8 +9,8 @@ use clap::error::ErrorKind;
 use clap::{CommandFactory, Parser, Subcommand};
 
 use onus::command::{
-    self, CheckFormat, Choice, Explanation, ExportFormat, ExportRequest, Failing, Format,
-    MatrixFormat, Output, TestFormat,
+    self, CheckFormat, Choice, EstateFormat, Explanation, ExportFormat, ExportRequest, Failing,
+    Format, InventoryChoice, MatrixFormat, Output, TestFormat, Unmapped,
 };
 use onus::render::{self, Colour, CoverageListing};
 use onus::{BatchOptions, DecisionFields, FmtMode, Policy, Report};
@@ -47,6 +47,30 @@ enum Command {
     /// Write compliance documents: OSCAL SSPs, CSA CAIQ ownership, FedRAMP
     /// CRM; control by control of a mapping, for one scenario.
     Export(ExportArgs),
+    /// Evaluate a cloud inventory (Terraform plan or state, Azure resource
+    /// list, AWS Config, CloudFormation) resource by resource.
+    Estate(EstateArgs),
+}
+
+#[derive(clap::Args, Debug)]
+struct EstateArgs {
+    /// A policy file, or a built-in policy's name.
+    policy: String,
+    /// Inventory files (`-` for stdin).
+    #[arg(required = true)]
+    inventories: Vec<String>,
+    /// A resource map of your own, tried before the built-in one
+    /// (repeatable).
+    #[arg(long, value_name = "FILE")]
+    map: Vec<String>,
+    /// What the inventories are.
+    #[arg(long, value_parser = choice::<InventoryChoice>(), default_value = InventoryChoice::NAMES[0])]
+    input_format: InventoryChoice,
+    #[arg(long, value_parser = choice::<EstateFormat>(), default_value = EstateFormat::NAMES[0])]
+    format: EstateFormat,
+    /// `--deny unmapped`: a resource whose type no map knows fails (exit 1).
+    #[arg(long, value_name = "unmapped", value_parser = PossibleValuesParser::new(["unmapped"]).map(|_| Unmapped::Denied))]
+    deny: Option<Unmapped>,
 }
 
 #[derive(clap::Args, Debug)]
@@ -285,6 +309,18 @@ pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> u8 {
             Command::Diff(args) => diff(args),
             Command::Schema(args) => schema(args),
             Command::Export(args) => export(args),
+            Command::Estate(a) => {
+                let policy = onus::load_policy(&a.policy)?;
+                let unmapped = a.deny.unwrap_or(Unmapped::Allowed);
+                Ok(command::estate(
+                    &policy,
+                    &a.map,
+                    &a.inventories,
+                    a.input_format,
+                    a.format,
+                    unmapped,
+                )?)
+            }
         });
     match result {
         Ok(output) => finish(output),

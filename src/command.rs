@@ -550,6 +550,107 @@ pub fn unwritable_output(error: &std::io::Error) -> Report {
 }
 
 choice! {
+    /// How `estate` prints.
+    EstateFormat {
+        /// Each resource's holders, then the summary, for people.
+        Table => "table",
+        /// One JSON document: resources and summary.
+        Json => "json",
+        /// One JSON record a resource.
+        Ndjson => "ndjson",
+        /// One row a resource and zone.
+        Csv => "csv",
+    }
+}
+
+choice! {
+    /// What kind of file an inventory is.
+    InventoryChoice {
+        /// Detected from the content.
+        Auto => "auto",
+        /// `terraform show -json` of a plan.
+        TerraformPlan => "terraform-plan",
+        /// `terraform show -json` of a state.
+        TerraformState => "terraform-state",
+        /// `az resource list` or Azure Resource Graph output.
+        Azure => "azure",
+        /// An AWS Config inventory.
+        AwsConfig => "aws-config",
+        /// A CloudFormation template, JSON or YAML.
+        Cloudformation => "cloudformation",
+    }
+}
+
+impl InventoryChoice {
+    /// The format forced, if any.
+    pub fn forced(self) -> Option<crate::InventoryFormat> {
+        use crate::InventoryFormat as F;
+        match self {
+            InventoryChoice::Auto => None,
+            InventoryChoice::TerraformPlan => Some(F::TerraformPlan),
+            InventoryChoice::TerraformState => Some(F::TerraformState),
+            InventoryChoice::Azure => Some(F::Azure),
+            InventoryChoice::AwsConfig => Some(F::AwsConfig),
+            InventoryChoice::Cloudformation => Some(F::CloudFormation),
+        }
+    }
+}
+
+/// Whether an unmapped resource fails `estate`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Unmapped {
+    /// Listed and counted only.
+    Allowed,
+    /// Also a finding (exit 1): `--deny unmapped`.
+    Denied,
+}
+
+/// `onus estate`: every resource of the inventories through the policy's
+/// resource maps (the files given, then the built-in one); a conflict, or
+/// with [`Unmapped::Denied`] an unmapped resource, is a finding.
+pub fn estate(
+    policy: &Policy,
+    maps: &[String],
+    inventories: &[String],
+    forced: InventoryChoice,
+    format: EstateFormat,
+    unmapped: Unmapped,
+) -> Result<Output, Report> {
+    let maps = crate::resource_maps(policy, maps)?;
+    let inventories = inventories
+        .iter()
+        .map(|path| crate::read_inventory(path, forced.forced()))
+        .collect::<Result<Vec<_>, _>>()?;
+    let answers = crate::estate::evaluate(policy, &maps, &inventories);
+    let provider_somewhere = crate::estate::provider_somewhere(policy);
+    let text = match format {
+        EstateFormat::Table => safe(render::estate_table(
+            policy,
+            &inventories,
+            &answers,
+            &provider_somewhere,
+        )),
+        EstateFormat::Json => {
+            render::estate_json(policy, &inventories, &answers, &provider_somewhere)
+        }
+        EstateFormat::Ndjson => render::estate_ndjson(policy, &answers),
+        EstateFormat::Csv => render::estate_csv(policy, &answers),
+    };
+    let conflict = answers.iter().any(|a| match &a.answer {
+        Ok((_, evaluated)) => match evaluated.as_ref() {
+            crate::Evaluated::Complete(decisions) => decisions.iter().any(|d| d.party.is_none()),
+            crate::Evaluated::Partial(partial) => (partial.iter())
+                .filter_map(|p| p.cases.as_ref())
+                .flatten()
+                .any(|c| c.holder == crate::Holder::Conflict),
+        },
+        Err(_) => false,
+    });
+    let denied = unmapped == Unmapped::Denied && answers.iter().any(|a| a.answer.is_err());
+    Ok(Output::result(text, conflict || denied))
+}
+
+choice! {
     /// What `export` writes.
     ExportFormat {
         /// The provider's OSCAL SSP: what it provides, what it leaves to

@@ -154,6 +154,20 @@ impl Source {
             .map_or(offset - start, |s| s.chars().count());
         (line, column + 1)
     }
+
+    /// The byte offset of a one-based line and column (in characters), as
+    /// parsers report positions; clamped to the text.
+    pub fn offset_of(&self, line: usize, column: usize) -> usize {
+        let Some(&start) = self.line_starts.get(line.saturating_sub(1)) else {
+            return self.text.len();
+        };
+        let rest = &self.text[start..];
+        let within = (rest.char_indices())
+            .take_while(|(_, c)| *c != '\n')
+            .nth(column.saturating_sub(1))
+            .map_or_else(|| rest.find('\n').unwrap_or(rest.len()), |(i, _)| i);
+        start + within
+    }
 }
 
 /// Diagnostics about one source. The error type of every fallible step of

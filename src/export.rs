@@ -161,8 +161,7 @@ impl<'a> Export<'a> {
     /// The policy's name without folders or `.onus`: what identifies it in
     /// UUIDs, so that `azure` and `policies/azure.onus` give the same ones.
     pub fn policy_id(&self) -> &str {
-        let name = self.policy.name.rsplit(['/', '\\']).next().unwrap_or("");
-        name.strip_suffix(".onus").unwrap_or(name)
+        self.policy.stem()
     }
 
     /// One line per holding of `party`'s side of a control ("Physical

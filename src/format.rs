@@ -4,8 +4,9 @@
 //! default, zones), then rules grouped by zone in zone order (declared
 //! order, then first mention), then assertions, then tests; one blank line
 //! between groups, one space around keywords. A mapping's `mapping` line
-//! comes first, then its `controls` lines as written, a blank line before
-//! each that a comment heads. Comments stay with the
+//! (a resource map's `resources for` line) comes first, then its
+//! `controls` (`resource`) lines as written, a blank line before each that
+//! a comment heads. Comments stay with the
 //! statement they were attached to. Statements keep their relative order
 //! within a group, so the meaning never changes.
 
@@ -32,7 +33,8 @@ fn format(file: &PolicyFile) -> String {
         let group = group(&ranks, statement);
         // A mapping's lines are one group; a comment above one opens a
         // section of it.
-        let new_section = group == Group::Controls && !statement.leading_comments.is_empty();
+        let new_section = matches!(group, Group::Controls | Group::Resources)
+            && !statement.leading_comments.is_empty();
         if group_of_last.is_some() && (group_of_last != Some(group) || new_section) {
             out.push('\n');
         }
@@ -72,6 +74,7 @@ fn canonical_order(file: &PolicyFile, ranks: &ZoneRanks) -> PolicyFile {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 enum Group {
     TestsFor,
+    ResourcesFor,
     Mapping,
     Title,
     Parties,
@@ -84,6 +87,8 @@ enum Group {
     Tests,
     /// A mapping's lines keep their written order.
     Controls,
+    /// So do a resource map's.
+    Resources,
 }
 
 fn group(ranks: &ZoneRanks, statement: &Statement) -> Group {
@@ -99,6 +104,8 @@ fn group(ranks: &ZoneRanks, statement: &Statement) -> Group {
         StatementKind::Test(_) => Group::Tests,
         StatementKind::Mapping { .. } => Group::Mapping,
         StatementKind::Controls(_) => Group::Controls,
+        StatementKind::ResourcesFor(_) => Group::ResourcesFor,
+        StatementKind::Resource(_) => Group::Resources,
     }
 }
 
@@ -133,6 +140,21 @@ impl<'a> ZoneRanks<'a> {
 fn statement_text(kind: &StatementKind) -> String {
     match kind {
         StatementKind::TestsFor(policy) => format!("tests for {}", text(policy)),
+        StatementKind::ResourcesFor(policy) => format!("resources for {}", text(policy)),
+        StatementKind::Resource(entry) => {
+            let settings: Vec<String> = (entry.settings.iter())
+                .map(|(d, v)| format!("{}: {}", d.text, v.text))
+                .collect();
+            let block = match settings.is_empty() {
+                true => "{}".to_string(),
+                false => format!("{{ {} }}", settings.join(", ")),
+            };
+            let mut out = format!("resource {} {block}", text(&entry.resource_type));
+            if let Some(because) = &entry.because {
+                out.push_str(&format!(" because {}", text(because)));
+            }
+            out
+        }
         StatementKind::Title(title) => format!("policy {}", text(title)),
         StatementKind::Mapping { framework, title } => {
             with_label(format!("mapping {}", framework.text), title)

@@ -71,6 +71,7 @@ pub mod command;
 mod compile;
 mod diagnostic;
 mod diff;
+mod estate;
 mod eval;
 mod export;
 mod format;
@@ -99,6 +100,10 @@ pub use diagnostic::{
     closest, did_you_mean, Diagnostic, Label, Report, Severity, Source, ToDiagnostic,
 };
 pub use diff::{describe, DiffError, Holder, PolicyChange, PolicyDiff, ScenarioChange};
+pub use estate::{
+    BuiltinResourceMap, Evaluated, Inventory, InventoryError, InventoryFormat, Resource,
+    ResourceAnswer, ResourceMap, ResourceType, BUILTIN_RESOURCE_MAPS,
+};
 pub use eval::{Decision, Matrix, Status};
 pub use export::{
     ControlAnswer, Export, HolderKind, Holding, Ownership, Side, NOT_APPLICABLE_PARTY,
@@ -175,6 +180,69 @@ pub fn mapping_source(name: &str) -> Result<Source, Report> {
         }
     }
     read_source(name)
+}
+
+/// Parses and resolves a resource map for `policy`: its `resources for`
+/// line must name the policy, and its dimensions and values be the
+/// policy's.
+pub fn load_resource_map_text(
+    name: &str,
+    text: &str,
+    policy: &Policy,
+) -> Result<ResourceMap, Report> {
+    let source = Source::new(name, text);
+    let report = |errors: &[ResolveError]| Report::from_errors(source.clone(), errors);
+    let file = parse::parse(text).map_err(|errors| Report::from_errors(source.clone(), &errors))?;
+    let map = estate::resolve_resource_map(&file, name, &source, policy).map_err(|e| report(&e))?;
+    if map.policy != policy.stem() {
+        let span = file
+            .statements
+            .iter()
+            .find(|s| matches!(s.kind, syntax::StatementKind::ResourcesFor(_)))
+            .map_or(Span::default(), |s| s.span);
+        let diagnostic = Diagnostic::new(
+            Code::ResourceMapMismatch,
+            format!(
+                "this resource map is for `{}`, not `{}`",
+                map.policy,
+                policy.stem()
+            ),
+        )
+        .with_label(span, "names another policy")
+        .with_help(Some(format!(
+            "give it with `onus estate {} ...`, or name `{}` here",
+            map.policy,
+            policy.stem()
+        )));
+        return Err(Report::new(source, vec![diagnostic]));
+    }
+    Ok(map)
+}
+
+/// The resource maps `onus estate` uses for `policy`: the files given, in
+/// order, then the built-in map of a built-in policy's name (so a user's
+/// entry for a type wins over the built-in one).
+pub fn resource_maps(policy: &Policy, files: &[String]) -> Result<Vec<ResourceMap>, Report> {
+    let mut maps = Vec::new();
+    for file in files {
+        let source = read_source(file)?;
+        maps.push(load_resource_map_text(&source.name, &source.text, policy)?);
+    }
+    if let Some(builtin) = BUILTIN_RESOURCE_MAPS
+        .iter()
+        .find(|b| b.policy == policy.stem())
+    {
+        let name = format!("{} resource map", builtin.policy);
+        maps.push(load_resource_map_text(&name, builtin.text, policy)?);
+    }
+    Ok(maps)
+}
+
+/// Reads an inventory file (`-` for stdin): a Terraform plan or state, an
+/// Azure resource list, an AWS Config inventory or a CloudFormation
+/// template, detected from its content unless `forced`.
+pub fn read_inventory(path: &str, forced: Option<InventoryFormat>) -> Result<Inventory, Report> {
+    estate::read_inventory(&read_source(path)?, forced)
 }
 
 /// Loads a policy and checks it: its syntax and name errors if it does not

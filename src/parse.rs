@@ -8,7 +8,7 @@ use crate::diagnostic::{Code, Diagnostic, ToDiagnostic};
 use crate::span::Span;
 use crate::syntax::{
     AssertStatement, Comment, Condition, ConditionKind, ControlsStatement, Name, PolicyFile,
-    Qualifier, RuleStatement, Statement, StatementKind, TestCase, Text,
+    Qualifier, ResourceStatement, RuleStatement, Statement, StatementKind, TestCase, Text,
 };
 
 /// How deep parentheses and `not`s may nest in one condition.
@@ -374,6 +374,8 @@ fn rule_name(rule: Rule) -> Option<&'static str> {
         Rule::kw_expect => "`expect`",
         Rule::kw_mapping | Rule::mapping_decl => "`mapping`",
         Rule::kw_controls => "`controls`",
+        Rule::kw_resources | Rule::resources_for => "`resources for`",
+        Rule::kw_resource | Rule::resource_entry => "`resource`",
         Rule::control_id => "a control id",
         Rule::kw_always => "`always`",
         Rule::kw_when => "`when`",
@@ -419,6 +421,8 @@ fn is_keyword(rule: Rule) -> bool {
             | Rule::kw_expect
             | Rule::kw_mapping
             | Rule::kw_controls
+            | Rule::kw_resources
+            | Rule::kw_resource
             | Rule::kw_always
             | Rule::kw_when
             | Rule::kw_unless
@@ -585,6 +589,17 @@ fn build_statement(pair: Pair<Rule>) -> Result<StatementKind, ParseError> {
             })
         }
         Rule::tests_for => StatementKind::TestsFor(build_text(next())),
+        Rule::resources_for => StatementKind::ResourcesFor(build_text(next())),
+        Rule::resource_entry => {
+            let resource_type = build_text(next());
+            let settings = build_pairs(next());
+            let because = inner.next().map(|p| build_text(first_child(p)));
+            StatementKind::Resource(ResourceStatement {
+                resource_type,
+                settings,
+                because,
+            })
+        }
         Rule::mapping_decl => {
             let framework = build_name(next());
             StatementKind::Mapping {

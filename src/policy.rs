@@ -224,6 +224,14 @@ impl Policy {
         self.dimensions.iter().position(|d| d.name == name)
     }
 
+    /// The policy's name without folders or `.onus`: `azure` for both the
+    /// built-in policy and `policies/azure.onus`. What exports derive
+    /// identities from, and what a resource map's `resources for` names.
+    pub fn stem(&self) -> &str {
+        let name = self.name.rsplit(['/', '\\']).next().unwrap_or("");
+        name.strip_suffix(".onus").unwrap_or(name)
+    }
+
     /// The zone of that name, if any.
     pub fn zone_index(&self, name: &str) -> Option<ZoneId> {
         self.zones.iter().position(|z| z.name == name)

@@ -87,6 +87,27 @@ pub enum ResolveError {
         /// Where it is in the source.
         span: Span,
     },
+    /// `onus eval aws-resources.onus`: a resource map where a policy was
+    /// expected, or a `resource` line in a policy.
+    #[error("{}", match policy { Some(policy) => format!("this is a resource map for `{policy}`, not a policy"), None => "a `resource` line belongs in a resource map".to_string() })]
+    ResourceMapFile {
+        /// The policy a whole resource map names; `None` for one line.
+        policy: Option<String>,
+        /// Where it is in the source.
+        span: Span,
+    },
+    /// A resource map without its `resources for` line.
+    #[error("not a resource map: it has no `resources for` line")]
+    NoResourcesFor {
+        /// Its first statement, if it has one.
+        span: Option<Span>,
+    },
+    /// A rule or declaration in a resource map.
+    #[error("a resource map holds only its `resources for` line and `resource` lines")]
+    NotAResourceLine {
+        /// The statement that does not belong.
+        span: Span,
+    },
     /// `--map azure.onus`: a file without a `mapping` line.
     #[error("not a mapping: it has no `mapping` line")]
     NoMappingLine {
@@ -249,6 +270,36 @@ impl ToDiagnostic for ResolveError {
                     .with_label(*span, label)
                     .with_help(Some(help.into()))
             }
+            ResolveError::ResourceMapFile { policy, span } => {
+                let (label, help) = match policy {
+                    Some(_) => (
+                        "makes this a resource map",
+                        "give it to `onus estate` with `--map`, or check it with `onus check`",
+                    ),
+                    None => (
+                        "a resource map's line",
+                        "move it to a resource map (one that starts `resources for \"POLICY\"`)",
+                    ),
+                };
+                Diagnostic::new(Code::MappingFile, message)
+                    .with_label(*span, label)
+                    .with_help(Some(help.into()))
+            }
+            ResolveError::NoResourcesFor { span } => {
+                let mut diagnostic = Diagnostic::new(Code::NotAResourceMap, message).with_help(
+                    Some("a resource map starts `resources for \"POLICY\"`".into()),
+                );
+                if let Some(span) = span {
+                    diagnostic =
+                        diagnostic.with_label(*span, "add the `resources for` line before this");
+                }
+                diagnostic
+            }
+            ResolveError::NotAResourceLine { span } => {
+                Diagnostic::new(Code::NotAResourceMap, message)
+                    .with_label(*span, "not a `resource` line")
+                    .with_help(Some("rules and declarations belong in a policy".into()))
+            }
             ResolveError::NoMappingLine { span } => {
                 let mut diagnostic = Diagnostic::new(Code::NotAMapping, message).with_help(Some(
                     "a mapping starts `mapping FRAMEWORK`, such as `mapping nist-sp-800-53-rev5`"
@@ -294,6 +345,16 @@ pub fn resolve(
     if let Some((policy, span)) = tests_for {
         return Err(vec![ResolveError::TestFile {
             policy: policy.text.clone(),
+            span,
+        }]);
+    }
+    let resource_map = file.statements.iter().find_map(|s| match &s.kind {
+        StatementKind::ResourcesFor(policy) => Some((policy, s.span)),
+        _ => None,
+    });
+    if let Some((policy, span)) = resource_map {
+        return Err(vec![ResolveError::ResourceMapFile {
+            policy: Some(policy.text.clone()),
             span,
         }]);
     }
@@ -440,7 +501,11 @@ impl Resolver {
                     whole_file: false,
                     span,
                 }),
+                StatementKind::Resource(_) => self
+                    .errors
+                    .push(ResolveError::ResourceMapFile { policy: None, span }),
                 StatementKind::TestsFor(_)
+                | StatementKind::ResourcesFor(_)
                 | StatementKind::Mapping { .. }
                 | StatementKind::Rule(_)
                 | StatementKind::Assert(_)

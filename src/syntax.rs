@@ -89,6 +89,23 @@ pub enum StatementKind {
     },
     /// `physical datacenter: controls pe-2, pe-3 because "..."`
     Controls(ControlsStatement),
+    /// `resources for "azure-services"`: makes the file a resource map for
+    /// that policy.
+    ResourcesFor(Text),
+    /// `resource "aws_instance" { service: infrastructure } because "..."`
+    Resource(ResourceStatement),
+}
+
+/// `resource "aws_instance" { service: infrastructure } because "EC2"`:
+/// the scenario a resource type means, dimensions left out left open.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ResourceStatement {
+    /// The resource type, as the inventory writes it.
+    pub resource_type: Text,
+    /// Dimension and value, in order.
+    pub settings: Vec<(Name, Name)>,
+    /// The reason after `because`, if any.
+    pub because: Option<Text>,
 }
 
 /// `physical datacenter: controls pe-2, pe-3 because "physical access"`:
@@ -245,8 +262,19 @@ impl Statement {
             .iter_mut()
             .for_each(Comment::erase_spans);
         match &mut self.kind {
-            StatementKind::Title(text) | StatementKind::TestsFor(text) => {
-                text.span = Span::default()
+            StatementKind::Title(text)
+            | StatementKind::TestsFor(text)
+            | StatementKind::ResourcesFor(text) => text.span = Span::default(),
+            StatementKind::Resource(entry) => {
+                entry.resource_type.span = Span::default();
+                for (d, v) in &mut entry.settings {
+                    d.span = Span::default();
+                    v.span = Span::default();
+                }
+                entry
+                    .because
+                    .iter_mut()
+                    .for_each(|b| b.span = Span::default());
             }
             StatementKind::Mapping { framework, title } => {
                 framework.span = Span::default();

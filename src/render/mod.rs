@@ -6,6 +6,7 @@ pub(crate) mod decisions;
 pub(crate) mod diagnostics;
 mod diagram;
 pub(crate) mod diff;
+pub(crate) mod estate;
 mod export;
 pub(crate) mod matrix;
 pub(crate) mod partial;
@@ -24,6 +25,9 @@ pub use diagram::{html as matrix_html, svg as matrix_svg};
 pub use diff::{
     policies_json as diff_policies_json, policies_text as diff_policies_text,
     scenarios_json as diff_scenarios_json, scenarios_text as diff_scenarios_text,
+};
+pub use estate::{
+    csv as estate_csv, json as estate_json, ndjson as estate_ndjson, table as estate_table,
 };
 pub use export::{
     fedramp_control_id, grid_csv, grid_xlsx, ExportOptions, CAIQ_COLUMNS, CRM_COLUMNS,

@@ -1,0 +1,680 @@
+//! Real estates: the inventories people already have (Terraform plans and
+//! states, Azure resource lists, AWS Config inventories, CloudFormation
+//! templates) evaluated resource by resource, through resource maps that
+//! say which scenario of a policy each resource type means.
+
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use serde_json::Value;
+
+use crate::code::Code;
+use crate::diagnostic::{closest, Diagnostic, Report, Source};
+use crate::eval::Decision;
+use crate::partial::PartialAnswer;
+use crate::policy::{Policy, ZoneId};
+use crate::resolve::{NameKind, ResolveError};
+use crate::scenario::PartialScenario;
+use crate::span::Span;
+use crate::syntax::{PolicyFile, StatementKind, Text};
+
+/// A resource map: resource types to scenarios of one policy.
+#[derive(Clone, Debug)]
+pub struct ResourceMap {
+    /// What the user called it: a built-in map's name or a path.
+    pub name: String,
+    /// Its text, for locating diagnostics.
+    pub source: Source,
+    /// The policy its `resources for` line names.
+    pub policy: String,
+    /// One entry a resource type, in source order.
+    pub entries: Vec<ResourceType>,
+}
+
+/// One `resource "TYPE" { dimension: value, ... }` line.
+#[derive(Clone, Debug)]
+pub struct ResourceType {
+    /// The type as written.
+    pub name: String,
+    /// The dimensions it gives; the others stay open.
+    pub given: PartialScenario,
+    /// The reason after `because`, if any.
+    pub because: Option<String>,
+}
+
+/// A built-in resource map: the policy it is for and its source text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BuiltinResourceMap {
+    /// The built-in policy it maps to.
+    pub policy: &'static str,
+    /// The map's source text.
+    pub text: &'static str,
+}
+
+/// The resource maps of the built-in policies.
+pub const BUILTIN_RESOURCE_MAPS: &[BuiltinResourceMap] = &[
+    BuiltinResourceMap {
+        policy: "aws",
+        text: include_str!("../policies/resources/aws.onus"),
+    },
+    BuiltinResourceMap {
+        policy: "azure",
+        text: include_str!("../policies/resources/azure.onus"),
+    },
+    BuiltinResourceMap {
+        policy: "azure-services",
+        text: include_str!("../policies/resources/azure-services.onus"),
+    },
+    BuiltinResourceMap {
+        policy: "kubernetes",
+        text: include_str!("../policies/resources/kubernetes.onus"),
+    },
+];
+
+/// The policy a resource map file names, if it is one.
+pub fn resources_for(file: &PolicyFile) -> Option<&Text> {
+    file.statements.iter().find_map(|s| match &s.kind {
+        StatementKind::ResourcesFor(policy) => Some(policy),
+        _ => None,
+    })
+}
+
+/// Resolves a resource map against the policy it is used with: every
+/// dimension and value named must be the policy's.
+pub fn resolve_resource_map(
+    file: &PolicyFile,
+    name: &str,
+    source: &Source,
+    policy: &Policy,
+) -> Result<ResourceMap, Vec<ResolveError>> {
+    let mut errors = Vec::new();
+    let Some(named) = resources_for(file) else {
+        return Err(vec![ResolveError::NoResourcesFor {
+            span: file.statements.first().map(|s| s.span),
+        }]);
+    };
+    let mut entries = Vec::new();
+    let mut seen: HashMap<String, Span> = HashMap::new();
+    for statement in &file.statements {
+        let entry = match &statement.kind {
+            StatementKind::ResourcesFor(_) => continue,
+            StatementKind::Resource(entry) => entry,
+            _ => {
+                errors.push(ResolveError::NotAResourceLine {
+                    span: statement.span,
+                });
+                continue;
+            }
+        };
+        let key = entry.resource_type.text.to_lowercase();
+        if let Some(first) = seen.insert(key, entry.resource_type.span) {
+            errors.push(ResolveError::Duplicate {
+                what: "resource type",
+                name: entry.resource_type.text.clone(),
+                span: entry.resource_type.span,
+                first,
+            });
+        }
+        let mut given = PartialScenario::empty(policy);
+        let mut dimensions_seen: HashMap<usize, Span> = HashMap::new();
+        for (dimension, value) in &entry.settings {
+            let Some(d) = policy
+                .dimensions
+                .iter()
+                .position(|x| x.name == dimension.text)
+            else {
+                let names = policy.dimensions.iter().map(|x| x.name.as_str());
+                errors.push(ResolveError::unknown(NameKind::Dimension, dimension, names));
+                continue;
+            };
+            if let Some(first) = dimensions_seen.insert(d, dimension.span) {
+                errors.push(ResolveError::Duplicate {
+                    what: "dimension",
+                    name: dimension.text.clone(),
+                    span: dimension.span,
+                    first,
+                });
+                continue;
+            }
+            match policy.dimensions[d].value_index(&value.text) {
+                Some(v) => given.set_index(d, v),
+                None => {
+                    let values = policy.dimensions[d].values.iter().map(String::as_str);
+                    errors.push(ResolveError::unknown(NameKind::Value, value, values));
+                }
+            }
+        }
+        for (d, dimension) in policy.dimensions.iter().enumerate() {
+            if dimension.values.len() == 1 && !given.has(d) {
+                given.set_index(d, 0);
+            }
+        }
+        entries.push(ResourceType {
+            name: entry.resource_type.text.clone(),
+            given,
+            because: entry.because.as_ref().map(|b| b.text.clone()),
+        });
+    }
+    if errors.is_empty() {
+        Ok(ResourceMap {
+            name: name.to_string(),
+            source: source.clone(),
+            policy: named.text.clone(),
+            entries,
+        })
+    } else {
+        Err(errors)
+    }
+}
+
+/// The kinds of inventory Onus reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InventoryFormat {
+    /// `terraform show -json` of a plan: `planned_values.root_module`.
+    TerraformPlan,
+    /// `terraform show -json` of a state: `values.root_module`.
+    TerraformState,
+    /// `az resource list`, or Azure Resource Graph results (`data`), or an
+    /// ARM list response (`value`): objects with `id` and `type`.
+    Azure,
+    /// AWS Config: `list-discovered-resources` (`resourceIdentifiers`),
+    /// configuration items (`configurationItems`), or an array of items
+    /// with `resourceType`.
+    AwsConfig,
+    /// A CloudFormation template, JSON or YAML: `Resources.<id>.Type`.
+    CloudFormation,
+}
+
+impl InventoryFormat {
+    /// How output names it.
+    pub fn name(self) -> &'static str {
+        match self {
+            InventoryFormat::TerraformPlan => "terraform-plan",
+            InventoryFormat::TerraformState => "terraform-state",
+            InventoryFormat::Azure => "azure",
+            InventoryFormat::AwsConfig => "aws-config",
+            InventoryFormat::CloudFormation => "cloudformation",
+        }
+    }
+}
+
+/// One resource of an inventory.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Resource {
+    /// Its address (Terraform), id (Azure), ARN or id (AWS Config), or
+    /// logical id (CloudFormation).
+    pub address: String,
+    /// Its type, as the inventory writes it.
+    pub resource_type: String,
+}
+
+/// An inventory's resources, in the order it lists them.
+#[derive(Clone, Debug)]
+pub struct Inventory {
+    /// Where it came from.
+    pub name: String,
+    /// What kind of file it is.
+    pub format: InventoryFormat,
+    /// Its resources; data sources and such are not resources.
+    pub resources: Vec<Resource>,
+    /// Terraform data sources read and left out.
+    pub data_sources: usize,
+}
+
+/// Why an inventory could not be read.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum InventoryError {
+    /// Not JSON, and not YAML where YAML may be.
+    #[error("{what} is not valid {language}: {reason}")]
+    Syntax {
+        /// `inventory`.
+        what: &'static str,
+        /// `JSON` or `YAML`.
+        language: &'static str,
+        /// The parser's words.
+        reason: String,
+        /// Where.
+        span: Span,
+    },
+    /// JSON of no kind Onus knows.
+    #[error("not an inventory Onus knows")]
+    UnknownKind {
+        /// The start of the document.
+        span: Span,
+    },
+    /// `"format_version": "2.0"`.
+    #[error("Terraform JSON format version `{version}` is not one Onus reads")]
+    FormatVersion {
+        /// The version found.
+        version: String,
+        /// Where it is.
+        span: Span,
+    },
+    /// A resource without a type, or of the wrong shape.
+    #[error("{path}: {problem}")]
+    Shape {
+        /// Where in the document, as a JSON path.
+        path: String,
+        /// What is wrong.
+        problem: String,
+        /// The start of the document (the JSON reader keeps no positions).
+        span: Span,
+    },
+}
+
+impl crate::diagnostic::ToDiagnostic for InventoryError {
+    fn to_diagnostic(&self) -> Diagnostic {
+        let message = self.to_string();
+        match self {
+            InventoryError::Syntax { span, .. } => Diagnostic::new(Code::InvalidInventory, message)
+                .with_label(*span, "here"),
+            InventoryError::UnknownKind { span } => Diagnostic::new(Code::InvalidInventory, message)
+                .with_label(*span, "not a Terraform plan or state, Azure resource list, AWS Config inventory or CloudFormation template")
+                .with_help(Some("give `--input-format` if it is one of those".into())),
+            InventoryError::FormatVersion { span, .. } => Diagnostic::new(Code::InvalidInventory, message)
+                .with_label(*span, "this version")
+                .with_help(Some("Onus reads format versions 1.x, as `terraform show -json` writes them".into())),
+            InventoryError::Shape { span, .. } => Diagnostic::new(Code::InvalidInventory, message)
+                .with_label(*span, "in this document"),
+        }
+    }
+}
+
+/// Reads an inventory: its kind detected from its content unless `forced`.
+pub fn read_inventory(
+    source: &Source,
+    forced: Option<InventoryFormat>,
+) -> Result<Inventory, Report> {
+    let fail = |error: InventoryError| Report::from_errors(source.clone(), &[error]);
+    let text = &source.text;
+    let start = Span::new(0, text.len().min(1));
+    let json: Result<Value, _> = serde_json::from_str(text);
+    let value = match json {
+        Ok(value) => value,
+        Err(error) => {
+            let looks_like_json = text.trim_start().starts_with(['{', '[']);
+            let yaml_allowed = matches!(forced, None | Some(InventoryFormat::CloudFormation));
+            if yaml_allowed && !looks_like_json {
+                return read_cloudformation_yaml(source);
+            }
+            let offset = source.offset_of(error.line(), error.column());
+            return Err(fail(InventoryError::Syntax {
+                what: "inventory",
+                language: "JSON",
+                reason: json_reason(&error),
+                span: Span::new(offset, (offset + 1).min(text.len())),
+            }));
+        }
+    };
+    let format = match forced {
+        Some(format) => format,
+        None => detect(&value).ok_or_else(|| fail(InventoryError::UnknownKind { span: start }))?,
+    };
+    let mut inventory = Inventory {
+        name: source.name.clone(),
+        format,
+        resources: Vec::new(),
+        data_sources: 0,
+    };
+    let shape = |path: &str, problem: &str| {
+        fail(InventoryError::Shape {
+            path: path.to_string(),
+            problem: problem.to_string(),
+            span: start,
+        })
+    };
+    match format {
+        InventoryFormat::TerraformPlan | InventoryFormat::TerraformState => {
+            let version = value["format_version"].as_str().unwrap_or("");
+            if version.split('.').next() != Some("1") {
+                let at = text.find("\"format_version\"").unwrap_or(0);
+                return Err(fail(InventoryError::FormatVersion {
+                    version: version.to_string(),
+                    span: Span::new(at, at + "\"format_version\"".len().min(text.len() - at)),
+                }));
+            }
+            let key = match format {
+                InventoryFormat::TerraformPlan => "planned_values",
+                _ => "values",
+            };
+            let root = &value[key]["root_module"];
+            if !root.is_object() {
+                return Err(shape(&format!("{key}.root_module"), "missing"));
+            }
+            terraform_module(root, &format!("{key}.root_module"), &mut inventory)
+                .map_err(|(path, problem)| shape(&path, &problem))?;
+        }
+        InventoryFormat::Azure => {
+            let (items, path) = match &value {
+                Value::Array(items) => (items, String::new()),
+                _ => match (value.get("data"), value.get("value")) {
+                    (Some(Value::Array(items)), _) => (items, "data".to_string()),
+                    (_, Some(Value::Array(items))) => (items, "value".to_string()),
+                    _ => return Err(shape("", "no `data` or `value` array of resources")),
+                },
+            };
+            for (i, item) in items.iter().enumerate() {
+                let at = format!("{path}[{i}]");
+                let resource_type =
+                    string_field(item, "type").ok_or_else(|| shape(&at, "no `type`"))?;
+                let address = string_field(item, "id")
+                    .or_else(|| string_field(item, "name"))
+                    .ok_or_else(|| shape(&at, "no `id` or `name`"))?;
+                inventory.resources.push(Resource {
+                    address,
+                    resource_type,
+                });
+            }
+        }
+        InventoryFormat::AwsConfig => {
+            let (items, path) = match &value {
+                Value::Array(items) => (items, String::new()),
+                _ => match (
+                    value.get("resourceIdentifiers"),
+                    value.get("configurationItems"),
+                ) {
+                    (Some(Value::Array(items)), _) => (items, "resourceIdentifiers".to_string()),
+                    (_, Some(Value::Array(items))) => (items, "configurationItems".to_string()),
+                    _ => {
+                        return Err(shape(
+                            "",
+                            "no `resourceIdentifiers` or `configurationItems`",
+                        ))
+                    }
+                },
+            };
+            for (i, item) in items.iter().enumerate() {
+                let at = format!("{path}[{i}]");
+                let resource_type = string_field(item, "resourceType")
+                    .ok_or_else(|| shape(&at, "no `resourceType`"))?;
+                let address = string_field(item, "arn")
+                    .or_else(|| string_field(item, "ARN"))
+                    .or_else(|| string_field(item, "resourceId"))
+                    .ok_or_else(|| shape(&at, "no `arn` or `resourceId`"))?;
+                inventory.resources.push(Resource {
+                    address,
+                    resource_type,
+                });
+            }
+        }
+        InventoryFormat::CloudFormation => {
+            if !value.get("Resources").is_some_and(Value::is_object) {
+                return Err(shape("Resources", "missing, or not an object"));
+            }
+            // Read again for the resources in the template's order, which a
+            // JSON object does not keep.
+            let template: OrderedTemplate =
+                serde_json::from_str(text).map_err(|e| shape("Resources", &json_reason(&e)))?;
+            for (logical, body) in template.resources.0 {
+                let resource_type = string_field(&body, "Type")
+                    .ok_or_else(|| shape(&format!("Resources.{logical}"), "no `Type`"))?;
+                inventory.resources.push(Resource {
+                    address: logical,
+                    resource_type,
+                });
+            }
+        }
+    }
+    Ok(inventory)
+}
+
+/// A CloudFormation template's resources in written order.
+#[derive(serde::Deserialize)]
+struct OrderedTemplate {
+    #[serde(rename = "Resources")]
+    resources: InOrder,
+}
+
+/// A JSON object's entries in written order.
+struct InOrder(Vec<(String, Value)>);
+
+impl<'de> serde::Deserialize<'de> for InOrder {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Entries;
+        impl<'de> serde::de::Visitor<'de> for Entries {
+            type Value = InOrder;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<InOrder, A::Error> {
+                let mut entries = Vec::new();
+                while let Some(entry) = map.next_entry()? {
+                    entries.push(entry);
+                }
+                Ok(InOrder(entries))
+            }
+        }
+        deserializer.deserialize_map(Entries)
+    }
+}
+
+/// A CloudFormation template in YAML: `Resources.<id>.Type`, in order.
+/// Short-form tags (`!Ref`, `!GetAtt`, `!Sub`) are read as plain values.
+fn read_cloudformation_yaml(source: &Source) -> Result<Inventory, Report> {
+    use yaml_rust2::{Yaml, YamlLoader};
+    let fail = |error: InventoryError| Report::from_errors(source.clone(), &[error]);
+    let documents = YamlLoader::load_from_str(&source.text).map_err(|error| {
+        let marker = error.marker();
+        let offset = source.offset_of(marker.line(), marker.col() + 1);
+        fail(InventoryError::Syntax {
+            what: "inventory",
+            language: "JSON or YAML",
+            reason: error.info().to_string(),
+            span: Span::new(offset, (offset + 1).min(source.text.len())),
+        })
+    })?;
+    let start = Span::new(0, source.text.len().min(1));
+    let shape = |path: &str, problem: &str| {
+        fail(InventoryError::Shape {
+            path: path.to_string(),
+            problem: problem.to_string(),
+            span: start,
+        })
+    };
+    let Some(Yaml::Hash(resources)) = documents.first().map(|d| &d["Resources"]) else {
+        return Err(fail(InventoryError::UnknownKind { span: start }));
+    };
+    let mut inventory = Inventory {
+        name: source.name.clone(),
+        format: InventoryFormat::CloudFormation,
+        resources: Vec::new(),
+        data_sources: 0,
+    };
+    for (logical, body) in resources {
+        let logical = match logical {
+            Yaml::String(s) => s.clone(),
+            other => {
+                return Err(shape(
+                    "Resources",
+                    &format!("a resource id that is not a string: {other:?}"),
+                ))
+            }
+        };
+        let Some(resource_type) = body["Type"].as_str() else {
+            return Err(shape(&format!("Resources.{logical}"), "no `Type`"));
+        };
+        inventory.resources.push(Resource {
+            address: logical,
+            resource_type: resource_type.to_string(),
+        });
+    }
+    Ok(inventory)
+}
+
+fn json_reason(error: &serde_json::Error) -> String {
+    let text = error.to_string();
+    match text.find(" at line ") {
+        Some(at) => text[..at].to_string(),
+        None => text,
+    }
+}
+
+fn string_field(item: &Value, key: &str) -> Option<String> {
+    item.get(key).and_then(Value::as_str).map(str::to_string)
+}
+
+/// The kind of inventory a JSON document is, from its shape.
+fn detect(value: &Value) -> Option<InventoryFormat> {
+    let has = |key: &str| value.get(key).is_some();
+    match value {
+        Value::Object(_) if has("format_version") && has("planned_values") => {
+            Some(InventoryFormat::TerraformPlan)
+        }
+        Value::Object(_) if has("format_version") && has("values") => {
+            Some(InventoryFormat::TerraformState)
+        }
+        Value::Object(_) if value.get("Resources").is_some_and(Value::is_object) => {
+            Some(InventoryFormat::CloudFormation)
+        }
+        Value::Object(_) if has("resourceIdentifiers") || has("configurationItems") => {
+            Some(InventoryFormat::AwsConfig)
+        }
+        Value::Object(_) if value.get("data").is_some_and(Value::is_array) => {
+            Some(InventoryFormat::Azure)
+        }
+        Value::Object(_) if value.get("value").is_some_and(Value::is_array) => {
+            Some(InventoryFormat::Azure)
+        }
+        Value::Array(items) => match items.first() {
+            Some(first) if first.get("resourceType").is_some() => Some(InventoryFormat::AwsConfig),
+            Some(first) if first.get("type").is_some() && first.get("id").is_some() => {
+                Some(InventoryFormat::Azure)
+            }
+            None => Some(InventoryFormat::Azure),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// A Terraform module's managed resources, then its child modules', in
+/// order; data sources counted and left out.
+fn terraform_module(
+    module: &Value,
+    path: &str,
+    inventory: &mut Inventory,
+) -> Result<(), (String, String)> {
+    let shape = |at: String, problem: &str| (at, problem.to_string());
+    if let Some(resources) = module.get("resources") {
+        let Value::Array(resources) = resources else {
+            return Err(shape(format!("{path}.resources"), "not an array"));
+        };
+        for (i, resource) in resources.iter().enumerate() {
+            let at = format!("{path}.resources[{i}]");
+            if string_field(resource, "mode").as_deref() == Some("data") {
+                inventory.data_sources += 1;
+                continue;
+            }
+            let resource_type =
+                string_field(resource, "type").ok_or_else(|| shape(at.clone(), "no `type`"))?;
+            let address =
+                string_field(resource, "address").ok_or_else(|| shape(at, "no `address`"))?;
+            inventory.resources.push(Resource {
+                address,
+                resource_type,
+            });
+        }
+    }
+    if let Some(children) = module.get("child_modules") {
+        let Value::Array(children) = children else {
+            return Err(shape(format!("{path}.child_modules"), "not an array"));
+        };
+        for (i, child) in children.iter().enumerate() {
+            terraform_module(child, &format!("{path}.child_modules[{i}]"), inventory)?;
+        }
+    }
+    Ok(())
+}
+
+/// What a resource's type means for the policy.
+#[derive(Clone, Debug)]
+pub enum Evaluated {
+    /// Every dimension given: each zone's decision.
+    Complete(Vec<Decision>),
+    /// Some dimension left open by the map: each zone's answers over it.
+    Partial(Vec<PartialAnswer>),
+}
+
+/// One resource and its answer.
+#[derive(Clone, Debug)]
+pub struct ResourceAnswer<'m> {
+    /// The resource.
+    pub resource: Resource,
+    /// Its map entry and answer (shared by every resource of the type), or
+    /// `None` with the closest known type.
+    pub answer: Result<(&'m ResourceType, Rc<Evaluated>), Option<String>>,
+}
+
+/// Evaluates every resource of the inventories through the maps, the first
+/// map that knows a type winning (so a user's map overrides the built-in
+/// one given after it). Types are compared without regard to case, as
+/// Azure compares its own. Each type is evaluated once.
+pub fn evaluate<'m>(
+    policy: &Policy,
+    maps: &'m [ResourceMap],
+    inventories: &[Inventory],
+) -> Vec<ResourceAnswer<'m>> {
+    let mut known: HashMap<String, &'m ResourceType> = HashMap::new();
+    for map in maps {
+        for entry in &map.entries {
+            known.entry(entry.name.to_lowercase()).or_insert(entry);
+        }
+    }
+    let mut names: Vec<&str> = known.values().map(|e| e.name.as_str()).collect();
+    names.sort_unstable();
+    let mut answers: HashMap<String, Rc<Evaluated>> = HashMap::new();
+    let mut out = Vec::new();
+    for resource in inventories.iter().flat_map(|i| &i.resources) {
+        let key = resource.resource_type.to_lowercase();
+        let answer = match known.get(&key) {
+            None => {
+                Err(closest(&resource.resource_type, names.iter().copied()).map(str::to_string))
+            }
+            Some(&entry) => {
+                let evaluated = answers.entry(key).or_insert_with(|| {
+                    Rc::new(match entry.given.complete(policy, None) {
+                        Ok(scenario) => Evaluated::Complete(policy.evaluate(&scenario)),
+                        Err(_) => Evaluated::Partial(policy.evaluate_partial(&entry.given)),
+                    })
+                });
+                Ok((entry, Rc::clone(evaluated)))
+            }
+        };
+        out.push(ResourceAnswer {
+            resource: resource.clone(),
+            answer,
+        });
+    }
+    out
+}
+
+/// Zones a user might think the provider holds: the provider holds them
+/// (alone or shared) in some scenario of the policy. Where the customer
+/// holds one of them for a resource, the summary lists the resource.
+pub fn provider_somewhere(policy: &Policy) -> Vec<bool> {
+    let space = crate::analysis::Space::of(policy);
+    (0..policy.zones.len())
+        .map(|zone: ZoneId| {
+            space
+                .bounded(|| {
+                    let rules: Vec<_> = (policy.rules_for(zone))
+                        .map(|(_, r)| Ok((r.party, space.region(&r.condition)?)))
+                        .collect::<Result<_, _>>()?;
+                    let answers = space.answers(&rules, &space.everything())?;
+                    for party in [crate::policy::PROVIDER, crate::policy::SHARED] {
+                        if !answers
+                            .held_by(&space, party, policy.default_party)?
+                            .is_empty()
+                        {
+                            return Ok(true);
+                        }
+                    }
+                    Ok(false)
+                })
+                .unwrap_or(true)
+        })
+        .collect()
+}

@@ -1,0 +1,592 @@
+//! `onus estate` output: each resource's scenario and every zone's holder,
+//! as a table, JSON, NDJSON or CSV, and the estate's summary.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::decisions::{decision_json, rule_json, DecisionJson, Detail, RuleJson};
+use super::{heading, text_table, trimmed};
+use crate::diff::{describe, Holder};
+use crate::estate::{Evaluated, Inventory, ResourceAnswer};
+use crate::policy::Policy;
+
+/// One resource's record, as JSON and NDJSON write it.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+#[schemars(rename = "EstateResource")]
+pub struct ResourceJson<'a> {
+    pub address: &'a str,
+    #[serde(rename = "type")]
+    pub resource_type: &'a str,
+    /// Whether a resource map knows the type.
+    pub mapped: bool,
+    /// For an unmapped type, the closest type a map knows, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub suggestion: Option<&'a str>,
+    /// The dimensions the map gives, in declaration order.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scenario: Option<BTreeMap<&'a str, &'a str>>,
+    /// The dimensions the map leaves open, in declaration order.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub open: Option<Vec<&'a str>>,
+    /// With no dimension open: each zone's decision, as `eval` has it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub decisions: Option<Vec<DecisionJson<'a>>>,
+    /// With a dimension open: each zone's answers over it, as
+    /// `eval --partial` has them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub partial: Option<Vec<PartialZoneJson<'a>>>,
+}
+
+/// A zone's answers over the open dimensions.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+#[schemars(rename = "EstatePartialZone")]
+pub struct PartialZoneJson<'a> {
+    pub zone: &'a str,
+    pub definite: bool,
+    /// Each answer and when it holds; `null` if undecided.
+    pub cases: Option<Vec<EstateCaseJson<'a>>>,
+}
+
+/// One answer of a zone and when.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+#[schemars(rename = "EstateCase")]
+pub struct EstateCaseJson<'a> {
+    /// `null` for a conflict.
+    pub party: Option<&'a str>,
+    pub when: Option<String>,
+    pub rules: Vec<RuleJson<'a>>,
+}
+
+/// The estate's summary.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+#[schemars(rename = "EstateSummary")]
+pub struct SummaryJson<'a> {
+    pub resources: usize,
+    pub mapped: usize,
+    pub unmapped: usize,
+    /// Terraform data sources read and left out.
+    pub data_sources: usize,
+    /// Unmapped types and how many resources have each, by type.
+    pub unmapped_types: BTreeMap<&'a str, usize>,
+    /// Per zone: how many resources each party holds it for, and for how
+    /// many it depends on an open dimension.
+    pub zones: Vec<ZoneCountJson<'a>>,
+    /// Zones the provider holds in some scenario of the policy, which the
+    /// customer holds for these resources.
+    pub customer_holds: Vec<CustomerHoldsJson<'a>>,
+}
+
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+#[schemars(rename = "EstateZoneCount")]
+pub struct ZoneCountJson<'a> {
+    pub zone: &'a str,
+    pub label: &'a str,
+    /// Party name to count; `conflict` for conflicts.
+    pub holders: BTreeMap<&'a str, usize>,
+    pub depends: usize,
+}
+
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+#[schemars(rename = "EstateCustomerHolds")]
+pub struct CustomerHoldsJson<'a> {
+    pub zone: &'a str,
+    pub resources: Vec<&'a str>,
+}
+
+/// `onus estate --format json`'s document.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+#[schemars(rename = "EstateOutput")]
+pub struct EstateJson<'a> {
+    pub policy: &'a str,
+    pub inventories: Vec<InventoryJson<'a>>,
+    pub resources: Vec<ResourceJson<'a>>,
+    pub summary: SummaryJson<'a>,
+}
+
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+#[schemars(rename = "EstateInventory")]
+pub struct InventoryJson<'a> {
+    pub name: &'a str,
+    pub format: &'static str,
+    pub resources: usize,
+}
+
+pub fn resource_json<'a>(policy: &'a Policy, answer: &'a ResourceAnswer) -> ResourceJson<'a> {
+    let resource = &answer.resource;
+    let mut json = ResourceJson {
+        address: &resource.address,
+        resource_type: &resource.resource_type,
+        mapped: answer.answer.is_ok(),
+        suggestion: None,
+        scenario: None,
+        open: None,
+        decisions: None,
+        partial: None,
+    };
+    match &answer.answer {
+        Err(suggestion) => json.suggestion = suggestion.as_deref(),
+        Ok((entry, evaluated)) => {
+            json.scenario = Some(
+                (0..policy.dimensions.len())
+                    .filter_map(|d| {
+                        let dimension = &policy.dimensions[d];
+                        (entry.given.value(d))
+                            .map(|v| (dimension.name.as_str(), dimension.values[v].as_str()))
+                    })
+                    .collect(),
+            );
+            json.open = Some(
+                (0..policy.dimensions.len())
+                    .filter(|&d| entry.given.value(d).is_none())
+                    .map(|d| policy.dimensions[d].name.as_str())
+                    .collect(),
+            );
+            match evaluated.as_ref() {
+                Evaluated::Complete(decisions) => {
+                    json.decisions = Some(
+                        (decisions.iter())
+                            .map(|d| decision_json(policy, d, Detail::Decisions))
+                            .collect(),
+                    )
+                }
+                Evaluated::Partial(answers) => {
+                    json.partial = Some(
+                        answers
+                            .iter()
+                            .map(|a| PartialZoneJson {
+                                zone: &policy.zones[a.zone].name,
+                                definite: a.is_definite(),
+                                cases: a.cases.as_ref().map(|cases| {
+                                    cases
+                                        .iter()
+                                        .map(|c| EstateCaseJson {
+                                            party: party_name(policy, &c.holder),
+                                            when: c.when.as_ref().map(|w| describe(policy, w)),
+                                            rules: c
+                                                .rules
+                                                .iter()
+                                                .map(|&r| rule_json(policy, r))
+                                                .collect(),
+                                        })
+                                        .collect()
+                                }),
+                            })
+                            .collect(),
+                    )
+                }
+            }
+        }
+    }
+    json
+}
+
+fn party_name<'a>(policy: &'a Policy, holder: &Holder) -> Option<&'a str> {
+    match holder {
+        Holder::Party(name) => policy
+            .parties
+            .iter()
+            .find(|p| &p.name == name)
+            .map(|p| p.name.as_str()),
+        Holder::Conflict => None,
+    }
+}
+
+/// The summary: counts per zone and party, unmapped types, and the
+/// resources for which the customer holds a zone the provider holds
+/// elsewhere in the policy.
+pub fn summary<'a>(
+    policy: &'a Policy,
+    inventories: &[Inventory],
+    answers: &'a [ResourceAnswer],
+    provider_somewhere: &[bool],
+) -> SummaryJson<'a> {
+    let mut zones: Vec<ZoneCountJson> = (policy.zones.iter())
+        .map(|z| ZoneCountJson {
+            zone: &z.name,
+            label: z.display(),
+            holders: BTreeMap::new(),
+            depends: 0,
+        })
+        .collect();
+    let mut customer_holds: Vec<Vec<&str>> = vec![Vec::new(); policy.zones.len()];
+    let mut unmapped_types: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut mapped = 0;
+    for answer in answers {
+        let Ok((_, evaluated)) = &answer.answer else {
+            *unmapped_types
+                .entry(&answer.resource.resource_type)
+                .or_default() += 1;
+            continue;
+        };
+        mapped += 1;
+        match evaluated.as_ref() {
+            Evaluated::Complete(decisions) => {
+                for d in decisions {
+                    let name = match d.party {
+                        Some(p) => policy.parties[p].name.as_str(),
+                        None => "conflict",
+                    };
+                    *zones[d.zone].holders.entry(name).or_default() += 1;
+                    if d.party == Some(crate::policy::CUSTOMER) && provider_somewhere[d.zone] {
+                        customer_holds[d.zone].push(&answer.resource.address);
+                    }
+                }
+            }
+            Evaluated::Partial(partial) => {
+                for a in partial.iter() {
+                    match &a.cases {
+                        Some(cases) if cases.len() == 1 => {
+                            let name = party_name(policy, &cases[0].holder).unwrap_or("conflict");
+                            *zones[a.zone].holders.entry(name).or_default() += 1;
+                            if name == "customer" && provider_somewhere[a.zone] {
+                                customer_holds[a.zone].push(&answer.resource.address);
+                            }
+                        }
+                        _ => zones[a.zone].depends += 1,
+                    }
+                }
+            }
+        }
+    }
+    SummaryJson {
+        resources: answers.len(),
+        mapped,
+        unmapped: answers.len() - mapped,
+        data_sources: inventories.iter().map(|i| i.data_sources).sum(),
+        unmapped_types,
+        customer_holds: (policy.zones.iter())
+            .zip(customer_holds)
+            .filter(|(_, resources)| !resources.is_empty())
+            .map(|(z, resources)| CustomerHoldsJson {
+                zone: &z.name,
+                resources,
+            })
+            .collect(),
+        zones,
+    }
+}
+
+/// `onus estate --format json`.
+pub fn json(
+    policy: &Policy,
+    inventories: &[Inventory],
+    answers: &[ResourceAnswer],
+    provider_somewhere: &[bool],
+) -> String {
+    let document = EstateJson {
+        policy: &policy.name,
+        inventories: (inventories.iter())
+            .map(|i| InventoryJson {
+                name: &i.name,
+                format: i.format.name(),
+                resources: i.resources.len(),
+            })
+            .collect(),
+        resources: answers.iter().map(|a| resource_json(policy, a)).collect(),
+        summary: summary(policy, inventories, answers, provider_somewhere),
+    };
+    super::to_json(&document)
+}
+
+/// `onus estate --format ndjson`: one resource record a line.
+pub fn ndjson(policy: &Policy, answers: &[ResourceAnswer]) -> String {
+    let mut out = String::new();
+    for answer in answers {
+        out.push_str(
+            &serde_json::to_string(&resource_json(policy, answer)).expect("JSON of strings"),
+        );
+        out.push('\n');
+    }
+    out
+}
+
+/// `onus estate --format csv`: one row a resource and zone.
+pub fn csv(policy: &Policy, answers: &[ResourceAnswer]) -> String {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    let row = |writer: &mut csv::Writer<Vec<u8>>, fields: [&str; 7]| {
+        writer.write_record(fields).expect("writing to memory");
+    };
+    row(
+        &mut writer,
+        [
+            "address", "type", "scenario", "zone", "holder", "status", "rules",
+        ],
+    );
+    for answer in answers {
+        let resource = &answer.resource;
+        let Ok((entry, evaluated)) = &answer.answer else {
+            row(
+                &mut writer,
+                [
+                    &resource.address,
+                    &resource.resource_type,
+                    "",
+                    "",
+                    "",
+                    "unmapped",
+                    "",
+                ],
+            );
+            continue;
+        };
+        let scenario = scenario_text(policy, &entry.given);
+        match evaluated.as_ref() {
+            Evaluated::Complete(decisions) => {
+                for d in decisions {
+                    let holder = match d.party {
+                        Some(p) => policy.parties[p].name.as_str(),
+                        None => "conflict",
+                    };
+                    let status = match d.status {
+                        crate::eval::Status::Rule => "rule",
+                        crate::eval::Status::Default => "default",
+                        crate::eval::Status::Conflict => "conflict",
+                    };
+                    let lines = rule_lines(policy, &d.rules);
+                    row(
+                        &mut writer,
+                        [
+                            &resource.address,
+                            &resource.resource_type,
+                            &scenario,
+                            &policy.zones[d.zone].name,
+                            holder,
+                            status,
+                            &lines,
+                        ],
+                    );
+                }
+            }
+            Evaluated::Partial(partial) => {
+                for a in partial.iter() {
+                    let zone = &policy.zones[a.zone].name;
+                    let Some(cases) = &a.cases else {
+                        row(
+                            &mut writer,
+                            [
+                                &resource.address,
+                                &resource.resource_type,
+                                &scenario,
+                                zone,
+                                "",
+                                "undecided",
+                                "",
+                            ],
+                        );
+                        continue;
+                    };
+                    for case in cases {
+                        let holder = party_name(policy, &case.holder).unwrap_or("conflict");
+                        let status = match (cases.len(), &case.when) {
+                            (1, _) => "definite".to_string(),
+                            (_, Some(when)) => format!("when {}", describe(policy, when)),
+                            (_, None) => "depends".to_string(),
+                        };
+                        let lines = rule_lines(policy, &case.rules);
+                        row(
+                            &mut writer,
+                            [
+                                &resource.address,
+                                &resource.resource_type,
+                                &scenario,
+                                zone,
+                                holder,
+                                &status,
+                                &lines,
+                            ],
+                        );
+                    }
+                }
+            }
+        }
+    }
+    String::from_utf8(writer.into_inner().expect("writing to memory")).expect("CSV of strings")
+}
+
+fn rule_lines(policy: &Policy, rules: &[crate::policy::RuleId]) -> String {
+    let lines: Vec<String> = (rules.iter())
+        .map(|&r| {
+            policy
+                .source
+                .line_column(policy.rules[r].span.start)
+                .0
+                .to_string()
+        })
+        .collect();
+    lines.join(" ")
+}
+
+fn scenario_text(policy: &Policy, given: &crate::scenario::PartialScenario) -> String {
+    let pairs: Vec<String> = (0..policy.dimensions.len())
+        .map(|d| {
+            let dimension = &policy.dimensions[d];
+            match given.value(d) {
+                Some(v) => format!("{}={}", dimension.name, dimension.values[v]),
+                None => format!("{}=?", dimension.name),
+            }
+        })
+        .collect();
+    pairs.join(" ")
+}
+
+/// `onus estate`: each resource with its scenario and who holds what, then
+/// the summary.
+pub fn table(
+    policy: &Policy,
+    inventories: &[Inventory],
+    answers: &[ResourceAnswer],
+    provider_somewhere: &[bool],
+) -> String {
+    let mut out = format!("{}\n", heading(policy));
+    for inventory in inventories {
+        out.push_str(&format!(
+            "inventory: {} ({}, {} resources)\n",
+            inventory.name,
+            inventory.format.name(),
+            inventory.resources.len()
+        ));
+    }
+    for answer in answers {
+        let resource = &answer.resource;
+        out.push_str(&format!(
+            "\n{} ({})",
+            resource.address, resource.resource_type
+        ));
+        match &answer.answer {
+            Err(suggestion) => {
+                out.push_str(": UNMAPPED");
+                if let Some(suggestion) = suggestion {
+                    out.push_str(&format!(" (did you mean `{suggestion}`?)"));
+                }
+                out.push('\n');
+            }
+            Ok((entry, evaluated)) => {
+                out.push_str(&format!(": {}\n", scenario_text(policy, &entry.given)));
+                for line in holders_lines(policy, evaluated) {
+                    out.push_str(&format!("  {line}\n"));
+                }
+            }
+        }
+    }
+    let summary = summary(policy, inventories, answers, provider_somewhere);
+    out.push_str(&format!(
+        "\n{}: {} mapped, {} unmapped{}\n",
+        counted(summary.resources, "resource", "resources"),
+        summary.mapped,
+        summary.unmapped,
+        match summary.data_sources {
+            0 => String::new(),
+            n => format!(" ({} left out)", counted(n, "data source", "data sources")),
+        }
+    ));
+    let parties: Vec<&str> = policy.parties.iter().map(|p| p.name.as_str()).collect();
+    let mut header: Vec<String> = vec!["Zone".into()];
+    header.extend(parties.iter().map(|p| p.to_string()));
+    header.push("depends".into());
+    let mut counts = text_table(header);
+    for zone in &summary.zones {
+        let mut cells = vec![zone.label.to_string()];
+        cells.extend(
+            parties
+                .iter()
+                .map(|p| zone.holders.get(p).copied().unwrap_or(0).to_string()),
+        );
+        cells.push(zone.depends.to_string());
+        counts.add_row(cells);
+    }
+    out.push_str(&trimmed(&counts));
+    if !summary.customer_holds.is_empty() {
+        out.push_str(
+            "\nThe customer holds, where the provider holds it elsewhere in the policy:\n",
+        );
+        for held in &summary.customer_holds {
+            out.push_str(&format!("  {}: {}\n", held.zone, held.resources.join(", ")));
+        }
+    }
+    if !summary.unmapped_types.is_empty() {
+        out.push_str("\nUnmapped types:\n");
+        for (resource_type, count) in &summary.unmapped_types {
+            out.push_str(&format!("  {resource_type}: {count}\n"));
+        }
+    }
+    out
+}
+
+fn counted(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// `customer: data, os`, `provider: hosts`, one line a holder, then with an
+/// open dimension each zone that depends on it and how.
+fn holders_lines(policy: &Policy, evaluated: &Evaluated) -> Vec<String> {
+    let mut by_holder: BTreeMap<String, Vec<&str>> = BTreeMap::new();
+    let mut depends = Vec::new();
+    match evaluated {
+        Evaluated::Complete(decisions) => {
+            for d in decisions {
+                let name = match d.party {
+                    Some(p) => policy.parties[p].display().to_string(),
+                    None => "CONFLICT".to_string(),
+                };
+                by_holder
+                    .entry(name)
+                    .or_default()
+                    .push(&policy.zones[d.zone].name);
+            }
+        }
+        Evaluated::Partial(answers) => {
+            for a in answers {
+                match &a.cases {
+                    Some(cases) if cases.len() == 1 => {
+                        let name = match party_name(policy, &cases[0].holder) {
+                            Some(n) => policy
+                                .parties
+                                .iter()
+                                .find(|p| p.name == n)
+                                .map_or(n.to_string(), |p| p.display().to_string()),
+                            None => "CONFLICT".to_string(),
+                        };
+                        by_holder
+                            .entry(name)
+                            .or_default()
+                            .push(&policy.zones[a.zone].name);
+                    }
+                    Some(cases) => {
+                        let how: Vec<String> = (cases.iter())
+                            .map(|c| {
+                                let holder = match party_name(policy, &c.holder) {
+                                    Some(name) => (policy.parties.iter())
+                                        .find(|p| p.name == name)
+                                        .map_or(name, |p| p.display()),
+                                    None => "CONFLICT",
+                                };
+                                match &c.when {
+                                    Some(when) => {
+                                        format!("{holder} when {}", describe(policy, when))
+                                    }
+                                    None => holder.to_string(),
+                                }
+                            })
+                            .collect();
+                        depends.push(format!(
+                            "{}: depends: {}",
+                            policy.zones[a.zone].name,
+                            how.join("; ")
+                        ));
+                    }
+                    None => depends.push(format!(
+                        "{}: UNDECIDED (analysis limit)",
+                        policy.zones[a.zone].name
+                    )),
+                }
+            }
+        }
+    }
+    let mut lines: Vec<String> = by_holder
+        .into_iter()
+        .map(|(holder, zones)| format!("{holder}: {}", zones.join(", ")))
+        .collect();
+    lines.extend(depends);
+    lines
+}
