@@ -178,8 +178,8 @@ pub enum InventoryFormat {
     /// ARM list response (`value`): objects with `id` and `type`.
     Azure,
     /// AWS Config: `list-discovered-resources` (`resourceIdentifiers`),
-    /// configuration items (`configurationItems`), or an array of items
-    /// with `resourceType`.
+    /// configuration items (`configurationItems`), an array of items with
+    /// `resourceType`, or one configuration item.
     AwsConfig,
     /// A CloudFormation template, JSON or YAML: `Resources.<id>.Type`.
     CloudFormation,
@@ -273,7 +273,7 @@ impl crate::diagnostic::ToDiagnostic for InventoryError {
                 .with_help(Some("give `--input-format` if it is one of those".into())),
             InventoryError::FormatVersion { span, .. } => Diagnostic::new(Code::InvalidInventory, message)
                 .with_label(*span, "this version")
-                .with_help(Some("Onus reads format versions 1.x, as `terraform show -json` writes them".into())),
+                .with_help(Some("Onus reads format versions 0.x and 1.x, as `terraform show -json` writes them".into())),
             InventoryError::Shape { span, .. } => Diagnostic::new(Code::InvalidInventory, message)
                 .with_label(*span, "in this document"),
         }
@@ -326,7 +326,8 @@ pub fn read_inventory(
     match format {
         InventoryFormat::TerraformPlan | InventoryFormat::TerraformState => {
             let version = value["format_version"].as_str().unwrap_or("");
-            if version.split('.').next() != Some("1") {
+            // 0.1 and 0.2 (Terraform before 1.0) have the same shape.
+            if !matches!(version.split('.').next(), Some("0" | "1")) {
                 let at = text.find("\"format_version\"").unwrap_or(0);
                 return Err(fail(InventoryError::FormatVersion {
                     version: version.to_string(),
@@ -367,8 +368,13 @@ pub fn read_inventory(
             }
         }
         InventoryFormat::AwsConfig => {
+            let single;
             let (items, path) = match &value {
                 Value::Array(items) => (items, String::new()),
+                Value::Object(_) if value.get("resourceType").is_some() => {
+                    single = vec![value.clone()];
+                    (&single, String::new())
+                }
                 _ => match (
                     value.get("resourceIdentifiers"),
                     value.get("configurationItems"),
@@ -530,6 +536,10 @@ fn detect(value: &Value) -> Option<InventoryFormat> {
             Some(InventoryFormat::CloudFormation)
         }
         Value::Object(_) if has("resourceIdentifiers") || has("configurationItems") => {
+            Some(InventoryFormat::AwsConfig)
+        }
+        // One configuration item, as AWS Config delivers it to a rule.
+        Value::Object(_) if has("resourceType") && has("configurationItemCaptureTime") => {
             Some(InventoryFormat::AwsConfig)
         }
         Value::Object(_) if value.get("data").is_some_and(Value::is_array) => {

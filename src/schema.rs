@@ -8,13 +8,14 @@ use crate::policy::Policy;
 use crate::render::decisions::EvalJson;
 use crate::render::diagnostics::CheckJson;
 use crate::render::diff::{PoliciesJson, ScenariosJson};
+use crate::render::estate::{EstateJson, ResourceJson};
 use crate::render::matrix::MatrixJson;
 use crate::render::partial::PartialJson;
 use crate::render::tests::TestsJson;
 use crate::render::DecisionFields;
 
 /// The schemas `onus schema` prints, by name.
-pub const NAMES: [&str; 8] = [
+pub const NAMES: [&str; 10] = [
     "scenario",
     "eval",
     "partial",
@@ -23,6 +24,8 @@ pub const NAMES: [&str; 8] = [
     "check",
     "diff",
     "test",
+    "estate",
+    "estate-record",
 ];
 
 /// One line of `onus eval --batch` output: a result or an error record.
@@ -56,6 +59,8 @@ pub fn schema(name: &str) -> Option<String> {
         "check" => schema_for!(CheckJson<'static>),
         "diff" => schema_for!(DiffJson<'static>),
         "test" => schema_for!(TestsJson<'static>),
+        "estate" => schema_for!(EstateJson<'static>),
+        "estate-record" => schema_for!(ResourceJson<'static>),
         _ => return None,
     };
     schema.insert("$id".into(), format!("onus/{name}.json").into());

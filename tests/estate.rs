@@ -1,0 +1,232 @@
+//! `onus estate`, end to end: each `tests/fixtures/estate/*.args` is one
+//! command line over real inventories (`inventories/`, each file's origin
+//! in `inventories/SOURCES.md`) or bad ones (`bad/`). Key facts are
+//! asserted plainly too.
+
+mod common;
+
+use common::{onus, relative, transcript};
+use serde_json::Value;
+
+#[test]
+fn estate_fixtures() {
+    insta::glob!("fixtures/estate/*.args", |path| {
+        let line = std::fs::read_to_string(path).unwrap();
+        let args: Vec<&str> = line.split_whitespace().collect();
+        let run = onus(&args, b"");
+        assert!(
+            !run.stderr.contains("panicked"),
+            "{}: {}",
+            relative(path),
+            run.stderr
+        );
+        if run.code == 2 {
+            assert!(
+                run.stdout.is_empty() && run.stderr.contains("error["),
+                "{}",
+                run.stderr
+            );
+        }
+        insta::assert_snapshot!(transcript(&args, &line, &run));
+    });
+}
+
+/// Every bad inventory is refused with a located error, exit 2.
+#[test]
+fn bad_inventories_are_located() {
+    for entry in std::fs::read_dir(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/estate/bad"
+    ))
+    .unwrap()
+    {
+        let path = entry.unwrap().path();
+        let file = relative(&path);
+        let run = onus(&["estate", "aws", &file], b"");
+        assert_eq!(run.code, 2, "{file}: {}", run.stderr);
+        assert!(
+            run.stderr.contains("error[invalid-inventory]"),
+            "{file}: {}",
+            run.stderr
+        );
+        assert!(
+            run.stderr.contains(&format!("{file}:")),
+            "located: {}",
+            run.stderr
+        );
+    }
+}
+
+fn estate_json(args: &[&str]) -> Value {
+    let run = onus(args, b"");
+    assert!(run.code <= 1, "{args:?}: {}", run.stderr);
+    serde_json::from_str(&run.stdout).unwrap()
+}
+
+fn holder(resource: &Value, zone: &str) -> String {
+    let decision = resource["decisions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["zone"] == zone)
+        .unwrap();
+    decision["party"].as_str().unwrap_or("conflict").to_string()
+}
+
+/// Nothing is dropped, duplicated or reordered: the resources come out in
+/// the inventory's order, data sources counted apart.
+#[test]
+fn every_resource_comes_out_once_in_order() {
+    let file = "tests/fixtures/estate/inventories/tfplan-aws-checkov-multi.json";
+    let plan: Value = serde_json::from_str(
+        &std::fs::read_to_string(format!("{}/{file}", env!("CARGO_MANIFEST_DIR"))).unwrap(),
+    )
+    .unwrap();
+    fn walk(module: &Value, out: &mut Vec<String>, data: &mut usize) {
+        for r in module["resources"].as_array().into_iter().flatten() {
+            match r["mode"].as_str() {
+                Some("data") => *data += 1,
+                _ => out.push(r["address"].as_str().unwrap().to_string()),
+            }
+        }
+        for child in module["child_modules"].as_array().into_iter().flatten() {
+            walk(child, out, data);
+        }
+    }
+    let (mut expected, mut data) = (Vec::new(), 0);
+    walk(
+        &plan["planned_values"]["root_module"],
+        &mut expected,
+        &mut data,
+    );
+    let document = estate_json(&["estate", "aws", file, "--format", "json"]);
+    let addresses: Vec<String> = document["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["address"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(addresses, expected);
+    assert_eq!(document["summary"]["data_sources"], data);
+    let summary = &document["summary"];
+    assert_eq!(summary["resources"], expected.len());
+    assert_eq!(
+        summary["mapped"].as_u64().unwrap() + summary["unmapped"].as_u64().unwrap(),
+        expected.len() as u64
+    );
+    // NDJSON holds the same records, one a line.
+    let run = onus(&["estate", "aws", file, "--format", "ndjson"], b"");
+    let records: Vec<Value> = run
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(records.len(), expected.len());
+    assert_eq!(
+        &records[..],
+        document["resources"].as_array().unwrap().as_slice()
+    );
+}
+
+#[test]
+fn the_os_of_a_vm_is_the_customers_and_of_an_app_the_providers() {
+    let file = "tests/fixtures/estate/inventories/tfplan-azure-vm-terracost.json";
+    let azure = estate_json(&["estate", "azure", file, "--format", "json"]);
+    let vm = azure["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| {
+            r["type"] == "azurerm_linux_virtual_machine" || r["type"] == "azurerm_virtual_machine"
+        })
+        .expect("the plan has a VM");
+    assert_eq!(vm["scenario"]["model"], "iaas");
+    assert_eq!(holder(vm, "operating system"), "customer");
+    assert_eq!(holder(vm, "physical datacenter"), "provider");
+    // The summary lists it among resources whose OS the customer holds.
+    let holds = azure["summary"]["customer_holds"].as_array().unwrap();
+    let os = holds
+        .iter()
+        .find(|h| h["zone"] == "operating system")
+        .unwrap();
+    assert!(os["resources"].as_array().unwrap().contains(&vm["address"]));
+}
+
+/// A user's map wins over the built-in one for the same type, and adds
+/// types; an unmapped type is listed with the closest known one and, under
+/// `--deny unmapped`, fails.
+#[test]
+fn user_maps_override_and_unmapped_types_are_never_dropped() {
+    let file = "tests/fixtures/estate/inventories/tfplan-aws-checkov-multi.json";
+    let plain = estate_json(&["estate", "aws", file, "--format", "json"]);
+    let unmapped: Vec<&Value> = plain["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["mapped"] == false)
+        .collect();
+    assert_eq!(
+        unmapped.len(),
+        plain["summary"]["unmapped"].as_u64().unwrap() as usize
+    );
+    assert!(!unmapped.is_empty());
+    let run = onus(&["estate", "aws", file, "--deny", "unmapped"], b"");
+    assert_eq!(run.code, 1, "{}", run.stderr);
+
+    let cfn = "tests/fixtures/estate/inventories/cfn-ec2-s3-lambda-cloudfront.yaml";
+    let builtin = estate_json(&["estate", "aws", cfn, "--format", "json"]);
+    let mine = estate_json(&[
+        "estate",
+        "aws",
+        cfn,
+        "--format",
+        "json",
+        "--map",
+        "tests/fixtures/estate/my-map.onus",
+    ]);
+    let lb = |document: &Value| {
+        document["resources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["type"] == "AWS::ElasticLoadBalancingV2::LoadBalancer")
+            .cloned()
+    };
+    let (before, after) = (lb(&builtin).unwrap(), lb(&mine).unwrap());
+    assert_eq!(before["open"], serde_json::json!(["service"]));
+    assert_eq!(after["scenario"]["service"], "infrastructure");
+}
+
+/// JSON and YAML of the same template give the same resources in the same
+/// order.
+#[test]
+fn cloudformation_json_and_yaml_agree() {
+    let base = "tests/fixtures/estate/inventories/cfn-ec2-s3-lambda-cloudfront";
+    let from_json = estate_json(&["estate", "aws", &format!("{base}.json"), "--format", "json"]);
+    let from_yaml = estate_json(&["estate", "aws", &format!("{base}.yaml"), "--format", "json"]);
+    assert_eq!(from_json["resources"], from_yaml["resources"]);
+    assert!(from_json["resources"].as_array().unwrap().len() >= 10);
+}
+
+/// An EKS cluster does not say which node model it runs: the map leaves the
+/// service open, and the answer says what depends on it.
+#[test]
+fn an_open_dimension_is_answered_partially() {
+    let file = "tests/fixtures/estate/inventories/tfplan-aws-eks-terracost.json";
+    let document = estate_json(&["estate", "kubernetes", file, "--format", "json"]);
+    let cluster = document["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["type"] == "aws_eks_cluster")
+        .expect("the plan has an EKS cluster");
+    assert_eq!(cluster["open"], serde_json::json!(["service"]));
+    let zones = cluster["partial"].as_array().unwrap();
+    let control_plane = zones.iter().find(|z| z["zone"] == "control plane").unwrap();
+    assert_eq!(control_plane["definite"], true);
+    let nodes = zones
+        .iter()
+        .find(|z| z["zone"] == "node operating system")
+        .unwrap();
+    assert_eq!(nodes["definite"], false);
+}
