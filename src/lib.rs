@@ -248,9 +248,19 @@ pub fn read_inventory(path: &str, forced: Option<InventoryFormat>) -> Result<Inv
 /// Loads a policy and checks it: its syntax and name errors if it does not
 /// load, else every finding of [`Policy::findings`] as a diagnostic (the
 /// conflicts of a rule with more than three earlier rules as one). A
-/// mapping file is checked as a mapping: its framework and control ids.
+/// mapping file is checked as a mapping: its framework and control ids; a
+/// resource map against the policy it names: its dimensions and values.
 pub fn check(name: &str, text: &str) -> Report {
     if let Ok(file) = parse::parse(text) {
+        if let Some(target) = estate::resources_for(&file) {
+            let source = Source::new(name, text);
+            let checked = load::resource_map_policy(&source, target)
+                .and_then(|policy| load_resource_map_text(name, text, &policy));
+            return match checked {
+                Ok(map) => Report::new(map.source, Vec::new()),
+                Err(report) => report,
+            };
+        }
         if file
             .statements
             .iter()

@@ -136,6 +136,22 @@ impl ToDiagnostic for LoadError {
 const TEST_TARGET_HELP: &str =
     "name a policy file (`*.onus`) in the test file's folder, or a built-in policy";
 
+/// The policy a resource map's `resources for "..."` names, found as a
+/// test file's is: a policy file beside the map, or a built-in policy.
+pub(crate) fn resource_map_policy(
+    source: &Source,
+    target: &crate::syntax::Text,
+) -> Result<crate::Policy, Report> {
+    match test_target(Path::new(&source.name), target) {
+        Ok(TestTarget::File(beside)) => {
+            let text = read_source(&beside.to_string_lossy())?;
+            crate::load(&text.name, &text.text)
+        }
+        Ok(TestTarget::Builtin(b)) => crate::load(b.name, b.text),
+        Err(error) => Err(failed(source.clone(), error)),
+    }
+}
+
 /// The report for a mapping name that is neither a file nor built in.
 pub(crate) fn unknown_mapping(name: &str) -> Report {
     failed(
@@ -298,7 +314,7 @@ pub fn load_suite(path: &str) -> Result<Suite, Report> {
 }
 
 /// What `tests for "<name>"` names.
-enum TestTarget {
+pub(crate) enum TestTarget {
     /// A policy file in the test file's folder.
     File(std::path::PathBuf),
     /// A built-in policy.
@@ -309,7 +325,10 @@ enum TestTarget {
 /// `test_file` is: a `.onus` file in the same folder, by a plain file name
 /// (no folder, no `..`, not through a link out of the folder), or else a
 /// built-in policy.
-fn test_target(test_file: &Path, target: &crate::syntax::Text) -> Result<TestTarget, LoadError> {
+pub(crate) fn test_target(
+    test_file: &Path,
+    target: &crate::syntax::Text,
+) -> Result<TestTarget, LoadError> {
     let name = target.text.as_str();
     let refused = |why| LoadError::TestTargetOutside {
         policy: name.to_string(),

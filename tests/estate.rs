@@ -230,3 +230,38 @@ fn an_open_dimension_is_answered_partially() {
         .unwrap();
     assert_eq!(nodes["definite"], false);
 }
+
+/// The built-in resource maps check clean against their policies, are in
+/// canonical layout, and every reason cites a source key (`[WP16 p. 4]`)
+/// or begins `Open:`, as the policies' cells do.
+#[test]
+fn the_builtin_resource_maps_check_and_cite() {
+    for map in onus::BUILTIN_RESOURCE_MAPS {
+        let file = format!("policies/resources/{}.onus", map.policy);
+        let run = onus(&["check", &file], b"");
+        assert_eq!(run.code, 0, "{file}: {}{}", run.stdout, run.stderr);
+        let run = onus(&["fmt", "--check", &file], b"");
+        assert_eq!(run.code, 0, "{file}: {}", run.stderr);
+        let policy = onus::load_builtin(map.policy).unwrap();
+        let resolved = onus::resource_maps(&policy, &[]).unwrap();
+        assert_eq!(resolved.len(), 1);
+        assert!(resolved[0].entries.len() >= 15, "{file}");
+        for entry in &resolved[0].entries {
+            let because = entry
+                .because
+                .as_deref()
+                .unwrap_or_else(|| panic!("{file}: {} gives no reason", entry.name));
+            let open = because.starts_with("Open:");
+            let cited = because.ends_with(']') && because.contains(" [");
+            assert!(open || cited, "{file}: {}: {because}", entry.name);
+            // An entry that gives a value is not open about it unless it
+            // says so; one that gives none says why.
+            let gives_all = (0..policy.dimensions.len()).all(|d| entry.given.value(d).is_some());
+            assert!(
+                gives_all || open,
+                "{file}: {} leaves a dimension open without saying so",
+                entry.name
+            );
+        }
+    }
+}
