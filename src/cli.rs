@@ -309,18 +309,7 @@ pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> u8 {
             Command::Diff(args) => diff(args),
             Command::Schema(args) => schema(args),
             Command::Export(args) => export(args),
-            Command::Estate(a) => {
-                let policy = onus::load_policy(&a.policy)?;
-                let unmapped = a.deny.unwrap_or(Unmapped::Allowed);
-                Ok(command::estate(
-                    &policy,
-                    &a.map,
-                    &a.inventories,
-                    a.input_format,
-                    a.format,
-                    unmapped,
-                )?)
-            }
+            Command::Estate(a) => estate(a),
         });
     match result {
         Ok(output) => finish(output),
@@ -479,6 +468,38 @@ fn finish(output: Output) -> u8 {
     }
     to_stderr(&output.problems);
     output.exit_code()
+}
+
+fn estate(args: EstateArgs) -> Result<Output, Failure> {
+    let policy = onus::load_policy(&args.policy)?;
+    let unmapped = args.deny.unwrap_or(Unmapped::Allowed);
+    if args.input_format == InventoryChoice::Ndjson && args.format == EstateFormat::Ndjson {
+        let output = std::io::stdout().lock();
+        let (summary, outcome) =
+            command::estate_stream(&policy, &args.map, &args.inventories, unmapped, output)?;
+        let _ = writeln!(
+            std::io::stderr(),
+            "onus: {} resources, {} mapped, {} unmapped, {} with conflicts, {} errors",
+            summary.resources,
+            summary.mapped,
+            summary.resources - summary.mapped,
+            summary.conflicts,
+            summary.errors
+        );
+        return Ok(Output {
+            outcome,
+            ..Output::default()
+        });
+    }
+    let (maps, inventories) = (&args.map, &args.inventories);
+    Ok(command::estate(
+        &policy,
+        maps,
+        inventories,
+        args.input_format,
+        args.format,
+        unmapped,
+    )?)
 }
 
 fn export(args: ExportArgs) -> Result<Output, Failure> {

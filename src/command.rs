@@ -578,6 +578,9 @@ choice! {
         AwsConfig => "aws-config",
         /// A CloudFormation template, JSON or YAML.
         Cloudformation => "cloudformation",
+        /// One resource a line (`type` or `resourceType`, and an address or
+        /// id), streamed: with `--format ndjson`, in bounded memory.
+        Ndjson => "ndjson",
     }
 }
 
@@ -592,6 +595,7 @@ impl InventoryChoice {
             InventoryChoice::Azure => Some(F::Azure),
             InventoryChoice::AwsConfig => Some(F::AwsConfig),
             InventoryChoice::Cloudformation => Some(F::CloudFormation),
+            InventoryChoice::Ndjson => None,
         }
     }
 }
@@ -605,6 +609,28 @@ pub enum Unmapped {
     Denied,
 }
 
+/// `onus estate --input-format ndjson --format ndjson`: the inventories
+/// streamed, one record a line to `output`, in memory bounded by the number
+/// of resource types; the counts go to the caller (for stderr). A line
+/// that is not a resource is an error record and bad input (exit 2); a
+/// conflict, or with [`Unmapped::Denied`] an unmapped resource, a finding.
+pub fn estate_stream(
+    policy: &Policy,
+    maps: &[String],
+    inventories: &[String],
+    unmapped: Unmapped,
+    output: impl std::io::Write,
+) -> Result<(crate::StreamSummary, Outcome), Report> {
+    let maps = crate::resource_maps(policy, maps)?;
+    let summary = crate::estate::stream_from(policy, &maps, inventories, output)?;
+    let denied = unmapped == Unmapped::Denied && summary.mapped < summary.resources;
+    let outcome = match (summary.errors, summary.conflicts > 0 || denied) {
+        (0, findings) => Outcome::findings_if(findings),
+        _ => Outcome::BadInput,
+    };
+    Ok((summary, outcome))
+}
+
 /// `onus estate`: every resource of the inventories through the policy's
 /// resource maps (the files given, then the built-in one); a conflict, or
 /// with [`Unmapped::Denied`] an unmapped resource, is a finding.
@@ -616,6 +642,17 @@ pub fn estate(
     format: EstateFormat,
     unmapped: Unmapped,
 ) -> Result<Output, Report> {
+    if forced == InventoryChoice::Ndjson {
+        let diagnostic = Diagnostic::new(
+            Code::InvalidSetting,
+            "an NDJSON inventory streams to NDJSON records only",
+        )
+        .with_help(Some("add `--format ndjson`".into()));
+        return Err(Report::new(
+            Source::new("--input-format", ""),
+            vec![diagnostic],
+        ));
+    }
     let maps = crate::resource_maps(policy, maps)?;
     let inventories = inventories
         .iter()
@@ -636,16 +673,7 @@ pub fn estate(
         EstateFormat::Ndjson => render::estate_ndjson(policy, &answers),
         EstateFormat::Csv => render::estate_csv(policy, &answers),
     };
-    let conflict = answers.iter().any(|a| match &a.answer {
-        Ok((_, evaluated)) => match evaluated.as_ref() {
-            crate::Evaluated::Complete(decisions) => decisions.iter().any(|d| d.party.is_none()),
-            crate::Evaluated::Partial(partial) => (partial.iter())
-                .filter_map(|p| p.cases.as_ref())
-                .flatten()
-                .any(|c| c.holder == crate::Holder::Conflict),
-        },
-        Err(_) => false,
-    });
+    let conflict = (answers.iter()).any(|a| a.answer.as_ref().is_ok_and(|(_, e)| e.has_conflict()));
     let denied = unmapped == Unmapped::Denied && answers.iter().any(|a| a.answer.is_err());
     Ok(Output::result(text, conflict || denied))
 }

@@ -4,6 +4,7 @@
 //! say which scenario of a policy each resource type means.
 
 use std::collections::HashMap;
+use std::io::Write;
 use std::rc::Rc;
 
 use serde_json::Value;
@@ -12,9 +13,8 @@ use crate::code::Code;
 use crate::diagnostic::{closest, Diagnostic, Report, Source};
 use crate::eval::Decision;
 use crate::partial::PartialAnswer;
-use crate::policy::{Policy, ZoneId};
+use crate::policy::{DimensionId, Policy, Scenario, ValueSet, ZoneId};
 use crate::resolve::{NameKind, ResolveError};
-use crate::scenario::PartialScenario;
 use crate::span::Span;
 use crate::syntax::{PolicyFile, StatementKind, Text};
 
@@ -36,10 +36,33 @@ pub struct ResourceMap {
 pub struct ResourceType {
     /// The type as written.
     pub name: String,
-    /// The dimensions it gives; the others stay open.
-    pub given: PartialScenario,
+    /// The values each dimension may take for resources of the type: one
+    /// where the map gives it, those listed, or all where it is left out.
+    pub allowed: Vec<ValueSet>,
     /// The reason after `because`, if any.
     pub because: Option<String>,
+}
+
+impl ResourceType {
+    /// The one value of dimension `d`, if the map gives one.
+    pub fn value(&self, d: DimensionId) -> Option<usize> {
+        let set = self.allowed[d];
+        (set.count_ones() == 1).then(|| set.trailing_zeros() as usize)
+    }
+
+    /// The scenario, if every dimension has one value.
+    pub fn scenario(&self) -> Option<Scenario> {
+        let values: Option<Vec<usize>> = (0..self.allowed.len()).map(|d| self.value(d)).collect();
+        values.map(|values| Scenario { values })
+    }
+
+    /// Each zone's decision, or its answers over the open values.
+    pub fn evaluate(&self, policy: &Policy) -> Evaluated {
+        match self.scenario() {
+            Some(scenario) => Evaluated::Complete(policy.evaluate(&scenario)),
+            None => Evaluated::Partial(crate::partial::evaluate_within(policy, &self.allowed)),
+        }
+    }
 }
 
 /// A built-in resource map: the policy it is for and its source text.
@@ -107,17 +130,21 @@ pub fn resolve_resource_map(
             }
         };
         let key = entry.resource_type.text.to_lowercase();
-        if let Some(first) = seen.insert(key, entry.resource_type.span) {
-            errors.push(ResolveError::Duplicate {
+        match seen.get(&key) {
+            Some(&first) => errors.push(ResolveError::Duplicate {
                 what: "resource type",
                 name: entry.resource_type.text.clone(),
                 span: entry.resource_type.span,
                 first,
-            });
+            }),
+            None => {
+                seen.insert(key, entry.resource_type.span);
+            }
         }
-        let mut given = PartialScenario::empty(policy);
+        let mut allowed: Vec<ValueSet> = policy.dimensions.iter().map(|d| d.all()).collect();
         let mut dimensions_seen: HashMap<usize, Span> = HashMap::new();
-        for (dimension, value) in &entry.settings {
+        for setting in &entry.settings {
+            let dimension = &setting.dimension;
             let Some(d) = policy
                 .dimensions
                 .iter()
@@ -127,7 +154,7 @@ pub fn resolve_resource_map(
                 errors.push(ResolveError::unknown(NameKind::Dimension, dimension, names));
                 continue;
             };
-            if let Some(first) = dimensions_seen.insert(d, dimension.span) {
+            if let Some(&first) = dimensions_seen.get(&d) {
                 errors.push(ResolveError::Duplicate {
                     what: "dimension",
                     name: dimension.text.clone(),
@@ -136,22 +163,36 @@ pub fn resolve_resource_map(
                 });
                 continue;
             }
-            match policy.dimensions[d].value_index(&value.text) {
-                Some(v) => given.set_index(d, v),
-                None => {
-                    let values = policy.dimensions[d].values.iter().map(String::as_str);
-                    errors.push(ResolveError::unknown(NameKind::Value, value, values));
+            dimensions_seen.insert(d, dimension.span);
+            let mut set: ValueSet = 0;
+            let mut value_spans: HashMap<usize, Span> = HashMap::new();
+            for value in &setting.values {
+                match policy.dimensions[d].value_index(&value.text) {
+                    Some(v) => match value_spans.get(&v) {
+                        Some(&first) => errors.push(ResolveError::Duplicate {
+                            what: "value",
+                            name: value.text.clone(),
+                            span: value.span,
+                            first,
+                        }),
+                        None => {
+                            value_spans.insert(v, value.span);
+                            set |= 1 << v;
+                        }
+                    },
+                    None => {
+                        let values = policy.dimensions[d].values.iter().map(String::as_str);
+                        errors.push(ResolveError::unknown(NameKind::Value, value, values));
+                    }
                 }
             }
-        }
-        for (d, dimension) in policy.dimensions.iter().enumerate() {
-            if dimension.values.len() == 1 && !given.has(d) {
-                given.set_index(d, 0);
+            if set != 0 {
+                allowed[d] = set;
             }
         }
         entries.push(ResourceType {
             name: entry.resource_type.text.clone(),
-            given,
+            allowed,
             because: entry.because.as_ref().map(|b| b.text.clone()),
         });
     }
@@ -297,12 +338,12 @@ pub fn read_inventory(
             if yaml_allowed && !looks_like_json {
                 return read_cloudformation_yaml(source);
             }
-            let offset = source.offset_of(error.line(), error.column());
+            let (span, reason) = crate::scenario::json_error_at(text, &error);
             return Err(fail(InventoryError::Syntax {
                 what: "inventory",
                 language: "JSON",
-                reason: json_reason(&error),
-                span: Span::new(offset, (offset + 1).min(text.len())),
+                reason,
+                span,
             }));
         }
     };
@@ -325,7 +366,12 @@ pub fn read_inventory(
     };
     match format {
         InventoryFormat::TerraformPlan | InventoryFormat::TerraformState => {
-            let version = value["format_version"].as_str().unwrap_or("");
+            let Some(version) = value["format_version"].as_str() else {
+                return Err(shape(
+                    "format_version",
+                    "missing: not `terraform show -json` output",
+                ));
+            };
             // 0.1 and 0.2 (Terraform before 1.0) have the same shape.
             if !matches!(version.split('.').next(), Some("0" | "1")) {
                 let at = text.find("\"format_version\"").unwrap_or(0);
@@ -339,6 +385,10 @@ pub fn read_inventory(
                 _ => "values",
             };
             let root = &value[key]["root_module"];
+            let empty_state = format == InventoryFormat::TerraformState && value.get(key).is_none();
+            if empty_state {
+                return Ok(inventory);
+            }
             if !root.is_object() {
                 return Err(shape(&format!("{key}.root_module"), "missing"));
             }
@@ -409,8 +459,8 @@ pub fn read_inventory(
             }
             // Read again for the resources in the template's order, which a
             // JSON object does not keep.
-            let template: OrderedTemplate =
-                serde_json::from_str(text).map_err(|e| shape("Resources", &json_reason(&e)))?;
+            let template: OrderedTemplate = serde_json::from_str(text)
+                .map_err(|e| shape("Resources", &crate::scenario::json_error_at(text, &e).1))?;
             for (logical, body) in template.resources.0 {
                 let resource_type = string_field(&body, "Type")
                     .ok_or_else(|| shape(&format!("Resources.{logical}"), "no `Type`"))?;
@@ -510,14 +560,6 @@ fn read_cloudformation_yaml(source: &Source) -> Result<Inventory, Report> {
     Ok(inventory)
 }
 
-fn json_reason(error: &serde_json::Error) -> String {
-    let text = error.to_string();
-    match text.find(" at line ") {
-        Some(at) => text[..at].to_string(),
-        None => text,
-    }
-}
-
 fn string_field(item: &Value, key: &str) -> Option<String> {
     item.get(key).and_then(Value::as_str).map(str::to_string)
 }
@@ -529,9 +571,8 @@ fn detect(value: &Value) -> Option<InventoryFormat> {
         Value::Object(_) if has("format_version") && has("planned_values") => {
             Some(InventoryFormat::TerraformPlan)
         }
-        Value::Object(_) if has("format_version") && has("values") => {
-            Some(InventoryFormat::TerraformState)
-        }
+        // A state with no resources is `{"format_version": "1.0"}` alone.
+        Value::Object(_) if has("format_version") => Some(InventoryFormat::TerraformState),
         Value::Object(_) if value.get("Resources").is_some_and(Value::is_object) => {
             Some(InventoryFormat::CloudFormation)
         }
@@ -608,6 +649,20 @@ pub enum Evaluated {
     Partial(Vec<PartialAnswer>),
 }
 
+impl Evaluated {
+    /// Whether a zone is in conflict (or can be, for some value of an open
+    /// dimension).
+    pub fn has_conflict(&self) -> bool {
+        match self {
+            Evaluated::Complete(decisions) => decisions.iter().any(|d| d.party.is_none()),
+            Evaluated::Partial(answers) => (answers.iter())
+                .filter_map(|a| a.cases.as_ref())
+                .flatten()
+                .any(|c| c.holder == crate::diff::Holder::Conflict),
+        }
+    }
+}
+
 /// One resource and its answer.
 #[derive(Clone, Debug)]
 pub struct ResourceAnswer<'m> {
@@ -644,12 +699,8 @@ pub fn evaluate<'m>(
                 Err(closest(&resource.resource_type, names.iter().copied()).map(str::to_string))
             }
             Some(&entry) => {
-                let evaluated = answers.entry(key).or_insert_with(|| {
-                    Rc::new(match entry.given.complete(policy, None) {
-                        Ok(scenario) => Evaluated::Complete(policy.evaluate(&scenario)),
-                        Err(_) => Evaluated::Partial(policy.evaluate_partial(&entry.given)),
-                    })
-                });
+                let evaluated =
+                    (answers.entry(key)).or_insert_with(|| Rc::new(entry.evaluate(policy)));
                 Ok((entry, Rc::clone(evaluated)))
             }
         };
@@ -661,9 +712,9 @@ pub fn evaluate<'m>(
     out
 }
 
-/// Zones a user might think the provider holds: the provider holds them
-/// (alone or shared) in some scenario of the policy. Where the customer
-/// holds one of them for a resource, the summary lists the resource.
+/// Zones a user might think the provider holds: the provider holds or
+/// shares them in some scenario of the policy. Where the customer holds one
+/// alone for a resource, the summary lists the resource.
 pub fn provider_somewhere(policy: &Policy) -> Vec<bool> {
     let space = crate::analysis::Space::of(policy);
     (0..policy.zones.len())
@@ -687,4 +738,197 @@ pub fn provider_somewhere(policy: &Policy) -> Vec<bool> {
                 .unwrap_or(true)
         })
         .collect()
+}
+
+/// One line of an NDJSON inventory: a resource with its type (`type`, or
+/// AWS Config's `resourceType`) and its address (`address`, `id`, `arn`,
+/// `resourceId` or `name`, the first present), as `jq -c '.data[]'` makes
+/// of a Resource Graph result or a Config query.
+#[derive(serde::Deserialize)]
+struct LineResource<'a> {
+    #[serde(borrow, rename = "type")]
+    type_: Option<std::borrow::Cow<'a, str>>,
+    #[serde(borrow, rename = "resourceType")]
+    resource_type: Option<std::borrow::Cow<'a, str>>,
+    #[serde(borrow)]
+    address: Option<std::borrow::Cow<'a, str>>,
+    #[serde(borrow)]
+    id: Option<std::borrow::Cow<'a, str>>,
+    #[serde(borrow)]
+    arn: Option<std::borrow::Cow<'a, str>>,
+    #[serde(borrow, rename = "resourceId")]
+    resource_id: Option<std::borrow::Cow<'a, str>>,
+    #[serde(borrow)]
+    name: Option<std::borrow::Cow<'a, str>>,
+}
+
+/// What a streamed estate counted.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct StreamSummary {
+    /// Lines read as resources.
+    pub resources: u64,
+    /// Of those, the ones a map knows.
+    pub mapped: u64,
+    /// Of those, the ones with a zone in conflict (possibly, where a
+    /// dimension is open).
+    pub conflicts: u64,
+    /// Lines that were not a resource: each has an error record.
+    pub errors: u64,
+}
+
+/// The most resource types whose records are kept ready: past it, records
+/// are built for each line, so memory stays bounded whatever the input.
+const CACHED_TYPES: usize = 65_536;
+
+/// Streams an NDJSON inventory to NDJSON records, one line in, one record
+/// out, in order, in memory bounded by the number of resource types (and at
+/// most [`CACHED_TYPES`] of them kept): the records are the bytes
+/// `estate --format ndjson` writes for the same resources. A line that is
+/// not a resource gets `{"line": N, "error": "..."}` and the stream goes on.
+pub fn stream(
+    policy: &Policy,
+    maps: &[ResourceMap],
+    input: impl std::io::BufRead,
+    output: impl std::io::Write,
+) -> std::io::Result<StreamSummary> {
+    let mut known: HashMap<String, &ResourceType> = HashMap::new();
+    for map in maps {
+        for entry in &map.entries {
+            known.entry(entry.name.to_lowercase()).or_insert(entry);
+        }
+    }
+    let mut names: Vec<&str> = known.values().map(|e| e.name.as_str()).collect();
+    names.sort_unstable();
+    // A record is `{"address":A,"type":T,` and then the same bytes for
+    // every resource of the type.
+    let tail_of = |key: &str, resource_type: &str| -> (bool, bool, String) {
+        let answer = match known.get(key) {
+            None => Err(closest(resource_type, names.iter().copied()).map(str::to_string)),
+            Some(&entry) => Ok((entry, Rc::new(entry.evaluate(policy)))),
+        };
+        let mapped = answer.is_ok();
+        let conflict = answer
+            .as_ref()
+            .is_ok_and(|(_, evaluated)| evaluated.has_conflict());
+        let probe = ResourceAnswer {
+            resource: Resource {
+                address: String::new(),
+                resource_type: String::new(),
+            },
+            answer,
+        };
+        let json = serde_json::to_string(&crate::render::estate::resource_json(policy, &probe))
+            .expect("JSON of strings");
+        let tail = json
+            .strip_prefix(r#"{"address":"","type":"","#)
+            .expect("address and type come first")
+            .to_string();
+        (mapped, conflict, tail)
+    };
+    let mut tails: HashMap<String, (bool, bool, String)> = HashMap::new();
+    let mut output = std::io::BufWriter::with_capacity(1 << 16, output);
+    let mut summary = StreamSummary::default();
+    for (number, line) in input.lines().enumerate() {
+        let line = line?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let parsed: Result<LineResource, String> =
+            serde_json::from_str(&line).map_err(|e| crate::scenario::json_error_at(&line, &e).1);
+        let fields = parsed.and_then(|r| {
+            let resource_type = r
+                .type_
+                .or(r.resource_type)
+                .ok_or("no `type` or `resourceType`")?;
+            let address = (r.address.or(r.id).or(r.arn).or(r.resource_id).or(r.name))
+                .ok_or("no `address`, `id`, `arn`, `resourceId` or `name`")?;
+            Ok((address, resource_type))
+        });
+        let (address, resource_type) = match fields {
+            Ok(fields) => fields,
+            Err(reason) => {
+                summary.errors += 1;
+                let record = crate::render::estate::LineErrorJson {
+                    line: number as u64 + 1,
+                    error: &reason,
+                };
+                serde_json::to_writer(&mut output, &record)?;
+                output.write_all(b"\n")?;
+                continue;
+            }
+        };
+        let key = resource_type.to_lowercase();
+        let uncached;
+        let (mapped, conflict, tail) = match tails.get(&key) {
+            Some(found) => found,
+            None if tails.len() < CACHED_TYPES => {
+                let made = tail_of(&key, &resource_type);
+                tails.entry(key).or_insert(made)
+            }
+            None => {
+                uncached = tail_of(&key, &resource_type);
+                &uncached
+            }
+        };
+        summary.resources += 1;
+        summary.mapped += u64::from(*mapped);
+        summary.conflicts += u64::from(*conflict);
+        output.write_all(br#"{"address":"#)?;
+        serde_json::to_writer(&mut output, address.as_ref())?;
+        output.write_all(br#","type":"#)?;
+        serde_json::to_writer(&mut output, resource_type.as_ref())?;
+        output.write_all(b",")?;
+        output.write_all(tail.as_bytes())?;
+        output.write_all(b"\n")?;
+    }
+    output.flush()?;
+    Ok(summary)
+}
+
+/// [`stream`] over inventory files in order (`-` for stdin) to `output`.
+/// A closed output ends the stream early, with what was counted by then.
+pub fn stream_from(
+    policy: &Policy,
+    maps: &[ResourceMap],
+    inputs: &[String],
+    mut output: impl std::io::Write,
+) -> Result<StreamSummary, Report> {
+    let mut total = StreamSummary::default();
+    for input in inputs {
+        let result = if input == "-" {
+            stream(policy, maps, std::io::stdin().lock(), &mut output)
+        } else {
+            let file = std::fs::File::open(input).map_err(|error| {
+                let message = format!("cannot read `{input}`: {}", crate::load::io_reason(&error));
+                Report::new(
+                    Source::new(input, ""),
+                    vec![Diagnostic::new(Code::UnreadableFile, message)],
+                )
+            })?;
+            stream(
+                policy,
+                maps,
+                std::io::BufReader::with_capacity(1 << 16, file),
+                &mut output,
+            )
+        };
+        match result {
+            Ok(summary) => {
+                total.resources += summary.resources;
+                total.mapped += summary.mapped;
+                total.conflicts += summary.conflicts;
+                total.errors += summary.errors;
+            }
+            Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => return Ok(total),
+            Err(error) if error.kind() == std::io::ErrorKind::InvalidData => {
+                let message = format!("`{input}` is not valid UTF-8");
+                return Err(Report::new(
+                    Source::new(input, ""),
+                    vec![Diagnostic::new(Code::InvalidUtf8, message)],
+                ));
+            }
+            Err(error) => return Err(crate::command::unwritable_output(&error)),
+        }
+    }
+    Ok(total)
 }

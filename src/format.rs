@@ -143,7 +143,14 @@ fn statement_text(kind: &StatementKind) -> String {
         StatementKind::ResourcesFor(policy) => format!("resources for {}", text(policy)),
         StatementKind::Resource(entry) => {
             let settings: Vec<String> = (entry.settings.iter())
-                .map(|(d, v)| format!("{}: {}", d.text, v.text))
+                .map(|setting| {
+                    let values: Vec<&str> =
+                        setting.values.iter().map(|v| v.text.as_str()).collect();
+                    match setting.listed {
+                        true => format!("{}: [{}]", setting.dimension.text, values.join(", ")),
+                        false => format!("{}: {}", setting.dimension.text, values.join(", ")),
+                    }
+                })
                 .collect();
             let block = match settings.is_empty() {
                 true => "{}".to_string(),

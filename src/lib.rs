@@ -100,9 +100,12 @@ pub use diagnostic::{
     closest, did_you_mean, Diagnostic, Label, Report, Severity, Source, ToDiagnostic,
 };
 pub use diff::{describe, DiffError, Holder, PolicyChange, PolicyDiff, ScenarioChange};
+/// Streams an NDJSON inventory to estate records; for benchmarks and front
+/// ends that hold their own reader and writer.
+pub use estate::stream as stream_estate;
 pub use estate::{
     BuiltinResourceMap, Evaluated, Inventory, InventoryError, InventoryFormat, Resource,
-    ResourceAnswer, ResourceMap, ResourceType, BUILTIN_RESOURCE_MAPS,
+    ResourceAnswer, ResourceMap, ResourceType, StreamSummary, BUILTIN_RESOURCE_MAPS,
 };
 pub use eval::{Decision, Matrix, Status};
 pub use export::{
@@ -191,37 +194,41 @@ pub fn load_resource_map_text(
     policy: &Policy,
 ) -> Result<ResourceMap, Report> {
     let source = Source::new(name, text);
-    let report = |errors: &[ResolveError]| Report::from_errors(source.clone(), errors);
     let file = parse::parse(text).map_err(|errors| Report::from_errors(source.clone(), &errors))?;
-    let map = estate::resolve_resource_map(&file, name, &source, policy).map_err(|e| report(&e))?;
-    if map.policy != policy.stem() {
-        let span = file
-            .statements
-            .iter()
-            .find(|s| matches!(s.kind, syntax::StatementKind::ResourcesFor(_)))
-            .map_or(Span::default(), |s| s.span);
-        let diagnostic = Diagnostic::new(
-            Code::ResourceMapMismatch,
-            format!(
-                "this resource map is for `{}`, not `{}`",
-                map.policy,
+    // Said first: a map for another policy would only show its names as
+    // unknown here.
+    let target = file.statements.iter().find_map(|s| match &s.kind {
+        syntax::StatementKind::ResourcesFor(target) => Some((target, s.span)),
+        _ => None,
+    });
+    if let Some((target, span)) = target {
+        let stem = target.text.rsplit(['/', '\\']).next().unwrap_or("");
+        let stem = stem.strip_suffix(".onus").unwrap_or(stem);
+        if stem != policy.stem() {
+            let diagnostic = Diagnostic::new(
+                Code::ResourceMapMismatch,
+                format!(
+                    "this resource map is for `{}`, not `{}`",
+                    target.text,
+                    policy.stem()
+                ),
+            )
+            .with_label(span, "names another policy")
+            .with_help(Some(format!(
+                "give it with `onus estate {} ...`, or name `{}` here",
+                target.text,
                 policy.stem()
-            ),
-        )
-        .with_label(span, "names another policy")
-        .with_help(Some(format!(
-            "give it with `onus estate {} ...`, or name `{}` here",
-            map.policy,
-            policy.stem()
-        )));
-        return Err(Report::new(source, vec![diagnostic]));
+            )));
+            return Err(Report::new(source, vec![diagnostic]));
+        }
     }
-    Ok(map)
+    estate::resolve_resource_map(&file, name, &source, policy)
+        .map_err(|errors| Report::from_errors(source.clone(), &errors))
 }
 
 /// The resource maps `onus estate` uses for `policy`: the files given, in
-/// order, then the built-in map of a built-in policy's name (so a user's
-/// entry for a type wins over the built-in one).
+/// order, then the built-in map of a built-in policy (so a user's entry for
+/// a type wins over the built-in one).
 pub fn resource_maps(policy: &Policy, files: &[String]) -> Result<Vec<ResourceMap>, Report> {
     let mut maps = Vec::new();
     for file in files {

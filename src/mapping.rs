@@ -202,7 +202,10 @@ pub fn resolve_mapping(
         };
         // A repeated zone is an error, and its line's ids are still
         // checked, so that no error waits behind another.
-        let repeated = zones_seen.insert(&line.zone.text, line.zone.span);
+        let repeated = zones_seen.get(line.zone.text.as_str()).copied();
+        if repeated.is_none() {
+            zones_seen.insert(&line.zone.text, line.zone.span);
+        }
         if let Some(first) = repeated {
             errors.push(ResolveError::Duplicate {
                 what: "zone",

@@ -8,7 +8,8 @@ use crate::diagnostic::{Code, Diagnostic, ToDiagnostic};
 use crate::span::Span;
 use crate::syntax::{
     AssertStatement, Comment, Condition, ConditionKind, ControlsStatement, Name, PolicyFile,
-    Qualifier, ResourceStatement, RuleStatement, Statement, StatementKind, TestCase, Text,
+    Qualifier, ResourceSetting, ResourceStatement, RuleStatement, Statement, StatementKind,
+    TestCase, Text,
 };
 
 /// How deep parentheses and `not`s may nest in one condition.
@@ -376,6 +377,9 @@ fn rule_name(rule: Rule) -> Option<&'static str> {
         Rule::kw_controls => "`controls`",
         Rule::kw_resources | Rule::resources_for => "`resources for`",
         Rule::kw_resource | Rule::resource_entry => "`resource`",
+        Rule::resource_block => "`{`",
+        Rule::resource_setting => "a name",
+        Rule::value_list => "`[`",
         Rule::control_id => "a control id",
         Rule::kw_always => "`always`",
         Rule::kw_when => "`when`",
@@ -592,7 +596,23 @@ fn build_statement(pair: Pair<Rule>) -> Result<StatementKind, ParseError> {
         Rule::resources_for => StatementKind::ResourcesFor(build_text(next())),
         Rule::resource_entry => {
             let resource_type = build_text(next());
-            let settings = build_pairs(next());
+            let settings = children(next())
+                .map(|setting| {
+                    let mut parts = children(setting);
+                    let dimension = build_name(parts.next().expect("a setting has a dimension"));
+                    let value = parts.next().expect("a setting has a value");
+                    let listed = value.as_rule() == Rule::value_list;
+                    let values = match listed {
+                        true => children(value).map(build_name).collect(),
+                        false => vec![build_name(value)],
+                    };
+                    ResourceSetting {
+                        dimension,
+                        values,
+                        listed,
+                    }
+                })
+                .collect();
             let because = inner.next().map(|p| build_text(first_child(p)));
             StatementKind::Resource(ResourceStatement {
                 resource_type,

@@ -6,7 +6,7 @@
 
 use crate::analysis::{Cube, Region, Space, Undecided};
 use crate::diff::Holder;
-use crate::policy::{Cond, DimensionId, Policy, RuleId, ZoneId};
+use crate::policy::{Cond, DimensionId, Policy, RuleId, ValueSet, ZoneId};
 use crate::scenario::PartialScenario;
 
 /// One answer a zone can have under the open dimensions, and when.
@@ -43,11 +43,26 @@ impl PartialAnswer {
 /// Every zone's answers where the given dimensions take their values and
 /// the others any, in zone order.
 pub fn evaluate(policy: &Policy, given: &PartialScenario) -> Vec<PartialAnswer> {
-    let space = Space::of(policy);
-    let fixed: Vec<(DimensionId, usize)> = (0..policy.dimensions.len())
-        .filter_map(|d| given.value(d).map(|v| (d, v)))
+    let allowed: Vec<ValueSet> = (policy.dimensions.iter().enumerate())
+        .map(|(d, dimension)| given.value(d).map_or(dimension.all(), |v| 1 << v))
         .collect();
-    let care = Cond::And(fixed.iter().map(|&(d, v)| Cond::In(d, 1 << v)).collect());
+    evaluate_within(policy, &allowed)
+}
+
+/// Every zone's answers where dimension `d` takes a value of `allowed[d]`,
+/// in zone order; the conditions speak of the dimensions with several
+/// values only.
+pub fn evaluate_within(policy: &Policy, allowed: &[ValueSet]) -> Vec<PartialAnswer> {
+    let space = Space::of(policy);
+    let fixed: Vec<DimensionId> = (0..policy.dimensions.len())
+        .filter(|&d| allowed[d].count_ones() == 1)
+        .collect();
+    let care = Cond::And(
+        (allowed.iter().enumerate())
+            .filter(|(d, set)| **set != policy.dimensions[*d].all())
+            .map(|(d, &set)| Cond::In(d, set))
+            .collect(),
+    );
     (0..policy.zones.len())
         .map(|zone| PartialAnswer {
             zone,
@@ -127,9 +142,9 @@ fn cases(
 /// The cubes with the given dimensions let free, so that a description
 /// speaks of the open dimensions only (within the given values, the
 /// region is the same).
-fn open_only(policy: &Policy, fixed: &[(DimensionId, usize)], mut cubes: Vec<Cube>) -> Vec<Cube> {
+fn open_only(policy: &Policy, fixed: &[DimensionId], mut cubes: Vec<Cube>) -> Vec<Cube> {
     for cube in &mut cubes {
-        for &(d, _) in fixed {
+        for &d in fixed {
             cube.0[d] = policy.dimensions[d].all();
         }
     }

@@ -216,8 +216,8 @@ impl PartialScenario {
         self.values[dimension].is_some()
     }
 
-    /// A dimension's value (its index), if given. A dimension with a single
-    /// value has it, given or not.
+    /// A dimension's value (its index), if given (the readers of partial
+    /// scenarios give a dimension with a single value that value).
     pub fn value(&self, dimension: usize) -> Option<usize> {
         self.values[dimension]
     }
@@ -614,6 +614,13 @@ impl<'de> Visitor<'de> for StrictJson {
 }
 
 fn json_error(text: &str, error: &serde_json::Error) -> ScenarioError {
+    let (span, message) = json_error_at(text, error);
+    ScenarioError::Json { span, message }
+}
+
+/// Where in `text` serde_json failed (its columns count bytes; the span is
+/// one whole character), and its message without " at line L column C".
+pub(crate) fn json_error_at(text: &str, error: &serde_json::Error) -> (Span, String) {
     let offset = if error.line() == 0 {
         text.len()
     } else {
@@ -640,10 +647,7 @@ fn json_error(text: &str, error: &serde_json::Error) -> ScenarioError {
         Some(i) => message[..i].to_string(),
         None => message,
     };
-    ScenarioError::Json {
-        span: Span::new(offset, end),
-        message,
-    }
+    (Span::new(offset, end), message)
 }
 
 /// The spans of the keys of the outermost object, in order: the same order

@@ -8,7 +8,7 @@ use crate::policy::Policy;
 use crate::render::decisions::EvalJson;
 use crate::render::diagnostics::CheckJson;
 use crate::render::diff::{PoliciesJson, ScenariosJson};
-use crate::render::estate::{EstateJson, ResourceJson};
+use crate::render::estate::{EstateJson, LineErrorJson, ResourceJson};
 use crate::render::matrix::MatrixJson;
 use crate::render::partial::PartialJson;
 use crate::render::tests::TestsJson;
@@ -38,6 +38,17 @@ enum BatchRecordJson<'a> {
     Error(ErrorJson<'a>),
 }
 
+/// One line of `onus estate --format ndjson`: a resource, or the error
+/// record of an NDJSON inventory line that is not one.
+#[derive(JsonSchema)]
+#[schemars(rename = "EstateRecord")]
+#[serde(untagged)]
+#[allow(dead_code)]
+enum EstateRecordJson<'a> {
+    Resource(ResourceJson<'a>),
+    Error(LineErrorJson<'a>),
+}
+
 /// `onus diff --format json`: between two scenarios, or two policies.
 #[derive(JsonSchema)]
 #[schemars(rename = "DiffOutput")]
@@ -60,7 +71,7 @@ pub fn schema(name: &str) -> Option<String> {
         "diff" => schema_for!(DiffJson<'static>),
         "test" => schema_for!(TestsJson<'static>),
         "estate" => schema_for!(EstateJson<'static>),
-        "estate-record" => schema_for!(ResourceJson<'static>),
+        "estate-record" => schema_for!(EstateRecordJson<'static>),
         _ => return None,
     };
     schema.insert("$id".into(), format!("onus/{name}.json").into());

@@ -96,14 +96,25 @@ pub enum StatementKind {
     Resource(ResourceStatement),
 }
 
+/// `service: infrastructure`, or `service: [container, abstracted]`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ResourceSetting {
+    /// The dimension.
+    pub dimension: Name,
+    /// Its value, or the values it may take.
+    pub values: Vec<Name>,
+    /// Whether the values are written as a list, `[...]`.
+    pub listed: bool,
+}
+
 /// `resource "aws_instance" { service: infrastructure } because "EC2"`:
 /// the scenario a resource type means, dimensions left out left open.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ResourceStatement {
     /// The resource type, as the inventory writes it.
     pub resource_type: Text,
-    /// Dimension and value, in order.
-    pub settings: Vec<(Name, Name)>,
+    /// The dimensions it gives, in order.
+    pub settings: Vec<ResourceSetting>,
     /// The reason after `because`, if any.
     pub because: Option<Text>,
 }
@@ -267,9 +278,9 @@ impl Statement {
             | StatementKind::ResourcesFor(text) => text.span = Span::default(),
             StatementKind::Resource(entry) => {
                 entry.resource_type.span = Span::default();
-                for (d, v) in &mut entry.settings {
-                    d.span = Span::default();
-                    v.span = Span::default();
+                for setting in &mut entry.settings {
+                    setting.dimension.span = Span::default();
+                    (setting.values.iter_mut()).for_each(|v| v.span = Span::default());
                 }
                 entry
                     .because

@@ -100,6 +100,14 @@ fn partial_agrees_with_enumeration(text: &str, pick: &[u8]) -> Result<(), TestCa
             // The description holds exactly on the completions with that
             // answer, once the given values are put back.
             let cubes = case.when.as_ref().expect("small regions are described");
+            // A description speaks of the open dimensions only.
+            for cube in cubes {
+                for (d, value) in values.iter().enumerate() {
+                    if value.is_some() {
+                        prop_assert_eq!(cube.0[d], policy.dimensions[d].all(), "{}", text);
+                    }
+                }
+            }
             for scenario in policy.all_scenarios() {
                 let fits = values
                     .iter()

@@ -93,6 +93,30 @@ pub fn inventory(n: usize, seed: u64) -> String {
     text
 }
 
+/// `n` NDJSON resources of an AWS estate, one a line (`{"id", "type"}`):
+/// types the built-in map gives a service, leaves open, or does not know.
+pub fn estate_inventory(n: usize, seed: u64) -> String {
+    let types = [
+        "aws_instance",
+        "aws_s3_bucket",
+        "aws_db_instance",
+        "aws_security_group",
+        "AWS::Lambda::Function",
+        "aws_lb",
+        "aws_iam_role",
+        "aws_neptune_cluster",
+    ];
+    let mut g = Generator::new(seed);
+    let mut text = String::with_capacity(n * 48);
+    for i in 0..n {
+        let resource_type = types[g.below(types.len())];
+        text.push_str(&format!(
+            "{{\"id\":\"r-{i}\",\"type\":\"{resource_type}\"}}\n"
+        ));
+    }
+    text
+}
+
 /// `name0, name1, ...`: the `n` values of a generated dimension.
 fn values(name: &str, n: usize) -> String {
     (0..n)

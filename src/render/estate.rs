@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::decisions::{decision_json, rule_json, DecisionJson, Detail, RuleJson};
-use super::{heading, text_table, trimmed};
+use super::{heading, holder_party, text_table, trimmed, DimensionsJson};
 use crate::diff::{describe, Holder};
 use crate::estate::{Evaluated, Inventory, ResourceAnswer};
 use crate::policy::Policy;
@@ -23,12 +23,13 @@ pub struct ResourceJson<'a> {
     /// For an unmapped type, the closest type a map knows, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub suggestion: Option<&'a str>,
-    /// The dimensions the map gives, in declaration order.
+    /// The dimensions the map gives one value, in declaration order.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub scenario: Option<BTreeMap<&'a str, &'a str>>,
-    /// The dimensions the map leaves open, in declaration order.
+    pub scenario: Option<DimensionsJson<'a, &'a str>>,
+    /// The dimensions the map leaves open, in declaration order, each with
+    /// the values it may take.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub open: Option<Vec<&'a str>>,
+    pub open: Option<DimensionsJson<'a, Vec<&'a str>>>,
     /// With no dimension open: each zone's decision, as `eval` has it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub decisions: Option<Vec<DecisionJson<'a>>>,
@@ -36,6 +37,16 @@ pub struct ResourceJson<'a> {
     /// `eval --partial` has them.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub partial: Option<Vec<PartialZoneJson<'a>>>,
+}
+
+/// The record of an NDJSON inventory line that is not a resource.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+#[schemars(rename = "EstateLineError")]
+pub struct LineErrorJson<'a> {
+    /// The line's number, from 1.
+    pub line: u64,
+    /// What is wrong with it.
+    pub error: &'a str,
 }
 
 /// A zone's answers over the open dimensions.
@@ -72,8 +83,8 @@ pub struct SummaryJson<'a> {
     /// Per zone: how many resources each party holds it for, and for how
     /// many it depends on an open dimension.
     pub zones: Vec<ZoneCountJson<'a>>,
-    /// Zones the provider holds in some scenario of the policy, which the
-    /// customer holds for these resources.
+    /// Zones the provider holds or shares in some scenario of the policy,
+    /// which the customer holds alone for these resources.
     pub customer_holds: Vec<CustomerHoldsJson<'a>>,
 }
 
@@ -82,9 +93,14 @@ pub struct SummaryJson<'a> {
 pub struct ZoneCountJson<'a> {
     pub zone: &'a str,
     pub label: &'a str,
-    /// Party name to count; `conflict` for conflicts.
+    /// Party name to count.
     pub holders: BTreeMap<&'a str, usize>,
+    /// Resources for which the zone is in conflict.
+    pub conflicts: usize,
+    /// Resources for which it depends on an open dimension.
     pub depends: usize,
+    /// Resources for which the analysis could not decide it.
+    pub undecided: usize,
 }
 
 #[derive(Debug, Serialize, schemars::JsonSchema)]
@@ -127,21 +143,27 @@ pub fn resource_json<'a>(policy: &'a Policy, answer: &'a ResourceAnswer) -> Reso
     match &answer.answer {
         Err(suggestion) => json.suggestion = suggestion.as_deref(),
         Ok((entry, evaluated)) => {
-            json.scenario = Some(
-                (0..policy.dimensions.len())
-                    .filter_map(|d| {
-                        let dimension = &policy.dimensions[d];
-                        (entry.given.value(d))
+            let dimensions = policy.dimensions.iter().enumerate();
+            json.scenario = Some(DimensionsJson(
+                (dimensions.clone())
+                    .filter_map(|(d, dimension)| {
+                        (entry.value(d))
                             .map(|v| (dimension.name.as_str(), dimension.values[v].as_str()))
                     })
                     .collect(),
-            );
-            json.open = Some(
-                (0..policy.dimensions.len())
-                    .filter(|&d| entry.given.value(d).is_none())
-                    .map(|d| policy.dimensions[d].name.as_str())
+            ));
+            json.open = Some(DimensionsJson(
+                dimensions
+                    .filter(|&(d, _)| entry.value(d).is_none())
+                    .map(|(d, dimension)| {
+                        let values = (0..dimension.values.len())
+                            .filter(|v| entry.allowed[d] >> v & 1 == 1)
+                            .map(|v| dimension.values[v].as_str())
+                            .collect();
+                        (dimension.name.as_str(), values)
+                    })
                     .collect(),
-            );
+            ));
             match evaluated.as_ref() {
                 Evaluated::Complete(decisions) => {
                     json.decisions = Some(
@@ -182,14 +204,12 @@ pub fn resource_json<'a>(policy: &'a Policy, answer: &'a ResourceAnswer) -> Reso
 }
 
 fn party_name<'a>(policy: &'a Policy, holder: &Holder) -> Option<&'a str> {
-    match holder {
-        Holder::Party(name) => policy
-            .parties
-            .iter()
-            .find(|p| &p.name == name)
-            .map(|p| p.name.as_str()),
-        Holder::Conflict => None,
-    }
+    holder_party(policy, holder).map(|p| p.name.as_str())
+}
+
+/// The party's display name, or `CONFLICT`.
+fn holder_display<'a>(policy: &'a Policy, holder: &Holder) -> &'a str {
+    holder_party(policy, holder).map_or("CONFLICT", |p| p.display())
 }
 
 /// The summary: counts per zone and party, unmapped types, and the
@@ -206,7 +226,9 @@ pub fn summary<'a>(
             zone: &z.name,
             label: z.display(),
             holders: BTreeMap::new(),
+            conflicts: 0,
             depends: 0,
+            undecided: 0,
         })
         .collect();
     let mut customer_holds: Vec<Vec<&str>> = vec![Vec::new(); policy.zones.len()];
@@ -223,11 +245,15 @@ pub fn summary<'a>(
         match evaluated.as_ref() {
             Evaluated::Complete(decisions) => {
                 for d in decisions {
-                    let name = match d.party {
-                        Some(p) => policy.parties[p].name.as_str(),
-                        None => "conflict",
-                    };
-                    *zones[d.zone].holders.entry(name).or_default() += 1;
+                    match d.party {
+                        Some(p) => {
+                            *zones[d.zone]
+                                .holders
+                                .entry(&policy.parties[p].name)
+                                .or_default() += 1
+                        }
+                        None => zones[d.zone].conflicts += 1,
+                    }
                     if d.party == Some(crate::policy::CUSTOMER) && provider_somewhere[d.zone] {
                         customer_holds[d.zone].push(&answer.resource.address);
                     }
@@ -237,13 +263,19 @@ pub fn summary<'a>(
                 for a in partial.iter() {
                     match &a.cases {
                         Some(cases) if cases.len() == 1 => {
-                            let name = party_name(policy, &cases[0].holder).unwrap_or("conflict");
-                            *zones[a.zone].holders.entry(name).or_default() += 1;
-                            if name == "customer" && provider_somewhere[a.zone] {
-                                customer_holds[a.zone].push(&answer.resource.address);
+                            match holder_party(policy, &cases[0].holder) {
+                                Some(party) => {
+                                    *zones[a.zone].holders.entry(&party.name).or_default() += 1;
+                                    let customer = &policy.parties[crate::policy::CUSTOMER];
+                                    if std::ptr::eq(party, customer) && provider_somewhere[a.zone] {
+                                        customer_holds[a.zone].push(&answer.resource.address);
+                                    }
+                                }
+                                None => zones[a.zone].conflicts += 1,
                             }
                         }
-                        _ => zones[a.zone].depends += 1,
+                        Some(_) => zones[a.zone].depends += 1,
+                        None => zones[a.zone].undecided += 1,
                     }
                 }
             }
@@ -330,7 +362,7 @@ pub fn csv(policy: &Policy, answers: &[ResourceAnswer]) -> String {
             );
             continue;
         };
-        let scenario = scenario_text(policy, &entry.given);
+        let scenario = scenario_text(policy, entry);
         match evaluated.as_ref() {
             Evaluated::Complete(decisions) => {
                 for d in decisions {
@@ -417,13 +449,19 @@ fn rule_lines(policy: &Policy, rules: &[crate::policy::RuleId]) -> String {
     lines.join(" ")
 }
 
-fn scenario_text(policy: &Policy, given: &crate::scenario::PartialScenario) -> String {
-    let pairs: Vec<String> = (0..policy.dimensions.len())
-        .map(|d| {
-            let dimension = &policy.dimensions[d];
-            match given.value(d) {
-                Some(v) => format!("{}={}", dimension.name, dimension.values[v]),
-                None => format!("{}=?", dimension.name),
+/// `service=container`, `service in [a, b]`, or `service=?` where the map
+/// leaves it open.
+fn scenario_text(policy: &Policy, entry: &crate::estate::ResourceType) -> String {
+    let pairs: Vec<String> = (policy.dimensions.iter().enumerate())
+        .map(|(d, dimension)| match entry.value(d) {
+            Some(v) => format!("{}={}", dimension.name, dimension.values[v]),
+            None if entry.allowed[d] == dimension.all() => format!("{}=?", dimension.name),
+            None => {
+                let values: Vec<&str> = (0..dimension.values.len())
+                    .filter(|v| entry.allowed[d] >> v & 1 == 1)
+                    .map(|v| dimension.values[v].as_str())
+                    .collect();
+                format!("{} in [{}]", dimension.name, values.join(", "))
             }
         })
         .collect();
@@ -441,10 +479,10 @@ pub fn table(
     let mut out = format!("{}\n", heading(policy));
     for inventory in inventories {
         out.push_str(&format!(
-            "inventory: {} ({}, {} resources)\n",
+            "inventory: {} ({}, {})\n",
             inventory.name,
             inventory.format.name(),
-            inventory.resources.len()
+            counted(inventory.resources.len(), "resource", "resources")
         ));
     }
     for answer in answers {
@@ -462,7 +500,7 @@ pub fn table(
                 out.push('\n');
             }
             Ok((entry, evaluated)) => {
-                out.push_str(&format!(": {}\n", scenario_text(policy, &entry.given)));
+                out.push_str(&format!(": {}\n", scenario_text(policy, entry)));
                 for line in holders_lines(policy, evaluated) {
                     out.push_str(&format!("  {line}\n"));
                 }
@@ -483,7 +521,7 @@ pub fn table(
     let parties: Vec<&str> = policy.parties.iter().map(|p| p.name.as_str()).collect();
     let mut header: Vec<String> = vec!["Zone".into()];
     header.extend(parties.iter().map(|p| p.to_string()));
-    header.push("depends".into());
+    header.extend(["conflict".into(), "depends".into(), "undecided".into()]);
     let mut counts = text_table(header);
     for zone in &summary.zones {
         let mut cells = vec![zone.label.to_string()];
@@ -492,13 +530,13 @@ pub fn table(
                 .iter()
                 .map(|p| zone.holders.get(p).copied().unwrap_or(0).to_string()),
         );
-        cells.push(zone.depends.to_string());
+        cells.extend([zone.conflicts, zone.depends, zone.undecided].map(|n| n.to_string()));
         counts.add_row(cells);
     }
     out.push_str(&trimmed(&counts));
     if !summary.customer_holds.is_empty() {
         out.push_str(
-            "\nThe customer holds, where the provider holds it elsewhere in the policy:\n",
+            "\nThe customer holds alone, where the provider holds or shares it elsewhere in the policy:\n",
         );
         for held in &summary.customer_holds {
             out.push_str(&format!("  {}: {}\n", held.zone, held.resources.join(", ")));
@@ -555,12 +593,7 @@ fn holders_lines(policy: &Policy, evaluated: &Evaluated) -> Vec<String> {
                     Some(cases) => {
                         let how: Vec<String> = (cases.iter())
                             .map(|c| {
-                                let holder = match party_name(policy, &c.holder) {
-                                    Some(name) => (policy.parties.iter())
-                                        .find(|p| p.name == name)
-                                        .map_or(name, |p| p.display()),
-                                    None => "CONFLICT",
-                                };
+                                let holder = holder_display(policy, &c.holder);
                                 match &c.when {
                                     Some(when) => {
                                         format!("{holder} when {}", describe(policy, when))

@@ -73,6 +73,48 @@ impl Serialize for ScenarioJson<'_> {
     }
 }
 
+/// Some of a policy's dimensions with a value each, as a JSON object in
+/// declaration order (a JSON object's order is otherwise its reader's).
+#[derive(Debug)]
+pub struct DimensionsJson<'a, V>(pub Vec<(&'a str, V)>);
+
+impl<V: schemars::JsonSchema> schemars::JsonSchema for DimensionsJson<'_, V> {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        format!("Dimensions_{}", V::schema_name()).into()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let value = generator.subschema_for::<V>();
+        schemars::json_schema!({
+            "description": "Dimensions of the policy, in declaration order.",
+            "type": "object",
+            "additionalProperties": value
+        })
+    }
+}
+
+impl<V: Serialize> Serialize for DimensionsJson<'_, V> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for (dimension, value) in &self.0 {
+            map.serialize_entry(dimension, value)?;
+        }
+        map.end()
+    }
+}
+
+/// The display name of the party a [`crate::diff::Holder`] names; `None`
+/// for a conflict.
+pub fn holder_party<'a>(
+    policy: &'a Policy,
+    holder: &crate::diff::Holder,
+) -> Option<&'a crate::policy::Party> {
+    match holder {
+        crate::diff::Holder::Party(name) => policy.parties.iter().find(|p| &p.name == name),
+        crate::diff::Holder::Conflict => None,
+    }
+}
+
 /// `model=iaas tier=gold`
 pub fn scenario_text(policy: &Policy, scenario: &Scenario) -> String {
     policy

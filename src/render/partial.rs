@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use super::decisions::{rule_json, RuleJson};
-use super::{heading, text_table, trimmed};
+use super::{heading, holder_party, text_table, trimmed, DimensionsJson};
 use crate::diff::{describe, Holder};
 use crate::partial::{Case, PartialAnswer};
 use crate::policy::{DimensionId, Policy};
@@ -19,7 +19,7 @@ pub struct PartialJson<'a> {
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub id: Option<crate::batch::RawId<'a>>,
     /// The dimensions given, and their values, in declaration order.
-    pub given: std::collections::BTreeMap<&'a str, &'a str>,
+    pub given: DimensionsJson<'a, &'a str>,
     /// The dimensions left open, in declaration order.
     pub open: Vec<&'a str>,
     pub decisions: Vec<PartialDecisionJson<'a>>,
@@ -57,12 +57,7 @@ pub struct CaseJson<'a> {
 }
 
 fn case_json<'a>(policy: &'a Policy, case: &Case) -> CaseJson<'a> {
-    let party = match &case.holder {
-        Holder::Party(name) => (policy.parties.iter())
-            .find(|p| &p.name == name)
-            .map(|p| p.name.as_str()),
-        Holder::Conflict => None,
-    };
+    let party = holder_party(policy, &case.holder).map(|p| p.name.as_str());
     CaseJson {
         party,
         conflict: case.holder == Holder::Conflict,
@@ -82,15 +77,15 @@ pub fn json(
     let document = PartialJson {
         policy: &policy.name,
         id: id.map(|id| crate::batch::RawId(id.json())),
-        given: (0..policy.dimensions.len())
-            .filter_map(|d| {
-                let dimension = &policy.dimensions[d];
-                given
-                    .value(d)
-                    .filter(|_| !open.contains(&d))
-                    .map(|v| (dimension.name.as_str(), dimension.values[v].as_str()))
-            })
-            .collect(),
+        given: DimensionsJson(
+            (0..policy.dimensions.len())
+                .filter_map(|d| {
+                    let dimension = &policy.dimensions[d];
+                    (given.value(d))
+                        .map(|v| (dimension.name.as_str(), dimension.values[v].as_str()))
+                })
+                .collect(),
+        ),
         open: open
             .iter()
             .map(|&d| policy.dimensions[d].name.as_str())
@@ -124,7 +119,6 @@ pub fn table(
     answers: &[PartialAnswer],
 ) -> String {
     let given_text: Vec<String> = (0..policy.dimensions.len())
-        .filter(|d| !open.contains(d))
         .filter_map(|d| {
             let dimension = &policy.dimensions[d];
             (given.value(d)).map(|v| format!("{}={}", dimension.name, dimension.values[v]))
@@ -178,10 +172,5 @@ pub fn table(
 }
 
 fn holder_text(policy: &Policy, case: &Case) -> String {
-    match &case.holder {
-        Holder::Party(name) => (policy.parties.iter())
-            .find(|p| &p.name == name)
-            .map_or(name.clone(), |p| p.display().to_string()),
-        Holder::Conflict => "CONFLICT".to_string(),
-    }
+    holder_party(policy, &case.holder).map_or("CONFLICT".to_string(), |p| p.display().to_string())
 }
