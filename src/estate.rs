@@ -782,7 +782,7 @@ const CACHED_TYPES: usize = 65_536;
 
 /// Streams an NDJSON inventory to NDJSON records, one line in, one record
 /// out, in order, in memory bounded by the number of resource types (and at
-/// most [`CACHED_TYPES`] of them kept): the records are the bytes
+/// most 65,536 of them kept ready): the records are the bytes
 /// `estate --format ndjson` writes for the same resources. A line that is
 /// not a resource gets `{"line": N, "error": "..."}` and the stream goes on.
 pub fn stream(
