@@ -560,6 +560,8 @@ choice! {
         Ndjson => "ndjson",
         /// One row a resource and zone.
         Csv => "csv",
+        /// One self-contained page: the summary and every resource's zones.
+        Html => "html",
     }
 }
 
@@ -659,17 +661,17 @@ pub fn estate(
         .map(|path| crate::read_inventory(path, forced.forced()))
         .collect::<Result<Vec<_>, _>>()?;
     let answers = crate::estate::evaluate(policy, &maps, &inventories);
-    let provider_somewhere = crate::estate::provider_somewhere(policy);
+    // Only the formats with a summary need the analysis.
+    let somewhere = || crate::estate::provider_somewhere(policy);
     let text = match format {
         EstateFormat::Table => safe(render::estate_table(
             policy,
             &inventories,
             &answers,
-            &provider_somewhere,
+            &somewhere(),
         )),
-        EstateFormat::Json => {
-            render::estate_json(policy, &inventories, &answers, &provider_somewhere)
-        }
+        EstateFormat::Json => render::estate_json(policy, &inventories, &answers, &somewhere()),
+        EstateFormat::Html => render::estate_html(policy, &inventories, &answers, &somewhere()),
         EstateFormat::Ndjson => render::estate_ndjson(policy, &answers),
         EstateFormat::Csv => render::estate_csv(policy, &answers),
     };

@@ -326,3 +326,31 @@ fn a_streamed_inventory_writes_the_same_records() {
     assert_eq!(records[79]["line"], 80);
     assert_eq!(records[80]["address"], "after the errors");
 }
+
+/// The HTML page holds every resource, a cell for each of its zones that
+/// says who holds it, and fetches nothing.
+#[test]
+fn the_html_page_shows_every_resource_and_zone() {
+    let file = "tests/fixtures/estate/inventories/tfplan-azure-vm-terracost.json";
+    let run = onus(&["estate", "azure", file, "--format", "html"], b"");
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let document = estate_json(&["estate", "azure", file, "--format", "json"]);
+    let resources = document["resources"].as_array().unwrap();
+    let mapped = resources.iter().filter(|r| r["mapped"] == true).count();
+    let azure = onus::load_builtin("azure").unwrap();
+    assert_eq!(
+        run.stdout.matches("<td class=\"holder").count(),
+        mapped * azure.zones.len()
+    );
+    for resource in resources {
+        let address = resource["address"].as_str().unwrap();
+        assert!(
+            run.stdout.contains(&format!("<code>{address}</code>")),
+            "{address}"
+        );
+    }
+    assert!(
+        !run.stdout.contains("http://") && !run.stdout.contains("https://"),
+        "fetches nothing"
+    );
+}

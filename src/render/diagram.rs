@@ -22,12 +22,12 @@ const FONT: &str = "DejaVu Sans, Helvetica, Arial, sans-serif";
 
 /// Fills: light enough for dark text, distinct without relying on hue
 /// alone (every cell also says who holds it).
-const CUSTOMER_FILL: &str = "#9ec5f0";
-const PROVIDER_FILL: &str = "#f7c46c";
-const CONFLICT_FILL: &str = "#e57373";
+pub(crate) const CUSTOMER_FILL: &str = "#9ec5f0";
+pub(crate) const PROVIDER_FILL: &str = "#f7c46c";
+pub(crate) const CONFLICT_FILL: &str = "#e57373";
 const OTHER_FILLS: [&str; 4] = ["#b7dfb9", "#d1c4e9", "#e0e0e0", "#f8bbd0"];
 
-fn fill(party: PartyId) -> &'static str {
+pub(crate) fn fill(party: PartyId) -> &'static str {
     match party {
         CUSTOMER => CUSTOMER_FILL,
         PROVIDER => PROVIDER_FILL,
@@ -218,7 +218,7 @@ pub fn svg(policy: &Policy, matrix: &Matrix) -> String {
     out
 }
 
-fn escape_html(text: &str) -> String {
+pub(crate) fn escape_html(text: &str) -> String {
     text.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")

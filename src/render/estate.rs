@@ -623,3 +623,181 @@ fn holders_lines(policy: &Policy, evaluated: &Evaluated) -> Vec<String> {
     lines.extend(depends);
     lines
 }
+
+/// A cell's background: the holder's fill, both halves for `shared`, grey
+/// where it depends on an open dimension.
+fn cell_style(party: Option<crate::policy::PartyId>) -> String {
+    use super::diagram::{fill, CONFLICT_FILL, CUSTOMER_FILL, PROVIDER_FILL};
+    match party {
+        Some(crate::policy::SHARED) => {
+            format!("background: linear-gradient(135deg, {PROVIDER_FILL} 50%, {CUSTOMER_FILL} 50%)")
+        }
+        Some(p) => format!("background: {}", fill(p)),
+        None => format!("background: {CONFLICT_FILL}"),
+    }
+}
+
+/// `onus estate --format html`: one self-contained page in the diagram
+/// page's style: the summary, then every resource as a row of zones, each
+/// cell filled by its holder and saying who (colour is never the only
+/// cue; a cell's title holds its deciding rules or its cases). Fetches
+/// nothing.
+pub fn html(
+    policy: &Policy,
+    inventories: &[Inventory],
+    answers: &[ResourceAnswer],
+    provider_somewhere: &[bool],
+) -> String {
+    use super::diagram::escape_html as e;
+    let title = e(&format!("{}: estate", heading(policy)));
+    let mut out = format!(
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>{title}</title>\n"
+    );
+    out.push_str("<style>\nbody { font-family: sans-serif; margin: 2em; color: #1a1a1a; }\ntable { border-collapse: collapse; margin-top: 1em; }\nth, td { border: 1px solid #999; padding: 0.3em 0.6em; text-align: left; vertical-align: top; }\ntd.holder { font-size: 0.85em; white-space: nowrap; }\ntd.open { background: #e0e0e0; }\ncode { font-size: 0.9em; }\n</style>\n</head>\n<body>\n");
+    out.push_str(&format!("<h1>{title}</h1>\n<ul>\n"));
+    for inventory in inventories {
+        out.push_str(&format!(
+            "<li><code>{}</code>: {}, {}</li>\n",
+            e(&inventory.name),
+            inventory.format.name(),
+            counted(inventory.resources.len(), "resource", "resources")
+        ));
+    }
+    out.push_str("</ul>\n");
+    let summary = summary(policy, inventories, answers, provider_somewhere);
+    out.push_str(&format!(
+        "<h2>Summary</h2>\n<p>{}: {} mapped, {} unmapped.</p>\n<table>\n<thead><tr><th>Zone</th>",
+        counted(summary.resources, "resource", "resources"),
+        summary.mapped,
+        summary.unmapped
+    ));
+    for party in &policy.parties {
+        out.push_str(&format!("<th>{}</th>", e(party.display())));
+    }
+    out.push_str("<th>conflict</th><th>depends</th><th>undecided</th></tr></thead>\n<tbody>\n");
+    for zone in &summary.zones {
+        out.push_str(&format!("<tr><td>{}</td>", e(zone.label)));
+        for party in &policy.parties {
+            let count = zone.holders.get(party.name.as_str()).copied().unwrap_or(0);
+            out.push_str(&format!("<td>{count}</td>"));
+        }
+        out.push_str(&format!(
+            "<td>{}</td><td>{}</td><td>{}</td></tr>\n",
+            zone.conflicts, zone.depends, zone.undecided
+        ));
+    }
+    out.push_str("</tbody>\n</table>\n");
+    if !summary.customer_holds.is_empty() {
+        out.push_str("<h2>The customer holds alone, where the provider holds or shares it elsewhere</h2>\n<ul>\n");
+        for held in &summary.customer_holds {
+            let resources: Vec<String> = held
+                .resources
+                .iter()
+                .map(|r| format!("<code>{}</code>", e(r)))
+                .collect();
+            out.push_str(&format!(
+                "<li>{}: {}</li>\n",
+                e(held.zone),
+                resources.join(", ")
+            ));
+        }
+        out.push_str("</ul>\n");
+    }
+    out.push_str(
+        "<h2>Resources</h2>\n<table>\n<thead><tr><th>Resource</th><th>Type</th><th>Scenario</th>",
+    );
+    for zone in &policy.zones {
+        out.push_str(&format!("<th>{}</th>", e(zone.display())));
+    }
+    out.push_str("</tr></thead>\n<tbody>\n");
+    for answer in answers {
+        let resource = &answer.resource;
+        out.push_str(&format!(
+            "<tr><td><code>{}</code></td><td><code>{}</code></td>",
+            e(&resource.address),
+            e(&resource.resource_type)
+        ));
+        let (entry, evaluated) = match &answer.answer {
+            Ok(found) => found,
+            Err(suggestion) => {
+                let hint = suggestion.as_ref().map_or(String::new(), |s| {
+                    format!(" (did you mean <code>{}</code>?)", e(s))
+                });
+                out.push_str(&format!(
+                    "<td colspan=\"{}\">unmapped{hint}</td></tr>\n",
+                    policy.zones.len() + 1
+                ));
+                continue;
+            }
+        };
+        out.push_str(&format!("<td>{}</td>", e(&scenario_text(policy, entry))));
+        match evaluated.as_ref() {
+            Evaluated::Complete(decisions) => {
+                for d in decisions {
+                    let why = rule_lines(policy, &d.rules);
+                    let why = if why.is_empty() {
+                        "the default".to_string()
+                    } else {
+                        format!("rules at lines {why}")
+                    };
+                    let who = d.party.map_or("CONFLICT", |p| policy.parties[p].display());
+                    out.push_str(&format!(
+                        "<td class=\"holder\" style=\"{}\" title=\"{}\">{}</td>",
+                        cell_style(d.party),
+                        e(&why),
+                        e(who)
+                    ));
+                }
+            }
+            Evaluated::Partial(partial) => {
+                for a in partial.iter() {
+                    match &a.cases {
+                        Some(cases) if cases.len() == 1 => {
+                            let party = holder_party(policy, &cases[0].holder);
+                            let id = party.and_then(|p| {
+                                policy.parties.iter().position(|q| std::ptr::eq(q, p))
+                            });
+                            out.push_str(&format!(
+                                "<td class=\"holder\" style=\"{}\">{}</td>",
+                                cell_style(id),
+                                e(holder_display(policy, &cases[0].holder))
+                            ));
+                        }
+                        Some(cases) => {
+                            let how: Vec<String> = (cases.iter())
+                                .map(|c| {
+                                    let when = c
+                                        .when
+                                        .as_ref()
+                                        .map_or("(too complex to describe)".to_string(), |w| {
+                                            describe(policy, w)
+                                        });
+                                    format!("{} when {when}", holder_display(policy, &c.holder))
+                                })
+                                .collect();
+                            out.push_str(&format!(
+                                "<td class=\"holder open\" title=\"{}\">depends</td>",
+                                e(&how.join("; "))
+                            ));
+                        }
+                        None => out.push_str("<td class=\"holder open\">undecided</td>"),
+                    }
+                }
+            }
+        }
+        out.push_str("</tr>\n");
+    }
+    out.push_str("</tbody>\n</table>\n");
+    if !summary.unmapped_types.is_empty() {
+        out.push_str("<h2>Unmapped types</h2>\n<ul>\n");
+        for (resource_type, count) in &summary.unmapped_types {
+            out.push_str(&format!(
+                "<li><code>{}</code>: {count}</li>\n",
+                e(resource_type)
+            ));
+        }
+        out.push_str("</ul>\n");
+    }
+    out.push_str("</body>\n</html>\n");
+    out
+}

@@ -4,7 +4,7 @@
 
 pub(crate) mod decisions;
 pub(crate) mod diagnostics;
-mod diagram;
+pub(crate) mod diagram;
 pub(crate) mod diff;
 pub(crate) mod estate;
 mod export;
@@ -27,7 +27,8 @@ pub use diff::{
     scenarios_json as diff_scenarios_json, scenarios_text as diff_scenarios_text,
 };
 pub use estate::{
-    csv as estate_csv, json as estate_json, ndjson as estate_ndjson, table as estate_table,
+    csv as estate_csv, html as estate_html, json as estate_json, ndjson as estate_ndjson,
+    table as estate_table,
 };
 pub use export::{
     fedramp_control_id, grid_csv, grid_xlsx, ExportOptions, CAIQ_COLUMNS, CRM_COLUMNS,
