@@ -218,9 +218,11 @@ pub enum InventoryFormat {
     /// `az resource list`, or Azure Resource Graph results (`data`), or an
     /// ARM list response (`value`): objects with `id` and `type`.
     Azure,
-    /// AWS Config: `list-discovered-resources` (`resourceIdentifiers`),
-    /// configuration items (`configurationItems`), an array of items with
-    /// `resourceType`, or one configuration item.
+    /// AWS Config: `list-discovered-resources` (`resourceIdentifiers`), an
+    /// aggregator's (`ResourceIdentifiers`), configuration items
+    /// (`configurationItems`, `batch-get-resource-config`'s
+    /// `baseConfigurationItems`, `select-resource-config`'s `Results`), an
+    /// array of items with `resourceType`, or one configuration item.
     AwsConfig,
     /// A CloudFormation template, JSON or YAML: `Resources.<id>.Type`.
     CloudFormation,
@@ -418,34 +420,54 @@ pub fn read_inventory(
             }
         }
         InventoryFormat::AwsConfig => {
+            // `select-resource-config` gives each item as a JSON string.
+            let selected: Vec<Value>;
             let single;
-            let (items, path) = match &value {
-                Value::Array(items) => (items, String::new()),
+            let (items, path): (&Vec<Value>, &str) = match &value {
+                Value::Array(items) => (items, ""),
                 Value::Object(_) if value.get("resourceType").is_some() => {
                     single = vec![value.clone()];
-                    (&single, String::new())
+                    (&single, "")
                 }
-                _ => match (
-                    value.get("resourceIdentifiers"),
-                    value.get("configurationItems"),
-                ) {
-                    (Some(Value::Array(items)), _) => (items, "resourceIdentifiers".to_string()),
-                    (_, Some(Value::Array(items))) => (items, "configurationItems".to_string()),
-                    _ => {
-                        return Err(shape(
-                            "",
-                            "no `resourceIdentifiers` or `configurationItems`",
-                        ))
+                _ => {
+                    let keys = [
+                        "resourceIdentifiers",
+                        "ResourceIdentifiers",
+                        "configurationItems",
+                        "baseConfigurationItems",
+                    ];
+                    let found = keys.iter().find_map(|&k| match value.get(k) {
+                        Some(Value::Array(items)) => Some((items, k)),
+                        _ => None,
+                    });
+                    match (found, value.get("Results")) {
+                        (Some(found), _) => found,
+                        (None, Some(Value::Array(results))) => {
+                            selected = (results.iter().enumerate())
+                                .map(|(i, r)| match r {
+                                    Value::String(text) => serde_json::from_str(text)
+                                        .map_err(|_| shape(&format!("Results[{i}]"), "not a JSON configuration item")),
+                                    other => Ok(other.clone()),
+                                })
+                                .collect::<Result<_, _>>()?;
+                            (&selected, "Results")
+                        }
+                        _ => {
+                            return Err(shape(
+                                "",
+                                "no `resourceIdentifiers`, `configurationItems`, `baseConfigurationItems` or `Results`",
+                            ))
+                        }
                     }
-                },
+                }
             };
             for (i, item) in items.iter().enumerate() {
                 let at = format!("{path}[{i}]");
-                let resource_type = string_field(item, "resourceType")
+                // The aggregator's identifiers capitalize their keys.
+                let field = |keys: &[&str]| keys.iter().find_map(|k| string_field(item, k));
+                let resource_type = field(&["resourceType", "ResourceType"])
                     .ok_or_else(|| shape(&at, "no `resourceType`"))?;
-                let address = string_field(item, "arn")
-                    .or_else(|| string_field(item, "ARN"))
-                    .or_else(|| string_field(item, "resourceId"))
+                let address = field(&["arn", "ARN", "resourceId", "ResourceId"])
                     .ok_or_else(|| shape(&at, "no `arn` or `resourceId`"))?;
                 inventory.resources.push(Resource {
                     address,
@@ -576,7 +598,17 @@ fn detect(value: &Value) -> Option<InventoryFormat> {
         Value::Object(_) if value.get("Resources").is_some_and(Value::is_object) => {
             Some(InventoryFormat::CloudFormation)
         }
-        Value::Object(_) if has("resourceIdentifiers") || has("configurationItems") => {
+        Value::Object(_)
+            if has("resourceIdentifiers")
+                || has("ResourceIdentifiers")
+                || has("configurationItems")
+                || has("baseConfigurationItems") =>
+        {
+            Some(InventoryFormat::AwsConfig)
+        }
+        // `select-resource-config`: `Results`, each a configuration item
+        // as a JSON string.
+        Value::Object(_) if value.get("Results").is_some_and(Value::is_array) => {
             Some(InventoryFormat::AwsConfig)
         }
         // One configuration item, as AWS Config delivers it to a rule.
