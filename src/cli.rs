@@ -108,7 +108,8 @@ struct DiffArgs {
 
 #[derive(clap::Args, Debug)]
 struct FmtArgs {
-    /// Policy or test files; `-` formats stdin to stdout.
+    /// Policy, test, mapping or resource-map files, or folders of them
+    /// (every `.onus` file below); `-` formats stdin to stdout.
     #[arg(required = true)]
     paths: Vec<String>,
     /// Change nothing; list the files that would change and exit 1 if any.
@@ -118,7 +119,8 @@ struct FmtArgs {
 
 #[derive(clap::Args, Debug)]
 struct TestArgs {
-    /// Policy files with tests, or test files (`tests for "<policy>"`).
+    /// Policy files with tests, test files (`tests for "<policy>"`), or
+    /// folders of them (every `.onus` file below; maps are skipped).
     #[arg(required = true)]
     paths: Vec<String>,
     /// List the rules no test exercised and the rule coverage.
@@ -133,7 +135,8 @@ struct TestArgs {
 
 #[derive(clap::Args, Debug)]
 struct CheckArgs {
-    /// Policy files or built-in policy names.
+    /// Policy files, built-in policy names, mappings and resource maps, or
+    /// folders of them (every `.onus` file below).
     #[arg(required = true)]
     policies: Vec<String>,
     #[arg(long, value_parser = choice::<CheckFormat>(), default_value = CheckFormat::NAMES[0])]

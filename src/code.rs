@@ -46,6 +46,7 @@ codes! {
     DefaultOnlyZone => "default-only-zone",
     DuplicateDeclaration => "duplicate-declaration",
     DuplicateField => "duplicate-field",
+    EmptyFolder => "empty-folder",
     FileTooLarge => "file-too-large",
     FrameworkMismatch => "framework-mismatch",
     IncomparablePolicies => "incomparable-policies",

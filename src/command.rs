@@ -306,7 +306,9 @@ pub fn check(
             Err(report) => problems.push(report),
         }
     }
-    for name in names {
+    let (files, unreadable) = crate::expand_paths(names);
+    problems.extend(unreadable);
+    for (name, _) in &files {
         let source = match crate::policy_source(name) {
             Ok(source) => source,
             Err(report) => {
@@ -409,7 +411,9 @@ pub(crate) fn counted(n: u64, one: &str, many: &str) -> String {
 pub fn fmt(paths: &[String], mode: FmtMode) -> Output {
     let mut output = Output::default();
     let mut changed = String::new();
-    for path in paths {
+    let (files, unreadable) = crate::expand_paths(paths);
+    output.problems.extend(unreadable);
+    for (path, _) in &files {
         match crate::format_path(path, mode) {
             Ok(Formatted::Text(formatted)) => output.text.push_str(&formatted),
             Ok(Formatted::Reformatted) => {
@@ -435,7 +439,13 @@ pub fn test(
     coverage: CoverageListing,
 ) -> Output {
     let (mut suites, mut problems) = (Vec::new(), Vec::new());
-    for path in paths {
+    let (files, unreadable) = crate::expand_paths(paths);
+    problems.extend(unreadable);
+    for (path, from_folder) in &files {
+        // A folder's mappings and resource maps hold no tests.
+        if *from_folder && crate::is_map_file(path) {
+            continue;
+        }
         match crate::load_suite(path) {
             Ok(suite) => suites.push(suite),
             Err(report) => problems.push(report),

@@ -113,8 +113,8 @@ pub use export::{
 };
 pub use format::{format_path, format_source, FmtMode, Formatted};
 pub use load::{
-    load_builtin, load_policy, load_suite, policy_source, read_source, LoadError, Suite,
-    MAX_FILE_BYTES,
+    expand_paths, load_builtin, load_policy, load_suite, policy_source, read_source, LoadError,
+    Suite, MAX_FILE_BYTES,
 };
 pub use mapping::{
     mapping_findings, BuiltinMapping, Control, Framework, FrameworkKind, MapEntry, Mapping,
@@ -243,6 +243,22 @@ pub fn resource_maps(policy: &Policy, files: &[String]) -> Result<Vec<ResourceMa
         maps.push(load_resource_map_text(&name, builtin.text, policy)?);
     }
     Ok(maps)
+}
+
+/// Whether the file at `path` is a mapping or a resource map (it starts
+/// `mapping` or `resources for`), which hold no tests.
+pub fn is_map_file(path: &str) -> bool {
+    let Ok(source) = read_source(path) else {
+        return false;
+    };
+    parse::parse(&source.text).is_ok_and(|file| {
+        (file.statements.iter()).any(|s| {
+            matches!(
+                s.kind,
+                syntax::StatementKind::Mapping { .. } | syntax::StatementKind::ResourcesFor(_)
+            )
+        })
+    })
 }
 
 /// Reads an inventory file (`-` for stdin): a Terraform plan or state, an

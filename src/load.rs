@@ -152,6 +152,59 @@ pub(crate) fn resource_map_policy(
     }
 }
 
+/// The files a command's path arguments name, in order: a file as it is,
+/// a folder as every `.onus` file below it, sorted by path, hidden folders
+/// and `target/` skipped (as `cargo fmt` and `ruff check .` walk). Each
+/// file says whether a folder gave it. A folder with no `.onus` file, or
+/// one that cannot be read, is a problem; the other arguments go on.
+pub fn expand_paths(paths: &[String]) -> (Vec<(String, bool)>, Vec<Report>) {
+    let (mut files, mut problems) = (Vec::new(), Vec::new());
+    for path in paths {
+        if !Path::new(path).is_dir() {
+            files.push((path.clone(), false));
+            continue;
+        }
+        let mut found = Vec::new();
+        if let Err(error) = walk(Path::new(path), &mut found) {
+            let message = format!("cannot read `{path}`: {}", io_reason(&error));
+            problems.push(Report::new(
+                Source::new(path, ""),
+                vec![Diagnostic::new(Code::UnreadableFile, message)],
+            ));
+            continue;
+        }
+        if found.is_empty() {
+            let message = format!("no `.onus` file in `{path}` or below it");
+            let diagnostic = Diagnostic::new(Code::EmptyFolder, message).with_help(Some(
+                "hidden folders and `target/` are skipped; name a file to use one there".into(),
+            ));
+            problems.push(Report::new(Source::new(path, ""), vec![diagnostic]));
+            continue;
+        }
+        found.sort();
+        files.extend(found.into_iter().map(|f| (f, true)));
+    }
+    (files, problems)
+}
+
+/// Every `.onus` file below `folder`, hidden folders and `target/` skipped.
+fn walk(folder: &Path, found: &mut Vec<String>) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(folder)? {
+        let entry = entry?;
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        let path = entry.path();
+        if entry.file_type()?.is_dir() {
+            if !name.starts_with('.') && name != "target" {
+                walk(&path, found)?;
+            }
+        } else if name.ends_with(".onus") && !name.starts_with('.') {
+            found.push(path.to_string_lossy().into_owned());
+        }
+    }
+    Ok(())
+}
+
 /// The report for a mapping name that is neither a file nor built in.
 pub(crate) fn unknown_mapping(name: &str) -> Report {
     failed(
