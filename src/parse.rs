@@ -92,6 +92,21 @@ pub enum ParseError {
     },
 }
 
+impl ParseError {
+    /// Where it is in the source.
+    pub fn span(&self) -> Span {
+        match self {
+            ParseError::Syntax { span, .. }
+            | ParseError::UnterminatedString { span }
+            | ParseError::BadEscape { span, .. }
+            | ParseError::ControlCharacter { span, .. }
+            | ParseError::ReservedWord { span, .. }
+            | ParseError::TooDeep { span, .. }
+            | ParseError::TooLong { span, .. } => *span,
+        }
+    }
+}
+
 impl ToDiagnostic for ParseError {
     fn to_diagnostic(&self) -> Diagnostic {
         let (span, label, help) = match self {
@@ -181,11 +196,17 @@ fn or_list(items: &[&str]) -> String {
     }
 }
 
-/// Parses a policy file. Returns every error found before parsing stopped.
+/// Parses a policy file. Returns every syntax error of the file: after the
+/// first, each statement that follows is parsed on its own, so that one
+/// bad line hides no other.
 pub fn parse(source: &str) -> Result<PolicyFile, Vec<ParseError>> {
     check_paren_depth(source)?;
-    let mut pairs =
-        OnusParser::parse(Rule::policy_file, source).map_err(|e| vec![syntax_error(source, e)])?;
+    let mut pairs = OnusParser::parse(Rule::policy_file, source).map_err(|e| {
+        let first = syntax_error(source, e);
+        let mut errors = vec![first.clone()];
+        errors.extend(later_syntax_errors(source, first.span().start));
+        errors
+    })?;
     let file = pairs.next().expect("policy_file always yields one pair");
     let reserved: Vec<ParseError> = file
         .clone()
@@ -201,6 +222,63 @@ pub fn parse(source: &str) -> Result<PolicyFile, Vec<ParseError>> {
         return Err(reserved);
     }
     build_file(file.into_inner(), source)
+}
+
+/// The syntax errors of the statements that start after the line holding
+/// `after`: each statement (a line, or the lines a test block's braces
+/// span) parsed on its own, its errors moved to where it stands.
+fn later_syntax_errors(source: &str, after: usize) -> Vec<ParseError> {
+    let mut errors = Vec::new();
+    for (start, end) in statements(source) {
+        if start <= after {
+            continue;
+        }
+        let text = &source[start..end];
+        if check_paren_depth(text).is_err() {
+            continue;
+        }
+        if let Err(error) = OnusParser::parse(Rule::policy_file, text) {
+            errors.push(syntax_error_at(source, start, error));
+        }
+    }
+    errors
+}
+
+/// The byte ranges of a file's statements: each line, joined with the
+/// lines after it while braces outside strings and comments stay open.
+fn statements(source: &str) -> Vec<(usize, usize)> {
+    let mut ranges = Vec::new();
+    let (mut start, mut depth) = (0, 0i64);
+    let (mut in_string, mut in_comment, mut escaped) = (false, false, false);
+    for (offset, c) in source.char_indices() {
+        match c {
+            '\n' => {
+                in_string = false;
+                in_comment = false;
+                if depth <= 0 {
+                    ranges.push((start, offset));
+                    start = offset + 1;
+                    depth = 0;
+                }
+            }
+            _ if in_comment => {}
+            _ if in_string => match (escaped, c) {
+                (true, _) => escaped = false,
+                (false, '\\') => escaped = true,
+                (false, '"') => in_string = false,
+                _ => {}
+            },
+            '"' => in_string = true,
+            '#' => in_comment = true,
+            '{' => depth += 1,
+            '}' => depth -= 1,
+            _ => {}
+        }
+    }
+    if start < source.len() {
+        ranges.push((start, source.len()));
+    }
+    ranges
 }
 
 /// Rejects deep parentheses before pest recurses into them.
@@ -246,11 +324,19 @@ fn check_paren_depth(source: &str) -> Result<(), Vec<ParseError>> {
 }
 
 fn syntax_error(source: &str, error: pest::error::Error<Rule>) -> ParseError {
+    syntax_error_at(source, 0, error)
+}
+
+/// The error of a part of `source` that starts at byte `base` and was
+/// parsed alone, placed and described in the whole source (so the end of
+/// the part reads as the end of its line, not of the file).
+fn syntax_error_at(source: &str, base: usize, error: pest::error::Error<Rule>) -> ParseError {
     use pest::error::{ErrorVariant, InputLocation};
-    let offset = match error.location {
-        InputLocation::Pos(p) => p,
-        InputLocation::Span((s, _)) => s,
-    };
+    let offset = base
+        + match error.location {
+            InputLocation::Pos(p) => p,
+            InputLocation::Span((s, _)) => s,
+        };
     let mut expected: Vec<&'static str> = match &error.variant {
         ErrorVariant::ParsingError { positives, .. } => {
             positives.iter().filter_map(|r| rule_name(*r)).collect()

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::generate::{messy_mapping_text, messy_policy_text};
+use common::generate::{messy_mapping_text, messy_policy_text, messy_resource_map_text};
 use common::{onus, relative};
 use onus::syntax::PolicyFile;
 
@@ -114,6 +114,11 @@ proptest! {
 
     #[test]
     fn generated_mappings_keep_their_meaning(text in messy_mapping_text()) {
+        assert_fmt_properties(&text)?;
+    }
+
+    #[test]
+    fn generated_resource_maps_keep_their_meaning(text in messy_resource_map_text()) {
         assert_fmt_properties(&text)?;
     }
 

@@ -230,3 +230,46 @@ pub fn messy_mapping_text() -> impl Strategy<Value = String> {
     prop::collection::vec(line, 0..8)
         .prop_map(|lines| format!("mapping  nist-sp-800-53-rev5 \"m\"\n{}", lines.concat()))
 }
+
+/// A resource map: its `resources for` line and `resource` lines in any
+/// order, with comments and blank lines scattered over them. Not
+/// necessarily valid (a type or value may repeat): formatting must keep it
+/// as it is.
+pub fn messy_resource_map_text() -> impl Strategy<Value = String> {
+    let resource_type = prop_oneof![
+        Just("aws_instance"),
+        Just("AWS::EC2::Instance"),
+        Just("Microsoft.Compute/virtualMachines")
+    ];
+    let setting = (
+        prop_oneof![Just("service"), Just("model")],
+        prop::collection::vec(prop_oneof![Just("iaas"), Just("container")], 1..3),
+        any::<bool>(),
+    )
+        .prop_map(
+            |(dimension, values, listed)| match listed || values.len() > 1 {
+                true => format!("{dimension}:[{}]", values.join(" ,")),
+                false => format!("{dimension} :{}", values[0]),
+            },
+        );
+    let line = (
+        resource_type,
+        prop::collection::vec(setting, 0..3),
+        any::<bool>(),
+        0u8..4,
+    )
+        .prop_map(|(resource_type, settings, because, layout)| {
+            let mut line = format!("resource \"{resource_type}\" {{{}}}", settings.join(","));
+            if because {
+                line.push_str(" because \"a reason\"");
+            }
+            match layout {
+                0 => format!("# about it\n{line}\n"),
+                1 => format!("{line}   # after it\n"),
+                2 => format!("\n{line}\n"),
+                _ => format!("{line}\n"),
+            }
+        });
+    prop::collection::vec(line, 0..8)
+        .prop_map(|lines| format!("resources  for \"aws\"\n{}", lines.concat()))
+}
