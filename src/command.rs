@@ -666,9 +666,10 @@ pub fn estate(
         ));
     }
     let maps = crate::resource_maps(policy, maps)?;
+    let wanted = crate::estate_attributes(&maps);
     let inventories = inventories
         .iter()
-        .map(|path| crate::read_inventory(path, forced.forced()))
+        .map(|path| crate::read_inventory(path, forced.forced(), &wanted))
         .collect::<Result<Vec<_>, _>>()?;
     let answers = crate::estate::evaluate(policy, &maps, &inventories);
     // Only the formats with a summary need the analysis.

@@ -3,7 +3,7 @@
 //! templates) evaluated resource by resource, through resource maps that
 //! say which scenario of a policy each resource type means.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io::Write;
 use std::rc::Rc;
 
@@ -36,6 +36,9 @@ pub struct ResourceMap {
 pub struct ResourceType {
     /// The type as written.
     pub name: String,
+    /// `when "kind" is "functionapp"`: the attribute path and the value a
+    /// resource must have for the line to hold; `None` holds for any.
+    pub when: Option<(String, String)>,
     /// The values each dimension may take for resources of the type: one
     /// where the map gives it, those listed, or all where it is left out.
     pub allowed: Vec<ValueSet>,
@@ -44,6 +47,14 @@ pub struct ResourceType {
 }
 
 impl ResourceType {
+    /// Whether the line holds for a resource of its type.
+    pub fn holds_for(&self, resource: &Resource) -> bool {
+        match &self.when {
+            None => true,
+            Some((path, value)) => resource.attributes.get(path) == Some(value),
+        }
+    }
+
     /// The one value of dimension `d`, if the map gives one.
     pub fn value(&self, d: DimensionId) -> Option<usize> {
         let set = self.allowed[d];
@@ -117,7 +128,7 @@ pub fn resolve_resource_map(
         }]);
     };
     let mut entries = Vec::new();
-    let mut seen: HashMap<String, Span> = HashMap::new();
+    let mut seen: HashMap<(String, Option<(String, String)>), Span> = HashMap::new();
     for statement in &file.statements {
         let entry = match &statement.kind {
             StatementKind::ResourcesFor(_) => continue,
@@ -129,11 +140,18 @@ pub fn resolve_resource_map(
                 continue;
             }
         };
-        let key = entry.resource_type.text.to_lowercase();
+        let when =
+            (entry.when.as_ref()).map(|(path, value)| (path.text.clone(), value.text.clone()));
+        let key = (entry.resource_type.text.to_lowercase(), when.clone());
         match seen.get(&key) {
             Some(&first) => errors.push(ResolveError::Duplicate {
                 what: "resource type",
-                name: entry.resource_type.text.clone(),
+                name: match &when {
+                    Some((path, value)) => {
+                        format!("{} when {path} is {value}", entry.resource_type.text)
+                    }
+                    None => entry.resource_type.text.clone(),
+                },
                 span: entry.resource_type.span,
                 first,
             }),
@@ -192,6 +210,7 @@ pub fn resolve_resource_map(
         }
         entries.push(ResourceType {
             name: entry.resource_type.text.clone(),
+            when,
             allowed,
             because: entry.because.as_ref().map(|b| b.text.clone()),
         });
@@ -249,6 +268,31 @@ pub struct Resource {
     pub address: String,
     /// Its type, as the inventory writes it.
     pub resource_type: String,
+    /// The attributes the maps' `when` tests read, by path, where the
+    /// resource has them as a string, number or boolean.
+    pub attributes: BTreeMap<String, String>,
+}
+
+/// The value at a dotted path (`sku.name`) of a JSON object, as a string,
+/// if it is a string, number or boolean.
+fn attribute(object: &Value, path: &str) -> Option<String> {
+    let mut value = object;
+    for key in path.split('.') {
+        value = value.get(key)?;
+    }
+    match value {
+        Value::String(s) => Some(s.clone()),
+        Value::Bool(b) => Some(b.to_string()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+/// The attributes of `wanted` that `object` has.
+fn attributes_of(object: &Value, wanted: &[String]) -> BTreeMap<String, String> {
+    (wanted.iter())
+        .filter_map(|path| attribute(object, path).map(|v| (path.clone(), v)))
+        .collect()
 }
 
 /// An inventory's resources, in the order it lists them.
@@ -327,6 +371,7 @@ impl crate::diagnostic::ToDiagnostic for InventoryError {
 pub fn read_inventory(
     source: &Source,
     forced: Option<InventoryFormat>,
+    wanted: &[String],
 ) -> Result<Inventory, Report> {
     let fail = |error: InventoryError| Report::from_errors(source.clone(), &[error]);
     let text = &source.text;
@@ -338,7 +383,7 @@ pub fn read_inventory(
             let looks_like_json = text.trim_start().starts_with(['{', '[']);
             let yaml_allowed = matches!(forced, None | Some(InventoryFormat::CloudFormation));
             if yaml_allowed && !looks_like_json {
-                return read_cloudformation_yaml(source);
+                return read_cloudformation_yaml(source, wanted);
             }
             let (span, reason) = crate::scenario::json_error_at(text, &error);
             return Err(fail(InventoryError::Syntax {
@@ -394,7 +439,7 @@ pub fn read_inventory(
             if !root.is_object() {
                 return Err(shape(&format!("{key}.root_module"), "missing"));
             }
-            terraform_module(root, &format!("{key}.root_module"), &mut inventory)
+            terraform_module(root, &format!("{key}.root_module"), wanted, &mut inventory)
                 .map_err(|(path, problem)| shape(&path, &problem))?;
         }
         InventoryFormat::Azure => {
@@ -416,6 +461,7 @@ pub fn read_inventory(
                 inventory.resources.push(Resource {
                     address,
                     resource_type,
+                    attributes: attributes_of(item, wanted),
                 });
             }
         }
@@ -472,6 +518,7 @@ pub fn read_inventory(
                 inventory.resources.push(Resource {
                     address,
                     resource_type,
+                    attributes: attributes_of(item, wanted),
                 });
             }
         }
@@ -489,6 +536,7 @@ pub fn read_inventory(
                 inventory.resources.push(Resource {
                     address: logical,
                     resource_type,
+                    attributes: attributes_of(&body["Properties"], wanted),
                 });
             }
         }
@@ -531,7 +579,7 @@ impl<'de> serde::Deserialize<'de> for InOrder {
 
 /// A CloudFormation template in YAML: `Resources.<id>.Type`, in order.
 /// Short-form tags (`!Ref`, `!GetAtt`, `!Sub`) are read as plain values.
-fn read_cloudformation_yaml(source: &Source) -> Result<Inventory, Report> {
+fn read_cloudformation_yaml(source: &Source, wanted: &[String]) -> Result<Inventory, Report> {
     use yaml_rust2::{Yaml, YamlLoader};
     let fail = |error: InventoryError| Report::from_errors(source.clone(), &[error]);
     let documents = YamlLoader::load_from_str(&source.text).map_err(|error| {
@@ -574,9 +622,27 @@ fn read_cloudformation_yaml(source: &Source) -> Result<Inventory, Report> {
         let Some(resource_type) = body["Type"].as_str() else {
             return Err(shape(&format!("Resources.{logical}"), "no `Type`"));
         };
+        let properties = &body["Properties"];
+        let attributes = (wanted.iter())
+            .filter_map(|path| {
+                let mut value = properties;
+                for key in path.split('.') {
+                    value = &value[key];
+                }
+                let text = match value {
+                    Yaml::String(s) => s.clone(),
+                    Yaml::Boolean(b) => b.to_string(),
+                    Yaml::Integer(i) => i.to_string(),
+                    Yaml::Real(r) => r.clone(),
+                    _ => return None,
+                };
+                Some((path.clone(), text))
+            })
+            .collect();
         inventory.resources.push(Resource {
             address: logical,
             resource_type: resource_type.to_string(),
+            attributes,
         });
     }
     Ok(inventory)
@@ -638,6 +704,7 @@ fn detect(value: &Value) -> Option<InventoryFormat> {
 fn terraform_module(
     module: &Value,
     path: &str,
+    wanted: &[String],
     inventory: &mut Inventory,
 ) -> Result<(), (String, String)> {
     let shape = |at: String, problem: &str| (at, problem.to_string());
@@ -658,6 +725,7 @@ fn terraform_module(
             inventory.resources.push(Resource {
                 address,
                 resource_type,
+                attributes: attributes_of(&resource["values"], wanted),
             });
         }
     }
@@ -666,7 +734,12 @@ fn terraform_module(
             return Err(shape(format!("{path}.child_modules"), "not an array"));
         };
         for (i, child) in children.iter().enumerate() {
-            terraform_module(child, &format!("{path}.child_modules[{i}]"), inventory)?;
+            terraform_module(
+                child,
+                &format!("{path}.child_modules[{i}]"),
+                wanted,
+                inventory,
+            )?;
         }
     }
     Ok(())
@@ -705,37 +778,87 @@ pub struct ResourceAnswer<'m> {
     pub answer: Result<(&'m ResourceType, Rc<Evaluated>), Option<String>>,
 }
 
-/// Evaluates every resource of the inventories through the maps, the first
-/// map that knows a type winning (so a user's map overrides the built-in
-/// one given after it). Types are compared without regard to case, as
-/// Azure compares its own. Each type is evaluated once.
+/// The attribute paths the maps' `when` tests read, each once, in order.
+pub fn wanted_attributes(maps: &[ResourceMap]) -> Vec<String> {
+    let mut paths: Vec<String> = Vec::new();
+    for (path, _) in maps
+        .iter()
+        .flat_map(|m| &m.entries)
+        .filter_map(|e| e.when.as_ref())
+    {
+        if !paths.contains(path) {
+            paths.push(path.clone());
+        }
+    }
+    paths
+}
+
+/// The maps' lines by type (without regard to case), each type's lines in
+/// map order and then written order: a user's map before the built-in one.
+struct Lines<'m> {
+    by_type: HashMap<String, Vec<(usize, &'m ResourceType)>>,
+    /// Every type a map knows, sorted, for suggestions.
+    names: Vec<&'m str>,
+}
+
+impl<'m> Lines<'m> {
+    fn of(maps: &'m [ResourceMap]) -> Self {
+        let mut by_type: HashMap<String, Vec<(usize, &'m ResourceType)>> = HashMap::new();
+        for (i, entry) in maps.iter().flat_map(|m| &m.entries).enumerate() {
+            by_type
+                .entry(entry.name.to_lowercase())
+                .or_default()
+                .push((i, entry));
+        }
+        let mut names: Vec<&str> = by_type
+            .values()
+            .map(|lines| lines[0].1.name.as_str())
+            .collect();
+        names.sort_unstable();
+        Lines { by_type, names }
+    }
+
+    /// The first line that holds for the resource, with its index; else
+    /// the closest known type when the type is unknown.
+    fn find(&self, resource: &Resource) -> Result<(usize, &'m ResourceType), Option<String>> {
+        match self.by_type.get(&resource.resource_type.to_lowercase()) {
+            None => {
+                Err(closest(&resource.resource_type, self.names.iter().copied())
+                    .map(str::to_string))
+            }
+            Some(lines) => (lines.iter())
+                .find(|(_, line)| line.holds_for(resource))
+                .copied()
+                .ok_or(None),
+        }
+    }
+
+    /// Whether some line of the type tests an attribute.
+    fn tests_attributes(&self, resource_type: &str) -> bool {
+        (self.by_type.get(&resource_type.to_lowercase()))
+            .is_some_and(|lines| lines.iter().any(|(_, line)| line.when.is_some()))
+    }
+}
+
+/// Evaluates every resource of the inventories through the maps: the first
+/// line for its type that holds wins, a user's map (given first) before the
+/// built-in one. Types are compared without regard to case, as Azure
+/// compares its own. Each line is evaluated once.
 pub fn evaluate<'m>(
     policy: &Policy,
     maps: &'m [ResourceMap],
     inventories: &[Inventory],
 ) -> Vec<ResourceAnswer<'m>> {
-    let mut known: HashMap<String, &'m ResourceType> = HashMap::new();
-    for map in maps {
-        for entry in &map.entries {
-            known.entry(entry.name.to_lowercase()).or_insert(entry);
-        }
-    }
-    let mut names: Vec<&str> = known.values().map(|e| e.name.as_str()).collect();
-    names.sort_unstable();
-    let mut answers: HashMap<String, Rc<Evaluated>> = HashMap::new();
+    let lines = Lines::of(maps);
+    let mut answers: HashMap<usize, Rc<Evaluated>> = HashMap::new();
     let mut out = Vec::new();
     for resource in inventories.iter().flat_map(|i| &i.resources) {
-        let key = resource.resource_type.to_lowercase();
-        let answer = match known.get(&key) {
-            None => {
-                Err(closest(&resource.resource_type, names.iter().copied()).map(str::to_string))
-            }
-            Some(&entry) => {
-                let evaluated =
-                    (answers.entry(key)).or_insert_with(|| Rc::new(entry.evaluate(policy)));
-                Ok((entry, Rc::clone(evaluated)))
-            }
-        };
+        let answer = lines.find(resource).map(|(i, entry)| {
+            let evaluated = answers
+                .entry(i)
+                .or_insert_with(|| Rc::new(entry.evaluate(policy)));
+            (entry, Rc::clone(evaluated))
+        });
         out.push(ResourceAnswer {
             resource: resource.clone(),
             answer,
@@ -823,21 +946,12 @@ pub fn stream(
     input: impl std::io::BufRead,
     output: impl std::io::Write,
 ) -> std::io::Result<StreamSummary> {
-    let mut known: HashMap<String, &ResourceType> = HashMap::new();
-    for map in maps {
-        for entry in &map.entries {
-            known.entry(entry.name.to_lowercase()).or_insert(entry);
-        }
-    }
-    let mut names: Vec<&str> = known.values().map(|e| e.name.as_str()).collect();
-    names.sort_unstable();
+    let lines = Lines::of(maps);
+    let wanted = wanted_attributes(maps);
     // A record is `{"address":A,"type":T,` and then the same bytes for
-    // every resource of the type.
-    let tail_of = |key: &str, resource_type: &str| -> (bool, bool, String) {
-        let answer = match known.get(key) {
-            None => Err(closest(resource_type, names.iter().copied()).map(str::to_string)),
-            Some(&entry) => Ok((entry, Rc::new(entry.evaluate(policy)))),
-        };
+    // every resource that the same line (or the same unknown type) gives.
+    let tail_of = |found: Result<(usize, &ResourceType), Option<String>>| -> (bool, bool, String) {
+        let answer = found.map(|(_, entry)| (entry, Rc::new(entry.evaluate(policy))));
         let mapped = answer.is_ok();
         let conflict = answer
             .as_ref()
@@ -846,6 +960,7 @@ pub fn stream(
             resource: Resource {
                 address: String::new(),
                 resource_type: String::new(),
+                attributes: BTreeMap::new(),
             },
             answer,
         };
@@ -857,7 +972,8 @@ pub fn stream(
             .to_string();
         (mapped, conflict, tail)
     };
-    let mut tails: HashMap<String, (bool, bool, String)> = HashMap::new();
+    // Keyed by the line found, or by the unknown type's lower case.
+    let mut tails: HashMap<Result<usize, String>, (bool, bool, String)> = HashMap::new();
     let mut output = std::io::BufWriter::with_capacity(1 << 16, output);
     let mut summary = StreamSummary::default();
     for (number, line) in input.lines().enumerate() {
@@ -889,16 +1005,29 @@ pub fn stream(
                 continue;
             }
         };
-        let key = resource_type.to_lowercase();
+        // The attributes are read only for a type whose lines test some.
+        let attributes = match lines.tests_attributes(&resource_type) {
+            true => serde_json::from_str::<Value>(&line)
+                .map(|object| attributes_of(&object, &wanted))
+                .unwrap_or_default(),
+            false => BTreeMap::new(),
+        };
+        let resource = Resource {
+            address: address.to_string(),
+            resource_type: resource_type.to_string(),
+            attributes,
+        };
+        let found = lines.find(&resource);
+        let key = match &found {
+            Ok((i, _)) => Ok(*i),
+            Err(_) => Err(resource_type.to_lowercase()),
+        };
         let uncached;
         let (mapped, conflict, tail) = match tails.get(&key) {
-            Some(found) => found,
-            None if tails.len() < CACHED_TYPES => {
-                let made = tail_of(&key, &resource_type);
-                tails.entry(key).or_insert(made)
-            }
+            Some(known) => known,
+            None if tails.len() < CACHED_TYPES => tails.entry(key).or_insert(tail_of(found)),
             None => {
-                uncached = tail_of(&key, &resource_type);
+                uncached = tail_of(found);
                 &uncached
             }
         };

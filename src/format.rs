@@ -156,7 +156,11 @@ fn statement_text(kind: &StatementKind) -> String {
                 true => "{}".to_string(),
                 false => format!("{{ {} }}", settings.join(", ")),
             };
-            let mut out = format!("resource {} {block}", text(&entry.resource_type));
+            let mut out = format!("resource {}", text(&entry.resource_type));
+            if let Some((path, value)) = &entry.when {
+                out.push_str(&format!(" when {} is {}", text(path), text(value)));
+            }
+            out.push_str(&format!(" {block}"));
             if let Some(because) = &entry.because {
                 out.push_str(&format!(" because {}", text(because)));
             }

@@ -103,6 +103,8 @@ pub use diff::{describe, DiffError, Holder, PolicyChange, PolicyDiff, ScenarioCh
 /// Streams an NDJSON inventory to estate records; for benchmarks and front
 /// ends that hold their own reader and writer.
 pub use estate::stream as stream_estate;
+/// The attribute paths resource maps' `when` tests read.
+pub use estate::wanted_attributes as estate_attributes;
 pub use estate::{
     BuiltinResourceMap, Evaluated, Inventory, InventoryError, InventoryFormat, Resource,
     ResourceAnswer, ResourceMap, ResourceType, StreamSummary, BUILTIN_RESOURCE_MAPS,
@@ -264,8 +266,14 @@ pub fn is_map_file(path: &str) -> bool {
 /// Reads an inventory file (`-` for stdin): a Terraform plan or state, an
 /// Azure resource list, an AWS Config inventory or a CloudFormation
 /// template, detected from its content unless `forced`.
-pub fn read_inventory(path: &str, forced: Option<InventoryFormat>) -> Result<Inventory, Report> {
-    estate::read_inventory(&read_source(path)?, forced)
+/// `wanted` are the attribute paths the maps' `when` tests read (see
+/// [`estate_attributes`]).
+pub fn read_inventory(
+    path: &str,
+    forced: Option<InventoryFormat>,
+    wanted: &[String],
+) -> Result<Inventory, Report> {
+    estate::read_inventory(&read_source(path)?, forced, wanted)
 }
 
 /// Loads a policy and checks it: its syntax and name errors if it does not

@@ -466,6 +466,7 @@ fn rule_name(rule: Rule) -> Option<&'static str> {
         Rule::resource_block => "`{`",
         Rule::resource_setting => "a name",
         Rule::value_list => "`[`",
+        Rule::attribute_test => "`when`",
         Rule::control_id => "a control id",
         Rule::kw_always => "`always`",
         Rule::kw_when => "`when`",
@@ -682,7 +683,16 @@ fn build_statement(pair: Pair<Rule>) -> Result<StatementKind, ParseError> {
         Rule::resources_for => StatementKind::ResourcesFor(build_text(next())),
         Rule::resource_entry => {
             let resource_type = build_text(next());
-            let settings = children(next())
+            let mut block = next();
+            let mut when = None;
+            if block.as_rule() == Rule::attribute_test {
+                let mut parts = children(block);
+                let path = build_text(parts.next().expect("an attribute test has a path"));
+                let value = build_text(parts.next().expect("an attribute test has a value"));
+                when = Some((path, value));
+                block = next();
+            }
+            let settings = children(block)
                 .map(|setting| {
                     let mut parts = children(setting);
                     let dimension = build_name(parts.next().expect("a setting has a dimension"));
@@ -702,6 +712,7 @@ fn build_statement(pair: Pair<Rule>) -> Result<StatementKind, ParseError> {
             let because = inner.next().map(|p| build_text(first_child(p)));
             StatementKind::Resource(ResourceStatement {
                 resource_type,
+                when,
                 settings,
                 because,
             })

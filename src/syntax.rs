@@ -113,6 +113,9 @@ pub struct ResourceSetting {
 pub struct ResourceStatement {
     /// The resource type, as the inventory writes it.
     pub resource_type: Text,
+    /// `when "kind" is "functionapp"`: the attribute path and the value it
+    /// must have for the line to hold.
+    pub when: Option<(Text, Text)>,
     /// The dimensions it gives, in order.
     pub settings: Vec<ResourceSetting>,
     /// The reason after `because`, if any.
@@ -278,6 +281,10 @@ impl Statement {
             | StatementKind::ResourcesFor(text) => text.span = Span::default(),
             StatementKind::Resource(entry) => {
                 entry.resource_type.span = Span::default();
+                if let Some((path, value)) = &mut entry.when {
+                    path.span = Span::default();
+                    value.span = Span::default();
+                }
                 for setting in &mut entry.settings {
                     setting.dimension.span = Span::default();
                     (setting.values.iter_mut()).for_each(|v| v.span = Span::default());

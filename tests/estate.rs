@@ -354,3 +354,59 @@ fn the_html_page_shows_every_resource_and_zone() {
         "fetches nothing"
     );
 }
+
+/// A map line may test an attribute: ARM's `kind` tells a function app
+/// from a web app, Terraform's `enable_autopilot` an Autopilot cluster from
+/// a Standard one; the first line that holds wins, and a type's line
+/// without a test catches the rest.
+#[test]
+fn attributes_choose_the_line() {
+    let list = "tests/fixtures/estate/inventories/azure-resource-list-custodian.json";
+    let document = estate_json(&["estate", "azure-services", list, "--format", "json"]);
+    let sites: Vec<&Value> = document["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["type"] == "Microsoft.Web/sites")
+        .collect();
+    assert_eq!(sites.len(), 2);
+    // `functionapp,linux`, then `api`.
+    assert_eq!(sites[0]["scenario"]["service"], "functions");
+    assert_eq!(sites[1]["scenario"]["service"], "app-service");
+
+    let plan = "tests/fixtures/estate/shapes/gke-autopilot-plan.json";
+    let document = estate_json(&["estate", "kubernetes", plan, "--format", "json"]);
+    let clusters = document["resources"].as_array().unwrap();
+    assert_eq!(clusters[0]["scenario"]["service"], "gke-autopilot");
+    assert_eq!(clusters[1]["scenario"]["service"], "gke-standard");
+
+    // The same through the stream.
+    let mut lines = String::new();
+    for (kind, id) in [("functionapp", "f"), ("app,linux", "w"), ("other", "o")] {
+        lines.push_str(&format!(
+            "{{\"type\": \"Microsoft.Web/sites\", \"id\": \"{id}\", \"kind\": \"{kind}\"}}\n"
+        ));
+    }
+    let args = [
+        "estate",
+        "azure-services",
+        "-",
+        "--input-format",
+        "ndjson",
+        "--format",
+        "ndjson",
+    ];
+    let run = onus(&args, lines.as_bytes());
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let records: Vec<Value> = run
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(records[0]["scenario"]["service"], "functions");
+    assert_eq!(records[1]["scenario"]["service"], "app-service");
+    assert_eq!(
+        records[2]["open"]["service"],
+        serde_json::json!(["app-service", "functions"])
+    );
+}

@@ -254,12 +254,17 @@ pub fn messy_resource_map_text() -> impl Strategy<Value = String> {
         );
     let line = (
         resource_type,
+        prop::option::of(prop_oneof![Just("kind"), Just("sku.name")]),
         prop::collection::vec(setting, 0..3),
         any::<bool>(),
         0u8..4,
     )
-        .prop_map(|(resource_type, settings, because, layout)| {
-            let mut line = format!("resource \"{resource_type}\" {{{}}}", settings.join(","));
+        .prop_map(|(resource_type, when, settings, because, layout)| {
+            let when = when.map_or(String::new(), |path| format!("when \"{path}\"  is \"x\""));
+            let mut line = format!(
+                "resource \"{resource_type}\"{when}{{{}}}",
+                settings.join(",")
+            );
             if because {
                 line.push_str(" because \"a reason\"");
             }
