@@ -410,3 +410,28 @@ fn attributes_choose_the_line() {
         serde_json::json!(["app-service", "functions"])
     );
 }
+
+/// An inventory past the 16 MiB a whole file may have is refused with a
+/// located message, exit 2; the NDJSON stream reads any length.
+#[test]
+fn an_inventory_too_large_to_read_whole_is_refused_clearly() {
+    let scratch = common::Scratch::new("estate-large");
+    let mut state = String::from(
+        "{\"format_version\": \"1.0\", \"values\": {\"root_module\": {\"resources\": [",
+    );
+    let resource =
+        "{\"address\": \"aws_s3_bucket.b\", \"mode\": \"managed\", \"type\": \"aws_s3_bucket\"},";
+    while state.len() < 17 * 1024 * 1024 {
+        state.push_str(resource);
+    }
+    state.push_str("{\"address\": \"aws_s3_bucket.last\", \"mode\": \"managed\", \"type\": \"aws_s3_bucket\"}]}}}");
+    let path = scratch.file("state.json", &state);
+    let run = onus(&["estate", "aws", &path], b"");
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("error[file-too-large]") && run.stderr.contains("state.json"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stdout.is_empty());
+}
