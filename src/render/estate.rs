@@ -5,7 +5,8 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::decisions::{decision_json, rule_json, DecisionJson, Detail, RuleJson};
+use super::decisions::{decision_json, DecisionJson, Detail};
+use super::partial::{decision_json as partial_json, PartialDecisionJson};
 use super::{heading, holder_party, text_table, trimmed, DimensionsJson};
 use crate::diff::{describe, Holder};
 use crate::estate::{Evaluated, Inventory, ResourceAnswer};
@@ -36,7 +37,7 @@ pub struct ResourceJson<'a> {
     /// With a dimension open: each zone's answers over it, as
     /// `eval --partial` has them.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub partial: Option<Vec<PartialZoneJson<'a>>>,
+    pub partial: Option<Vec<PartialDecisionJson<'a>>>,
 }
 
 /// The record of an NDJSON inventory line that is not a resource.
@@ -47,26 +48,6 @@ pub struct LineErrorJson<'a> {
     pub line: u64,
     /// What is wrong with it.
     pub error: &'a str,
-}
-
-/// A zone's answers over the open dimensions.
-#[derive(Debug, Serialize, schemars::JsonSchema)]
-#[schemars(rename = "EstatePartialZone")]
-pub struct PartialZoneJson<'a> {
-    pub zone: &'a str,
-    pub definite: bool,
-    /// Each answer and when it holds; `null` if undecided.
-    pub cases: Option<Vec<EstateCaseJson<'a>>>,
-}
-
-/// One answer of a zone and when.
-#[derive(Debug, Serialize, schemars::JsonSchema)]
-#[schemars(rename = "EstateCase")]
-pub struct EstateCaseJson<'a> {
-    /// `null` for a conflict.
-    pub party: Option<&'a str>,
-    pub when: Option<String>,
-    pub rules: Vec<RuleJson<'a>>,
 }
 
 /// The estate's summary.
@@ -173,29 +154,7 @@ pub fn resource_json<'a>(policy: &'a Policy, answer: &'a ResourceAnswer) -> Reso
                     )
                 }
                 Evaluated::Partial(answers) => {
-                    json.partial = Some(
-                        answers
-                            .iter()
-                            .map(|a| PartialZoneJson {
-                                zone: &policy.zones[a.zone].name,
-                                definite: a.is_definite(),
-                                cases: a.cases.as_ref().map(|cases| {
-                                    cases
-                                        .iter()
-                                        .map(|c| EstateCaseJson {
-                                            party: party_name(policy, &c.holder),
-                                            when: c.when.as_ref().map(|w| describe(policy, w)),
-                                            rules: c
-                                                .rules
-                                                .iter()
-                                                .map(|&r| rule_json(policy, r))
-                                                .collect(),
-                                        })
-                                        .collect()
-                                }),
-                            })
-                            .collect(),
-                    )
+                    json.partial = Some(answers.iter().map(|a| partial_json(policy, a)).collect())
                 }
             }
         }

@@ -56,6 +56,19 @@ pub struct CaseJson<'a> {
     pub rules: Vec<RuleJson<'a>>,
 }
 
+/// A zone's answers over the open dimensions, as `eval --partial` and
+/// `estate` write them.
+pub fn decision_json<'a>(policy: &'a Policy, answer: &PartialAnswer) -> PartialDecisionJson<'a> {
+    let zone = &policy.zones[answer.zone];
+    PartialDecisionJson {
+        zone: &zone.name,
+        label: zone.display(),
+        definite: answer.is_definite(),
+        cases: (answer.cases.as_ref())
+            .map(|cases| cases.iter().map(|c| case_json(policy, c)).collect()),
+    }
+}
+
 fn case_json<'a>(policy: &'a Policy, case: &Case) -> CaseJson<'a> {
     let party = holder_party(policy, &case.holder).map(|p| p.name.as_str());
     CaseJson {
@@ -90,21 +103,7 @@ pub fn json(
             .iter()
             .map(|&d| policy.dimensions[d].name.as_str())
             .collect(),
-        decisions: answers
-            .iter()
-            .map(|answer| {
-                let zone = &policy.zones[answer.zone];
-                PartialDecisionJson {
-                    zone: &zone.name,
-                    label: zone.display(),
-                    definite: answer.is_definite(),
-                    cases: answer
-                        .cases
-                        .as_ref()
-                        .map(|cases| cases.iter().map(|c| case_json(policy, c)).collect()),
-                }
-            })
-            .collect(),
+        decisions: answers.iter().map(|a| decision_json(policy, a)).collect(),
     };
     super::to_json(&document)
 }
