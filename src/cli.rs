@@ -50,6 +50,9 @@ enum Command {
     /// Evaluate a cloud inventory (Terraform plan or state, Azure resource
     /// list, AWS Config, CloudFormation) resource by resource.
     Estate(EstateArgs),
+    /// Start the language server over stdio (`onus-lsp`, installed beside
+    /// `onus`; `ONUS_LSP` names another).
+    Lsp,
 }
 
 #[derive(clap::Args, Debug)]
@@ -313,6 +316,7 @@ pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> u8 {
             Command::Schema(args) => schema(args),
             Command::Export(args) => export(args),
             Command::Estate(a) => estate(a),
+            Command::Lsp => lsp(),
         });
     match result {
         Ok(output) => finish(output),
@@ -471,6 +475,32 @@ fn finish(output: Output) -> u8 {
     }
     to_stderr(&output.problems);
     output.exit_code()
+}
+
+/// Runs the language server, which lives in its own binary so that `onus`
+/// carries no LSP framework, with this process's stdio; its exit code is
+/// ours.
+fn lsp() -> Result<Output, Failure> {
+    let server = match std::env::var_os("ONUS_LSP") {
+        Some(path) => std::path::PathBuf::from(path),
+        None => std::env::current_exe()
+            .ok()
+            .and_then(|exe| exe.parent().map(|dir| dir.join("onus-lsp")))
+            .unwrap_or_else(|| "onus-lsp".into()),
+    };
+    match std::process::Command::new(&server).status() {
+        Ok(status) => Ok(Output {
+            outcome: match status.code() {
+                Some(0) => command::Outcome::Clean,
+                _ => command::Outcome::BadInput,
+            },
+            ..Output::default()
+        }),
+        Err(error) => Err(Failure::Input(command::missing_language_server(
+            &server.to_string_lossy(),
+            &error,
+        ))),
+    }
 }
 
 fn estate(args: EstateArgs) -> Result<Output, Failure> {

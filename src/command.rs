@@ -789,6 +789,18 @@ fn is_calendar_date(date: &str) -> bool {
     (1..=days).contains(&day)
 }
 
+/// The report when the language server cannot be started.
+pub fn missing_language_server(path: &str, error: &std::io::Error) -> Report {
+    let message = format!(
+        "cannot start the language server `{path}`: {}",
+        crate::load::io_reason(error)
+    );
+    let diagnostic = Diagnostic::new(Code::UnreadableFile, message).with_help(Some(
+        "install it beside onus (`cargo install --path lsp`), or name it with ONUS_LSP".into(),
+    ));
+    Report::new(Source::new(path, ""), vec![diagnostic])
+}
+
 /// Writes an export to `path`, atomically: a reader sees the old file or
 /// the new, never a part.
 pub fn write_export(path: &str, bytes: &[u8]) -> Result<(), Report> {

@@ -850,3 +850,33 @@ fn a_policy_with_one_scenario_needs_no_scenario_argument() {
     assert_eq!(run.code, 2, "azure has four scenarios");
     assert!(run.stderr.contains("missing-scenario"), "{}", run.stderr);
 }
+
+/// `onus lsp` hands its stdio to the language server binary and returns
+/// its exit code; a server that cannot start is a clear error.
+#[test]
+fn onus_lsp_runs_the_server_with_its_stdio() {
+    let run = |server: &str, stdin: &[u8]| {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_onus"))
+            .arg("lsp")
+            .env("ONUS_LSP", server)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        use std::io::Write;
+        child.stdin.take().unwrap().write_all(stdin).unwrap();
+        child.wait_with_output().unwrap()
+    };
+    // `cat` stands in for a server: what goes in comes out.
+    let echoed = run("cat", b"Content-Length: 2\r\n\r\n{}");
+    assert_eq!(echoed.status.code(), Some(0));
+    assert_eq!(echoed.stdout, b"Content-Length: 2\r\n\r\n{}");
+    let missing = run("/no/such/onus-lsp", b"");
+    assert_eq!(missing.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&missing.stderr);
+    assert!(
+        stderr.contains("cannot start the language server `/no/such/onus-lsp`"),
+        "{stderr}"
+    );
+}

@@ -1,0 +1,259 @@
+//! The server as an editor drives it: JSON-RPC over the process's stdio,
+//! `Content-Length` framed, from `initialize` to `exit`.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+
+use serde_json::{json, Value};
+
+struct Client {
+    child: Child,
+    input: ChildStdin,
+    output: BufReader<ChildStdout>,
+    next_id: u64,
+}
+
+impl Client {
+    fn start() -> Client {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_onus-lsp"))
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("the server starts");
+        let input = child.stdin.take().unwrap();
+        let output = BufReader::new(child.stdout.take().unwrap());
+        let mut client = Client {
+            child,
+            input,
+            output,
+            next_id: 1,
+        };
+        let capabilities = client.request("initialize", json!({"capabilities": {}}));
+        assert_eq!(
+            capabilities["capabilities"]["documentFormattingProvider"],
+            true
+        );
+        client.notify("initialized", json!({}));
+        client
+    }
+
+    fn send(&mut self, message: Value) {
+        let body = message.to_string();
+        write!(self.input, "Content-Length: {}\r\n\r\n{body}", body.len()).unwrap();
+        self.input.flush().unwrap();
+    }
+
+    fn receive(&mut self) -> Value {
+        let mut length = 0;
+        loop {
+            let mut line = String::new();
+            assert!(
+                self.output.read_line(&mut line).unwrap() > 0,
+                "the server hung up"
+            );
+            let line = line.trim_end();
+            if line.is_empty() {
+                break;
+            }
+            if let Some(value) = line.strip_prefix("Content-Length: ") {
+                length = value.parse().unwrap();
+            }
+        }
+        let mut body = vec![0; length];
+        self.output.read_exact(&mut body).unwrap();
+        serde_json::from_slice(&body).unwrap()
+    }
+
+    fn request(&mut self, method: &str, params: Value) -> Value {
+        let id = self.next_id;
+        self.next_id += 1;
+        self.send(json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}));
+        loop {
+            let message = self.receive();
+            if message["id"] == id {
+                assert!(message.get("error").is_none(), "{message}");
+                return message["result"].clone();
+            }
+        }
+    }
+
+    fn notify(&mut self, method: &str, params: Value) {
+        self.send(json!({"jsonrpc": "2.0", "method": method, "params": params}));
+    }
+
+    /// The diagnostics published next for `uri`.
+    fn diagnostics(&mut self, uri: &str) -> Vec<Value> {
+        loop {
+            let message = self.receive();
+            if message["method"] == "textDocument/publishDiagnostics"
+                && message["params"]["uri"] == uri
+            {
+                return message["params"]["diagnostics"].as_array().unwrap().clone();
+            }
+        }
+    }
+
+    fn change(&mut self, uri: &str, version: u64, text: &str) -> Vec<Value> {
+        self.notify(
+            "textDocument/didChange",
+            json!({"textDocument": {"uri": uri, "version": version}, "contentChanges": [{"text": text}]}),
+        );
+        self.diagnostics(uri)
+    }
+
+    fn stop(mut self) {
+        self.request("shutdown", Value::Null);
+        self.notify("exit", Value::Null);
+        let status = self.child.wait().unwrap();
+        assert!(status.success(), "{status}");
+    }
+}
+
+const URI: &str = "file:///work/example.onus";
+
+fn open(client: &mut Client, text: &str) -> Vec<Value> {
+    client.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": URI, "languageId": "onus", "version": 1, "text": text}}),
+    );
+    client.diagnostics(URI)
+}
+
+#[test]
+fn every_error_and_finding_as_diagnostics() {
+    let mut client = Client::start();
+    // Two bad lines: both are shown, where they are.
+    let diagnostics = open(
+        &mut client,
+        "data: customer alway\nos: provider when paas\nnet: shared when (iaas\n",
+    );
+    let lines: Vec<u64> = diagnostics
+        .iter()
+        .map(|d| d["range"]["start"]["line"].as_u64().unwrap())
+        .collect();
+    assert_eq!(lines, [0, 2], "{diagnostics:?}");
+    assert!(diagnostics
+        .iter()
+        .all(|d| d["code"] == "syntax-error" && d["severity"] == 1));
+    assert_eq!(diagnostics[0]["range"]["start"]["character"], 15);
+
+    // A conflict, with the other rule as related information; a did-you-mean.
+    let text = "os: provider when paas\nos: customer unless saas\ndata: custmer always\n";
+    let diagnostics = client.change(URI, 2, text);
+    let unknown = diagnostics
+        .iter()
+        .find(|d| d["code"] == "unknown-name")
+        .expect("unknown party");
+    assert!(
+        unknown["message"]
+            .as_str()
+            .unwrap()
+            .contains("did you mean `customer`?"),
+        "{unknown}"
+    );
+    let text = "os: provider when paas\nos: customer unless saas\n";
+    let diagnostics = client.change(URI, 3, text);
+    let conflict = diagnostics
+        .iter()
+        .find(|d| d["code"] == "conflict")
+        .expect("a conflict");
+    assert_eq!(
+        conflict["relatedInformation"].as_array().unwrap().len(),
+        1,
+        "{conflict}"
+    );
+
+    // A clean text clears them.
+    assert_eq!(
+        client.change(URI, 4, "data: customer always\n"),
+        Vec::<Value>::new()
+    );
+    client.stop();
+}
+
+#[test]
+fn formatting_symbols_definition_and_hover() {
+    let mut client = Client::start();
+    let text =
+        "zone data \"Information\"\nzone os\nos:   provider when paas\ndata: customer always\n";
+    open(&mut client, text);
+    let document = json!({"uri": URI});
+
+    let edits = client.request(
+        "textDocument/formatting",
+        json!({"textDocument": document, "options": {"tabSize": 4, "insertSpaces": true}}),
+    );
+    let formatted = edits[0]["newText"].as_str().unwrap();
+    assert!(formatted.contains("os: provider when paas"), "{formatted}");
+
+    let symbols = client.request(
+        "textDocument/documentSymbol",
+        json!({"textDocument": document}),
+    );
+    let names: Vec<&str> = symbols
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        ["zone data", "zone os", "os: provider", "data: customer"]
+    );
+
+    // From `data` in the rule on line 4 to its declaration on line 1.
+    let at = json!({"textDocument": document, "position": {"line": 3, "character": 1}});
+    let location = client.request("textDocument/definition", at.clone());
+    assert_eq!(
+        location["range"]["start"],
+        json!({"line": 0, "character": 5})
+    );
+
+    // On `os`: its row of the matrix, value by value.
+    let at_os = json!({"textDocument": document, "position": {"line": 2, "character": 0}});
+    let hover = client.request("textDocument/hover", at_os);
+    let markdown = hover["contents"]["value"].as_str().unwrap();
+    for line in [
+        "`on-prem`: customer",
+        "`iaas`: customer",
+        "`paas`: provider",
+        "`saas`: customer",
+    ] {
+        assert!(markdown.contains(line), "{markdown}");
+    }
+    client.stop();
+}
+
+/// Half-typed text never brings the server down: every file of the fuzz
+/// corpus, and every prefix of a policy, as the user types it.
+#[test]
+fn half_typed_input_never_crashes_the_server() {
+    let mut client = Client::start();
+    open(&mut client, "");
+    let mut version = 2;
+    let policy = include_str!("../../policies/azure.onus");
+    for end in (0..policy.len())
+        .step_by(97)
+        .filter(|&e| policy.is_char_boundary(e))
+    {
+        client.change(URI, version, &policy[..end]);
+        version += 1;
+    }
+    let corpus = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fuzz-corpus");
+    let mut entries: Vec<_> = (std::fs::read_dir(corpus).unwrap())
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_none())
+        .collect();
+    entries.sort();
+    assert!(
+        entries.len() >= 100,
+        "a sample of the fuzz corpus is in lsp/tests/fuzz-corpus"
+    );
+    for path in &entries {
+        let bytes = std::fs::read(path).unwrap();
+        client.change(URI, version, &String::from_utf8_lossy(&bytes));
+        version += 1;
+    }
+    client.stop();
+}
