@@ -53,6 +53,15 @@ enum Command {
     /// Start the language server over stdio (`onus-lsp`, installed beside
     /// `onus`; `ONUS_LSP` names another).
     Lsp,
+    /// Print a shell's completion script: `onus completions bash >
+    /// /etc/bash_completion.d/onus`.
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff), as `docs/onus.1` holds it.
+    #[command(hide = true)]
+    Man,
 }
 
 #[derive(clap::Args, Debug)]
@@ -317,6 +326,24 @@ pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> u8 {
             Command::Export(args) => export(args),
             Command::Estate(a) => estate(a),
             Command::Lsp => lsp(),
+            Command::Completions { shell } => {
+                let mut script = Vec::new();
+                clap_complete::generate(shell, &mut Cli::command(), "onus", &mut script);
+                Ok(Output {
+                    text: String::from_utf8_lossy(&script).into_owned(),
+                    ..Output::default()
+                })
+            }
+            Command::Man => {
+                let mut page = Vec::new();
+                clap_mangen::Man::new(Cli::command())
+                    .render(&mut page)
+                    .expect("rendering to memory");
+                Ok(Output {
+                    text: String::from_utf8_lossy(&page).into_owned(),
+                    ..Output::default()
+                })
+            }
         });
     match result {
         Ok(output) => finish(output),
