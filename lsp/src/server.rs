@@ -26,6 +26,8 @@ pub fn run(connection: &Connection) -> Result<(), String> {
         document_symbol_provider: Some(OneOf::Left(true)),
         definition_provider: Some(OneOf::Left(true)),
         hover_provider: Some(lsp_types::HoverProviderCapability::Simple(true)),
+        completion_provider: Some(lsp_types::CompletionOptions::default()),
+        code_action_provider: Some(lsp_types::CodeActionProviderCapability::Simple(true)),
         ..ServerCapabilities::default()
     };
     let capabilities = serde_json::to_value(capabilities).map_err(|e| e.to_string())?;
@@ -206,7 +208,10 @@ fn offset_of(text: &str, position: Position) -> usize {
 }
 
 fn answer(documents: &HashMap<String, String>, request: Request) -> Response {
-    use lsp_types::request::{DocumentSymbolRequest, Formatting, GotoDefinition, HoverRequest};
+    use lsp_types::request::{
+        CodeActionRequest, Completion, DocumentSymbolRequest, Formatting, GotoDefinition,
+        HoverRequest,
+    };
     let id = request.id.clone();
     let result = match request.method.as_str() {
         Formatting::METHOD => {
@@ -223,6 +228,10 @@ fn answer(documents: &HashMap<String, String>, request: Request) -> Response {
         }
         HoverRequest::METHOD => serde_json::from_value(request.params)
             .map(|p: lsp_types::HoverParams| hover(documents, &p.text_document_position_params)),
+        Completion::METHOD => serde_json::from_value(request.params)
+            .map(|p: lsp_types::CompletionParams| completion(documents, &p.text_document_position)),
+        CodeActionRequest::METHOD => serde_json::from_value(request.params)
+            .map(|p: lsp_types::CodeActionParams| code_actions(documents, &p)),
         _ => {
             return Response::new_err(
                 id,
@@ -425,4 +434,194 @@ fn hover(
         range: None,
     };
     serde_json::to_value(hover).unwrap_or(serde_json::Value::Null)
+}
+
+/// The language's words: what may follow where is the parser's to say; a
+/// completion offers every word and name, each with its kind.
+const KEYWORDS: [&str; 21] = [
+    "always",
+    "when",
+    "unless",
+    "because",
+    "and",
+    "or",
+    "not",
+    "is",
+    "in",
+    "policy",
+    "party",
+    "zone",
+    "dimension",
+    "default",
+    "assert",
+    "test",
+    "tests",
+    "for",
+    "expect",
+    "mapping",
+    "resources",
+];
+
+/// Zones, parties, dimensions and values of the document (from its tree,
+/// so they are offered while the policy does not yet resolve), then the
+/// keywords; in the document's order, each once.
+fn completion(
+    documents: &HashMap<String, String>,
+    at: &lsp_types::TextDocumentPositionParams,
+) -> serde_json::Value {
+    use lsp_types::{CompletionItem, CompletionItemKind};
+    let mut items: Vec<CompletionItem> = Vec::new();
+    let mut offer = |label: &str, kind: CompletionItemKind, detail: &str| {
+        if !items.iter().any(|i| i.label == label) {
+            items.push(CompletionItem {
+                label: label.to_string(),
+                kind: Some(kind),
+                detail: Some(detail.to_string()),
+                ..CompletionItem::default()
+            });
+        }
+    };
+    for party in ["customer", "provider", "shared"] {
+        offer(party, CompletionItemKind::CONSTANT, "party");
+    }
+    let text = documents.get(at.text_document.uri.as_str());
+    // While the text does not parse, its finished lines still name things.
+    let tree = text.and_then(|text| {
+        onus::parse("", text).ok().or_else(|| {
+            let finished: String = text
+                .lines()
+                .filter(|l| onus::parse("", l).is_ok())
+                .map(|l| format!("{l}\n"))
+                .collect();
+            onus::parse("", &finished).ok()
+        })
+    });
+    for statement in tree.iter().flat_map(|t| &t.statements) {
+        match &statement.kind {
+            StatementKind::Zone { name, .. } => {
+                offer(&name.text, CompletionItemKind::STRUCT, "zone")
+            }
+            StatementKind::Rule(rule) => offer(&rule.zone.text, CompletionItemKind::STRUCT, "zone"),
+            StatementKind::Party { name, .. } => {
+                offer(&name.text, CompletionItemKind::CONSTANT, "party")
+            }
+            StatementKind::Dimension { name, values } => {
+                offer(&name.text, CompletionItemKind::ENUM, "dimension");
+                for value in values {
+                    offer(
+                        &value.text,
+                        CompletionItemKind::ENUM_MEMBER,
+                        &format!("value of {}", name.text),
+                    );
+                }
+            }
+            _ => {}
+        }
+    }
+    for keyword in KEYWORDS {
+        offer(keyword, CompletionItemKind::KEYWORD, "keyword");
+    }
+    serde_json::to_value(items).unwrap_or(serde_json::Value::Null)
+}
+
+/// Quick fixes: every did-you-mean of a diagnostic in the range, as the
+/// edit that makes it; and for a conflict, the rule made `shared`.
+fn code_actions(
+    documents: &HashMap<String, String>,
+    params: &lsp_types::CodeActionParams,
+) -> serde_json::Value {
+    use lsp_types::{CodeAction, CodeActionKind, WorkspaceEdit};
+    let uri = &params.text_document.uri;
+    let Some(text) = documents.get(uri.as_str()) else {
+        return serde_json::json!([]);
+    };
+    let report = onus::check(&name_of(uri), text);
+    let source = &report.source;
+    let wanted = params.range;
+    let overlaps = |r: &Range| !(r.end < wanted.start || wanted.end < r.start);
+    let mut actions = Vec::new();
+    let mut fix = |title: String, edits: Vec<(Span, String)>, diagnostic: &onus::Diagnostic| {
+        let edits = (edits.into_iter())
+            .map(|(span, new_text)| TextEdit::new(range(source, span), new_text))
+            .collect();
+        let changes = HashMap::from([(uri.clone(), edits)]);
+        actions.push(CodeAction {
+            title,
+            kind: Some(CodeActionKind::QUICKFIX),
+            diagnostics: Some(diagnostics_of(uri, source, diagnostic)),
+            edit: Some(WorkspaceEdit::new(changes)),
+            is_preferred: Some(true),
+            ..CodeAction::default()
+        });
+    };
+    // A rule's party: the word after its zone's colon.
+    let party_of = |rule: Span| -> Option<Span> {
+        let text = &source.text[rule.start..rule.end];
+        let colon = text.find(':')?;
+        let after = &text[colon + 1..];
+        let start = colon + 1 + (after.len() - after.trim_start().len());
+        let word = text[start..].split_whitespace().next()?;
+        Some(Span::new(
+            rule.start + start,
+            rule.start + start + word.len(),
+        ))
+    };
+    for diagnostic in &report.diagnostics {
+        let Some(primary) = &diagnostic.primary else {
+            continue;
+        };
+        if !overlaps(&range(source, primary.span)) {
+            continue;
+        }
+        let suggestion = diagnostic.help.as_deref().and_then(|help| {
+            let rest = help.strip_prefix("did you mean `")?;
+            rest.strip_suffix("`?").map(str::to_string)
+        });
+        if let Some(suggestion) = suggestion {
+            let title = format!("Change to `{suggestion}`");
+            fix(title, vec![(primary.span, suggestion)], diagnostic);
+        }
+        if diagnostic.code == onus::Code::Conflict {
+            // Rules of two parties conflict wherever both match: giving
+            // the zone to `shared` in every rule of the conflict ends it.
+            let rules = std::iter::once(primary).chain(&diagnostic.related);
+            let edits: Vec<(Span, String)> = rules
+                .filter_map(|label| party_of(label.span))
+                .filter(|&span| &source.text[span.start..span.end] != "shared")
+                .map(|span| (span, "shared".to_string()))
+                .collect();
+            if !edits.is_empty() {
+                fix("Make these rules `shared`".to_string(), edits, diagnostic);
+            }
+        }
+    }
+    serde_json::to_value(actions).unwrap_or(serde_json::Value::Null)
+}
+
+/// One diagnostic as the protocol's, for the code action that fixes it.
+fn diagnostics_of(uri: &Uri, source: &Source, diagnostic: &onus::Diagnostic) -> Vec<Diagnostic> {
+    let primary = diagnostic
+        .primary
+        .as_ref()
+        .map_or(Range::default(), |l| range(source, l.span));
+    vec![Diagnostic {
+        range: primary,
+        code: Some(NumberOrString::String(diagnostic.code.name().to_string())),
+        source: Some("onus".to_string()),
+        message: diagnostic.message.clone(),
+        related_information: Some(
+            diagnostic
+                .related
+                .iter()
+                .map(|label| DiagnosticRelatedInformation {
+                    location: Location {
+                        uri: uri.clone(),
+                        range: range(source, label.span),
+                    },
+                    message: label.message.clone(),
+                })
+                .collect(),
+        ),
+        ..Diagnostic::default()
+    }]
 }

@@ -257,3 +257,97 @@ fn half_typed_input_never_crashes_the_server() {
     }
     client.stop();
 }
+
+/// Applies the edits of a workspace edit for `URI` to `text`.
+fn apply(text: &str, edit: &Value) -> String {
+    let offset = |p: &Value| {
+        let (line, character) = (
+            p["line"].as_u64().unwrap() as usize,
+            p["character"].as_u64().unwrap() as usize,
+        );
+        text.split_inclusive('\n')
+            .take(line)
+            .map(str::len)
+            .sum::<usize>()
+            + character
+    };
+    let mut edits: Vec<(usize, usize, &str)> = (edit["changes"][URI].as_array().unwrap().iter())
+        .map(|e| {
+            (
+                offset(&e["range"]["start"]),
+                offset(&e["range"]["end"]),
+                e["newText"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    // From the end, so earlier offsets stay right.
+    edits.sort_by(|a, b| b.0.cmp(&a.0));
+    let mut out = text.to_string();
+    for (start, end, new_text) in edits {
+        out.replace_range(start..end, new_text);
+    }
+    out
+}
+
+#[test]
+fn completion_and_quick_fixes() {
+    let mut client = Client::start();
+    let text = "dimension tier: gold, silver\nzone data\ndata: custmer when tier is gold\n";
+    let diagnostics = open(&mut client, text);
+    assert_eq!(diagnostics[0]["code"], "unknown-name");
+    let document = json!({"uri": URI});
+
+    let items = client.request(
+        "textDocument/completion",
+        json!({"textDocument": document, "position": {"line": 2, "character": 6}}),
+    );
+    let labels: Vec<&str> = items
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["label"].as_str().unwrap())
+        .collect();
+    for label in [
+        "customer", "provider", "shared", "tier", "gold", "silver", "data", "when", "unless",
+    ] {
+        assert!(labels.contains(&label), "{label} in {labels:?}");
+    }
+
+    // The did-you-mean as a quick fix; applied, the error goes.
+    let context = json!({"diagnostics": diagnostics});
+    let actions = client.request(
+        "textDocument/codeAction",
+        json!({"textDocument": document, "range": diagnostics[0]["range"], "context": context}),
+    );
+    let action = &actions[0];
+    assert_eq!(action["title"], "Change to `customer`");
+    let fixed = apply(text, &action["edit"]);
+    assert_eq!(
+        fixed,
+        "dimension tier: gold, silver\nzone data\ndata: customer when tier is gold\n"
+    );
+    assert_eq!(client.change(URI, 2, &fixed), Vec::<Value>::new());
+
+    // A conflict: make the rule shared.
+    let text = "os: provider when paas\nos: customer unless saas\n";
+    let diagnostics = client.change(URI, 3, text);
+    let conflict = diagnostics
+        .iter()
+        .find(|d| d["code"] == "conflict")
+        .unwrap();
+    let actions = client.request(
+        "textDocument/codeAction",
+        json!({"textDocument": document, "range": conflict["range"], "context": {"diagnostics": [conflict]}}),
+    );
+    let make_shared = actions
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["title"] == "Make these rules `shared`")
+        .expect("a quick fix for the conflict");
+    let fixed = apply(text, &make_shared["edit"]);
+    assert_eq!(fixed, "os: shared when paas\nos: shared unless saas\n");
+    let after = client.change(URI, 4, &fixed);
+    assert!(after.iter().all(|d| d["code"] != "conflict"), "{after:?}");
+    client.stop();
+}
