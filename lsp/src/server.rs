@@ -544,6 +544,9 @@ fn code_actions(
         let edits = (edits.into_iter())
             .map(|(span, new_text)| TextEdit::new(range(source, span), new_text))
             .collect();
+        // lsp-types keys a workspace edit's changes by `Uri`, whose cached
+        // parts clippy counts as interior mutability; it is never mutated.
+        #[allow(clippy::mutable_key_type)]
         let changes = HashMap::from([(uri.clone(), edits)]);
         actions.push(CodeAction {
             title,

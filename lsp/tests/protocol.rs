@@ -281,7 +281,7 @@ fn apply(text: &str, edit: &Value) -> String {
         })
         .collect();
     // From the end, so earlier offsets stay right.
-    edits.sort_by(|a, b| b.0.cmp(&a.0));
+    edits.sort_by_key(|e| std::cmp::Reverse(e.0));
     let mut out = text.to_string();
     for (start, end, new_text) in edits {
         out.replace_range(start..end, new_text);
