@@ -505,15 +505,20 @@ fn finish(output: Output) -> u8 {
 }
 
 /// Runs the language server, which lives in its own binary so that `onus`
-/// carries no LSP framework, with this process's stdio; its exit code is
-/// ours.
+/// carries no LSP framework, with this process's stdio: `ONUS_LSP`, else
+/// `onus-lsp` beside `onus`, else on the `PATH`. Exit 0 if it exits 0,
+/// else 2.
 fn lsp() -> Result<Output, Failure> {
+    let beside = std::env::current_exe()
+        .ok()
+        .and_then(|exe| {
+            exe.parent()
+                .map(|dir| dir.join(format!("onus-lsp{}", std::env::consts::EXE_SUFFIX)))
+        })
+        .filter(|path| path.is_file());
     let server = match std::env::var_os("ONUS_LSP") {
         Some(path) => std::path::PathBuf::from(path),
-        None => std::env::current_exe()
-            .ok()
-            .and_then(|exe| exe.parent().map(|dir| dir.join("onus-lsp")))
-            .unwrap_or_else(|| "onus-lsp".into()),
+        None => beside.unwrap_or_else(|| "onus-lsp".into()),
     };
     match std::process::Command::new(&server).status() {
         Ok(status) => Ok(Output {

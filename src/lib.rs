@@ -247,8 +247,14 @@ pub fn resource_maps(policy: &Policy, files: &[String]) -> Result<Vec<ResourceMa
     Ok(maps)
 }
 
-/// Whether the file at `path` is a mapping or a resource map (it starts
-/// `mapping` or `resources for`), which hold no tests.
+/// Whether the file at `path` is a test file (it has a `tests for` line).
+pub fn is_test_file(path: &str) -> bool {
+    read_source(path)
+        .is_ok_and(|source| parse::parse(&source.text).is_ok_and(|file| file.tests_for().is_some()))
+}
+
+/// Whether the file at `path` is a mapping or a resource map (it has a
+/// `mapping` or `resources for` line), which hold no tests.
 pub fn is_map_file(path: &str) -> bool {
     let Ok(source) = read_source(path) else {
         return false;

@@ -184,6 +184,9 @@ pub fn expand_paths(paths: &[String]) -> (Vec<(String, bool)>, Vec<Report>) {
         found.sort();
         files.extend(found.into_iter().map(|f| (f, true)));
     }
+    // A file named twice (itself, and in its folder) is used once.
+    let mut seen = std::collections::HashSet::new();
+    files.retain(|(f, _)| seen.insert(std::fs::canonicalize(f).unwrap_or_else(|_| f.into())));
     (files, problems)
 }
 

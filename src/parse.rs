@@ -93,6 +93,21 @@ pub enum ParseError {
 }
 
 impl ParseError {
+    /// The same error `by` bytes further on: found in a part of a text,
+    /// placed in the whole.
+    fn moved(mut self, by: usize) -> Self {
+        match &mut self {
+            ParseError::Syntax { span, .. }
+            | ParseError::UnterminatedString { span }
+            | ParseError::BadEscape { span, .. }
+            | ParseError::ControlCharacter { span, .. }
+            | ParseError::ReservedWord { span, .. }
+            | ParseError::TooDeep { span, .. }
+            | ParseError::TooLong { span, .. } => *span = Span::new(span.start + by, span.end + by),
+        }
+        self
+    }
+
     /// Where it is in the source.
     pub fn span(&self) -> Span {
         match self {
@@ -203,8 +218,9 @@ pub fn parse(source: &str) -> Result<PolicyFile, Vec<ParseError>> {
     check_paren_depth(source)?;
     let mut pairs = OnusParser::parse(Rule::policy_file, source).map_err(|e| {
         let first = syntax_error(source, e);
-        let mut errors = vec![first.clone()];
-        errors.extend(later_syntax_errors(source, first.span().start));
+        let after = first.span().start;
+        let mut errors = vec![first];
+        errors.extend(later_syntax_errors(source, after));
         errors
     })?;
     let file = pairs.next().expect("policy_file always yields one pair");
@@ -225,8 +241,8 @@ pub fn parse(source: &str) -> Result<PolicyFile, Vec<ParseError>> {
 }
 
 /// The syntax errors of the statements that start after the line holding
-/// `after`: each statement (a line, or the lines a test block's braces
-/// span) parsed on its own, its errors moved to where it stands.
+/// `after`: each statement (a line, or the lines a test block spans) parsed
+/// on its own, its errors placed and worded in the whole source.
 fn later_syntax_errors(source: &str, after: usize) -> Vec<ParseError> {
     let mut errors = Vec::new();
     for (start, end) in statements(source) {
@@ -234,7 +250,8 @@ fn later_syntax_errors(source: &str, after: usize) -> Vec<ParseError> {
             continue;
         }
         let text = &source[start..end];
-        if check_paren_depth(text).is_err() {
+        if let Err(too_deep) = check_paren_depth(text) {
+            errors.extend(too_deep.into_iter().map(|e| e.moved(start)));
             continue;
         }
         if let Err(error) = OnusParser::parse(Rule::policy_file, text) {
@@ -244,19 +261,34 @@ fn later_syntax_errors(source: &str, after: usize) -> Vec<ParseError> {
     errors
 }
 
-/// The byte ranges of a file's statements: each line, joined with the
-/// lines after it while braces outside strings and comments stay open.
+/// The byte ranges of a file's statements, line ends (`\n` or `\r\n`)
+/// left out: each line, except that a `test` or `resource` statement goes
+/// on while its braces (outside strings and comments) stay open, and a
+/// test goes on to an `expect` that starts the next line.
 fn statements(source: &str) -> Vec<(usize, usize)> {
     let mut ranges = Vec::new();
     let (mut start, mut depth) = (0, 0i64);
     let (mut in_string, mut in_comment, mut escaped) = (false, false, false);
+    let spans_lines = |start: usize| {
+        let first = source[start..].trim_start_matches([' ', '\t']);
+        ["test ", "test\t", "resource ", "resource\t"]
+            .iter()
+            .any(|k| first.starts_with(k))
+    };
+    let end_of = |offset: usize| match offset > 0 && source.as_bytes()[offset - 1] == b'\r' {
+        true => offset - 1,
+        false => offset,
+    };
     for (offset, c) in source.char_indices() {
         match c {
             '\n' => {
                 in_string = false;
                 in_comment = false;
-                if depth <= 0 {
-                    ranges.push((start, offset));
+                let rest = source[offset + 1..].trim_start_matches([' ', '\t']);
+                let open = depth > 0 && spans_lines(start);
+                let expect_follows = rest.starts_with("expect") && spans_lines(start);
+                if !open && !expect_follows {
+                    ranges.push((start, end_of(offset)));
                     start = offset + 1;
                     depth = 0;
                 }

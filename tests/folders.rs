@@ -109,3 +109,28 @@ fn an_empty_folder_is_an_error_not_silence() {
         }
     }
 }
+
+/// `check` over a folder skips its test files (`onus test` runs them), and
+/// a file named both itself and through its folder is checked once.
+#[test]
+fn check_skips_test_files_and_counts_each_file_once() {
+    let scratch = Scratch::new("folder-check");
+    std::fs::write(scratch.0.join("p.onus"), "data: customer always\n").unwrap();
+    std::fs::write(
+        scratch.0.join("p-tests.onus"),
+        "tests for \"p.onus\"\ntest \"t\" { model: iaas } expect { data: customer }\n",
+    )
+    .unwrap();
+    let root = scratch.0.to_string_lossy().into_owned();
+    let file = scratch.0.join("p.onus").to_string_lossy().into_owned();
+    let run = onus(&["check", &root, &file], b"");
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout.starts_with("checked 1 policy: 0 errors"),
+        "{}",
+        run.stdout
+    );
+    let run = onus(&["test", &root], b"");
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert_eq!(run.stdout.lines().last(), Some("1 passed, 0 failed"));
+}

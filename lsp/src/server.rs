@@ -95,10 +95,32 @@ fn update(documents: &mut HashMap<String, String>, notification: Notification) -
     }
 }
 
-/// The document's name in diagnostics: its path, from its URI.
+/// The document's name in diagnostics: its path, from its URI, percent
+/// escapes decoded (a resource map finds its policy beside it by this
+/// path).
 fn name_of(uri: &Uri) -> String {
     let text = uri.as_str();
-    text.strip_prefix("file://").unwrap_or(text).to_string()
+    let path = text.strip_prefix("file://").unwrap_or(text).as_bytes();
+    let mut bytes = Vec::with_capacity(path.len());
+    let mut i = 0;
+    while i < path.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        match (
+            path[i],
+            path.get(i + 1).copied().and_then(hex),
+            path.get(i + 2).copied().and_then(hex),
+        ) {
+            (b'%', Some(high), Some(low)) => {
+                bytes.push((high * 16 + low) as u8);
+                i += 3;
+            }
+            (byte, _, _) => {
+                bytes.push(byte);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&bytes).into_owned()
 }
 
 /// Publishes what `onus check` says of the document (nothing once closed).
@@ -123,6 +145,21 @@ fn publish(connection: &Connection, uri: &Uri, text: Option<&str>) -> Result<(),
 fn diagnostics(uri: &Uri, name: &str, text: &str) -> Vec<Diagnostic> {
     let report = onus::check(name, text);
     let source = &report.source;
+    if source.name != name {
+        // Another file's errors: the policy a resource map names. They are
+        // said at the top of the map, pointing at that file.
+        let first = report
+            .diagnostics
+            .first()
+            .map_or(String::new(), |d| d.message.clone());
+        return vec![Diagnostic {
+            range: Range::default(),
+            severity: Some(DiagnosticSeverity::ERROR),
+            source: Some("onus".to_string()),
+            message: format!("`{}` does not load: {first}", source.name),
+            ..Diagnostic::default()
+        }];
+    }
     report
         .diagnostics
         .iter()
@@ -540,7 +577,10 @@ fn code_actions(
     let wanted = params.range;
     let overlaps = |r: &Range| !(r.end < wanted.start || wanted.end < r.start);
     let mut actions = Vec::new();
-    let mut fix = |title: String, edits: Vec<(Span, String)>, diagnostic: &onus::Diagnostic| {
+    let mut fix = |title: String,
+                   edits: Vec<(Span, String)>,
+                   diagnostic: &onus::Diagnostic,
+                   preferred: bool| {
         let edits = (edits.into_iter())
             .map(|(span, new_text)| TextEdit::new(range(source, span), new_text))
             .collect();
@@ -553,21 +593,34 @@ fn code_actions(
             kind: Some(CodeActionKind::QUICKFIX),
             diagnostics: Some(diagnostics_of(uri, source, diagnostic)),
             edit: Some(WorkspaceEdit::new(changes)),
-            is_preferred: Some(true),
+            is_preferred: Some(preferred),
             ..CodeAction::default()
         });
     };
-    // A rule's party: the word after its zone's colon.
+    // A rule's party, by the tree: the rule whose statement the label
+    // marks.
+    let tree = onus::parse(&source.name, &source.text).ok();
     let party_of = |rule: Span| -> Option<Span> {
-        let text = &source.text[rule.start..rule.end];
-        let colon = text.find(':')?;
-        let after = &text[colon + 1..];
-        let start = colon + 1 + (after.len() - after.trim_start().len());
-        let word = text[start..].split_whitespace().next()?;
-        Some(Span::new(
-            rule.start + start,
-            rule.start + start + word.len(),
-        ))
+        tree.as_ref()?
+            .statements
+            .iter()
+            .find_map(|s| match &s.kind {
+                StatementKind::Rule(r) if s.span == rule => Some(r.party.span),
+                _ => None,
+            })
+    };
+    // A name as the language writes it: bare lowercase words, else quoted.
+    let written = |name: &str| {
+        let bare = !name.is_empty()
+            && name.split(' ').all(|w| {
+                !w.is_empty()
+                    && w.bytes()
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            });
+        match bare {
+            true => name.to_string(),
+            false => format!("\"{}\"", name.replace('\\', "\\\\").replace('"', "\\\"")),
+        }
     };
     for diagnostic in &report.diagnostics {
         let Some(primary) = &diagnostic.primary else {
@@ -582,7 +635,12 @@ fn code_actions(
         });
         if let Some(suggestion) = suggestion {
             let title = format!("Change to `{suggestion}`");
-            fix(title, vec![(primary.span, suggestion)], diagnostic);
+            fix(
+                title,
+                vec![(primary.span, written(&suggestion))],
+                diagnostic,
+                true,
+            );
         }
         if diagnostic.code == onus::Code::Conflict {
             // Rules of two parties conflict wherever both match: giving
@@ -593,8 +651,15 @@ fn code_actions(
                 .filter(|&span| &source.text[span.start..span.end] != "shared")
                 .map(|span| (span, "shared".to_string()))
                 .collect();
+            // Not preferred: `shared` then holds wherever each rule does,
+            // not only where they overlap.
             if !edits.is_empty() {
-                fix("Make these rules `shared`".to_string(), edits, diagnostic);
+                fix(
+                    "Make these rules `shared`".to_string(),
+                    edits,
+                    diagnostic,
+                    false,
+                );
             }
         }
     }

@@ -351,3 +351,80 @@ fn completion_and_quick_fixes() {
     assert!(after.iter().all(|d| d["code"] != "conflict"), "{after:?}");
     client.stop();
 }
+
+/// A quick fix writes a name as the language does: a suggested zone that is
+/// not bare lowercase words is quoted; the conflict's fix changes only the
+/// rules' parties, found by the syntax tree, not by the first colon.
+#[test]
+fn quick_fixes_write_names_as_the_language_does() {
+    let mut client = Client::start();
+    let text = "zone \"Data & AI\"\n\"Data & A\": customer always\n";
+    let diagnostics = open(&mut client, text);
+    let document = json!({"uri": URI});
+    let unknown = diagnostics
+        .iter()
+        .find(|d| d["code"] == "unknown-name")
+        .expect("an unknown zone");
+    let actions = client.request(
+        "textDocument/codeAction",
+        json!({"textDocument": document, "range": unknown["range"], "context": {"diagnostics": [unknown]}}),
+    );
+    let fixed = apply(text, &actions[0]["edit"]);
+    assert!(
+        fixed.ends_with("\n\"Data & AI\": customer always\n"),
+        "{fixed}"
+    );
+    let text = "\"a:b\": provider when paas\n\"a:b\": customer unless saas\n";
+    let diagnostics = client.change(URI, 2, text);
+    let conflict = diagnostics
+        .iter()
+        .find(|d| d["code"] == "conflict")
+        .expect("a conflict");
+    let actions = client.request(
+        "textDocument/codeAction",
+        json!({"textDocument": document, "range": conflict["range"], "context": {"diagnostics": [conflict]}}),
+    );
+    let shared = actions
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["title"] == "Make these rules `shared`")
+        .unwrap();
+    assert_eq!(shared["isPreferred"], false);
+    let fixed = apply(text, &shared["edit"]);
+    assert_eq!(
+        fixed,
+        "\"a:b\": shared when paas\n\"a:b\": shared unless saas\n"
+    );
+    client.stop();
+}
+
+/// A document whose URI has escapes is named by its decoded path: a
+/// resource map beside a policy of its own finds it.
+#[test]
+fn percent_escapes_in_uris_are_decoded() {
+    let dir = std::env::temp_dir().join(format!("onus lsp {}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("mine.onus"),
+        "dimension tier: gold, silver\ndata: customer always\n",
+    )
+    .unwrap();
+    let map = "resources for \"mine.onus\"\nresource \"thing\" { tier: gold }\n";
+    let uri = format!(
+        "file://{}/map.onus",
+        dir.to_string_lossy().replace(' ', "%20")
+    );
+    let mut client = Client::start();
+    client.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": uri, "languageId": "onus", "version": 1, "text": map}}),
+    );
+    assert_eq!(client.diagnostics(&uri), Vec::<Value>::new());
+    let wrong = "resources for \"mine.onus\"\nresource \"thing\" { tier: bronze }\n";
+    let diagnostics = client.change(&uri, 2, wrong);
+    assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
+    assert_eq!(diagnostics[0]["range"]["start"]["line"], 1);
+    client.stop();
+    std::fs::remove_dir_all(&dir).unwrap();
+}
