@@ -163,44 +163,48 @@ fn diagnostics(uri: &Uri, name: &str, text: &str) -> Vec<Diagnostic> {
     report
         .diagnostics
         .iter()
-        .map(|d| {
-            let primary = d
-                .primary
-                .as_ref()
-                .map_or(Range::default(), |label| range(source, label.span));
-            let mut message = d.message.clone();
-            if let Some(label) = d.primary.as_ref().filter(|l| !l.message.is_empty()) {
-                message.push_str(&format!(": {}", label.message));
-            }
-            if let Some(help) = &d.help {
-                message.push_str(&format!("\nhelp: {help}"));
-            }
-            Diagnostic {
-                range: primary,
-                severity: Some(match d.severity {
-                    onus::Severity::Error => DiagnosticSeverity::ERROR,
-                    onus::Severity::Warning => DiagnosticSeverity::WARNING,
-                    onus::Severity::Note => DiagnosticSeverity::INFORMATION,
-                }),
-                code: Some(NumberOrString::String(d.code.name().to_string())),
-                source: Some("onus".to_string()),
-                message,
-                related_information: Some(
-                    d.related
-                        .iter()
-                        .map(|label| DiagnosticRelatedInformation {
-                            location: Location {
-                                uri: uri.clone(),
-                                range: range(source, label.span),
-                            },
-                            message: label.message.clone(),
-                        })
-                        .collect(),
-                ),
-                ..Diagnostic::default()
-            }
-        })
+        .map(|d| to_protocol(uri, source, d))
         .collect()
+}
+
+/// One of the library's diagnostics as the protocol's: the primary label
+/// and the help join the message, related labels become related places.
+fn to_protocol(uri: &Uri, source: &Source, d: &onus::Diagnostic) -> Diagnostic {
+    let primary = d
+        .primary
+        .as_ref()
+        .map_or(Range::default(), |label| range(source, label.span));
+    let mut message = d.message.clone();
+    if let Some(label) = d.primary.as_ref().filter(|l| !l.message.is_empty()) {
+        message.push_str(&format!(": {}", label.message));
+    }
+    if let Some(help) = &d.help {
+        message.push_str(&format!("\nhelp: {help}"));
+    }
+    Diagnostic {
+        range: primary,
+        severity: Some(match d.severity {
+            onus::Severity::Error => DiagnosticSeverity::ERROR,
+            onus::Severity::Warning => DiagnosticSeverity::WARNING,
+            onus::Severity::Note => DiagnosticSeverity::INFORMATION,
+        }),
+        code: Some(NumberOrString::String(d.code.name().to_string())),
+        source: Some("onus".to_string()),
+        message,
+        related_information: Some(
+            d.related
+                .iter()
+                .map(|label| DiagnosticRelatedInformation {
+                    location: Location {
+                        uri: uri.clone(),
+                        range: range(source, label.span),
+                    },
+                    message: label.message.clone(),
+                })
+                .collect(),
+        ),
+        ..Diagnostic::default()
+    }
 }
 
 /// A byte span as a protocol range: lines from 0, columns in UTF-16 code
@@ -591,7 +595,7 @@ fn code_actions(
         actions.push(CodeAction {
             title,
             kind: Some(CodeActionKind::QUICKFIX),
-            diagnostics: Some(diagnostics_of(uri, source, diagnostic)),
+            diagnostics: Some(vec![to_protocol(uri, source, diagnostic)]),
             edit: Some(WorkspaceEdit::new(changes)),
             is_preferred: Some(preferred),
             ..CodeAction::default()
@@ -664,32 +668,4 @@ fn code_actions(
         }
     }
     serde_json::to_value(actions).unwrap_or(serde_json::Value::Null)
-}
-
-/// One diagnostic as the protocol's, for the code action that fixes it.
-fn diagnostics_of(uri: &Uri, source: &Source, diagnostic: &onus::Diagnostic) -> Vec<Diagnostic> {
-    let primary = diagnostic
-        .primary
-        .as_ref()
-        .map_or(Range::default(), |l| range(source, l.span));
-    vec![Diagnostic {
-        range: primary,
-        code: Some(NumberOrString::String(diagnostic.code.name().to_string())),
-        source: Some("onus".to_string()),
-        message: diagnostic.message.clone(),
-        related_information: Some(
-            diagnostic
-                .related
-                .iter()
-                .map(|label| DiagnosticRelatedInformation {
-                    location: Location {
-                        uri: uri.clone(),
-                        range: range(source, label.span),
-                    },
-                    message: label.message.clone(),
-                })
-                .collect(),
-        ),
-        ..Diagnostic::default()
-    }]
 }
