@@ -58,6 +58,9 @@ pub struct Diagnostic {
     pub related: Vec<Label>,
     /// What to do about it, such as a did-you-mean.
     pub help: Option<String>,
+    /// What the primary label's text should be, where the fix is known (a
+    /// did-you-mean): for tools that offer it as an edit.
+    pub replacement: Option<String>,
     /// A scenario that shows the problem: dimension and value, in the
     /// policy's dimension order.
     pub scenario: Option<Vec<(String, String)>>,
@@ -76,9 +79,16 @@ impl Diagnostic {
             primary: None,
             related: Vec::new(),
             help: None,
+            replacement: None,
             scenario: None,
             any_value: Vec::new(),
         }
+    }
+
+    /// Says what the primary label's text should be, if known.
+    pub fn with_replacement(mut self, replacement: Option<String>) -> Self {
+        self.replacement = replacement;
+        self
     }
 
     /// Points at where the problem is.

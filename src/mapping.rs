@@ -485,7 +485,8 @@ impl ToDiagnostic for MappingFinding {
                 format!("policy `{policy}` has no zone `{}`", name.text),
             )
             .with_label(name.span, "not a zone of the policy")
-            .with_help(Some(format!("did you mean `{suggestion}`?"))),
+            .with_help(Some(format!("did you mean `{suggestion}`?")))
+            .with_replacement(Some(suggestion.clone())),
             MappingFinding::SharedControl {
                 policy,
                 control,

@@ -217,6 +217,7 @@ impl ToDiagnostic for ResolveError {
                 Diagnostic::new(Code::UnknownName, message)
                     .with_label(name.span, format!("no such {kind}"))
                     .with_help(help)
+                    .with_replacement(suggestion.clone())
             }
             ResolveError::AmbiguousValue { name, dimensions } => {
                 let example = format!("{} is {}", dimensions[0], name.text);

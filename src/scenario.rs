@@ -155,7 +155,8 @@ impl ToDiagnostic for ScenarioError {
                 .with_help(Some(match suggestion {
                     Some(s) => format!("did you mean `{s}`?"),
                     None => format!("the dimensions are {}", quoted_list(known)),
-                })),
+                }))
+                .with_replacement(suggestion.clone()),
             ScenarioError::InvalidId { span, .. } => error(Code::InvalidScenario)
                 .with_label(*span, "this id")
                 .with_help(Some(ID_RULE.into())),
@@ -172,7 +173,8 @@ impl ToDiagnostic for ScenarioError {
                 .with_help(Some(match suggestion {
                     Some(s) => format!("did you mean `{s}`?"),
                     None => format!("allowed values: {}", quoted_list(allowed)),
-                })),
+                }))
+                .with_replacement(suggestion.clone()),
             ScenarioError::DuplicateField { span, first, .. } => error(Code::DuplicateField)
                 .with_label(*span, "given again here")
                 .with_related(*first, "first given here"),

@@ -63,6 +63,16 @@ fn send(connection: &Connection, message: Message) -> Result<(), String> {
     connection.sender.send(message).map_err(|e| e.to_string())
 }
 
+/// A document's text as the server keeps it: a byte-order mark, which the
+/// CLI drops when it reads a file, becomes a space, one UTF-16 unit as the
+/// mark is, so every position the editor sends or gets stays the same.
+fn kept(text: String) -> String {
+    match text.strip_prefix('\u{feff}') {
+        Some(rest) => format!(" {rest}"),
+        None => text,
+    }
+}
+
 /// Keeps the open documents' text; the document whose text changed.
 fn update(documents: &mut HashMap<String, String>, notification: Notification) -> Option<Uri> {
     use lsp_types::notification::{
@@ -73,7 +83,7 @@ fn update(documents: &mut HashMap<String, String>, notification: Notification) -
             let params: lsp_types::DidOpenTextDocumentParams =
                 serde_json::from_value(notification.params).ok()?;
             let uri = params.text_document.uri;
-            documents.insert(uri.as_str().to_string(), params.text_document.text);
+            documents.insert(uri.as_str().to_string(), kept(params.text_document.text));
             Some(uri)
         }
         DidChangeTextDocument::METHOD => {
@@ -82,7 +92,7 @@ fn update(documents: &mut HashMap<String, String>, notification: Notification) -
             // Full sync: the last change is the whole text.
             let text = params.content_changes.into_iter().last()?.text;
             let uri = params.text_document.uri;
-            documents.insert(uri.as_str().to_string(), text);
+            documents.insert(uri.as_str().to_string(), kept(text));
             Some(uri)
         }
         DidCloseTextDocument::METHOD => {
@@ -565,8 +575,9 @@ fn completion(
     serde_json::to_value(items).unwrap_or(serde_json::Value::Null)
 }
 
-/// Quick fixes: every did-you-mean of a diagnostic in the range, as the
-/// edit that makes it; and for a conflict, the rule made `shared`.
+/// Quick fixes: every known replacement (a did-you-mean) of a diagnostic
+/// in the range, as the edit that makes it; and for a conflict, its rules
+/// made `shared`.
 fn code_actions(
     documents: &HashMap<String, String>,
     params: &lsp_types::CodeActionParams,
@@ -633,11 +644,7 @@ fn code_actions(
         if !overlaps(&range(source, primary.span)) {
             continue;
         }
-        let suggestion = diagnostic.help.as_deref().and_then(|help| {
-            let rest = help.strip_prefix("did you mean `")?;
-            rest.strip_suffix("`?").map(str::to_string)
-        });
-        if let Some(suggestion) = suggestion {
+        if let Some(suggestion) = diagnostic.replacement.clone() {
             let title = format!("Change to `{suggestion}`");
             fix(
                 title,

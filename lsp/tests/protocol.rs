@@ -428,3 +428,22 @@ fn percent_escapes_in_uris_are_decoded() {
     client.stop();
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// A byte-order mark, which the CLI drops, is no error in the editor, and
+/// positions after it are the editor's.
+#[test]
+fn a_byte_order_mark_is_no_error() {
+    let mut client = Client::start();
+    assert_eq!(
+        open(&mut client, "\u{feff}data: customer always\n"),
+        Vec::<Value>::new()
+    );
+    let diagnostics = client.change(URI, 2, "\u{feff}data: custmer always\n");
+    assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
+    // `custmer` starts at UTF-16 column 7: the mark, then `data: `.
+    assert_eq!(
+        diagnostics[0]["range"]["start"],
+        json!({"line": 0, "character": 7})
+    );
+    client.stop();
+}
