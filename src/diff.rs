@@ -237,31 +237,17 @@ fn zone_changes(
     Ok(changes)
 }
 
-/// Each answer a zone can have, and where it has it: a party by a rule or
-/// by default, or a conflict.
+/// Each answer a zone can have over every scenario, and where.
 fn answers(
     space: &Space,
     policy: &Policy,
     zone: ZoneId,
 ) -> Result<Vec<(Holder, Region)>, Undecided> {
-    let mut rules = Vec::new();
-    for (_, rule) in policy.rules_for(zone) {
-        rules.push((rule.party, space.region(&rule.condition)?));
-    }
-    let answers = space.answers(&rules, &space.everything())?;
-    let mut parties: Vec<usize> = answers.parties.iter().map(|(p, _)| *p).collect();
-    if !parties.contains(&policy.default_party) {
-        parties.push(policy.default_party);
-    }
-    let mut out = Vec::with_capacity(parties.len() + 1);
-    for party in parties {
-        let region = answers.held_by(space, party, policy.default_party)?;
-        out.push((Holder::Party(policy.parties[party].name.clone()), region));
-    }
-    out.push((Holder::Conflict, answers.conflict));
-    out.retain(|(_, region)| !region.is_empty());
-    out.sort_by(|a, b| a.0.cmp(&b.0));
-    Ok(out)
+    let holders = crate::partial::holders(space, policy, zone, &space.everything())?;
+    Ok(holders
+        .into_iter()
+        .map(|(holder, region, _)| (holder, region))
+        .collect())
 }
 
 /// A region as a condition in the language: `model is saas`,

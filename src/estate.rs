@@ -49,9 +49,14 @@ pub struct ResourceType {
 impl ResourceType {
     /// Whether the line holds for a resource of its type.
     pub fn holds_for(&self, resource: &Resource) -> bool {
+        self.holds_given(&resource.attributes)
+    }
+
+    /// Whether the line holds for a resource with these attributes.
+    fn holds_given(&self, attributes: &BTreeMap<String, String>) -> bool {
         match &self.when {
             None => true,
-            Some((path, value)) => resource.attributes.get(path) == Some(value),
+            Some((path, value)) => attributes.get(path) == Some(value),
         }
     }
 
@@ -821,21 +826,39 @@ impl<'m> Lines<'m> {
     /// The first line that holds for the resource, with its index; else
     /// the closest known type when the type is unknown.
     fn find(&self, resource: &Resource) -> Result<(usize, &'m ResourceType), Option<String>> {
-        match self.by_type.get(&resource.resource_type.to_lowercase()) {
-            None => {
-                Err(closest(&resource.resource_type, self.names.iter().copied())
-                    .map(str::to_string))
-            }
-            Some(lines) => (lines.iter())
-                .find(|(_, line)| line.holds_for(resource))
-                .copied()
-                .ok_or(None),
+        let key = resource.resource_type.to_lowercase();
+        match self.first_holding(&key, &resource.attributes) {
+            Some(found) => Ok(found),
+            None => Err(self.suggestion(&key, &resource.resource_type)),
         }
     }
 
-    /// Whether some line of the type tests an attribute.
-    fn tests_attributes(&self, resource_type: &str) -> bool {
-        (self.by_type.get(&resource_type.to_lowercase()))
+    /// The first line of the type (`key`, in lower case) that holds for
+    /// these attributes.
+    fn first_holding(
+        &self,
+        key: &str,
+        attributes: &BTreeMap<String, String>,
+    ) -> Option<(usize, &'m ResourceType)> {
+        let lines = self.by_type.get(key)?;
+        lines
+            .iter()
+            .find(|(_, line)| line.holds_given(attributes))
+            .copied()
+    }
+
+    /// For a resource no line holds for: the closest known type, if its own
+    /// type is unknown.
+    fn suggestion(&self, key: &str, resource_type: &str) -> Option<String> {
+        match self.by_type.contains_key(key) {
+            true => None,
+            false => closest(resource_type, self.names.iter().copied()).map(str::to_string),
+        }
+    }
+
+    /// Whether some line of the type (`key`) tests an attribute.
+    fn tests_attributes(&self, key: &str) -> bool {
+        (self.by_type.get(key))
             .is_some_and(|lines| lines.iter().any(|(_, line)| line.when.is_some()))
     }
 }
@@ -872,25 +895,18 @@ pub fn evaluate<'m>(
 /// alone for a resource, the summary lists the resource.
 pub fn provider_somewhere(policy: &Policy) -> Vec<bool> {
     let space = crate::analysis::Space::of(policy);
+    let providers = [
+        &policy.parties[crate::policy::PROVIDER],
+        &policy.parties[crate::policy::SHARED],
+    ]
+    .map(|p| crate::diff::Holder::Party(p.name.clone()));
     (0..policy.zones.len())
         .map(|zone: ZoneId| {
             space
-                .bounded(|| {
-                    let rules: Vec<_> = (policy.rules_for(zone))
-                        .map(|(_, r)| Ok((r.party, space.region(&r.condition)?)))
-                        .collect::<Result<_, _>>()?;
-                    let answers = space.answers(&rules, &space.everything())?;
-                    for party in [crate::policy::PROVIDER, crate::policy::SHARED] {
-                        if !answers
-                            .held_by(&space, party, policy.default_party)?
-                            .is_empty()
-                        {
-                            return Ok(true);
-                        }
-                    }
-                    Ok(false)
+                .bounded(|| crate::partial::holders(&space, policy, zone, &space.everything()))
+                .map_or(true, |holders| {
+                    holders.iter().any(|(h, _, _)| providers.contains(h))
                 })
-                .unwrap_or(true)
         })
         .collect()
 }
@@ -1005,30 +1021,32 @@ pub fn stream(
                 continue;
             }
         };
-        // The attributes are read only for a type whose lines test some.
-        let attributes = match lines.tests_attributes(&resource_type) {
+        // One lower-casing a line; the attributes read only for a type
+        // whose lines test some; a suggestion only for a new unknown type.
+        let type_key = resource_type.to_lowercase();
+        let attributes = match lines.tests_attributes(&type_key) {
             true => serde_json::from_str::<Value>(&line)
                 .map(|object| attributes_of(&object, &wanted))
                 .unwrap_or_default(),
             false => BTreeMap::new(),
         };
-        let resource = Resource {
-            address: address.to_string(),
-            resource_type: resource_type.to_string(),
-            attributes,
-        };
-        let found = lines.find(&resource);
-        let key = match &found {
-            Ok((i, _)) => Ok(*i),
-            Err(_) => Err(resource_type.to_lowercase()),
-        };
+        let found = lines.first_holding(&type_key, &attributes);
+        let key = found.map_or(Err(type_key), |(i, _)| Ok(i));
         let uncached;
         let (mapped, conflict, tail) = match tails.get(&key) {
             Some(known) => known,
-            None if tails.len() < CACHED_TYPES => tails.entry(key).or_insert(tail_of(found)),
             None => {
-                uncached = tail_of(found);
-                &uncached
+                let answer = found.ok_or_else(|| match &key {
+                    Err(type_key) => lines.suggestion(type_key, &resource_type),
+                    Ok(_) => None,
+                });
+                match tails.len() < CACHED_TYPES {
+                    true => tails.entry(key).or_insert(tail_of(answer)),
+                    false => {
+                        uncached = tail_of(answer);
+                        &uncached
+                    }
+                }
             }
         };
         summary.resources += 1;

@@ -264,28 +264,24 @@ fn condition(c: &Condition) -> String {
     }
 }
 
-/// A zone name bare when the grammar allows it, else quoted.
 fn zone(name: &Name) -> String {
-    const KEYWORDS: [&str; 8] = [
-        "policy",
-        "party",
-        "zone",
-        "dimension",
-        "default",
-        "assert",
-        "test",
-        "tests",
-    ];
-    let words: Vec<&str> = name.text.split(' ').collect();
+    zone_as_written(&name.text)
+}
+
+/// A zone name as the language writes it: bare lowercase words when the
+/// grammar allows, else quoted (a name that begins with a declaration
+/// keyword, such as `resource x`, too).
+pub fn zone_as_written(name: &str) -> String {
+    let words: Vec<&str> = name.split(' ').collect();
     let bare = words.iter().all(|w| {
         !w.is_empty()
             && w.chars()
                 .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-    }) && !KEYWORDS.contains(&words[0]);
+    }) && !crate::parse::DECLARATION_KEYWORDS.contains(&words[0]);
     if bare {
-        name.text.clone()
+        name.to_string()
     } else {
-        quote(&name.text)
+        quote(name)
     }
 }
 

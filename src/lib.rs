@@ -113,7 +113,7 @@ pub use eval::{Decision, Matrix, Status};
 pub use export::{
     ControlAnswer, Export, HolderKind, Holding, Ownership, Side, NOT_APPLICABLE_PARTY,
 };
-pub use format::{format_path, format_source, FmtMode, Formatted};
+pub use format::{format_path, format_source, zone_as_written, FmtMode, Formatted};
 pub use load::{
     expand_paths, load_builtin, load_policy, load_suite, policy_source, read_source, LoadError,
     Suite, MAX_FILE_BYTES,
@@ -122,7 +122,7 @@ pub use mapping::{
     mapping_findings, BuiltinMapping, Control, Framework, FrameworkKind, MapEntry, Mapping,
     MappingFinding, BUILTIN_MAPPINGS, FRAMEWORKS,
 };
-pub use parse::ParseError;
+pub use parse::{ParseError, DECLARATION_KEYWORDS, RESERVED};
 pub use partial::{Case, PartialAnswer};
 pub use policy::{
     Assertion, Cond, Dimension, DimensionId, Party, PartyId, Policy, Rule, RuleId, Scenario, Test,

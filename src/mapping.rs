@@ -13,8 +13,9 @@ use std::sync::OnceLock;
 use crate::analysis::{Region, Space, Undecided, Witness};
 use crate::code::Code;
 use crate::diagnostic::{closest, Diagnostic, Source, ToDiagnostic};
+use crate::diff::Holder;
 use crate::export::NOT_APPLICABLE_PARTY;
-use crate::policy::{PartyId, Policy, ZoneId};
+use crate::policy::{Policy, ZoneId};
 use crate::resolve::{NameKind, ResolveError};
 use crate::span::Span;
 use crate::syntax::{Name, PolicyFile, StatementKind};
@@ -425,36 +426,31 @@ fn differing_holders(
     space: &Space,
     zones: &[(ZoneId, Span)],
 ) -> Result<Option<Witness>, Undecided> {
-    let holders = |zone: ZoneId| -> Result<Vec<(PartyId, Region)>, Undecided> {
-        let everything = space.everything();
-        let rules: Vec<_> = policy
-            .rules_of(zone)
-            .iter()
-            .map(|&r| {
-                let rule = &policy.rules[r];
-                Ok((rule.party, space.region(&rule.condition)?))
-            })
-            .collect::<Result<_, Undecided>>()?;
-        let answers = space.answers(&rules, &everything)?;
-        (0..policy.parties.len())
-            .map(|p| Ok((p, answers.held_by(space, p, policy.default_party)?)))
-            .collect()
+    let holders = |zone: ZoneId| -> Result<Vec<(Holder, Region)>, Undecided> {
+        let all = crate::partial::holders(space, policy, zone, &space.everything())?;
+        // A conflict is not a holder: exports refuse it anyway.
+        Ok(all
+            .into_iter()
+            .filter(|(holder, _, _)| *holder != Holder::Conflict)
+            .map(|(holder, region, _)| (holder, region))
+            .collect())
     };
-    let applies = |p: PartyId| policy.parties[p].name != NOT_APPLICABLE_PARTY;
+    let none = Holder::Party(NOT_APPLICABLE_PARTY.to_string());
     let first = holders(zones[0].0)?;
     for &(other, _) in &zones[1..] {
         let theirs = holders(other)?;
         let mut both_apply = space.everything();
-        for ((p, mine), (_, their)) in first.iter().zip(&theirs) {
-            if !applies(*p) {
-                both_apply = space.minus(&space.minus(&both_apply, mine)?, their)?;
+        for (holder, region) in first.iter().chain(&theirs) {
+            if *holder == none {
+                both_apply = space.minus(&both_apply, region)?;
             }
         }
-        for ((p, mine), (_, their)) in first.iter().zip(&theirs) {
-            if !applies(*p) {
-                continue;
-            }
-            let differ = space.minus(&space.intersect(mine, &both_apply)?, their)?;
+        for (holder, mine) in first.iter().filter(|(h, _)| *h != none) {
+            let mine = space.intersect(mine, &both_apply)?;
+            let differ = match theirs.iter().find(|(h, _)| h == holder) {
+                Some((_, their)) => space.minus(&mine, their)?,
+                None => mine,
+            };
             if let Some(witness) = space.witness(&differ) {
                 return Ok(Some(witness));
             }

@@ -19,6 +19,23 @@ pub const RESERVED: [&str; 9] = [
     "and", "or", "not", "is", "in", "always", "when", "unless", "because",
 ];
 
+/// The words that begin a declaration (the grammar's
+/// `declaration_keyword`): a bare zone name cannot begin with one, so a
+/// zone that does is written quoted.
+pub const DECLARATION_KEYWORDS: [&str; 11] = [
+    "policy",
+    "party",
+    "zone",
+    "dimension",
+    "default",
+    "assert",
+    "tests",
+    "test",
+    "mapping",
+    "resources",
+    "resource",
+];
+
 /// How many `and`/`or` operators one condition may hold.
 pub const MAX_OPERATORS: usize = 1024;
 

@@ -67,7 +67,11 @@ pub fn evaluate_within(policy: &Policy, allowed: &[ValueSet]) -> Vec<PartialAnsw
         .map(|zone| PartialAnswer {
             zone,
             cases: space
-                .bounded(|| cases(&space, policy, zone, &care))
+                .bounded(|| {
+                    space
+                        .region(&care)
+                        .and_then(|care| holders(&space, policy, zone, &care))
+                })
                 .ok()
                 .map(|cases| {
                     cases
@@ -93,21 +97,27 @@ pub fn open_dimensions(policy: &Policy, given: &PartialScenario) -> Vec<Dimensio
         .collect()
 }
 
-type RawCase = (Holder, Region, Vec<RuleId>);
+/// One answer a zone can have, where it has it, and the rules that decide
+/// there.
+pub(crate) type Holding = (Holder, Region, Vec<RuleId>);
 
-fn cases(
+/// Each answer a zone can have within `care` (a party, by a rule or by
+/// default, or a conflict), where it has it and which rules decide there;
+/// holders in name order, a conflict last, none with an empty region. The
+/// one place the answer regions of a zone are built: `diff`, mappings and
+/// estates read them too.
+pub(crate) fn holders(
     space: &Space,
     policy: &Policy,
     zone: ZoneId,
-    care: &Cond,
-) -> Result<Vec<RawCase>, Undecided> {
-    let care = space.region(care)?;
+    care: &Region,
+) -> Result<Vec<Holding>, Undecided> {
     let mut regions = Vec::new();
     for (id, rule) in policy.rules_for(zone) {
-        regions.push((id, rule.party, space.region_within(&rule.condition, &care)?));
+        regions.push((id, rule.party, space.region_within(&rule.condition, care)?));
     }
     let rules: Vec<_> = regions.iter().map(|(_, p, r)| (*p, r.clone())).collect();
-    let answers = space.answers(&rules, &care)?;
+    let answers = space.answers(&rules, care)?;
     let mut out = Vec::new();
     for party in 0..policy.parties.len() {
         let region = answers.held_by(space, party, policy.default_party)?;

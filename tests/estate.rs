@@ -5,21 +5,13 @@
 
 mod common;
 
-use common::{onus, relative, transcript};
+use common::{onus, relative, run_args_file};
 use serde_json::Value;
 
 #[test]
 fn estate_fixtures() {
     insta::glob!("fixtures/estate/*.args", |path| {
-        let line = std::fs::read_to_string(path).unwrap();
-        let args: Vec<&str> = line.split_whitespace().collect();
-        let run = onus(&args, b"");
-        assert!(
-            !run.stderr.contains("panicked"),
-            "{}: {}",
-            relative(path),
-            run.stderr
-        );
+        let (run, shown) = run_args_file(path);
         if run.code == 2 {
             assert!(
                 run.stdout.is_empty() && run.stderr.contains("error["),
@@ -27,7 +19,7 @@ fn estate_fixtures() {
                 run.stderr
             );
         }
-        insta::assert_snapshot!(transcript(&args, &line, &run));
+        insta::assert_snapshot!(shown);
     });
 }
 

@@ -8,7 +8,7 @@ mod common;
 
 use std::collections::BTreeSet;
 
-use common::{onus, relative, show, transcript, Scratch};
+use common::{onus, relative, run_args_file, show, transcript, Scratch};
 use serde_json::Value;
 
 fn root() -> &'static std::path::Path {
@@ -18,17 +18,14 @@ fn root() -> &'static std::path::Path {
 #[test]
 fn exports() {
     insta::glob!("fixtures/export/*.args", |path| {
-        let line = std::fs::read_to_string(path).unwrap();
-        let args: Vec<&str> = line.split_whitespace().collect();
-        let run = onus(&args, b"");
+        let (run, shown) = run_args_file(path);
         assert_ne!(run.code, 1, "{}: {}", relative(path), run.stderr);
-        assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
         if run.code == 0 {
             assert!(run.stderr.is_empty(), "{}", run.stderr);
         } else {
             assert!(run.stdout.is_empty() && run.stderr.contains("error["));
         }
-        insta::assert_snapshot!(transcript(&args, &line, &run));
+        insta::assert_snapshot!(shown);
     });
 }
 

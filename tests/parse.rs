@@ -64,3 +64,28 @@ fn deep_nesting_is_an_error_not_a_crash() {
     let nots = format!("x: customer when {}iaas\n", "not ".repeat(depth));
     assert!(too_deep(&nots));
 }
+
+/// `DECLARATION_KEYWORDS` is the grammar's list: a bare zone name cannot
+/// begin with any of them, a quoted one can, and fmt quotes it.
+#[test]
+fn declaration_keywords_are_the_grammars() {
+    for keyword in onus::DECLARATION_KEYWORDS {
+        // Bare, it is never read as that zone (it may read as another
+        // statement: `assert x: customer always` is an assertion).
+        let bare = format!("{keyword} x: customer always\n");
+        let as_zone = parse("k", &bare).is_ok_and(|tree| {
+            matches!(&tree.statements[0].kind,
+                onus::syntax::StatementKind::Rule(rule) if rule.zone.text == format!("{keyword} x"))
+        });
+        assert!(!as_zone, "`{keyword} x` is not a bare zone name");
+        let quoted = format!("\"{keyword} x\": customer always\n");
+        assert!(parse("k", &quoted).is_ok(), "{quoted}");
+        assert_eq!(
+            onus::zone_as_written(&format!("{keyword} x")),
+            format!("\"{keyword} x\"")
+        );
+    }
+    // A word that only starts like one is a bare zone name.
+    assert!(parse("k", "testing x: customer always\n").is_ok());
+    assert_eq!(onus::zone_as_written("testing x"), "testing x");
+}

@@ -5,22 +5,14 @@
 mod common;
 
 use common::generate::{policy_text, SMALL};
-use common::{onus, relative, transcript};
+use common::run_args_file;
 use proptest::prelude::*;
 
 #[test]
 fn partial_fixtures() {
     insta::glob!("fixtures/partial/*.args", |path| {
-        let line = std::fs::read_to_string(path).unwrap();
-        let args: Vec<&str> = line.split_whitespace().collect();
-        let run = onus(&args, b"");
-        assert!(
-            !run.stderr.contains("panicked"),
-            "{}: {}",
-            relative(path),
-            run.stderr
-        );
-        insta::assert_snapshot!(transcript(&args, &line, &run));
+        let (_, shown) = run_args_file(path);
+        insta::assert_snapshot!(shown);
     });
 }
 

@@ -403,17 +403,23 @@ fn zone_at(tree: &PolicyFile, offset: usize) -> Option<String> {
     })
 }
 
+/// The document's source and tree, and the zone name under the position.
+fn zone_under(
+    documents: &HashMap<String, String>,
+    at: &lsp_types::TextDocumentPositionParams,
+) -> Option<(Source, PolicyFile, String)> {
+    let (source, tree) = tree(documents, &at.text_document.uri)?;
+    let zone = zone_at(&tree, offset_of(&source.text, at.position))?;
+    Some((source, tree, zone))
+}
+
 /// From a zone's use to its `zone` declaration, or its first rule.
 fn definition(
     documents: &HashMap<String, String>,
     at: &lsp_types::TextDocumentPositionParams,
 ) -> serde_json::Value {
     let uri = &at.text_document.uri;
-    let Some((source, tree)) = tree(documents, uri) else {
-        return serde_json::Value::Null;
-    };
-    let offset = offset_of(&source.text, at.position);
-    let Some(zone) = zone_at(&tree, offset) else {
+    let Some((source, tree, zone)) = zone_under(documents, at) else {
         return serde_json::Value::Null;
     };
     let declared = tree.statements.iter().find_map(|s| match &s.kind {
@@ -441,12 +447,7 @@ fn hover(
     documents: &HashMap<String, String>,
     at: &lsp_types::TextDocumentPositionParams,
 ) -> serde_json::Value {
-    let uri = &at.text_document.uri;
-    let Some((source, tree)) = tree(documents, uri) else {
-        return serde_json::Value::Null;
-    };
-    let offset = offset_of(&source.text, at.position);
-    let Some(zone_name) = zone_at(&tree, offset) else {
+    let Some((source, _, zone_name)) = zone_under(documents, at) else {
         return serde_json::Value::Null;
     };
     let Ok(policy) = onus::load(&source.name, &source.text) else {
@@ -487,31 +488,8 @@ fn hover(
     serde_json::to_value(hover).unwrap_or(serde_json::Value::Null)
 }
 
-/// The language's words: what may follow where is the parser's to say; a
-/// completion offers every word and name, each with its kind.
-const KEYWORDS: [&str; 21] = [
-    "always",
-    "when",
-    "unless",
-    "because",
-    "and",
-    "or",
-    "not",
-    "is",
-    "in",
-    "policy",
-    "party",
-    "zone",
-    "dimension",
-    "default",
-    "assert",
-    "test",
-    "tests",
-    "for",
-    "expect",
-    "mapping",
-    "resources",
-];
+/// The language's words beyond its reserved and declaration words.
+const OTHER_KEYWORDS: [&str; 3] = ["for", "expect", "controls"];
 
 /// Zones, parties, dimensions and values of the document (from its tree,
 /// so they are offered while the policy does not yet resolve), then the
@@ -569,7 +547,10 @@ fn completion(
             _ => {}
         }
     }
-    for keyword in KEYWORDS {
+    let keywords = (onus::RESERVED.iter())
+        .chain(&onus::DECLARATION_KEYWORDS)
+        .chain(&OTHER_KEYWORDS);
+    for keyword in keywords {
         offer(keyword, CompletionItemKind::KEYWORD, "keyword");
     }
     serde_json::to_value(items).unwrap_or(serde_json::Value::Null)
@@ -625,16 +606,14 @@ fn code_actions(
             })
     };
     // A name as the language writes it: bare lowercase words, else quoted.
-    let written = |name: &str| {
-        let bare = !name.is_empty()
-            && name.split(' ').all(|w| {
-                !w.is_empty()
-                    && w.bytes()
-                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-            });
-        match bare {
-            true => name.to_string(),
-            false => format!("\"{}\"", name.replace('\\', "\\\\").replace('"', "\\\"")),
+    // A name as the language writes it where it replaces `old`: a zone
+    // that was quoted, or that needs quotes, as fmt writes zones; else
+    // bare (parties, dimensions and values are always bare).
+    let written = |old: &str, name: &str| {
+        let bare_word = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-';
+        match old.starts_with('"') || !name.chars().all(bare_word) {
+            true => onus::zone_as_written(name),
+            false => name.to_string(),
         }
     };
     for diagnostic in &report.diagnostics {
@@ -646,9 +625,10 @@ fn code_actions(
         }
         if let Some(suggestion) = diagnostic.replacement.clone() {
             let title = format!("Change to `{suggestion}`");
+            let old = &source.text[primary.span.start..primary.span.end];
             fix(
                 title,
-                vec![(primary.span, written(&suggestion))],
+                vec![(primary.span, written(old, &suggestion))],
                 diagnostic,
                 true,
             );

@@ -295,30 +295,15 @@ pub fn ndjson(policy: &Policy, answers: &[ResourceAnswer]) -> String {
 /// `onus estate --format csv`: one row a resource and zone.
 pub fn csv(policy: &Policy, answers: &[ResourceAnswer]) -> String {
     let mut writer = csv::Writer::from_writer(Vec::new());
-    let row = |writer: &mut csv::Writer<Vec<u8>>, fields: [&str; 7]| {
-        writer.write_record(fields).expect("writing to memory");
-    };
-    row(
-        &mut writer,
-        [
-            "address", "type", "scenario", "zone", "holder", "status", "rules",
-        ],
-    );
+    let mut row = |fields: [&str; 7]| writer.write_record(fields).expect("writing to memory");
+    row([
+        "address", "type", "scenario", "zone", "holder", "status", "rules",
+    ]);
     for answer in answers {
         let resource = &answer.resource;
+        let (address, kind) = (resource.address.as_str(), resource.resource_type.as_str());
         let Ok((entry, evaluated)) = &answer.answer else {
-            row(
-                &mut writer,
-                [
-                    &resource.address,
-                    &resource.resource_type,
-                    "",
-                    "",
-                    "",
-                    "unmapped",
-                    "",
-                ],
-            );
+            row([address, kind, "", "", "", "unmapped", ""]);
             continue;
         };
         let scenario = scenario_text(policy, entry);
@@ -334,37 +319,23 @@ pub fn csv(policy: &Policy, answers: &[ResourceAnswer]) -> String {
                         crate::eval::Status::Default => "default",
                         crate::eval::Status::Conflict => "conflict",
                     };
-                    let lines = rule_lines(policy, &d.rules);
-                    row(
-                        &mut writer,
-                        [
-                            &resource.address,
-                            &resource.resource_type,
-                            &scenario,
-                            &policy.zones[d.zone].name,
-                            holder,
-                            status,
-                            &lines,
-                        ],
-                    );
+                    let zone = policy.zones[d.zone].name.as_str();
+                    row([
+                        address,
+                        kind,
+                        &scenario,
+                        zone,
+                        holder,
+                        status,
+                        &rule_lines(policy, &d.rules),
+                    ]);
                 }
             }
             Evaluated::Partial(partial) => {
                 for a in partial.iter() {
-                    let zone = &policy.zones[a.zone].name;
+                    let zone = policy.zones[a.zone].name.as_str();
                     let Some(cases) = &a.cases else {
-                        row(
-                            &mut writer,
-                            [
-                                &resource.address,
-                                &resource.resource_type,
-                                &scenario,
-                                zone,
-                                "",
-                                "undecided",
-                                "",
-                            ],
-                        );
+                        row([address, kind, &scenario, zone, "", "undecided", ""]);
                         continue;
                     };
                     for case in cases {
@@ -374,19 +345,15 @@ pub fn csv(policy: &Policy, answers: &[ResourceAnswer]) -> String {
                             (_, Some(when)) => format!("when {}", describe(policy, when)),
                             (_, None) => "depends".to_string(),
                         };
-                        let lines = rule_lines(policy, &case.rules);
-                        row(
-                            &mut writer,
-                            [
-                                &resource.address,
-                                &resource.resource_type,
-                                &scenario,
-                                zone,
-                                holder,
-                                &status,
-                                &lines,
-                            ],
-                        );
+                        row([
+                            address,
+                            kind,
+                            &scenario,
+                            zone,
+                            holder,
+                            &status,
+                            &rule_lines(policy, &case.rules),
+                        ]);
                     }
                 }
             }

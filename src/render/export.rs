@@ -383,6 +383,24 @@ impl Export<'_> {
             .collect()
     }
 
+    /// Both SSPs' metadata: the title says whose, the date is the
+    /// caller's, the remarks what made it.
+    fn metadata(&self, side: SspSide, options: &ExportOptions) -> Metadata {
+        let whose = match side {
+            SspSide::Provider => "provider responsibilities",
+            SspSide::Customer => "customer system",
+        };
+        Metadata {
+            title: format!("{}: {whose}", self.policy_title()),
+            last_modified: format!("{}T00:00:00Z", options.date),
+            version: env!("CARGO_PKG_VERSION"),
+            oscal_version: OSCAL_VERSION,
+            roles: self.roles(),
+            parties: self.parties(),
+            remarks: self.provenance(),
+        }
+    }
+
     fn roles(&self) -> Vec<Role> {
         vec![
             Role {
@@ -531,15 +549,7 @@ impl Export<'_> {
         let document = Document {
             ssp: Ssp {
                 uuid: self.uuid(&["ssp", "provider"]),
-                metadata: Metadata {
-                    title: format!("{}: provider responsibilities", self.policy_title()),
-                    last_modified: format!("{}T00:00:00Z", options.date),
-                    version: env!("CARGO_PKG_VERSION"),
-                    oscal_version: OSCAL_VERSION,
-                    roles: self.roles(),
-                    parties: self.parties(),
-                    remarks: self.provenance(),
-                },
+                metadata: self.metadata(SspSide::Provider, options),
                 import_profile: Href {
                     href: options.profile,
                 },
@@ -653,15 +663,7 @@ impl Export<'_> {
         let document = Document {
             ssp: Ssp {
                 uuid: self.uuid(&["ssp", "customer"]),
-                metadata: Metadata {
-                    title: format!("{}: customer system", self.policy_title()),
-                    last_modified: format!("{}T00:00:00Z", options.date),
-                    version: env!("CARGO_PKG_VERSION"),
-                    oscal_version: OSCAL_VERSION,
-                    roles: self.roles(),
-                    parties: self.parties(),
-                    remarks: self.provenance(),
-                },
+                metadata: self.metadata(SspSide::Customer, options),
                 import_profile: Href {
                     href: options.profile,
                 },

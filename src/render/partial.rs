@@ -79,6 +79,15 @@ fn case_json<'a>(policy: &'a Policy, case: &Case) -> CaseJson<'a> {
     }
 }
 
+/// The dimensions given, with their values, in declaration order.
+fn given_pairs<'a>(policy: &'a Policy, given: &PartialScenario) -> Vec<(&'a str, &'a str)> {
+    (policy.dimensions.iter().enumerate())
+        .filter_map(|(d, dimension)| {
+            (given.value(d)).map(|v| (dimension.name.as_str(), dimension.values[v].as_str()))
+        })
+        .collect()
+}
+
 /// `onus eval --partial --format json`.
 pub fn json(
     policy: &Policy,
@@ -90,15 +99,7 @@ pub fn json(
     let document = PartialJson {
         policy: &policy.name,
         id: id.map(|id| crate::batch::RawId(id.json())),
-        given: DimensionsJson(
-            (0..policy.dimensions.len())
-                .filter_map(|d| {
-                    let dimension = &policy.dimensions[d];
-                    (given.value(d))
-                        .map(|v| (dimension.name.as_str(), dimension.values[v].as_str()))
-                })
-                .collect(),
-        ),
+        given: DimensionsJson(given_pairs(policy, given)),
         open: open
             .iter()
             .map(|&d| policy.dimensions[d].name.as_str())
@@ -117,11 +118,8 @@ pub fn table(
     id: Option<&Id>,
     answers: &[PartialAnswer],
 ) -> String {
-    let given_text: Vec<String> = (0..policy.dimensions.len())
-        .filter_map(|d| {
-            let dimension = &policy.dimensions[d];
-            (given.value(d)).map(|v| format!("{}={}", dimension.name, dimension.values[v]))
-        })
+    let given_text: Vec<String> = (given_pairs(policy, given).into_iter())
+        .map(|(d, v)| format!("{d}={v}"))
         .collect();
     let open_text: Vec<&str> = open
         .iter()

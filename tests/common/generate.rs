@@ -202,6 +202,20 @@ pub fn ring(clauses: usize) -> String {
     text
 }
 
+/// A map's line with or without a reason, laid out one of four ways: a
+/// comment above it, a comment after it, a blank line before it, or bare.
+fn laid_out(mut line: String, because: bool, layout: u8) -> String {
+    if because {
+        line.push_str(" because \"a reason\"");
+    }
+    match layout {
+        0 => format!("# about it\n{line}\n"),
+        1 => format!("{line}   # after it\n"),
+        2 => format!("\n{line}\n"),
+        _ => format!("{line}\n"),
+    }
+}
+
 /// A mapping: its `mapping` line and `controls` lines in any order, with
 /// comments and blank lines scattered over them. Not necessarily valid
 /// (a zone or id may repeat): formatting must keep it as it is.
@@ -216,16 +230,11 @@ pub fn messy_mapping_text() -> impl Strategy<Value = String> {
         1..4,
     );
     let line = (zone, ids, any::<bool>(), 0u8..4).prop_map(|(zone, ids, because, layout)| {
-        let mut line = format!("{zone}:controls {}", ids.join(" ,"));
-        if because {
-            line.push_str(" because \"a reason\"");
-        }
-        match layout {
-            0 => format!("# about it\n{line}\n"),
-            1 => format!("{line}   # after it\n"),
-            2 => format!("\n{line}\n"),
-            _ => format!("{line}\n"),
-        }
+        laid_out(
+            format!("{zone}:controls {}", ids.join(" ,")),
+            because,
+            layout,
+        )
     });
     prop::collection::vec(line, 0..8)
         .prop_map(|lines| format!("mapping  nist-sp-800-53-rev5 \"m\"\n{}", lines.concat()))
@@ -261,19 +270,11 @@ pub fn messy_resource_map_text() -> impl Strategy<Value = String> {
     )
         .prop_map(|(resource_type, when, settings, because, layout)| {
             let when = when.map_or(String::new(), |path| format!("when \"{path}\"  is \"x\""));
-            let mut line = format!(
+            let line = format!(
                 "resource \"{resource_type}\"{when}{{{}}}",
                 settings.join(",")
             );
-            if because {
-                line.push_str(" because \"a reason\"");
-            }
-            match layout {
-                0 => format!("# about it\n{line}\n"),
-                1 => format!("{line}   # after it\n"),
-                2 => format!("\n{line}\n"),
-                _ => format!("{line}\n"),
-            }
+            laid_out(line, because, layout)
         });
     prop::collection::vec(line, 0..8)
         .prop_map(|lines| format!("resources  for \"aws\"\n{}", lines.concat()))

@@ -71,6 +71,23 @@ pub fn show(path: &Path) -> String {
     }
 }
 
+/// Runs the command line an `.args` fixture holds; never a panic. Returns
+/// the run and its transcript, for a snapshot.
+#[allow(dead_code)]
+pub fn run_args_file(path: &Path) -> (Run, String) {
+    let line = std::fs::read_to_string(path).expect("fixture is readable");
+    let args: Vec<&str> = line.split_whitespace().collect();
+    let run = onus(&args, b"");
+    assert!(
+        !run.stderr.contains("panicked"),
+        "{}: {}",
+        relative(path),
+        run.stderr
+    );
+    let shown = transcript(&args, &line, &run);
+    (run, shown)
+}
+
 /// A snapshot body: the command, the input, the exit code and both streams.
 pub fn transcript(args: &[&str], input: &str, run: &Run) -> String {
     let mut out = format!("$ onus {}\n", args.join(" "));
