@@ -86,27 +86,44 @@ pub fn check(policy: &Policy) -> Vec<Finding> {
 /// how tests reach the paths that work around such rules on policies small
 /// enough to enumerate.
 pub fn check_forcing(policy: &Policy, undecided: &[RuleId]) -> Vec<Finding> {
+    let every_zone: Vec<ZoneId> = (0..policy.zones.len()).collect();
+    let mut findings = check_zones(policy, &every_zone, undecided);
+    sort(policy, &mut findings);
+    findings
+}
+
+fn sort(policy: &Policy, findings: &mut [Finding]) {
+    findings.sort_by_key(|f| (f.span_start(policy), f.rank()));
+}
+
+/// The findings about `zones` (their rules, and the assertions about
+/// them), in no particular order. Rules interact only within their zone,
+/// so these are exactly the findings [`check`] gives about those zones.
+fn check_zones(policy: &Policy, zones: &[ZoneId], undecided: &[RuleId]) -> Vec<Finding> {
     let space = Space::of(policy);
     let mut findings = Vec::new();
-    let regions: Vec<Option<Region>> = policy
-        .rules
-        .iter()
-        .enumerate()
-        .map(|(id, r)| {
+    let mut regions: Vec<Option<Region>> = (0..policy.rules.len()).map(|_| None).collect();
+    for &zone in zones {
+        for &id in policy.rules_of(zone) {
             if undecided.contains(&id) {
-                return None;
+                continue;
             }
-            space.bounded(|| space.region(&r.condition)).ok()
-        })
-        .collect();
-    for (id, region) in regions.iter().enumerate() {
-        match region {
-            None => findings.push(Finding::Undecided {
-                span: policy.rules[id].span,
-                question: Question::Rule,
-            }),
-            Some(region) if region.is_empty() => findings.push(Finding::DeadRule { rule: id }),
-            Some(_) => {}
+            let rule = &policy.rules[id];
+            regions[id] = space.bounded(|| space.region(&rule.condition)).ok();
+        }
+    }
+    let mut wanted = vec![false; policy.zones.len()];
+    for &zone in zones {
+        wanted[zone] = true;
+        for &id in policy.rules_of(zone) {
+            match &regions[id] {
+                None => findings.push(Finding::Undecided {
+                    span: policy.rules[id].span,
+                    question: Question::Rule,
+                }),
+                Some(region) if region.is_empty() => findings.push(Finding::DeadRule { rule: id }),
+                Some(_) => {}
+            }
         }
     }
     let analysis = Analysis {
@@ -114,7 +131,7 @@ pub fn check_forcing(policy: &Policy, undecided: &[RuleId]) -> Vec<Finding> {
         space: &space,
         regions: &regions,
     };
-    for zone in 0..policy.zones.len() {
+    for &zone in zones {
         let rules = policy.rules_of(zone);
         analysis.conflicts(rules, &mut findings);
         analysis.redundancies(rules, &mut findings);
@@ -126,6 +143,9 @@ pub fn check_forcing(policy: &Policy, undecided: &[RuleId]) -> Vec<Finding> {
         }
     }
     for (index, assertion) in policy.assertions.iter().enumerate() {
+        if !wanted[assertion.zone] {
+            continue;
+        }
         match space.bounded(|| analysis.counterexample(assertion)) {
             Err(Undecided) => findings.push(Finding::Undecided {
                 span: assertion.span,
@@ -141,8 +161,195 @@ pub fn check_forcing(policy: &Policy, undecided: &[RuleId]) -> Vec<Finding> {
             Ok(None) => {}
         }
     }
-    findings.sort_by_key(|f| (f.span_start(policy), f.rank()));
     findings
+}
+
+/// Each zone's findings from earlier checks, kept by everything they
+/// depend on (the dimensions, the parties, the zone's rules and its
+/// assertions, wherever they sit in the text): an editor's keystroke
+/// changes one zone, and only that zone is analysed again.
+#[derive(Debug, Default)]
+pub struct CheckCache {
+    zones: std::collections::HashMap<String, CachedZone>,
+}
+
+/// One zone's findings, and the rules and assertions they were about then.
+#[derive(Debug)]
+struct CachedZone {
+    rules: Vec<(RuleId, Span)>,
+    assertions: Vec<(usize, Span)>,
+    findings: Vec<Finding>,
+}
+
+impl CheckCache {
+    /// The findings of the zones analysed before, renumbered to `policy`,
+    /// and the zones that are not (in order).
+    pub fn known(&self, policy: &Policy) -> (Vec<Finding>, Vec<ZoneId>) {
+        let context = context_key(policy);
+        let mut findings = Vec::new();
+        let mut stale = Vec::new();
+        for zone in 0..policy.zones.len() {
+            match self.zones.get(&zone_key(policy, &context, zone)) {
+                Some(cached) => findings.extend(cached.renumbered(policy, zone)),
+                None => stale.push(zone),
+            }
+        }
+        sort(policy, &mut findings);
+        (findings, stale)
+    }
+
+    /// Every finding of `policy`, as [`check`] gives them, analysing only
+    /// the zones not seen before. Zones the policy no longer has are
+    /// forgotten.
+    pub fn check(&mut self, policy: &Policy) -> Vec<Finding> {
+        let context = context_key(policy);
+        let keys: Vec<String> = (0..policy.zones.len())
+            .map(|zone| zone_key(policy, &context, zone))
+            .collect();
+        let stale: Vec<ZoneId> = (0..policy.zones.len())
+            .filter(|&zone| !self.zones.contains_key(&keys[zone]))
+            .collect();
+        let fresh = check_zones(policy, &stale, &[]);
+        let mut kept = std::collections::HashMap::with_capacity(keys.len());
+        let mut every = Vec::new();
+        for (zone, key) in keys.into_iter().enumerate() {
+            let findings = match self.zones.get(&key) {
+                Some(cached) => cached.renumbered(policy, zone),
+                None => (fresh.iter())
+                    .filter(|f| f.zone(policy) == zone)
+                    .cloned()
+                    .collect(),
+            };
+            every.extend(findings.iter().cloned());
+            // Zones alike share a key: each finds its findings by position.
+            kept.insert(key, CachedZone::of(policy, zone, findings));
+        }
+        self.zones = kept;
+        let mut findings = every;
+        sort(policy, &mut findings);
+        findings
+    }
+}
+
+impl CachedZone {
+    fn of(policy: &Policy, zone: ZoneId, findings: Vec<Finding>) -> CachedZone {
+        CachedZone {
+            rules: (policy.rules_of(zone).iter())
+                .map(|&r| (r, policy.rules[r].span))
+                .collect(),
+            assertions: assertions_of(policy, zone)
+                .map(|a| (a, policy.assertions[a].span))
+                .collect(),
+            findings,
+        }
+    }
+
+    /// The findings about the same rules and assertions where `policy` has
+    /// them: the zone's key says they are the same, in the same order.
+    fn renumbered(&self, policy: &Policy, zone: ZoneId) -> Vec<Finding> {
+        let rules: Vec<RuleId> = policy.rules_of(zone).to_vec();
+        let assertions: Vec<usize> = assertions_of(policy, zone).collect();
+        // A zone's rules are in source order, so their old ids ascend.
+        let rule = |old: RuleId| {
+            let position =
+                (self.rules.binary_search_by_key(&old, |&(r, _)| r)).expect("a rule of the zone");
+            rules[position]
+        };
+        let assertion = |old: usize| {
+            assertions[(self.assertions.iter())
+                .position(|&(a, _)| a == old)
+                .expect("an assertion of the zone")]
+        };
+        let span = |old: Span| {
+            let of_rule = (self.rules.iter().position(|&(_, s)| s == old))
+                .map(|i| policy.rules[rules[i]].span);
+            let of_assertion = (self.assertions.iter().position(|&(_, s)| s == old))
+                .map(|i| policy.assertions[assertions[i]].span);
+            of_rule.or(of_assertion).expect("a span of the zone")
+        };
+        (self.findings.iter())
+            .map(|finding| match finding.clone() {
+                Finding::Conflict {
+                    first,
+                    second,
+                    witness,
+                } => Finding::Conflict {
+                    first: rule(first),
+                    second: rule(second),
+                    witness,
+                },
+                Finding::AssertFailed {
+                    assertion: old,
+                    witness,
+                    mut decision,
+                } => {
+                    decision.zone = zone;
+                    decision.rules = decision.rules.into_iter().map(rule).collect();
+                    Finding::AssertFailed {
+                        assertion: assertion(old),
+                        witness,
+                        decision,
+                    }
+                }
+                Finding::DeadRule { rule: old } => Finding::DeadRule { rule: rule(old) },
+                Finding::RedundantRule {
+                    rule: old,
+                    covering,
+                } => Finding::RedundantRule {
+                    rule: rule(old),
+                    covering: covering.into_iter().map(rule).collect(),
+                },
+                Finding::DefaultOnlyZone { .. } => Finding::DefaultOnlyZone { zone },
+                Finding::Undecided {
+                    span: old,
+                    question,
+                } => Finding::Undecided {
+                    span: span(old),
+                    question: match question {
+                        Question::Conflict { other } => Question::Conflict { other: rule(other) },
+                        question => question,
+                    },
+                },
+            })
+            .collect()
+    }
+}
+
+fn assertions_of(policy: &Policy, zone: ZoneId) -> impl Iterator<Item = usize> + '_ {
+    (policy.assertions.iter().enumerate())
+        .filter(move |(_, a)| a.zone == zone)
+        .map(|(i, _)| i)
+}
+
+/// What every zone's findings depend on beside its own rules: the
+/// dimensions and their values, the parties and the default.
+fn context_key(policy: &Policy) -> String {
+    format!(
+        "{:?}|{:?}|{}",
+        policy
+            .dimensions
+            .iter()
+            .map(|d| (&d.name, &d.values))
+            .collect::<Vec<_>>(),
+        policy.parties,
+        policy.default_party
+    )
+}
+
+/// What a zone's findings depend on: the context, whether it is declared,
+/// its rules' parties and conditions and its assertions, in order.
+fn zone_key(policy: &Policy, context: &str, zone: ZoneId) -> String {
+    use std::fmt::Write as _;
+    let mut key = format!("{context}|{}", policy.zones[zone].declared);
+    for &r in policy.rules_of(zone) {
+        let rule = &policy.rules[r];
+        let _ = write!(key, "|r{}:{:?}", rule.party, rule.condition);
+    }
+    for a in assertions_of(policy, zone) {
+        let assertion = &policy.assertions[a];
+        let _ = write!(key, "|a{}:{:?}", assertion.party, assertion.condition);
+    }
+    key
 }
 
 /// Two groups of rules whose unions meet and that have at most this many
@@ -593,6 +800,23 @@ impl Finding {
             }
             Finding::DefaultOnlyZone { zone } => policy.zones[*zone].span.start,
             Finding::Undecided { span, .. } => span.start,
+        }
+    }
+
+    /// The zone it is about.
+    fn zone(&self, policy: &Policy) -> ZoneId {
+        match self {
+            Finding::Conflict { second: rule, .. }
+            | Finding::DeadRule { rule }
+            | Finding::RedundantRule { rule, .. } => policy.rules[*rule].zone,
+            Finding::AssertFailed { assertion, .. } => policy.assertions[*assertion].zone,
+            Finding::DefaultOnlyZone { zone } => *zone,
+            Finding::Undecided { span, .. } => {
+                let rule = policy.rules.iter().find(|r| r.span == *span);
+                let assertion = policy.assertions.iter().find(|a| a.span == *span);
+                (rule.map(|r| r.zone).or(assertion.map(|a| a.zone)))
+                    .expect("an undecided question is about a rule or an assertion")
+            }
         }
     }
 

@@ -70,6 +70,12 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
+    /// The scenario that shows the problem as `onus check` writes it,
+    /// `model=paas region=us (any value of tier)`, if there is one.
+    pub fn scenario_text(&self) -> Option<String> {
+        crate::render::diagnostics::scenario_text(self)
+    }
+
     /// A diagnostic with the code's own severity.
     pub fn new(code: Code, message: impl Into<String>) -> Self {
         Diagnostic {

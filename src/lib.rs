@@ -115,8 +115,8 @@ pub use export::{
 };
 pub use format::{format_path, format_source, zone_as_written, FmtMode, Formatted};
 pub use load::{
-    expand_paths, load_builtin, load_policy, load_suite, policy_source, read_source, LoadError,
-    Suite, MAX_FILE_BYTES,
+    expand_paths, load_builtin, load_policy, load_suite, load_suite_text, policy_source,
+    read_source, LoadError, Suite, MAX_FILE_BYTES,
 };
 pub use mapping::{
     mapping_findings, BuiltinMapping, Control, Framework, FrameworkKind, MapEntry, Mapping,
@@ -129,7 +129,7 @@ pub use policy::{
     ValueSet, Zone, ZoneId, CUSTOMER, MAX_VALUES, PROVIDER, SHARED,
 };
 pub use render::DecisionFields;
-pub use resolve::{NameKind, ResolveError};
+pub use resolve::{NameKind, ResolveError, PRELUDE_MODEL};
 pub use scenario::{Id, IdField, PartialScenario, ScenarioError};
 pub use schema::{
     batch_record as batch_record_schema, scenario_for as scenario_schema, schema,
@@ -298,11 +298,7 @@ pub fn check(name: &str, text: &str) -> Report {
                 Err(report) => report,
             };
         }
-        if file
-            .statements
-            .iter()
-            .any(|s| matches!(s.kind, syntax::StatementKind::Mapping { .. }))
-        {
+        if is_mapping(&file) {
             return match load_mapping_text(name, text) {
                 Ok(mapping) => Report::new(mapping.source, Vec::new()),
                 Err(report) => report,
@@ -316,6 +312,73 @@ pub fn check(name: &str, text: &str) -> Report {
             Report::new(policy.source.clone(), diagnostics)
         }
     }
+}
+
+/// [`check`] for an editor, which checks the same document at every
+/// keystroke: each zone's findings are kept between calls, so an edit
+/// re-analyses only the zones whose rules, assertions or context it
+/// changed. [`Checker::begin`] answers at once with what is known;
+/// [`Checker::finish`] analyses the rest.
+#[derive(Debug, Default)]
+pub struct Checker {
+    cache: check::CheckCache,
+    /// The policy [`Checker::begin`] loaded, while some of its zones are
+    /// not analysed yet, and how many rules those zones have.
+    pending: Option<(Policy, usize)>,
+}
+
+impl Checker {
+    /// The syntax and name errors of the text, if it does not load; else
+    /// the findings of every zone analysed before, the others left for
+    /// [`Checker::finish`]. Mappings and resource maps are checked whole.
+    pub fn begin(&mut self, name: &str, text: &str) -> Report {
+        self.pending = None;
+        let policy = match parse::parse(text) {
+            Ok(file) if estate::resources_for(&file).is_none() && !is_mapping(&file) => {
+                load(name, text)
+            }
+            _ => return check(name, text),
+        };
+        match policy {
+            Err(report) => report,
+            Ok(policy) => {
+                let (findings, stale) = self.cache.known(&policy);
+                let report = Report::new(
+                    policy.source.clone(),
+                    check::diagnostics(&policy, &findings),
+                );
+                if !stale.is_empty() {
+                    let rules = stale.iter().map(|&z| policy.rules_of(z).len()).sum();
+                    self.pending = Some((policy, rules));
+                }
+                report
+            }
+        }
+    }
+
+    /// Whether the last [`Checker::begin`] left zones to analyse.
+    pub fn is_pending(&self) -> bool {
+        self.pending.is_some()
+    }
+
+    /// How many rules the zones left to analyse have: what
+    /// [`Checker::finish`] will cost grows with it.
+    pub fn pending_rules(&self) -> usize {
+        self.pending.as_ref().map_or(0, |(_, rules)| *rules)
+    }
+
+    /// Every finding of the text the last [`Checker::begin`] loaded, as
+    /// [`check`] gives them, if it left zones to analyse.
+    pub fn finish(&mut self) -> Option<Report> {
+        let (policy, _) = self.pending.take()?;
+        let findings = self.cache.check(&policy);
+        let diagnostics = check::diagnostics(&policy, &findings);
+        Some(Report::new(policy.source.clone(), diagnostics))
+    }
+}
+
+fn is_mapping(file: &syntax::PolicyFile) -> bool {
+    (file.statements.iter()).any(|s| matches!(s.kind, syntax::StatementKind::Mapping { .. }))
 }
 
 /// Runs each suite's tests; `threshold` is the least rule coverage, in

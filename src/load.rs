@@ -338,7 +338,12 @@ pub struct Suite {
 /// name beside it, else the built-in policy of that name; never a path
 /// relative to wherever the program runs.
 pub fn load_suite(path: &str) -> Result<Suite, Report> {
-    let source = read_source(path)?;
+    load_suite_text(path, read_source(path)?)
+}
+
+/// [`load_suite`] of a text not yet saved (an editor's): a test file's
+/// policy is still read from beside `path`.
+pub fn load_suite_text(path: &str, source: Source) -> Result<Suite, Report> {
     let tree = crate::parse::parse(&source.text)
         .map_err(|errors| Report::from_errors(source.clone(), &errors))?;
     let Some(target) = tree.tests_for() else {

@@ -329,7 +329,7 @@ impl ToDiagnostic for ResolveError {
 
 /// The prelude's dimension, for a policy that declares no dimension: one
 /// that declares any has exactly the dimensions it declares.
-const PRELUDE_MODEL: [&str; 4] = ["on-prem", "iaas", "paas", "saas"];
+pub const PRELUDE_MODEL: [&str; 4] = ["on-prem", "iaas", "paas", "saas"];
 
 /// Resolves a parsed policy. `name` is what the user called the policy.
 pub fn resolve(

@@ -13,7 +13,7 @@ use proptest::prelude::*;
 
 mod common;
 
-use common::generate::{grid, policy_text, ring, SMALL, WIDE};
+use common::generate::{grid, policy_pair, policy_text, ring, SMALL, WIDE};
 
 /// Which scenarios each rule matches, by enumeration.
 fn matches(policy: &Policy, scenarios: &[Scenario]) -> Vec<Vec<bool>> {
@@ -456,5 +456,50 @@ proptest! {
         forced in prop::collection::vec(0usize..120, 0..=2),
     ) {
         check_agrees_with_enumeration(&crowded_zone(&rules), &forced)?;
+    }
+}
+
+/// What a checker says of a text once it has finished, as `check` says it.
+fn checked(checker: &mut onus::Checker, text: &str) -> String {
+    let quick = checker.begin("p.onus", text);
+    let report = match checker.finish() {
+        Some(report) => report,
+        None => quick,
+    };
+    format!("{:?}", report.diagnostics)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    /// An editor's checker, which keeps each zone's findings between edits,
+    /// says of every text what `check` says: through an edit that adds
+    /// another policy's rules, one that removes a line, and back.
+    #[test]
+    fn an_incremental_check_says_what_check_says(
+        (first, second) in policy_pair(SMALL),
+        removed in 0usize..40,
+    ) {
+        let added: String = (second.lines())
+            .filter(|l| l.starts_with('z') || l.starts_with("assert"))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        let lines: Vec<&str> = first.lines().collect();
+        let cut: String = (lines.iter().enumerate())
+            .filter(|&(i, _)| i != removed % lines.len())
+            .map(|(_, l)| format!("{l}\n"))
+            .collect();
+        let mut checker = onus::Checker::default();
+        for text in [&first, &second, &format!("{added}{first}"), &cut, &first] {
+            let whole = format!("{:?}", onus::check("p.onus", text).diagnostics);
+            prop_assert_eq!(checked(&mut checker, text), whole, "{}", text);
+        }
+        // Nothing changed: the first answer is the whole one.
+        let again = checker.begin("p.onus", &first);
+        prop_assert!(!checker.is_pending());
+        prop_assert_eq!(
+            format!("{:?}", again.diagnostics),
+            format!("{:?}", onus::check("p.onus", &first).diagnostics)
+        );
     }
 }

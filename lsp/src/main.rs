@@ -5,6 +5,8 @@
 //! It lives in its own workspace member so that the library and the `onus`
 //! binary do not carry an LSP framework.
 
+mod complete;
+mod names;
 mod server;
 
 fn main() {

@@ -18,6 +18,9 @@ use lsp_types::{
 use onus::syntax::{PolicyFile, StatementKind};
 use onus::{Source, Span};
 
+use crate::complete::{self, Kind, Vocabulary};
+use crate::names::{self, Named, Occurrence};
+
 /// Serves until the client asks to shut down.
 pub fn run(connection: &Connection) -> Result<(), String> {
     let capabilities = ServerCapabilities {
@@ -28,13 +31,17 @@ pub fn run(connection: &Connection) -> Result<(), String> {
         hover_provider: Some(lsp_types::HoverProviderCapability::Simple(true)),
         completion_provider: Some(lsp_types::CompletionOptions::default()),
         code_action_provider: Some(lsp_types::CodeActionProviderCapability::Simple(true)),
+        references_provider: Some(OneOf::Left(true)),
+        code_lens_provider: Some(lsp_types::CodeLensOptions {
+            resolve_provider: Some(false),
+        }),
         ..ServerCapabilities::default()
     };
     let capabilities = serde_json::to_value(capabilities).map_err(|e| e.to_string())?;
     connection
         .initialize(capabilities)
         .map_err(|e| e.to_string())?;
-    let mut documents: HashMap<String, String> = HashMap::new();
+    let mut documents = Documents::new();
     for message in &connection.receiver {
         match message {
             Message::Request(request) => {
@@ -44,19 +51,43 @@ pub fn run(connection: &Connection) -> Result<(), String> {
                 {
                     return Ok(());
                 }
+                if request.method == lsp_types::request::CodeActionRequest::METHOD {
+                    // Quick fixes come from the whole diagnostics.
+                    publish_pending(connection, &mut documents)?;
+                }
                 let response = answer(&documents, request);
                 send(connection, Message::Response(response))?;
             }
             Message::Notification(notification) => {
                 if let Some(uri) = update(&mut documents, notification) {
-                    let text = documents.get(uri.as_str()).cloned();
-                    publish(connection, &uri, text.as_deref())?;
+                    publish_known(connection, &mut documents, &uri)?;
                 }
             }
             Message::Response(_) => {}
         }
+        // Analysis the last change left, once nothing newer waits: a
+        // keystroke's change supersedes the one before it.
+        if connection.receiver.is_empty() {
+            publish_pending(connection, &mut documents)?;
+        }
     }
     Ok(())
+}
+
+/// An open document: its text, its checker (which keeps each zone's
+/// findings between changes) and the diagnostics last published.
+struct Document {
+    uri: Uri,
+    text: String,
+    checker: onus::Checker,
+    report: Option<onus::Report>,
+}
+
+/// The open documents, by URI.
+type Documents = HashMap<String, Document>;
+
+fn text_of<'d>(documents: &'d Documents, uri: &Uri) -> Option<&'d String> {
+    documents.get(uri.as_str()).map(|d| &d.text)
 }
 
 fn send(connection: &Connection, message: Message) -> Result<(), String> {
@@ -74,7 +105,7 @@ fn kept(text: String) -> String {
 }
 
 /// Keeps the open documents' text; the document whose text changed.
-fn update(documents: &mut HashMap<String, String>, notification: Notification) -> Option<Uri> {
+fn update(documents: &mut Documents, notification: Notification) -> Option<Uri> {
     use lsp_types::notification::{
         DidChangeTextDocument, DidCloseTextDocument, DidOpenTextDocument,
     };
@@ -83,7 +114,13 @@ fn update(documents: &mut HashMap<String, String>, notification: Notification) -
             let params: lsp_types::DidOpenTextDocumentParams =
                 serde_json::from_value(notification.params).ok()?;
             let uri = params.text_document.uri;
-            documents.insert(uri.as_str().to_string(), kept(params.text_document.text));
+            let document = Document {
+                uri: uri.clone(),
+                text: kept(params.text_document.text),
+                checker: onus::Checker::default(),
+                report: None,
+            };
+            documents.insert(uri.as_str().to_string(), document);
             Some(uri)
         }
         DidChangeTextDocument::METHOD => {
@@ -92,7 +129,8 @@ fn update(documents: &mut HashMap<String, String>, notification: Notification) -
             // Full sync: the last change is the whole text.
             let text = params.content_changes.into_iter().last()?.text;
             let uri = params.text_document.uri;
-            documents.insert(uri.as_str().to_string(), kept(text));
+            let document = documents.get_mut(uri.as_str())?;
+            document.text = kept(text);
             Some(uri)
         }
         DidCloseTextDocument::METHOD => {
@@ -133,12 +171,51 @@ fn name_of(uri: &Uri) -> String {
     String::from_utf8_lossy(&bytes).into_owned()
 }
 
-/// Publishes what `onus check` says of the document (nothing once closed).
-fn publish(connection: &Connection, uri: &Uri, text: Option<&str>) -> Result<(), String> {
-    let diagnostics = match text {
-        Some(text) => diagnostics(uri, &name_of(uri), text),
-        None => Vec::new(),
+/// A change whose zones to analyse have at most this many rules is
+/// analysed before anything is published (a few milliseconds); a larger
+/// one is published in two steps, what is known at once and then the rest.
+const ANALYSED_AT_ONCE: usize = 200;
+
+/// Publishes at once what is known of the document: its syntax and name
+/// errors, or the findings of every zone its change left as they were
+/// (nothing once closed). The zones it changed are analysed when no newer
+/// message waits ([`publish_pending`]).
+fn publish_known(
+    connection: &Connection,
+    documents: &mut Documents,
+    uri: &Uri,
+) -> Result<(), String> {
+    let Some(document) = documents.get_mut(uri.as_str()) else {
+        return publish(connection, uri, Vec::new());
     };
+    let mut report = document.checker.begin(&name_of(uri), &document.text);
+    if document.checker.pending_rules() <= ANALYSED_AT_ONCE {
+        report = document.checker.finish().unwrap_or(report);
+    }
+    let diagnostics = diagnostics(uri, &name_of(uri), &report);
+    document.report = Some(report);
+    publish(connection, uri, diagnostics)
+}
+
+/// Finishes the analysis of every document a change left pending, in
+/// URI order, and publishes its whole diagnostics.
+fn publish_pending(connection: &Connection, documents: &mut Documents) -> Result<(), String> {
+    let mut pending: Vec<&mut Document> = (documents.values_mut())
+        .filter(|d| d.checker.is_pending())
+        .collect();
+    pending.sort_by(|a, b| a.uri.as_str().cmp(b.uri.as_str()));
+    for document in pending {
+        if let Some(report) = document.checker.finish() {
+            let uri = document.uri.clone();
+            let diagnostics = diagnostics(&uri, &name_of(&uri), &report);
+            document.report = Some(report);
+            publish(connection, &uri, diagnostics)?;
+        }
+    }
+    Ok(())
+}
+
+fn publish(connection: &Connection, uri: &Uri, diagnostics: Vec<Diagnostic>) -> Result<(), String> {
     let params = PublishDiagnosticsParams {
         uri: uri.clone(),
         diagnostics,
@@ -151,9 +228,8 @@ fn publish(connection: &Connection, uri: &Uri, text: Option<&str>) -> Result<(),
     send(connection, Message::Notification(notification))
 }
 
-/// `onus check`'s diagnostics as the protocol's.
-fn diagnostics(uri: &Uri, name: &str, text: &str) -> Vec<Diagnostic> {
-    let report = onus::check(name, text);
+/// A report's diagnostics as the protocol's.
+fn diagnostics(uri: &Uri, name: &str, report: &onus::Report) -> Vec<Diagnostic> {
     let source = &report.source;
     if source.name != name {
         // Another file's errors: the policy a resource map names. They are
@@ -177,8 +253,9 @@ fn diagnostics(uri: &Uri, name: &str, text: &str) -> Vec<Diagnostic> {
         .collect()
 }
 
-/// One of the library's diagnostics as the protocol's: the primary label
-/// and the help join the message, related labels become related places.
+/// One of the library's diagnostics as the protocol's: the primary label,
+/// the scenario that shows it and the help join the message; related
+/// labels become related places.
 fn to_protocol(uri: &Uri, source: &Source, d: &onus::Diagnostic) -> Diagnostic {
     let primary = d
         .primary
@@ -187,6 +264,9 @@ fn to_protocol(uri: &Uri, source: &Source, d: &onus::Diagnostic) -> Diagnostic {
     let mut message = d.message.clone();
     if let Some(label) = d.primary.as_ref().filter(|l| !l.message.is_empty()) {
         message.push_str(&format!(": {}", label.message));
+    }
+    if let Some(scenario) = d.scenario_text() {
+        message.push_str(&format!("\nscenario: {scenario}"));
     }
     if let Some(help) = &d.help {
         message.push_str(&format!("\nhelp: {help}"));
@@ -258,10 +338,10 @@ fn offset_of(text: &str, position: Position) -> usize {
     text.len()
 }
 
-fn answer(documents: &HashMap<String, String>, request: Request) -> Response {
+fn answer(documents: &Documents, request: Request) -> Response {
     use lsp_types::request::{
-        CodeActionRequest, Completion, DocumentSymbolRequest, Formatting, GotoDefinition,
-        HoverRequest,
+        CodeActionRequest, CodeLensRequest, Completion, DocumentSymbolRequest, Formatting,
+        GotoDefinition, HoverRequest, References,
     };
     let id = request.id.clone();
     let result = match request.method.as_str() {
@@ -283,6 +363,10 @@ fn answer(documents: &HashMap<String, String>, request: Request) -> Response {
             .map(|p: lsp_types::CompletionParams| completion(documents, &p.text_document_position)),
         CodeActionRequest::METHOD => serde_json::from_value(request.params)
             .map(|p: lsp_types::CodeActionParams| code_actions(documents, &p)),
+        References::METHOD => serde_json::from_value(request.params)
+            .map(|p: lsp_types::ReferenceParams| references(documents, &p)),
+        CodeLensRequest::METHOD => serde_json::from_value(request.params)
+            .map(|p: lsp_types::CodeLensParams| code_lenses(documents, &p.text_document.uri)),
         _ => {
             return Response::new_err(
                 id,
@@ -303,8 +387,8 @@ fn answer(documents: &HashMap<String, String>, request: Request) -> Response {
 
 /// `onus fmt`'s layout as one edit of the whole text; nothing while the
 /// text does not parse (the diagnostics say why).
-fn formatting(documents: &HashMap<String, String>, uri: &Uri) -> serde_json::Value {
-    let Some(text) = documents.get(uri.as_str()) else {
+fn formatting(documents: &Documents, uri: &Uri) -> serde_json::Value {
+    let Some(text) = text_of(documents, uri) else {
         return serde_json::Value::Null;
     };
     let source = Source::new(name_of(uri), text.as_str());
@@ -320,15 +404,15 @@ fn formatting(documents: &HashMap<String, String>, uri: &Uri) -> serde_json::Val
     }
 }
 
-fn tree(documents: &HashMap<String, String>, uri: &Uri) -> Option<(Source, PolicyFile)> {
-    let text = documents.get(uri.as_str())?;
+fn tree(documents: &Documents, uri: &Uri) -> Option<(Source, PolicyFile)> {
+    let text = text_of(documents, uri)?;
     let source = Source::new(name_of(uri), text.as_str());
     let tree = onus::parse(&source.name, text).ok()?;
     Some((source, tree))
 }
 
 /// Zones, rules, tests and the other statements, as a flat outline.
-fn symbols(documents: &HashMap<String, String>, uri: &Uri) -> serde_json::Value {
+fn symbols(documents: &Documents, uri: &Uri) -> serde_json::Value {
     let Some((source, tree)) = tree(documents, uri) else {
         return serde_json::json!([]);
     };
@@ -388,67 +472,258 @@ fn symbols(documents: &HashMap<String, String>, uri: &Uri) -> serde_json::Value 
     serde_json::to_value(symbols).unwrap_or(serde_json::Value::Null)
 }
 
-/// The zone name under the cursor (in a rule, assertion, mapping line or
-/// declaration), by the syntax tree.
-fn zone_at(tree: &PolicyFile, offset: usize) -> Option<String> {
-    tree.statements.iter().find_map(|s| {
-        let name = match &s.kind {
-            StatementKind::Zone { name, .. } => name,
-            StatementKind::Rule(rule) => &rule.zone,
-            StatementKind::Assert(assertion) => &assertion.zone,
-            StatementKind::Controls(line) => &line.zone,
-            _ => return None,
-        };
-        (name.span.start <= offset && offset <= name.span.end).then(|| name.text.clone())
-    })
-}
-
-/// The document's source and tree, and the zone name under the position.
-fn zone_under(
-    documents: &HashMap<String, String>,
+/// The name under the position, and every name of the document.
+fn name_under(
+    documents: &Documents,
     at: &lsp_types::TextDocumentPositionParams,
-) -> Option<(Source, PolicyFile, String)> {
+) -> Option<(Source, PolicyFile, Vec<Occurrence>, Occurrence)> {
     let (source, tree) = tree(documents, &at.text_document.uri)?;
-    let zone = zone_at(&tree, offset_of(&source.text, at.position))?;
-    Some((source, tree, zone))
+    let all = names::occurrences(&tree);
+    let under = names::at(&all, offset_of(&source.text, at.position))?.clone();
+    Some((source, tree, all, under))
 }
 
-/// From a zone's use to its `zone` declaration, or its first rule.
+/// Whether two names name the same thing. A value whose dimension the
+/// document does not declare (the prelude's `model`) matches by its name.
+fn same(a: &Named, b: &Named) -> bool {
+    match (a, b) {
+        (
+            Named::Value {
+                dimension: d,
+                value: v,
+            },
+            Named::Value {
+                dimension: e,
+                value: w,
+            },
+        ) => v == w && (d == e || d.is_empty() || e.is_empty()),
+        _ => a == b,
+    }
+}
+
+fn location(uri: &Uri, source: &Source, span: Span) -> Location {
+    Location {
+        uri: uri.clone(),
+        range: range(source, span),
+    }
+}
+
+/// From a name's use to its declaration: a zone's `zone` line (or its
+/// first rule, if none), a party's, a dimension's, a value's in its
+/// dimension's line. Built-in parties and the prelude's `model` have none.
 fn definition(
-    documents: &HashMap<String, String>,
+    documents: &Documents,
     at: &lsp_types::TextDocumentPositionParams,
 ) -> serde_json::Value {
     let uri = &at.text_document.uri;
-    let Some((source, tree, zone)) = zone_under(documents, at) else {
+    let Some((source, _, all, under)) = name_under(documents, at) else {
         return serde_json::Value::Null;
     };
-    let declared = tree.statements.iter().find_map(|s| match &s.kind {
-        StatementKind::Zone { name, .. } if name.text == zone => Some(name.span),
+    let declared = (all.iter()).find(|o| o.declares && same(&o.named, &under.named));
+    let first_use = || match under.named {
+        Named::Zone(_) => all.iter().find(|o| o.named == under.named),
         _ => None,
-    });
-    let first_rule = tree.statements.iter().find_map(|s| match &s.kind {
-        StatementKind::Rule(rule) if rule.zone.text == zone => Some(rule.zone.span),
-        _ => None,
-    });
-    match declared.or(first_rule) {
-        Some(span) => serde_json::to_value(Location {
-            uri: uri.clone(),
-            range: range(&source, span),
-        })
-        .unwrap_or(serde_json::Value::Null),
+    };
+    match declared.or_else(first_use) {
+        Some(o) => serde_json::to_value(location(uri, &source, o.span)).unwrap_or_default(),
         None => serde_json::Value::Null,
     }
 }
 
+/// Every place the name under the position is written, its declaration
+/// first when the client asks for it.
+fn references(documents: &Documents, params: &lsp_types::ReferenceParams) -> serde_json::Value {
+    let at = &params.text_document_position;
+    let uri = &at.text_document.uri;
+    let Some((source, _, all, under)) = name_under(documents, at) else {
+        return serde_json::Value::Null;
+    };
+    let mut places: Vec<&Occurrence> = (all.iter())
+        .filter(|o| same(&o.named, &under.named))
+        .filter(|o| params.context.include_declaration || !o.declares)
+        .collect();
+    places.sort_by_key(|o| (!o.declares, o.span.start));
+    let locations: Vec<Location> = (places.into_iter())
+        .map(|o| location(uri, &source, o.span))
+        .collect();
+    serde_json::to_value(locations).unwrap_or_default()
+}
+
+/// On a test: whether it passes, and for each zone it gets wrong, what the
+/// zone resolved to. A test file's tests run against the policy it names,
+/// beside it on disk or built in.
+fn code_lenses(documents: &Documents, uri: &Uri) -> serde_json::Value {
+    use lsp_types::{CodeLens, Command};
+    let Some(text) = text_of(documents, uri) else {
+        return serde_json::json!([]);
+    };
+    let name = name_of(uri);
+    let Ok(tree) = onus::parse(&name, text) else {
+        return serde_json::json!([]);
+    };
+    let tests: Vec<&onus::syntax::TestCase> = (tree.statements.iter())
+        .filter_map(|s| match &s.kind {
+            StatementKind::Test(test) => Some(test),
+            _ => None,
+        })
+        .collect();
+    if tests.is_empty() {
+        return serde_json::json!([]);
+    }
+    let Ok(suite) = onus::load_suite_text(&name, Source::new(name.clone(), text.as_str())) else {
+        return serde_json::json!([]);
+    };
+    let source = Source::new(name, text.as_str());
+    let run = suite.policy.run_tests(&suite.tests);
+    let policy = &suite.policy;
+    let lenses: Vec<CodeLens> = (run.outcomes.iter().zip(&tests))
+        .map(|(outcome, test)| {
+            let title = if outcome.passed() {
+                "✓ passes".to_string()
+            } else {
+                let wrong: Vec<String> = (outcome.mismatches.iter())
+                    .map(|m| {
+                        let got = match m.got.party {
+                            Some(p) => policy.parties[p].name.clone(),
+                            None => "a conflict".to_string(),
+                        };
+                        format!(
+                            "{}: expected {}, got {got}",
+                            policy.zones[m.zone].name, policy.parties[m.expected].name
+                        )
+                    })
+                    .collect();
+                format!("✗ fails: {}", wrong.join("; "))
+            };
+            CodeLens {
+                range: range(&source, test.name.span),
+                command: Some(Command {
+                    title,
+                    command: String::new(),
+                    arguments: None,
+                }),
+                data: None,
+            }
+        })
+        .collect();
+    serde_json::to_value(lenses).unwrap_or_default()
+}
+
+/// On a party, dimension or value: its declaration, and on a value the
+/// zones that depend on it. On a rule: where it decides.
+fn hover_name(documents: &Documents, at: &lsp_types::TextDocumentPositionParams) -> Option<String> {
+    let (source, tree, all, under) = name_under(documents, at)?;
+    let declaration = (all.iter())
+        .find(|o| o.declares && same(&o.named, &under.named))
+        .and_then(|o| {
+            tree.statements
+                .iter()
+                .find(|s| s.span.start <= o.span.start && o.span.end <= s.span.end)
+        })
+        .map(|s| {
+            let (line, _) = source.line_column(s.span.start);
+            format!(
+                "```onus\n{}\n```\ndeclared on line {line}",
+                &source.text[s.span.start..s.span.end]
+            )
+        });
+    let uses = (all.iter())
+        .filter(|o| !o.declares && same(&o.named, &under.named))
+        .count();
+    let (what, name) = match &under.named {
+        Named::Zone(_) => return None,
+        Named::Party(name) => ("party", name.clone()),
+        Named::Dimension(name) => ("dimension", name.clone()),
+        Named::Value { dimension, value } if dimension.is_empty() => ("value", value.clone()),
+        Named::Value { dimension, value } => ("value", format!("{dimension} is {value}")),
+    };
+    let declared = declaration.unwrap_or_else(|| match under.named {
+        Named::Party(_) if ["customer", "provider", "shared"].contains(&name.as_str()) => {
+            "a built-in party".to_string()
+        }
+        Named::Value { .. } | Named::Dimension(_) => {
+            "not declared here: the prelude's `model` (on-prem, iaas, paas, saas) if it is one of its".to_string()
+        }
+        _ => "not declared".to_string(),
+    });
+    Some(format!(
+        "**{what}** `{name}`, written {uses} times\n\n{declared}"
+    ))
+}
+
+/// Where a rule decides: the answers of its zone, over every scenario,
+/// that it takes part in, each with its condition.
+fn hover_rule(documents: &Documents, at: &lsp_types::TextDocumentPositionParams) -> Option<String> {
+    let (source, _) = tree(documents, &at.text_document.uri)?;
+    let offset = offset_of(&source.text, at.position);
+    let policy = onus::load(&source.name, &source.text).ok()?;
+    let (id, rule) = (policy.rules.iter().enumerate())
+        .find(|(_, r)| r.span.start <= offset && offset <= r.span.end)?;
+    let zone = &policy.zones[rule.zone];
+    let answers = policy.evaluate_partial(&onus::PartialScenario::empty(&policy));
+    let answer = answers.iter().find(|a| a.zone == rule.zone)?;
+    let mut lines = vec![format!(
+        "**{}: {}**, where it decides, and what the zone then resolves to:",
+        zone.name, policy.parties[rule.party].name
+    )];
+    match &answer.cases {
+        None => lines.push("- not decided within the analysis budget".to_string()),
+        Some(cases) => {
+            let taking_part = cases.iter().filter(|c| c.rules.contains(&id));
+            for case in taking_part {
+                let holder = match &case.holder {
+                    onus::Holder::Party(party) => party.clone(),
+                    onus::Holder::Conflict => "CONFLICT".to_string(),
+                };
+                let when = case
+                    .when
+                    .as_ref()
+                    .map_or("(too complex to describe)".to_string(), |cubes| {
+                        onus::describe(&policy, cubes)
+                    });
+                lines.push(format!("- {holder} when `{when}`"));
+            }
+        }
+    }
+    if lines.len() == 1 {
+        lines.push("- nowhere: the rule never decides".to_string());
+    }
+    Some(lines.join("\n"))
+}
+
 /// On a zone: who holds it for each value of the policy's matrix dimension
 /// (the other dimensions at their first values), with the deciding rules'
-/// reasons: the zone's row of `onus matrix`.
-fn hover(
-    documents: &HashMap<String, String>,
-    at: &lsp_types::TextDocumentPositionParams,
-) -> serde_json::Value {
-    let Some((source, _, zone_name)) = zone_under(documents, at) else {
-        return serde_json::Value::Null;
+/// reasons: the zone's row of `onus matrix`. On another name, or elsewhere
+/// in a rule, [`hover_name`] and [`hover_rule`].
+fn hover(documents: &Documents, at: &lsp_types::TextDocumentPositionParams) -> serde_json::Value {
+    let markdown = |value: String| {
+        let hover = Hover {
+            contents: HoverContents::Markup(MarkupContent {
+                kind: MarkupKind::Markdown,
+                value,
+            }),
+            range: None,
+        };
+        serde_json::to_value(hover).unwrap_or_default()
+    };
+    let zone = name_under(documents, at).and_then(|(source, _, _, under)| match under.named {
+        Named::Zone(zone) => Some((source, zone)),
+        _ => None,
+    });
+    let Some((source, zone_name)) = zone else {
+        // A rule's party stands for the rule: where does it decide?
+        let on_rule_party = name_under(documents, at).is_some_and(|(_, tree, _, under)| {
+            (tree.statements.iter())
+                .any(|s| matches!(&s.kind, StatementKind::Rule(r) if r.party.span == under.span))
+        });
+        let text = match on_rule_party {
+            true => hover_rule(documents, at),
+            false => hover_name(documents, at).or_else(|| hover_rule(documents, at)),
+        };
+        return match text {
+            Some(text) => markdown(text),
+            None => serde_json::Value::Null,
+        };
     };
     let Ok(policy) = onus::load(&source.name, &source.text) else {
         return serde_json::Value::Null;
@@ -478,97 +753,60 @@ fn hover(
             .map_or(String::new(), |b| format!(": {b}"));
         lines.push(format!("- `{value}`: {holder}{why}"));
     }
-    let hover = Hover {
-        contents: HoverContents::Markup(MarkupContent {
-            kind: MarkupKind::Markdown,
-            value: lines.join("\n"),
-        }),
-        range: None,
-    };
-    serde_json::to_value(hover).unwrap_or(serde_json::Value::Null)
+    markdown(lines.join("\n"))
 }
 
-/// The language's words beyond its reserved and declaration words.
-const OTHER_KEYWORDS: [&str; 3] = ["for", "expect", "controls"];
-
-/// Zones, parties, dimensions and values of the document (from its tree,
-/// so they are offered while the policy does not yet resolve), then the
-/// keywords; in the document's order, each once.
+/// What fits at the cursor ([`complete::offers`]), from the names the
+/// document writes: its tree, or while the text does not parse, the tree of
+/// its lines that do.
 fn completion(
-    documents: &HashMap<String, String>,
+    documents: &Documents,
     at: &lsp_types::TextDocumentPositionParams,
 ) -> serde_json::Value {
     use lsp_types::{CompletionItem, CompletionItemKind};
-    let mut items: Vec<CompletionItem> = Vec::new();
-    let mut offer = |label: &str, kind: CompletionItemKind, detail: &str| {
-        if !items.iter().any(|i| i.label == label) {
-            items.push(CompletionItem {
-                label: label.to_string(),
-                kind: Some(kind),
-                detail: Some(detail.to_string()),
-                ..CompletionItem::default()
-            });
-        }
+    let Some(text) = text_of(documents, &at.text_document.uri) else {
+        return serde_json::json!([]);
     };
-    for party in ["customer", "provider", "shared"] {
-        offer(party, CompletionItemKind::CONSTANT, "party");
-    }
-    let text = documents.get(at.text_document.uri.as_str());
-    // While the text does not parse, its finished lines still name things.
-    let tree = text.and_then(|text| {
-        onus::parse("", text).ok().or_else(|| {
-            let finished: String = text
-                .lines()
-                .filter(|l| onus::parse("", l).is_ok())
-                .map(|l| format!("{l}\n"))
-                .collect();
-            onus::parse("", &finished).ok()
-        })
+    let tree = onus::parse("", text).ok().or_else(|| {
+        let finished: String = (text.lines())
+            .filter(|l| onus::parse("", l).is_ok())
+            .map(|l| format!("{l}\n"))
+            .collect();
+        onus::parse("", &finished).ok()
     });
-    for statement in tree.iter().flat_map(|t| &t.statements) {
-        match &statement.kind {
-            StatementKind::Zone { name, .. } => {
-                offer(&name.text, CompletionItemKind::STRUCT, "zone")
-            }
-            StatementKind::Rule(rule) => offer(&rule.zone.text, CompletionItemKind::STRUCT, "zone"),
-            StatementKind::Party { name, .. } => {
-                offer(&name.text, CompletionItemKind::CONSTANT, "party")
-            }
-            StatementKind::Dimension { name, values } => {
-                offer(&name.text, CompletionItemKind::ENUM, "dimension");
-                for value in values {
-                    offer(
-                        &value.text,
-                        CompletionItemKind::ENUM_MEMBER,
-                        &format!("value of {}", name.text),
-                    );
-                }
-            }
-            _ => {}
+    let vocabulary = tree.as_ref().map(Vocabulary::of).unwrap_or_default();
+    let before = &text[..offset_of(text, at.position)];
+    let mut items: Vec<CompletionItem> = Vec::new();
+    for (label, kind) in complete::offers(&vocabulary, before) {
+        if items.iter().any(|i| i.label == label) {
+            continue;
         }
+        let (kind, detail) = match kind {
+            Kind::Zone => (CompletionItemKind::STRUCT, "zone"),
+            Kind::Party => (CompletionItemKind::CONSTANT, "party"),
+            Kind::Dimension => (CompletionItemKind::ENUM, "dimension"),
+            Kind::Value => (CompletionItemKind::ENUM_MEMBER, "value"),
+            Kind::Keyword => (CompletionItemKind::KEYWORD, "keyword"),
+        };
+        items.push(CompletionItem {
+            label,
+            kind: Some(kind),
+            detail: Some(detail.to_string()),
+            ..CompletionItem::default()
+        });
     }
-    let keywords = (onus::RESERVED.iter())
-        .chain(&onus::DECLARATION_KEYWORDS)
-        .chain(&OTHER_KEYWORDS);
-    for keyword in keywords {
-        offer(keyword, CompletionItemKind::KEYWORD, "keyword");
-    }
-    serde_json::to_value(items).unwrap_or(serde_json::Value::Null)
+    serde_json::to_value(items).unwrap_or_default()
 }
 
 /// Quick fixes: every known replacement (a did-you-mean) of a diagnostic
 /// in the range, as the edit that makes it; and for a conflict, its rules
 /// made `shared`.
-fn code_actions(
-    documents: &HashMap<String, String>,
-    params: &lsp_types::CodeActionParams,
-) -> serde_json::Value {
+fn code_actions(documents: &Documents, params: &lsp_types::CodeActionParams) -> serde_json::Value {
     use lsp_types::{CodeAction, CodeActionKind, WorkspaceEdit};
     let uri = &params.text_document.uri;
-    let Some(text) = documents.get(uri.as_str()) else {
+    let Some(report) = documents.get(uri.as_str()).and_then(|d| d.report.as_ref()) else {
         return serde_json::json!([]);
     };
-    let report = onus::check(&name_of(uri), text);
     let source = &report.source;
     let wanted = params.range;
     let overlaps = |r: &Range| !(r.end < wanted.start || wanted.end < r.start);

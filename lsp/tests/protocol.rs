@@ -163,6 +163,7 @@ fn every_error_and_finding_as_diagnostics() {
         1,
         "{conflict}"
     );
+    insta::assert_json_snapshot!("conflict_diagnostics", diagnostics);
 
     // A clean text clears them.
     assert_eq!(
@@ -297,21 +298,9 @@ fn completion_and_quick_fixes() {
     assert_eq!(diagnostics[0]["code"], "unknown-name");
     let document = json!({"uri": URI});
 
-    let items = client.request(
-        "textDocument/completion",
-        json!({"textDocument": document, "position": {"line": 2, "character": 6}}),
-    );
-    let labels: Vec<&str> = items
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|i| i["label"].as_str().unwrap())
-        .collect();
-    for label in [
-        "customer", "provider", "shared", "tier", "gold", "silver", "data", "when", "unless",
-    ] {
-        assert!(labels.contains(&label), "{label} in {labels:?}");
-    }
+    // After a rule's colon: the parties.
+    let labels = completion_labels(&mut client, 2, 6);
+    assert_eq!(labels, ["customer", "provider", "shared"]);
 
     // The did-you-mean as a quick fix; applied, the error goes.
     let context = json!({"diagnostics": diagnostics});
@@ -445,5 +434,242 @@ fn a_byte_order_mark_is_no_error() {
         diagnostics[0]["range"]["start"],
         json!({"line": 0, "character": 7})
     );
+    client.stop();
+}
+
+/// The labels completion offers at a position of `URI`.
+fn completion_labels(client: &mut Client, line: u32, character: u32) -> Vec<String> {
+    let items = client.request(
+        "textDocument/completion",
+        json!({"textDocument": {"uri": URI}, "position": {"line": line, "character": character}}),
+    );
+    (items.as_array().unwrap().iter())
+        .map(|i| i["label"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// Completion offers what fits where the cursor is, half-typed as the text
+/// around it may be.
+#[test]
+fn completion_offers_what_fits_in_place() {
+    let mut client = Client::start();
+    let text = "party auditor\ndimension tier: gold, silver\ndimension region: eu, us\nzone data\n";
+    open(&mut client, text);
+    let cases: [(&str, &[&str]); 12] = [
+        // At the start of a line: the zones, then the statements' words.
+        (
+            "",
+            &[
+                "data",
+                "policy",
+                "party",
+                "zone",
+                "dimension",
+                "default",
+                "assert",
+                "test",
+                "tests for",
+                "mapping",
+                "resources for",
+                "resource",
+            ],
+        ),
+        ("data: ", &["customer", "provider", "shared", "auditor"]),
+        ("data: cus", &["customer", "provider", "shared", "auditor"]),
+        ("data: customer ", &["always", "when", "unless"]),
+        (
+            "data: customer when ",
+            &["gold", "silver", "eu", "us", "tier", "region", "not"],
+        ),
+        ("data: customer when tier ", &["is", "in"]),
+        ("data: customer when tier is ", &["gold", "silver", "not"]),
+        ("data: customer when region is not ", &["eu", "us"]),
+        ("data: customer when region in [eu, ", &["eu", "us"]),
+        (
+            "data: customer when tier is gold ",
+            &["and", "or", "because"],
+        ),
+        ("test \"t\" { tier: gold, region: ", &["eu", "us"]),
+        (
+            "test \"t\" { tier: gold } expect { data: ",
+            &["customer", "provider", "shared", "auditor"],
+        ),
+    ];
+    let mut version = 2;
+    for (line, expected) in cases {
+        client.change(URI, version, &format!("{text}{line}"));
+        version += 1;
+        let labels = completion_labels(&mut client, 4, line.chars().count() as u32);
+        assert_eq!(labels, expected, "after `{line}`");
+    }
+    client.change(URI, version, &format!("{text}test \"t\" {{ "));
+    assert_eq!(completion_labels(&mut client, 4, 11), ["tier", "region"]);
+    client.change(
+        URI,
+        version + 1,
+        &format!("{text}test \"t\" {{ tier: gold }} expect {{ "),
+    );
+    assert_eq!(completion_labels(&mut client, 4, 36), ["data"]);
+    client.stop();
+}
+
+/// Definition and references for every kind of name; hover on a party,
+/// a value and a rule; the answers snapshotted as the editor gets them.
+#[test]
+fn names_are_found_and_explained() {
+    let mut client = Client::start();
+    let text = "\
+party auditor \"External auditor\"
+dimension tier: gold, silver
+zone data
+zone logs
+data: customer always
+logs: auditor when tier is gold because \"the audit keeps them\"
+logs: provider when silver
+test \"gold\" { tier: gold } expect { logs: auditor }
+";
+    assert_eq!(open(&mut client, text), Vec::<Value>::new());
+    let document = json!({"uri": URI});
+    let at = |line: u32, character: u32| json!({"textDocument": document, "position": {"line": line, "character": character}});
+    let lines = |locations: &Value| -> Vec<u64> {
+        (locations.as_array().unwrap().iter())
+            .map(|l| l["range"]["start"]["line"].as_u64().unwrap())
+            .collect()
+    };
+    // `gold` in a test: its declaration, in the dimension's line.
+    let gold_in_test = at(7, 23);
+    let definition = client.request("textDocument/definition", gold_in_test.clone());
+    assert_eq!(
+        definition["range"]["start"],
+        json!({"line": 1, "character": 16})
+    );
+    let mut with_declaration = gold_in_test.clone();
+    with_declaration["context"] = json!({"includeDeclaration": true});
+    let references = client.request("textDocument/references", with_declaration);
+    assert_eq!(lines(&references), [1, 5, 7]);
+    // `silver`, written bare: found by its dimension all the same.
+    let mut on_silver = at(6, 22);
+    on_silver["context"] = json!({"includeDeclaration": false});
+    assert_eq!(
+        lines(&client.request("textDocument/references", on_silver)),
+        [6]
+    );
+    // `auditor`: a declared party, from its uses.
+    let definition = client.request("textDocument/definition", at(7, 46));
+    assert_eq!(
+        definition["range"]["start"],
+        json!({"line": 0, "character": 6})
+    );
+    let mut on_auditor = at(0, 7);
+    on_auditor["context"] = json!({"includeDeclaration": true});
+    assert_eq!(
+        lines(&client.request("textDocument/references", on_auditor)),
+        [0, 5, 7]
+    );
+
+    let hover = |client: &mut Client, line, character| {
+        let answer = client.request("textDocument/hover", at(line, character));
+        answer["contents"]["value"]
+            .as_str()
+            .unwrap_or("")
+            .to_string()
+    };
+    let on_value = hover(&mut client, 5, 28);
+    assert!(
+        on_value.contains("**value** `tier is gold`, written 2 times"),
+        "{on_value}"
+    );
+    assert!(
+        on_value.contains("dimension tier: gold, silver"),
+        "{on_value}"
+    );
+    let on_party = hover(&mut client, 7, 46);
+    assert!(
+        on_party.contains("party auditor \"External auditor\""),
+        "{on_party}"
+    );
+    let on_builtin = hover(&mut client, 4, 8);
+    assert!(
+        on_builtin.contains("where it decides"),
+        "a rule's party: {on_builtin}"
+    );
+    let on_rule = hover(&mut client, 5, 15);
+    assert!(
+        on_rule.contains("- auditor when `tier is gold`"),
+        "{on_rule}"
+    );
+    insta::assert_snapshot!("hover_on_a_value", on_value);
+    insta::assert_snapshot!("hover_on_a_party", on_party);
+    insta::assert_snapshot!("hover_on_a_rule", on_rule);
+    insta::assert_snapshot!("hover_on_a_zone", hover(&mut client, 3, 6));
+    client.stop();
+}
+
+/// A code lens on each test: whether it passes, and what it got wrong.
+#[test]
+fn tests_show_whether_they_pass() {
+    let mut client = Client::start();
+    let text = "\
+zone os
+os: provider when paas
+test \"paas\" { model: paas } expect { os: provider }
+test \"iaas\" { model: iaas } expect { os: provider }
+";
+    open(&mut client, text);
+    let lenses = client.request(
+        "textDocument/codeLens",
+        json!({"textDocument": {"uri": URI}}),
+    );
+    let shown: Vec<(u64, &str)> = (lenses.as_array().unwrap().iter())
+        .map(|l| {
+            (
+                l["range"]["start"]["line"].as_u64().unwrap(),
+                l["command"]["title"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        shown,
+        [
+            (2, "✓ passes"),
+            (3, "✗ fails: os: expected provider, got customer")
+        ]
+    );
+    insta::assert_json_snapshot!("code_lenses", lenses);
+    client.stop();
+}
+
+/// A change to a zone of a large policy is answered in two steps: at once,
+/// the errors and the findings of every zone it left alone; then, with the
+/// changed zones analysed, every finding, as `onus check` says them.
+#[test]
+fn a_large_change_is_answered_at_once_then_whole() {
+    let mut client = Client::start();
+    let mut text = String::from("dimension tier: gold, silver\n");
+    for zone in 0..3 {
+        for rule in 0..150 {
+            let party = if rule == 149 { "customer" } else { "provider" };
+            text.push_str(&format!("z{zone}: {party} when tier is gold\n"));
+        }
+    }
+    let conflicts = |d: &[Value]| d.iter().filter(|d| d["code"] == "conflict").count();
+    // 450 rules to analyse, more than at once: opened, then analysed.
+    assert_eq!(conflicts(&open(&mut client, &text)), 0);
+    let whole = client.diagnostics(URI);
+    assert_eq!(conflicts(&whole), 3, "one merged conflict a zone");
+    // A new dimension's value changes every zone.
+    let renamed = text.replace("gold", "bronze");
+    client.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": URI, "version": 2}, "contentChanges": [{"text": renamed}]}),
+    );
+    let first = client.diagnostics(URI);
+    let then = client.diagnostics(URI);
+    assert_eq!(
+        conflicts(&first),
+        0,
+        "nothing known of the changed zones yet"
+    );
+    assert_eq!(conflicts(&then), 3);
     client.stop();
 }
