@@ -333,9 +333,11 @@ impl Checker {
     /// [`Checker::finish`]. Mappings and resource maps are checked whole.
     pub fn begin(&mut self, name: &str, text: &str) -> Report {
         self.pending = None;
+        let source = Source::new(name, text);
         let policy = match parse::parse(text) {
             Ok(file) if estate::resources_for(&file).is_none() && !is_mapping(&file) => {
-                load(name, text)
+                resolve::resolve(&file, name, &source)
+                    .map_err(|errors| Report::from_errors(source.clone(), &errors))
             }
             _ => return check(name, text),
         };

@@ -129,4 +129,20 @@ fn the_vscode_extension_holds_together() {
         grammar["scopeName"],
         contributes["grammars"][0]["scopeName"]
     );
+    // The extension's code: it parses, and starts `onus lsp` through the
+    // language client the manifest depends on.
+    let main = dir.join(manifest["main"].as_str().unwrap());
+    let parsed = std::process::Command::new("node")
+        .arg("--check")
+        .arg(&main)
+        .output()
+        .expect("node runs: the editors' tests need Node.js");
+    assert!(
+        parsed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&parsed.stderr)
+    );
+    let code = std::fs::read_to_string(&main).unwrap();
+    assert!(code.contains("args: [\"lsp\"]") && code.contains("vscode-languageclient/node"));
+    assert!(manifest["dependencies"]["vscode-languageclient"].is_string());
 }

@@ -45,11 +45,12 @@ pub fn run(connection: &Connection) -> Result<(), String> {
     for message in &connection.receiver {
         match message {
             Message::Request(request) => {
-                if connection
-                    .handle_shutdown(&request)
-                    .map_err(|e| e.to_string())?
-                {
-                    return Ok(());
+                if request.method == lsp_types::request::Shutdown::METHOD {
+                    send(
+                        connection,
+                        Message::Response(Response::new_ok(request.id, ())),
+                    )?;
+                    return until_exit(connection);
                 }
                 if request.method == lsp_types::request::CodeActionRequest::METHOD {
                     // Quick fixes come from the whole diagnostics.
@@ -88,6 +89,28 @@ type Documents = HashMap<String, Document>;
 
 fn text_of<'d>(documents: &'d Documents, uri: &Uri) -> Option<&'d String> {
     documents.get(uri.as_str()).map(|d| &d.text)
+}
+
+/// After `shutdown`, until `exit`: every request is refused as the
+/// protocol says (Neovim, quitting, may ask to shut down twice).
+fn until_exit(connection: &Connection) -> Result<(), String> {
+    for message in &connection.receiver {
+        match message {
+            Message::Request(request) => {
+                let refused = Response::new_err(
+                    request.id,
+                    lsp_server::ErrorCode::InvalidRequest as i32,
+                    "the server is shutting down".to_string(),
+                );
+                send(connection, Message::Response(refused))?;
+            }
+            Message::Notification(n) if n.method == lsp_types::notification::Exit::METHOD => {
+                return Ok(())
+            }
+            _ => {}
+        }
+    }
+    Ok(())
 }
 
 fn send(connection: &Connection, message: Message) -> Result<(), String> {

@@ -1,0 +1,78 @@
+//! A real editor's LSP client against the server: Neovim, headless, opens
+//! a policy with a misspelt value and a conflict, shows the misspelling
+//! (a policy that does not resolve is not checked), applies the quick fix
+//! through its own code, and then shows the conflict (`lsp/tests/neovim-
+//! client.lua`). Neovim comes from Debian's packages (`bash
+//! tests/editors/setup` installs it); without it the test fails, saying so.
+
+use std::process::Command;
+
+#[test]
+fn neovim_shows_the_diagnostics_and_applies_a_quick_fix() {
+    let found = Command::new("nvim").arg("--version").output();
+    assert!(
+        found.is_ok_and(|o| o.status.success()),
+        "Neovim (`nvim`) is needed for this test: run `bash tests/editors/setup` \
+         (it installs Debian's `neovim` package)"
+    );
+    let folder = std::env::temp_dir().join(format!("onus-neovim-{}", std::process::id()));
+    std::fs::create_dir_all(&folder).unwrap();
+    let policy = folder.join("policy.onus");
+    std::fs::write(
+        &policy,
+        "os: provider when paas\nos: customer unless saas\ndata: customer when iaass\n",
+    )
+    .unwrap();
+    let out = folder.join("seen.jsonl");
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/neovim-client.lua");
+    let run = Command::new("nvim")
+        .args(["--headless", "--clean", "-n", "-c"])
+        .arg(format!("luafile {script}"))
+        .env("ONUS_LSP", env!("CARGO_BIN_EXE_onus-lsp"))
+        .env("ONUS_POLICY", &policy)
+        .env("ONUS_OUT", &out)
+        .output()
+        .expect("nvim runs");
+    let seen = std::fs::read_to_string(&out).unwrap_or_default();
+    assert!(
+        run.status.success(),
+        "Neovim's client failed ({}):\n{seen}\n{}",
+        run.status,
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let steps: Vec<serde_json::Value> = (seen.lines())
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let step = |name: &str| {
+        (steps.iter())
+            .find(|s| s["step"] == name)
+            .unwrap_or_else(|| panic!("no step `{name}` in:\n{seen}"))["value"]
+            .clone()
+    };
+    // Opened: the misspelt value on line 3, as Neovim holds it (lines from
+    // 0; severity 1 is an error).
+    let opened = step("opened");
+    assert_eq!(opened.as_array().unwrap().len(), 1, "{opened}");
+    assert_eq!(
+        (opened[0]["line"].as_u64(), opened[0]["severity"].as_u64()),
+        (Some(2), Some(1))
+    );
+    let message = opened[0]["message"].as_str().unwrap();
+    assert!(message.contains("did you mean `iaas`?"), "{message}");
+    assert_eq!(step("action"), "Change to `iaas`");
+    // The fix, applied by the editor and saved: the file itself is right.
+    assert_eq!(
+        std::fs::read_to_string(&policy).unwrap(),
+        "os: provider when paas\nos: customer unless saas\ndata: customer when iaas\n"
+    );
+    // Now the policy resolves and is checked: the conflict on line 2, with
+    // the scenario that shows it.
+    let after = step("after");
+    assert_eq!(after[0]["line"], 1, "{after}");
+    let message = after[0]["message"].as_str().unwrap();
+    assert!(
+        message.contains("conflict") && message.contains("scenario: model=paas"),
+        "{message}"
+    );
+    std::fs::remove_dir_all(&folder).unwrap();
+}
