@@ -238,8 +238,16 @@ fn half_typed_input_never_crashes_the_server() {
         .step_by(97)
         .filter(|&e| policy.is_char_boundary(e))
     {
-        client.change(URI, version, &policy[..end]);
+        let prefix = &policy[..end];
+        client.change(URI, version, prefix);
         version += 1;
+        // Where the author is typing: completion and hover there answer.
+        let line = prefix.matches('\n').count();
+        let column = prefix.rsplit('\n').next().unwrap().encode_utf16().count();
+        let at =
+            json!({"textDocument": {"uri": URI}, "position": {"line": line, "character": column}});
+        client.request("textDocument/completion", at.clone());
+        client.request("textDocument/hover", at);
     }
     let corpus = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fuzz-corpus");
     let mut entries: Vec<_> = (std::fs::read_dir(corpus).unwrap())
@@ -671,5 +679,63 @@ fn a_large_change_is_answered_at_once_then_whole() {
         "nothing known of the changed zones yet"
     );
     assert_eq!(conflicts(&then), 3);
+    client.stop();
+}
+
+/// The built-in policies, opened as an author opens them: no error, each
+/// zone's hover its row of the matrix, nothing to format, every test passing
+/// in its code lens.
+#[test]
+fn the_built_in_policies_in_the_editor() {
+    let mut client = Client::start();
+    let folder = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../policies"));
+    let mut files: Vec<_> = (std::fs::read_dir(folder).unwrap())
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "onus"))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 5, "{files:?}");
+    for (version, path) in files.iter().enumerate() {
+        let path = path.canonicalize().unwrap();
+        let uri = format!("file://{}", path.display());
+        let text = std::fs::read_to_string(&path).unwrap();
+        client.notify(
+            "textDocument/didOpen",
+            json!({"textDocument": {"uri": uri, "languageId": "onus", "version": version, "text": text}}),
+        );
+        let diagnostics = client.diagnostics(&uri);
+        assert!(
+            diagnostics.iter().all(|d| d["severity"] != 1),
+            "{}: {diagnostics:?}",
+            path.display()
+        );
+        let document = json!({"uri": uri});
+        let line = text.lines().position(|l| l.starts_with("zone ")).unwrap() as u32;
+        let hover = client.request(
+            "textDocument/hover",
+            json!({"textDocument": document, "position": {"line": line, "character": 6}}),
+        );
+        let markdown = hover["contents"]["value"].as_str().unwrap();
+        assert!(
+            markdown.contains(", by ") && markdown.contains("\n- `"),
+            "{markdown}"
+        );
+        let edits = client.request(
+            "textDocument/formatting",
+            json!({"textDocument": document, "options": {"tabSize": 4, "insertSpaces": true}}),
+        );
+        assert_eq!(edits, json!([]), "{} is formatted", path.display());
+        let lenses = client.request("textDocument/codeLens", json!({"textDocument": document}));
+        let titles: Vec<&str> = (lenses.as_array().unwrap().iter())
+            .map(|l| l["command"]["title"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            titles.len(),
+            text.matches("\ntest \"").count(),
+            "{}",
+            path.display()
+        );
+        assert!(titles.iter().all(|t| *t == "✓ passes"), "{titles:?}");
+    }
     client.stop();
 }
