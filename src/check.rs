@@ -170,6 +170,9 @@ fn check_zones(policy: &Policy, zones: &[ZoneId], undecided: &[RuleId]) -> Vec<F
 /// changes one zone, and only that zone is analysed again.
 #[derive(Debug, Default)]
 pub struct CheckCache {
+    /// What the cached findings were found in (see [`context_key`]); a
+    /// change to it makes every zone new.
+    context: String,
     zones: std::collections::HashMap<String, CachedZone>,
 }
 
@@ -182,20 +185,31 @@ struct CachedZone {
 }
 
 impl CheckCache {
-    /// The findings of the zones analysed before, renumbered to `policy`,
-    /// and the zones that are not (in order).
-    pub fn known(&self, policy: &Policy) -> (Vec<Finding>, Vec<ZoneId>) {
+    fn cached(&self, context: &str, key: &str) -> Option<&CachedZone> {
+        (self.context == context)
+            .then(|| self.zones.get(key))
+            .flatten()
+    }
+
+    /// The zones of `policy` not analysed before, in order.
+    pub fn stale(&self, policy: &Policy) -> Vec<ZoneId> {
+        let context = context_key(policy);
+        (0..policy.zones.len())
+            .filter(|&zone| self.cached(&context, &zone_key(policy, zone)).is_none())
+            .collect()
+    }
+
+    /// The findings of the zones analysed before, renumbered to `policy`.
+    pub fn known(&self, policy: &Policy) -> Vec<Finding> {
         let context = context_key(policy);
         let mut findings = Vec::new();
-        let mut stale = Vec::new();
         for zone in 0..policy.zones.len() {
-            match self.zones.get(&zone_key(policy, &context, zone)) {
-                Some(cached) => findings.extend(cached.renumbered(policy, zone)),
-                None => stale.push(zone),
+            if let Some(cached) = self.cached(&context, &zone_key(policy, zone)) {
+                findings.extend(cached.renumbered(policy, zone));
             }
         }
         sort(policy, &mut findings);
-        (findings, stale)
+        findings
     }
 
     /// Every finding of `policy`, as [`check`] gives them, analysing only
@@ -204,30 +218,51 @@ impl CheckCache {
     pub fn check(&mut self, policy: &Policy) -> Vec<Finding> {
         let context = context_key(policy);
         let keys: Vec<String> = (0..policy.zones.len())
-            .map(|zone| zone_key(policy, &context, zone))
+            .map(|zone| zone_key(policy, zone))
             .collect();
         let stale: Vec<ZoneId> = (0..policy.zones.len())
-            .filter(|&zone| !self.zones.contains_key(&keys[zone]))
+            .filter(|&zone| self.cached(&context, &keys[zone]).is_none())
             .collect();
-        let fresh = check_zones(policy, &stale, &[]);
+        let mut fresh: Vec<Vec<Finding>> = vec![Vec::new(); policy.zones.len()];
+        let zone_of = zone_of_finding(policy);
+        for finding in check_zones(policy, &stale, &[]) {
+            fresh[zone_of(&finding)].push(finding);
+        }
         let mut kept = std::collections::HashMap::with_capacity(keys.len());
         let mut every = Vec::new();
         for (zone, key) in keys.into_iter().enumerate() {
-            let findings = match self.zones.get(&key) {
+            let findings = match self.cached(&context, &key) {
                 Some(cached) => cached.renumbered(policy, zone),
-                None => (fresh.iter())
-                    .filter(|f| f.zone(policy) == zone)
-                    .cloned()
-                    .collect(),
+                None => std::mem::take(&mut fresh[zone]),
             };
             every.extend(findings.iter().cloned());
             // Zones alike share a key: each finds its findings by position.
             kept.insert(key, CachedZone::of(policy, zone, findings));
         }
         self.zones = kept;
+        self.context = context;
         let mut findings = every;
         sort(policy, &mut findings);
         findings
+    }
+}
+
+/// The zone each finding is about. An undecided question names its rule or
+/// assertion by span: those are looked up once, not a scan a finding.
+fn zone_of_finding(policy: &Policy) -> impl Fn(&Finding) -> ZoneId + '_ {
+    let by_span: std::collections::HashMap<Span, ZoneId> = (policy.rules.iter())
+        .map(|r| (r.span, r.zone))
+        .chain(policy.assertions.iter().map(|a| (a.span, a.zone)))
+        .collect();
+    move |finding| match finding {
+        Finding::Conflict { second: rule, .. }
+        | Finding::DeadRule { rule }
+        | Finding::RedundantRule { rule, .. } => policy.rules[*rule].zone,
+        Finding::AssertFailed { assertion, .. } => policy.assertions[*assertion].zone,
+        Finding::DefaultOnlyZone { zone } => *zone,
+        Finding::Undecided { span, .. } => *by_span
+            .get(span)
+            .expect("an undecided question is about a rule or an assertion"),
     }
 }
 
@@ -336,11 +371,12 @@ fn context_key(policy: &Policy) -> String {
     )
 }
 
-/// What a zone's findings depend on: the context, whether it is declared,
-/// its rules' parties and conditions and its assertions, in order.
-fn zone_key(policy: &Policy, context: &str, zone: ZoneId) -> String {
+/// What a zone's findings depend on beside the context: whether it is
+/// declared, its rules' parties and conditions and its assertions, in
+/// order.
+fn zone_key(policy: &Policy, zone: ZoneId) -> String {
     use std::fmt::Write as _;
-    let mut key = format!("{context}|{}", policy.zones[zone].declared);
+    let mut key = format!("{}", policy.zones[zone].declared);
     for &r in policy.rules_of(zone) {
         let rule = &policy.rules[r];
         let _ = write!(key, "|r{}:{:?}", rule.party, rule.condition);
@@ -800,23 +836,6 @@ impl Finding {
             }
             Finding::DefaultOnlyZone { zone } => policy.zones[*zone].span.start,
             Finding::Undecided { span, .. } => span.start,
-        }
-    }
-
-    /// The zone it is about.
-    fn zone(&self, policy: &Policy) -> ZoneId {
-        match self {
-            Finding::Conflict { second: rule, .. }
-            | Finding::DeadRule { rule }
-            | Finding::RedundantRule { rule, .. } => policy.rules[*rule].zone,
-            Finding::AssertFailed { assertion, .. } => policy.assertions[*assertion].zone,
-            Finding::DefaultOnlyZone { zone } => *zone,
-            Finding::Undecided { span, .. } => {
-                let rule = policy.rules.iter().find(|r| r.span == *span);
-                let assertion = policy.assertions.iter().find(|a| a.span == *span);
-                (rule.map(|r| r.zone).or(assertion.map(|a| a.zone)))
-                    .expect("an undecided question is about a rule or an assertion")
-            }
         }
     }
 

@@ -316,46 +316,52 @@ pub fn check(name: &str, text: &str) -> Report {
 
 /// [`check`] for an editor, which checks the same document at every
 /// keystroke: each zone's findings are kept between calls, so an edit
-/// re-analyses only the zones whose rules, assertions or context it
-/// changed. [`Checker::begin`] answers at once with what is known;
-/// [`Checker::finish`] analyses the rest.
+/// re-analyses only the zones whose rules or assertions it changed (all of
+/// them when it changes a dimension, a party or the default).
+/// [`Checker::begin`] answers at once with what is known; [`Checker::finish`]
+/// analyses the rest.
 #[derive(Debug, Default)]
 pub struct Checker {
     cache: check::CheckCache,
     /// The policy [`Checker::begin`] loaded, while some of its zones are
-    /// not analysed yet, and how many rules those zones have.
-    pending: Option<(Policy, usize)>,
+    /// not analysed yet.
+    pending: Option<Policy>,
 }
 
 impl Checker {
     /// The syntax and name errors of the text, if it does not load; else
-    /// the findings of every zone analysed before, the others left for
+    /// its findings: all of them when the zones not analysed before have
+    /// at most `analyse_up_to` rules between them (they are analysed now),
+    /// else those of the zones analysed before, the others left for
     /// [`Checker::finish`]. Mappings and resource maps are checked whole.
-    pub fn begin(&mut self, name: &str, text: &str) -> Report {
+    pub fn begin(&mut self, name: &str, text: &str, analyse_up_to: usize) -> Report {
         self.pending = None;
         let source = Source::new(name, text);
-        let policy = match parse::parse(text) {
-            Ok(file) if estate::resources_for(&file).is_none() && !is_mapping(&file) => {
-                resolve::resolve(&file, name, &source)
-                    .map_err(|errors| Report::from_errors(source.clone(), &errors))
-            }
-            _ => return check(name, text),
+        let file = match parse::parse(text) {
+            Ok(file) => file,
+            Err(errors) => return Report::from_errors(source, &errors),
         };
-        match policy {
-            Err(report) => report,
-            Ok(policy) => {
-                let (findings, stale) = self.cache.known(&policy);
-                let report = Report::new(
-                    policy.source.clone(),
-                    check::diagnostics(&policy, &findings),
-                );
-                if !stale.is_empty() {
-                    let rules = stale.iter().map(|&z| policy.rules_of(z).len()).sum();
-                    self.pending = Some((policy, rules));
-                }
-                report
-            }
+        if estate::resources_for(&file).is_some() || is_mapping(&file) {
+            return check(name, text);
         }
+        let policy = match resolve::resolve(&file, name, &source) {
+            Ok(policy) => policy,
+            Err(errors) => return Report::from_errors(source, &errors),
+        };
+        let stale = self.cache.stale(&policy);
+        let unanalysed: usize = stale.iter().map(|&z| policy.rules_of(z).len()).sum();
+        let findings = match unanalysed <= analyse_up_to {
+            true => self.cache.check(&policy),
+            false => self.cache.known(&policy),
+        };
+        let report = Report::new(
+            policy.source.clone(),
+            check::diagnostics(&policy, &findings),
+        );
+        if unanalysed > analyse_up_to {
+            self.pending = Some(policy);
+        }
+        report
     }
 
     /// Whether the last [`Checker::begin`] left zones to analyse.
@@ -363,16 +369,10 @@ impl Checker {
         self.pending.is_some()
     }
 
-    /// How many rules the zones left to analyse have: what
-    /// [`Checker::finish`] will cost grows with it.
-    pub fn pending_rules(&self) -> usize {
-        self.pending.as_ref().map_or(0, |(_, rules)| *rules)
-    }
-
     /// Every finding of the text the last [`Checker::begin`] loaded, as
     /// [`check`] gives them, if it left zones to analyse.
     pub fn finish(&mut self) -> Option<Report> {
-        let (policy, _) = self.pending.take()?;
+        let policy = self.pending.take()?;
         let findings = self.cache.check(&policy);
         let diagnostics = check::diagnostics(&policy, &findings);
         Some(Report::new(policy.source.clone(), diagnostics))
@@ -441,6 +441,16 @@ impl Policy {
         scenario::read(self, path, settings)
     }
 
+    /// [`Policy::read_scenario`] of a JSON text in hand (a request's body),
+    /// named by `source`.
+    pub fn scenario_from_text(
+        &self,
+        source: Source,
+        settings: &[String],
+    ) -> Result<(Scenario, Option<Id>), Report> {
+        scenario::read_text(self, source, settings)
+    }
+
     /// The scenario of a JSON file and `--set` settings, as
     /// [`Policy::read_scenario`] reads it but with dimensions left open
     /// (`eval --partial`).
@@ -457,6 +467,12 @@ impl Policy {
     /// condition over the open dimensions.
     pub fn evaluate_partial(&self, given: &PartialScenario) -> Vec<PartialAnswer> {
         partial::evaluate(self, given)
+    }
+
+    /// One zone's answers over every scenario, each with its exact
+    /// condition, and the rules that decide it.
+    pub fn zone_answers(&self, zone: ZoneId) -> PartialAnswer {
+        partial::zone_answers(self, zone)
     }
 
     /// The dimensions `given` leaves open, in declaration order.

@@ -53,6 +53,20 @@ pub fn evaluate(policy: &Policy, given: &PartialScenario) -> Vec<PartialAnswer> 
 /// in zone order; the conditions speak of the dimensions with several
 /// values only.
 pub fn evaluate_within(policy: &Policy, allowed: &[ValueSet]) -> Vec<PartialAnswer> {
+    let zones: Vec<ZoneId> = (0..policy.zones.len()).collect();
+    answers_within(policy, allowed, &zones)
+}
+
+/// One zone's answers over every scenario, each with its condition: what
+/// an editor shows on a rule, without analysing the other zones.
+pub fn zone_answers(policy: &Policy, zone: ZoneId) -> PartialAnswer {
+    let every: Vec<ValueSet> = policy.dimensions.iter().map(|d| d.all()).collect();
+    let mut answers = answers_within(policy, &every, &[zone]);
+    answers.pop().expect("one zone asked, one answered")
+}
+
+/// [`evaluate_within`] of some zones only, in the order given.
+fn answers_within(policy: &Policy, allowed: &[ValueSet], zones: &[ZoneId]) -> Vec<PartialAnswer> {
     let space = Space::of(policy);
     let fixed: Vec<DimensionId> = (0..policy.dimensions.len())
         .filter(|&d| allowed[d].count_ones() == 1)
@@ -63,8 +77,8 @@ pub fn evaluate_within(policy: &Policy, allowed: &[ValueSet]) -> Vec<PartialAnsw
             .map(|(d, &set)| Cond::In(d, set))
             .collect(),
     );
-    (0..policy.zones.len())
-        .map(|zone| PartialAnswer {
+    (zones.iter())
+        .map(|&zone| PartialAnswer {
             zone,
             cases: space
                 .bounded(|| {

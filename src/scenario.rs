@@ -842,7 +842,16 @@ pub fn read(
         })?;
         return Ok((scenario, None));
     };
-    let source = crate::load::read_source(path)?;
+    read_text(policy, crate::load::read_source(path)?, settings)
+}
+
+/// [`read`] of a scenario's JSON text already in hand (a request's body).
+pub fn read_text(
+    policy: &Policy,
+    source: Source,
+    settings: &[String],
+) -> Result<(Scenario, Option<Id>), Report> {
+    let overrides = from_arguments(policy, "--set", settings)?;
     let (mut from_file, id) = from_json(policy, &source.text, IdField::Allowed)
         .map_err(|errors| Report::from_errors(source.clone(), &errors))?;
     from_file.overlay(&overrides);

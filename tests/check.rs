@@ -156,3 +156,34 @@ fn a_cover_names_the_rule_that_covers_alone() {
         .collect();
     assert_eq!(covers, [(0, vec![3]), (1, vec![3]), (2, vec![3])]);
 }
+
+/// An editor's checker keeps a zone's open questions and moves them with
+/// their rules: a rule added before them re-analyses its own zone only, and
+/// the answer is still what `check` says.
+#[test]
+fn an_incremental_check_moves_undecided_questions_with_their_rules() {
+    let text = std::fs::read_to_string("tests/fixtures/check/analysis-limit.onus").unwrap();
+    let whole = |t: &str| format!("{:?}", onus::check("p.onus", t).diagnostics);
+    let mut checker = onus::Checker::default();
+    let first = checker.begin("p.onus", &text, usize::MAX);
+    assert!(first
+        .diagnostics
+        .iter()
+        .any(|d| d.code == onus::Code::AnalysisLimit));
+    let moved = text.replacen(
+        "x: customer unless",
+        "y: shared when d2 is a2\nx: customer unless",
+        1,
+    );
+    let known = checker.begin("p.onus", &moved, 0);
+    assert!(checker.is_pending(), "zone y changed");
+    // Zone x was kept: its open questions are known at once, moved a line.
+    let limits = |r: &onus::Report| {
+        (r.diagnostics.iter())
+            .filter(|d| d.code == onus::Code::AnalysisLimit)
+            .count()
+    };
+    assert_eq!(limits(&known), limits(&first));
+    let finished = checker.finish().unwrap();
+    assert_eq!(format!("{:?}", finished.diagnostics), whole(&moved));
+}

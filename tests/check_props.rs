@@ -459,12 +459,15 @@ proptest! {
     }
 }
 
-/// What a checker says of a text once it has finished, as `check` says it.
-fn checked(checker: &mut onus::Checker, text: &str) -> String {
-    let quick = checker.begin("p.onus", text);
-    let report = match checker.finish() {
-        Some(report) => report,
-        None => quick,
+/// What a checker says of a text once it has finished, as `check` says it:
+/// in two steps (what is known, then the rest) or in one.
+fn checked(checker: &mut onus::Checker, text: &str, at_once: bool) -> String {
+    let report = match at_once {
+        true => checker.begin("p.onus", text, usize::MAX),
+        false => {
+            let quick = checker.begin("p.onus", text, 0);
+            checker.finish().unwrap_or(quick)
+        }
     };
     format!("{:?}", report.diagnostics)
 }
@@ -479,6 +482,7 @@ proptest! {
     fn an_incremental_check_says_what_check_says(
         (first, second) in policy_pair(SMALL),
         removed in 0usize..40,
+        at_once in any::<bool>(),
     ) {
         let added: String = (second.lines())
             .filter(|l| l.starts_with('z') || l.starts_with("assert"))
@@ -492,10 +496,10 @@ proptest! {
         let mut checker = onus::Checker::default();
         for text in [&first, &second, &format!("{added}{first}"), &cut, &first] {
             let whole = format!("{:?}", onus::check("p.onus", text).diagnostics);
-            prop_assert_eq!(checked(&mut checker, text), whole, "{}", text);
+            prop_assert_eq!(checked(&mut checker, text, at_once), whole, "{}", text);
         }
         // Nothing changed: the first answer is the whole one.
-        let again = checker.begin("p.onus", &first);
+        let again = checker.begin("p.onus", &first, 0);
         prop_assert!(!checker.is_pending());
         prop_assert_eq!(
             format!("{:?}", again.diagnostics),

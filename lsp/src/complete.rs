@@ -26,23 +26,20 @@ pub enum Kind {
 }
 
 /// The built-in parties, which every policy has.
-const BUILT_IN_PARTIES: [&str; 3] = ["customer", "provider", "shared"];
+pub const BUILT_IN_PARTIES: [&str; 3] = ["customer", "provider", "shared"];
 
-/// The words that begin a statement: a zone's name, or one of these.
-const STATEMENT_KEYWORDS: [&str; 12] = [
-    "policy",
-    "party",
-    "zone",
-    "dimension",
-    "default",
-    "assert",
-    "test",
-    "tests for",
-    "mapping",
-    "resources for",
-    "resource",
-    "#",
-];
+/// The words that begin a statement, as completion offers them: the
+/// language's declaration keywords, with `tests` and `resources` followed
+/// by the `for` they take.
+fn statement_keywords() -> Vec<(String, Kind)> {
+    (onus::DECLARATION_KEYWORDS.iter())
+        .map(|&word| match word {
+            "tests" | "resources" => format!("{word} for"),
+            word => word.to_string(),
+        })
+        .map(|word| (word, Kind::Keyword))
+        .collect()
+}
 
 impl Vocabulary {
     /// The names of a tree: declared ones and those rules use.
@@ -144,7 +141,7 @@ pub fn offers(vocabulary: &Vocabulary, before: &str) -> Vec<(String, Kind)> {
         return match trimmed {
             "" => {
                 let mut offers = Vocabulary::names(&vocabulary.zones, Kind::Zone);
-                offers.extend(keywords(&STATEMENT_KEYWORDS[..11]));
+                offers.extend(statement_keywords());
                 offers
             }
             "assert " => Vocabulary::names(&vocabulary.zones, Kind::Zone),
@@ -188,11 +185,14 @@ fn after_colon(vocabulary: &Vocabulary, after: &str) -> Vec<(String, Kind)> {
     if words.len() == 1 {
         return keywords(&["always", "when", "unless"]);
     }
-    let dimension_before = |k: usize| words.get(k).map_or("", |w| *w);
+    // The word `back` words before the last, if there is one.
+    let dimension_before =
+        |back: usize| (words.len().checked_sub(back + 1)).map_or("", |k| words[k]);
     // Inside `dimension in [...`: that dimension's values.
     if let Some(open) = words.iter().rposition(|w| *w == "[") {
         if !words[open..].contains(&"]") {
-            let dimension = dimension_before(open.saturating_sub(2));
+            // `dimension in [`: two words before the bracket.
+            let dimension = open.checked_sub(2).map_or("", |k| words[k]);
             return vocabulary.values_of(dimension);
         }
     }
@@ -206,10 +206,10 @@ fn after_colon(vocabulary: &Vocabulary, after: &str) -> Vec<(String, Kind)> {
     let n = words.len();
     match last {
         "when" | "unless" | "and" | "or" | "(" => condition_start(),
-        "not" if n >= 2 && words[n - 2] == "is" => vocabulary.values_of(dimension_before(n - 3)),
+        "not" if n >= 2 && words[n - 2] == "is" => vocabulary.values_of(dimension_before(2)),
         "not" => condition_start(),
         "is" => {
-            let mut offers = vocabulary.values_of(dimension_before(n - 2));
+            let mut offers = vocabulary.values_of(dimension_before(1));
             offers.extend(keywords(&["not"]));
             offers
         }

@@ -11,8 +11,9 @@ pub enum Named {
     Zone(String),
     Party(String),
     Dimension(String),
-    /// A value and its dimension (empty when no declaration of the
-    /// document has the value: the prelude's `model`, or a typo).
+    /// A value and its dimension: the one whose declaration has it, else
+    /// the prelude's `model` if it is one of its values, else empty (a
+    /// typo).
     Value {
         dimension: String,
         value: String,

@@ -1,8 +1,10 @@
 //! The requests and notifications the server answers, each from the
-//! library: diagnostics from `onus::check` (every syntax error, name error
-//! and finding, with its related places and help), formatting from
-//! `onus::format_source`, symbols and definitions from the syntax tree,
-//! hover on a zone from the matrix.
+//! library: diagnostics from an `onus::Checker` per document (every syntax
+//! error, name error and finding, with its related places, scenario and
+//! help), formatting from `onus::format_source`, symbols from the syntax
+//! tree, definition and references from [`names`], hover from the matrix
+//! and the analysis, completion from [`complete`], quick fixes from the
+//! diagnostics' replacements, code lenses from the tests.
 
 use std::collections::HashMap;
 
@@ -18,7 +20,7 @@ use lsp_types::{
 use onus::syntax::{PolicyFile, StatementKind};
 use onus::{Source, Span};
 
-use crate::complete::{self, Kind, Vocabulary};
+use crate::complete::{self, Kind, Vocabulary, BUILT_IN_PARTIES};
 use crate::names::{self, Named, Occurrence};
 
 /// Serves until the client asks to shut down.
@@ -29,11 +31,20 @@ pub fn run(connection: &Connection) -> Result<(), String> {
         document_symbol_provider: Some(OneOf::Left(true)),
         definition_provider: Some(OneOf::Left(true)),
         hover_provider: Some(lsp_types::HoverProviderCapability::Simple(true)),
-        completion_provider: Some(lsp_types::CompletionOptions::default()),
+        // Completion pops up where a name is due: after a rule's colon, in
+        // a list, at a block's start.
+        completion_provider: Some(lsp_types::CompletionOptions {
+            trigger_characters: Some([":", "[", ",", "{", "("].map(String::from).to_vec()),
+            ..lsp_types::CompletionOptions::default()
+        }),
         code_action_provider: Some(lsp_types::CodeActionProviderCapability::Simple(true)),
         references_provider: Some(OneOf::Left(true)),
         code_lens_provider: Some(lsp_types::CodeLensOptions {
             resolve_provider: Some(false),
+        }),
+        execute_command_provider: Some(lsp_types::ExecuteCommandOptions {
+            commands: vec![RUN_TEST.to_string()],
+            ..lsp_types::ExecuteCommandOptions::default()
         }),
         ..ServerCapabilities::default()
     };
@@ -56,10 +67,28 @@ pub fn run(connection: &Connection) -> Result<(), String> {
                     // Quick fixes come from the whole diagnostics.
                     publish_pending(connection, &mut documents)?;
                 }
-                let response = answer(&documents, request);
+                let response = match request.method.as_str() {
+                    lsp_types::request::ExecuteCommand::METHOD => {
+                        let params = serde_json::from_value(request.params);
+                        let result = (params.map_err(|e| e.to_string()))
+                            .and_then(|p| run_test(connection, &documents, &p));
+                        match result {
+                            Ok(value) => Response::new_ok(request.id, value),
+                            Err(message) => Response::new_err(
+                                request.id,
+                                lsp_server::ErrorCode::InvalidParams as i32,
+                                message,
+                            ),
+                        }
+                    }
+                    _ => answer(&documents, request),
+                };
                 send(connection, Message::Response(response))?;
             }
             Message::Notification(notification) => {
+                if notification.method == lsp_types::notification::Exit::METHOD {
+                    return Err("`exit` came before `shutdown`".to_string());
+                }
                 if let Some(uri) = update(&mut documents, notification) {
                     publish_known(connection, &mut documents, &uri)?;
                 }
@@ -211,10 +240,7 @@ fn publish_known(
     let Some(document) = documents.get_mut(uri.as_str()) else {
         return publish(connection, uri, Vec::new());
     };
-    let mut report = document.checker.begin(&name_of(uri), &document.text);
-    if document.checker.pending_rules() <= ANALYSED_AT_ONCE {
-        report = document.checker.finish().unwrap_or(report);
-    }
+    let report = (document.checker).begin(&name_of(uri), &document.text, ANALYSED_AT_ONCE);
     let diagnostics = diagnostics(uri, &name_of(uri), &report);
     document.report = Some(report);
     publish(connection, uri, diagnostics)
@@ -572,17 +598,17 @@ fn references(documents: &Documents, params: &lsp_types::ReferenceParams) -> ser
     serde_json::to_value(locations).unwrap_or_default()
 }
 
-/// On a test: whether it passes, and for each zone it gets wrong, what the
+/// Each test of the document, where its name is, and how it went: `✓
+/// passes`, or `✗ fails: ...` with each zone it gets wrong and what the
 /// zone resolved to. A test file's tests run against the policy it names,
 /// beside it on disk or built in.
-fn code_lenses(documents: &Documents, uri: &Uri) -> serde_json::Value {
-    use lsp_types::{CodeLens, Command};
+fn test_results(documents: &Documents, uri: &Uri) -> Vec<(Range, String, String)> {
     let Some(text) = text_of(documents, uri) else {
-        return serde_json::json!([]);
+        return Vec::new();
     };
     let name = name_of(uri);
     let Ok(tree) = onus::parse(&name, text) else {
-        return serde_json::json!([]);
+        return Vec::new();
     };
     let tests: Vec<&onus::syntax::TestCase> = (tree.statements.iter())
         .filter_map(|s| match &s.kind {
@@ -591,15 +617,15 @@ fn code_lenses(documents: &Documents, uri: &Uri) -> serde_json::Value {
         })
         .collect();
     if tests.is_empty() {
-        return serde_json::json!([]);
+        return Vec::new();
     }
-    let Ok(suite) = onus::load_suite_text(&name, Source::new(name.clone(), text.as_str())) else {
-        return serde_json::json!([]);
+    let source = Source::new(name.clone(), text.as_str());
+    let Ok(suite) = onus::load_suite_text(&name, source.clone()) else {
+        return Vec::new();
     };
-    let source = Source::new(name, text.as_str());
     let run = suite.policy.run_tests(&suite.tests);
     let policy = &suite.policy;
-    let lenses: Vec<CodeLens> = (run.outcomes.iter().zip(&tests))
+    (run.outcomes.iter().zip(&tests))
         .map(|(outcome, test)| {
             let title = if outcome.passed() {
                 "✓ passes".to_string()
@@ -618,143 +644,118 @@ fn code_lenses(documents: &Documents, uri: &Uri) -> serde_json::Value {
                     .collect();
                 format!("✗ fails: {}", wrong.join("; "))
             };
-            CodeLens {
-                range: range(&source, test.name.span),
-                command: Some(Command {
-                    title,
-                    command: String::new(),
-                    arguments: None,
-                }),
-                data: None,
-            }
+            (
+                range(&source, test.name.span),
+                test.name.text.clone(),
+                title,
+            )
+        })
+        .collect()
+}
+
+/// The command a test's code lens runs: the test again, its result shown.
+const RUN_TEST: &str = "onus.runTest";
+
+/// A code lens on each test saying how it went; choosing it runs the test
+/// again ([`RUN_TEST`]).
+fn code_lenses(documents: &Documents, uri: &Uri) -> serde_json::Value {
+    use lsp_types::{CodeLens, Command};
+    let lenses: Vec<CodeLens> = (test_results(documents, uri).into_iter())
+        .map(|(range, name, title)| CodeLens {
+            range,
+            command: Some(Command {
+                title,
+                command: RUN_TEST.to_string(),
+                arguments: Some(vec![
+                    serde_json::json!(uri.as_str()),
+                    serde_json::json!(name),
+                ]),
+            }),
+            data: None,
         })
         .collect();
     serde_json::to_value(lenses).unwrap_or_default()
 }
 
-/// On a party, dimension or value: its declaration, and on a value the
-/// zones that depend on it. On a rule: where it decides.
-fn hover_name(documents: &Documents, at: &lsp_types::TextDocumentPositionParams) -> Option<String> {
-    let (source, tree, all, under) = name_under(documents, at)?;
-    let declaration = (all.iter())
-        .find(|o| o.declares && same(&o.named, &under.named))
-        .and_then(|o| {
-            tree.statements
-                .iter()
-                .find(|s| s.span.start <= o.span.start && o.span.end <= s.span.end)
-        })
-        .map(|s| {
-            let (line, _) = source.line_column(s.span.start);
-            format!(
-                "```onus\n{}\n```\ndeclared on line {line}",
-                &source.text[s.span.start..s.span.end]
-            )
-        });
-    let uses = (all.iter())
-        .filter(|o| !o.declares && same(&o.named, &under.named))
-        .count();
-    let (what, name) = match &under.named {
-        Named::Zone(_) => return None,
-        Named::Party(name) => ("party", name.clone()),
-        Named::Dimension(name) => ("dimension", name.clone()),
-        Named::Value { dimension, value } if dimension.is_empty() => ("value", value.clone()),
-        Named::Value { dimension, value } => ("value", format!("{dimension} is {value}")),
+/// `onus.runTest URI NAME`: runs the document's tests and shows the named
+/// one's result as a message (an error if it fails).
+fn run_test(
+    connection: &Connection,
+    documents: &Documents,
+    params: &lsp_types::ExecuteCommandParams,
+) -> Result<serde_json::Value, String> {
+    use lsp_types::{MessageType, ShowMessageParams};
+    let (Some(uri), Some(name)) = (
+        params.arguments.first().and_then(|a| a.as_str()),
+        params.arguments.get(1).and_then(|a| a.as_str()),
+    ) else {
+        return Err(format!(
+            "{RUN_TEST} takes the document's URI and the test's name"
+        ));
     };
-    let declared = declaration.unwrap_or_else(|| match under.named {
-        Named::Party(_) if ["customer", "provider", "shared"].contains(&name.as_str()) => {
-            "a built-in party".to_string()
-        }
-        Named::Value { .. } | Named::Dimension(_) => {
-            "not declared here: the prelude's `model` (on-prem, iaas, paas, saas) if it is one of its".to_string()
-        }
-        _ => "not declared".to_string(),
-    });
-    Some(format!(
-        "**{what}** `{name}`, written {uses} times\n\n{declared}"
-    ))
+    let uri: Uri = uri.parse().map_err(|_| format!("`{uri}` is not a URI"))?;
+    let result = (test_results(documents, &uri).into_iter()).find(|(_, test, _)| test == name);
+    let Some((_, _, title)) = result else {
+        return Err(format!("no test `{name}` in {}", uri.as_str()));
+    };
+    let typ = match title.starts_with('✓') {
+        true => MessageType::INFO,
+        false => MessageType::ERROR,
+    };
+    let message = ShowMessageParams {
+        typ,
+        message: format!("test \"{name}\": {title}"),
+    };
+    let notification = Notification::new(
+        lsp_types::notification::ShowMessage::METHOD.to_string(),
+        message,
+    );
+    send(connection, Message::Notification(notification))?;
+    Ok(serde_json::Value::Null)
 }
 
-/// Where a rule decides: the answers of its zone, over every scenario,
-/// that it takes part in, each with its condition.
-fn hover_rule(documents: &Documents, at: &lsp_types::TextDocumentPositionParams) -> Option<String> {
-    let (source, _) = tree(documents, &at.text_document.uri)?;
-    let offset = offset_of(&source.text, at.position);
-    let policy = onus::load(&source.name, &source.text).ok()?;
-    let (id, rule) = (policy.rules.iter().enumerate())
-        .find(|(_, r)| r.span.start <= offset && offset <= r.span.end)?;
-    let zone = &policy.zones[rule.zone];
-    let answers = policy.evaluate_partial(&onus::PartialScenario::empty(&policy));
-    let answer = answers.iter().find(|a| a.zone == rule.zone)?;
-    let mut lines = vec![format!(
-        "**{}: {}**, where it decides, and what the zone then resolves to:",
-        zone.name, policy.parties[rule.party].name
-    )];
-    match &answer.cases {
-        None => lines.push("- not decided within the analysis budget".to_string()),
-        Some(cases) => {
-            let taking_part = cases.iter().filter(|c| c.rules.contains(&id));
-            for case in taking_part {
-                let holder = match &case.holder {
-                    onus::Holder::Party(party) => party.clone(),
-                    onus::Holder::Conflict => "CONFLICT".to_string(),
-                };
-                let when = case
-                    .when
-                    .as_ref()
-                    .map_or("(too complex to describe)".to_string(), |cubes| {
-                        onus::describe(&policy, cubes)
-                    });
-                lines.push(format!("- {holder} when `{when}`"));
-            }
-        }
-    }
-    if lines.len() == 1 {
-        lines.push("- nowhere: the rule never decides".to_string());
-    }
-    Some(lines.join("\n"))
-}
-
-/// On a zone: who holds it for each value of the policy's matrix dimension
-/// (the other dimensions at their first values), with the deciding rules'
-/// reasons: the zone's row of `onus matrix`. On another name, or elsewhere
-/// in a rule, [`hover_name`] and [`hover_rule`].
+/// On a zone: its row of the matrix ([`hover_zone`]). On a rule, or its
+/// party: where it decides ([`hover_rule`]). On another party, a dimension
+/// or a value: its declaration ([`hover_name`]).
 fn hover(documents: &Documents, at: &lsp_types::TextDocumentPositionParams) -> serde_json::Value {
-    let markdown = |value: String| {
-        let hover = Hover {
-            contents: HoverContents::Markup(MarkupContent {
-                kind: MarkupKind::Markdown,
-                value,
-            }),
-            range: None,
-        };
-        serde_json::to_value(hover).unwrap_or_default()
+    let Some((source, tree)) = tree(documents, &at.text_document.uri) else {
+        return serde_json::Value::Null;
     };
-    let zone = name_under(documents, at).and_then(|(source, _, _, under)| match under.named {
-        Named::Zone(zone) => Some((source, zone)),
-        _ => None,
+    let offset = offset_of(&source.text, at.position);
+    let all = names::occurrences(&tree);
+    let under = names::at(&all, offset);
+    let on_rule_party = under.is_some_and(|under| {
+        (tree.statements.iter())
+            .any(|s| matches!(&s.kind, StatementKind::Rule(r) if r.party.span == under.span))
     });
-    let Some((source, zone_name)) = zone else {
-        // A rule's party stands for the rule: where does it decide?
-        let on_rule_party = name_under(documents, at).is_some_and(|(_, tree, _, under)| {
-            (tree.statements.iter())
-                .any(|s| matches!(&s.kind, StatementKind::Rule(r) if r.party.span == under.span))
-        });
-        let text = match on_rule_party {
-            true => hover_rule(documents, at),
-            false => hover_name(documents, at).or_else(|| hover_rule(documents, at)),
-        };
-        return match text {
-            Some(text) => markdown(text),
-            None => serde_json::Value::Null,
-        };
+    let text = match under {
+        Some(Occurrence {
+            named: Named::Zone(zone),
+            ..
+        }) => hover_zone(&source, zone),
+        Some(under) if !on_rule_party => hover_name(&source, &tree, &all, under),
+        _ => hover_rule(&source, offset),
     };
-    let Ok(policy) = onus::load(&source.name, &source.text) else {
+    let Some(value) = text else {
         return serde_json::Value::Null;
     };
-    let (Some(zone), Ok(over)) = (policy.zone_index(&zone_name), policy.sweep_dimension(None))
-    else {
-        return serde_json::Value::Null;
+    let hover = Hover {
+        contents: HoverContents::Markup(MarkupContent {
+            kind: MarkupKind::Markdown,
+            value,
+        }),
+        range: None,
     };
+    serde_json::to_value(hover).unwrap_or_default()
+}
+
+/// Who holds a zone for each value of the policy's matrix dimension (the
+/// other dimensions at their first values), with the deciding rules'
+/// reasons: the zone's row of `onus matrix`.
+fn hover_zone(source: &Source, zone_name: &str) -> Option<String> {
+    let policy = onus::load(&source.name, &source.text).ok()?;
+    let zone = policy.zone_index(zone_name)?;
+    let over = policy.sweep_dimension(None).ok()?;
     let base = onus::Scenario {
         values: vec![0; policy.dimensions.len()],
     };
@@ -776,7 +777,86 @@ fn hover(documents: &Documents, at: &lsp_types::TextDocumentPositionParams) -> s
             .map_or(String::new(), |b| format!(": {b}"));
         lines.push(format!("- `{value}`: {holder}{why}"));
     }
-    markdown(lines.join("\n"))
+    Some(lines.join("\n"))
+}
+
+/// A party, dimension or value: its declaration's line, and how often the
+/// document writes it.
+fn hover_name(
+    source: &Source,
+    tree: &PolicyFile,
+    all: &[Occurrence],
+    under: &Occurrence,
+) -> Option<String> {
+    let declaration = (all.iter())
+        .find(|o| o.declares && same(&o.named, &under.named))
+        .and_then(|o| {
+            (tree.statements.iter())
+                .find(|s| s.span.start <= o.span.start && o.span.end <= s.span.end)
+        })
+        .map(|s| {
+            let (line, _) = source.line_column(s.span.start);
+            let text = &source.text[s.span.start..s.span.end];
+            format!("```onus\n{text}\n```\ndeclared on line {line}")
+        });
+    let uses = (all.iter())
+        .filter(|o| !o.declares && same(&o.named, &under.named))
+        .count();
+    let (what, name) = match &under.named {
+        Named::Zone(_) => return None,
+        Named::Party(name) => ("party", name.clone()),
+        Named::Dimension(name) => ("dimension", name.clone()),
+        Named::Value { dimension, value } if dimension.is_empty() => ("value", value.clone()),
+        Named::Value { dimension, value } => ("value", format!("{dimension} is {value}")),
+    };
+    let declared = declaration.unwrap_or_else(|| match &under.named {
+        Named::Party(_) if BUILT_IN_PARTIES.contains(&name.as_str()) => {
+            "a built-in party".to_string()
+        }
+        Named::Dimension(d) | Named::Value { dimension: d, .. } if d == "model" => {
+            format!("the prelude's `model`: {}", onus::PRELUDE_MODEL.join(", "))
+        }
+        _ => "not declared".to_string(),
+    });
+    let times = match uses {
+        1 => "once".to_string(),
+        n => format!("{n} times"),
+    };
+    Some(format!("**{what}** `{name}`, used {times}\n\n{declared}"))
+}
+
+/// Where the rule at `offset` decides: the answers of its zone, over every
+/// scenario, that it takes part in, each with its condition.
+fn hover_rule(source: &Source, offset: usize) -> Option<String> {
+    let policy = onus::load(&source.name, &source.text).ok()?;
+    let (id, rule) = (policy.rules.iter().enumerate())
+        .find(|(_, r)| r.span.start <= offset && offset <= r.span.end)?;
+    let zone = &policy.zones[rule.zone];
+    let answer = policy.zone_answers(rule.zone);
+    let mut lines = vec![format!(
+        "**{}: {}**, where it decides, and what the zone then resolves to:",
+        zone.name, policy.parties[rule.party].name
+    )];
+    match &answer.cases {
+        None => lines.push("- not decided within the analysis budget".to_string()),
+        Some(cases) => {
+            for case in cases.iter().filter(|c| c.rules.contains(&id)) {
+                let holder = match &case.holder {
+                    onus::Holder::Party(party) => party.clone(),
+                    onus::Holder::Conflict => "CONFLICT".to_string(),
+                };
+                let when = (case.when.as_ref())
+                    .map_or("(too complex to describe)".to_string(), |cubes| {
+                        onus::describe(&policy, cubes)
+                    });
+                lines.push(format!("- {holder} when `{when}`"));
+            }
+        }
+    }
+    if lines.len() == 1 {
+        lines.push("- nowhere: the rule never decides".to_string());
+    }
+    Some(lines.join("\n"))
 }
 
 /// What fits at the cursor ([`complete::offers`]), from the names the

@@ -2,10 +2,13 @@
 //! a policy with a misspelt value and a conflict, shows the misspelling
 //! (a policy that does not resolve is not checked), applies the quick fix
 //! through its own code, and then shows the conflict (`lsp/tests/neovim-
-//! client.lua`). Neovim comes from Debian's packages (`bash
+//! client.lua`, with the client set up by `editors/neovim/onus.lua`, the
+//! file the docs give users). Neovim comes from Debian's packages (`bash
 //! tests/editors/setup` installs it); without it the test fails, saying so.
 
-use std::process::Command;
+use std::io::Read;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
 
 #[test]
 fn neovim_shows_the_diagnostics_and_applies_a_quick_fix() {
@@ -25,20 +28,40 @@ fn neovim_shows_the_diagnostics_and_applies_a_quick_fix() {
     .unwrap();
     let out = folder.join("seen.jsonl");
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/neovim-client.lua");
-    let run = Command::new("nvim")
+    let setup = concat!(env!("CARGO_MANIFEST_DIR"), "/../editors/neovim/onus.lua");
+    let mut nvim = Command::new("nvim")
         .args(["--headless", "--clean", "-n", "-c"])
         .arg(format!("luafile {script}"))
         .env("ONUS_LSP", env!("CARGO_BIN_EXE_onus-lsp"))
+        .env("ONUS_SETUP", setup)
         .env("ONUS_POLICY", &policy)
         .env("ONUS_OUT", &out)
-        .output()
-        .expect("nvim runs");
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("nvim starts");
+    // The script exits on every error; a hang is killed, not waited on.
+    let deadline = Instant::now() + Duration::from_secs(90);
+    let status = loop {
+        if let Some(status) = nvim.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            nvim.kill().unwrap();
+            panic!("Neovim did not finish within 90 s");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let mut stderr = String::new();
+    nvim.stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
     let seen = std::fs::read_to_string(&out).unwrap_or_default();
     assert!(
-        run.status.success(),
-        "Neovim's client failed ({}):\n{seen}\n{}",
-        run.status,
-        String::from_utf8_lossy(&run.stderr)
+        status.success(),
+        "Neovim's client failed ({status}):\n{seen}\n{stderr}"
     );
     let steps: Vec<serde_json::Value> = (seen.lines())
         .map(|l| serde_json::from_str(l).unwrap())

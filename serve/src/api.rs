@@ -1,0 +1,906 @@
+//! The HTTP API, versioned under `/v1`, and the playground page at `/`.
+//! Each answer is the CLI's output for the same input, from the same
+//! `onus::command` call; errors are JSON with a code. Policies sent in a
+//! request are read from the request alone, never from the file system.
+
+use std::io::{BufReader, Read, Write};
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant};
+
+use axum::body::{Body, Bytes};
+use axum::extract::{Path, Query, Request, State as Shared};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use futures_util::StreamExt;
+use onus::command::{self, Choice, Explanation, ExportRequest, Outcome};
+use onus::{Policy, Report};
+use serde_json::{json, Value};
+use tokio::sync::{mpsc, Semaphore};
+
+use crate::policies::{self, Policies, Stamp};
+
+/// What one request may use.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    pub max_body: usize,
+    pub timeout: Duration,
+    pub max_rules: usize,
+    pub max_concurrent: usize,
+}
+
+/// What every request shares: the served policies (swapped whole on
+/// reload), what their files looked like when read, and the limits.
+pub struct State {
+    specs: Vec<String>,
+    policies: RwLock<Arc<Policies>>,
+    stamps: Mutex<Vec<Stamp>>,
+    limits: Limits,
+    permits: Arc<Semaphore>,
+}
+
+impl State {
+    pub fn new(specs: Vec<String>, loaded: Policies, limits: Limits) -> State {
+        State {
+            stamps: Mutex::new(policies::stamps(&specs)),
+            specs,
+            policies: RwLock::new(Arc::new(loaded)),
+            permits: Arc::new(Semaphore::new(limits.max_concurrent)),
+            limits,
+        }
+    }
+
+    /// The policies now: a request holds this one set from start to end,
+    /// whatever reloads meanwhile.
+    fn current(&self) -> Arc<Policies> {
+        Arc::clone(
+            &self
+                .policies
+                .read()
+                .expect("never poisoned: swaps do not panic"),
+        )
+    }
+
+    /// Loads every policy again and serves the new set, or, if any fails
+    /// to load, keeps the old one and logs why.
+    fn reload(&self, why: &str) {
+        let stamps = policies::stamps(&self.specs);
+        match Policies::load(&self.specs) {
+            Ok(loaded) => {
+                let count = loaded.entries.len();
+                *self.policies.write().expect("never poisoned") = Arc::new(loaded);
+                log(&json!({"event": "reload", "why": why, "policies": count}));
+            }
+            Err(reports) => {
+                let diagnostics = policies::reports_text(&reports);
+                log(
+                    &json!({"event": "reload-failed", "why": why, "kept": "the policies loaded before", "diagnostics": diagnostics}),
+                );
+            }
+        }
+        *self.stamps.lock().expect("never poisoned") = stamps;
+    }
+
+    /// Reloads if a policy file changed since it was read.
+    fn reload_if_changed(&self) {
+        let now = policies::stamps(&self.specs);
+        let changed = *self.stamps.lock().expect("never poisoned") != now;
+        if changed {
+            self.reload("a policy file changed");
+        }
+    }
+}
+
+/// One structured line on stderr.
+fn log(entry: &Value) {
+    let mut line = entry.to_string();
+    line.push('\n');
+    let _ = std::io::stderr().write_all(line.as_bytes());
+}
+
+/// Serves until SIGTERM or Ctrl-C, then finishes the requests in flight.
+pub async fn serve(addr: SocketAddr, state: Arc<State>) -> std::io::Result<()> {
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    let local = listener.local_addr()?;
+    println!("onus serve: listening on http://{local}/");
+    std::io::stdout().flush()?;
+    tokio::spawn(reload_on_hangup(Arc::clone(&state)));
+    tokio::spawn(reload_on_change(Arc::clone(&state)));
+    let app = router(state);
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    log(&json!({"event": "stopped"}));
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending().await,
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        () = terminate => {}
+    }
+    log(&json!({"event": "stopping", "why": "a signal; finishing the requests in flight"}));
+}
+
+async fn reload_on_hangup(state: Arc<State>) {
+    let Ok(mut hangups) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
+    else {
+        return;
+    };
+    while hangups.recv().await.is_some() {
+        let state = Arc::clone(&state);
+        let _ = tokio::task::spawn_blocking(move || state.reload("SIGHUP")).await;
+    }
+}
+
+/// How often policy files are looked at for changes.
+const WATCH_EVERY: Duration = Duration::from_millis(500);
+
+async fn reload_on_change(state: Arc<State>) {
+    let mut ticks = tokio::time::interval(WATCH_EVERY);
+    loop {
+        ticks.tick().await;
+        let state = Arc::clone(&state);
+        let _ = tokio::task::spawn_blocking(move || state.reload_if_changed()).await;
+    }
+}
+
+/// Every route. `tests/openapi.rs` checks this list against the OpenAPI
+/// document, both ways.
+pub fn router(state: Arc<State>) -> Router {
+    Router::new()
+        .route("/", get(crate::page::page))
+        .route("/v1/openapi.json", get(openapi))
+        .route("/v1/policies", get(list))
+        .route("/v1/policies/{name}", get(describe_named))
+        .route("/v1/policies/{name}/source", get(source_named))
+        .route("/v1/policies/{name}/matrix", get(matrix_named))
+        .route("/v1/policies/{name}/check", get(check_named))
+        .route("/v1/policies/{name}/eval", post(eval_named))
+        .route("/v1/policies/{name}/batch", post(batch_named))
+        .route("/v1/policies/{name}/export", get(export_named))
+        .route("/v1/check", post(check_text))
+        .route("/v1/fmt", post(fmt_text))
+        .route("/v1/describe", post(describe_text))
+        .route("/v1/matrix", post(matrix_text))
+        .route("/v1/eval", post(eval_text))
+        .fallback(not_found)
+        .layer(middleware::from_fn_with_state(Arc::clone(&state), guard))
+        .with_state(state)
+}
+
+/// Around every request: the concurrency limit, and one access-log line.
+async fn guard(Shared(state): Shared<Arc<State>>, request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let (method, path) = (request.method().clone(), request.uri().path().to_string());
+    let response = match Arc::clone(&state.permits).try_acquire_owned() {
+        Ok(permit) => {
+            let response = next.run(request).await;
+            drop(permit);
+            response
+        }
+        Err(_) => {
+            let mut refused = ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "busy",
+                format!(
+                    "more than {} requests at once: try again shortly",
+                    state.limits.max_concurrent
+                ),
+            )
+            .into_response();
+            refused
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+            refused
+        }
+    };
+    log(&json!({
+        "method": method.as_str(),
+        "path": path,
+        "status": response.status().as_u16(),
+        "ms": (started.elapsed().as_secs_f64() * 1000.0 * 1000.0).round() / 1000.0,
+    }));
+    response
+}
+
+/// An error as the API answers it: `{"error": {"code", "message",
+/// "diagnostics"?}}`, the diagnostics as `onus check --format json` writes
+/// them.
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    code: &'static str,
+    message: String,
+    diagnostics: Option<Value>,
+}
+
+impl ApiError {
+    fn new(status: StatusCode, code: &'static str, message: String) -> ApiError {
+        ApiError {
+            status,
+            code,
+            message,
+            diagnostics: None,
+        }
+    }
+}
+
+impl From<Report> for ApiError {
+    fn from(report: Report) -> ApiError {
+        let message = (report.diagnostics.first()).map_or(String::new(), |d| d.message.clone());
+        let diagnostics = serde_json::from_str(&onus::render::diagnostics_json(&[report])).ok();
+        ApiError {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            code: "invalid-input",
+            message,
+            diagnostics,
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut error = json!({"code": self.code, "message": self.message});
+        if let Some(diagnostics) = self.diagnostics {
+            error["diagnostics"] = diagnostics;
+        }
+        let body =
+            serde_json::to_string_pretty(&json!({ "error": error })).unwrap_or_default() + "\n";
+        (self.status, [(header::CONTENT_TYPE, JSON)], body).into_response()
+    }
+}
+
+const JSON: &str = "application/json";
+const TEXT: &str = "text/plain; charset=utf-8";
+
+type Answer = Result<Response, ApiError>;
+
+/// A command's output as a response: its text with the format's type, and
+/// its outcome (the CLI's exit code) in the `Onus-Outcome` header.
+fn output(out: command::Output, content_type: &'static str) -> Answer {
+    if let Some(report) = out.problems.into_iter().next() {
+        return Err(report.into());
+    }
+    Ok(bytes_answer(
+        out.text.into_bytes(),
+        content_type,
+        out.outcome,
+    ))
+}
+
+fn bytes_answer(bytes: Vec<u8>, content_type: &'static str, outcome: Outcome) -> Response {
+    let outcome = match outcome {
+        Outcome::Clean => "clean",
+        Outcome::Findings => "findings",
+        Outcome::BadInput => "bad-input",
+    };
+    let headers = [
+        (header::CONTENT_TYPE, content_type),
+        (header::HeaderName::from_static("onus-outcome"), outcome),
+    ];
+    (StatusCode::OK, headers, bytes).into_response()
+}
+
+/// Runs `work` off the async threads, within the time limit.
+async fn within_limits<T: Send + 'static>(
+    state: &State,
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, ApiError> {
+    let limit = state.limits.timeout;
+    match tokio::time::timeout(limit, tokio::task::spawn_blocking(work)).await {
+        Ok(Ok(value)) => Ok(value),
+        Ok(Err(error)) => Err(ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            format!("the request's work failed: {error}"),
+        )),
+        Err(_) => Err(ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "timeout",
+            format!("the request took longer than {} ms", limit.as_millis()),
+        )),
+    }
+}
+
+/// The query's parameters, each of those `allowed` once at most except
+/// `set`, which repeats; any other is an error, so a typo is not ignored.
+struct Params(Vec<(String, String)>);
+
+impl Params {
+    fn new(pairs: Vec<(String, String)>, allowed: &[&str]) -> Result<Params, ApiError> {
+        for (key, _) in &pairs {
+            if !allowed.contains(&key.as_str()) {
+                let known = allowed.join(", ");
+                return Err(ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "unknown-parameter",
+                    format!("unknown query parameter `{key}`: this endpoint takes {known}"),
+                ));
+            }
+            if key != "set" && pairs.iter().filter(|(k, _)| k == key).count() > 1 {
+                return Err(ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "repeated-parameter",
+                    format!("query parameter `{key}` is given twice"),
+                ));
+            }
+        }
+        Ok(Params(pairs))
+    }
+
+    fn get(&self, key: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
+
+    fn settings(&self) -> Vec<String> {
+        (self.0.iter())
+            .filter(|(k, _)| k == "set")
+            .map(|(_, v)| v.clone())
+            .collect()
+    }
+
+    /// A named choice (a format), the first name when absent.
+    fn choice<C: Choice>(&self, key: &str) -> Result<C, ApiError> {
+        let name = self.get(key).unwrap_or(C::NAMES[0]);
+        C::from_name(name).ok_or_else(|| {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "unknown-choice",
+                format!("`{key}={name}` is not one of {}", C::NAMES.join(", ")),
+            )
+        })
+    }
+
+    fn flag(&self, key: &str) -> Result<bool, ApiError> {
+        match self.get(key) {
+            None | Some("false") => Ok(false),
+            Some("true") | Some("") => Ok(true),
+            Some(other) => Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "unknown-choice",
+                format!("`{key}={other}` is not true or false"),
+            )),
+        }
+    }
+}
+
+/// The request's body as text, within the size limit.
+async fn body_text(state: &State, body: Body) -> Result<String, ApiError> {
+    let too_large = || {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "body-too-large",
+            format!("the request's body is over {} bytes", state.limits.max_body),
+        )
+    };
+    let bytes = axum::body::to_bytes(body, state.limits.max_body)
+        .await
+        .map_err(|error| {
+            let over = std::error::Error::source(&error)
+                .is_some_and(|e| e.is::<http_body_util::LengthLimitError>());
+            match over {
+                true => too_large(),
+                false => ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "unreadable-body",
+                    format!("the request's body could not be read: {error}"),
+                ),
+            }
+        })?;
+    String::from_utf8(bytes.to_vec()).map_err(|error| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "not-utf8",
+            format!("the request's body is not UTF-8 text: {error}"),
+        )
+    })
+}
+
+fn served(policies: &Policies, name: &str) -> Result<(), ApiError> {
+    match policies.get(name) {
+        Some(_) => Ok(()),
+        None => {
+            let names: Vec<&str> = policies.entries.iter().map(|e| e.name.as_str()).collect();
+            let suggestion = onus::closest(name, names.iter().copied())
+                .map_or(String::new(), |near| format!(" (did you mean `{near}`?)"));
+            Err(ApiError::new(
+                StatusCode::NOT_FOUND,
+                "unknown-policy",
+                format!("no policy `{name}` is served{suggestion}; GET /v1/policies lists them"),
+            ))
+        }
+    }
+}
+
+/// Loads a policy sent in a request: its text alone (a resource map, which
+/// reads its policy from beside it on disk, is refused), within the rule
+/// limit.
+fn posted_policy(name: &str, text: &str, max_rules: usize) -> Result<Policy, ApiError> {
+    refuse_resource_map(text)?;
+    let policy = onus::load(name, text)?;
+    if policy.rules.len() > max_rules {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "too-many-rules",
+            format!(
+                "the policy has {} rules; this service takes at most {max_rules}",
+                policy.rules.len()
+            ),
+        ));
+    }
+    Ok(policy)
+}
+
+fn refuse_resource_map(text: &str) -> Result<(), ApiError> {
+    let tree = onus::parse("policy.onus", text).ok();
+    let statements = tree.iter().flat_map(|t| &t.statements);
+    let is_map = statements
+        .into_iter()
+        .any(|s| matches!(s.kind, onus::syntax::StatementKind::ResourcesFor(_)));
+    match is_map {
+        true => Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "resource-map",
+            "a resource map reads its policy from disk, which the service never does for a \
+             request: check it with `onus check`"
+                .to_string(),
+        )),
+        false => Ok(()),
+    }
+}
+
+/// The name a posted text goes by in diagnostics: `?name=`, else
+/// `policy.onus`; never a path.
+fn posted_name(params: &Params) -> Result<String, ApiError> {
+    let name = params.get("name").unwrap_or("policy.onus");
+    if name.contains(['/', '\\']) || name.is_empty() {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid-name",
+            format!("`name={name}` is a path; give a file name"),
+        ));
+    }
+    Ok(name.to_string())
+}
+
+async fn not_found(request: Request) -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "not-found",
+        format!(
+            "no such endpoint: {} {}; GET /v1/openapi.json describes them",
+            request.method(),
+            request.uri().path()
+        ),
+    )
+}
+
+async fn openapi() -> Response {
+    let document = include_str!("../openapi.json");
+    ([(header::CONTENT_TYPE, JSON)], document).into_response()
+}
+
+/// `{"policies": [{"name", "title", "file"?}]}`: what is served.
+async fn list(Shared(state): Shared<Arc<State>>) -> Response {
+    let policies = state.current();
+    let entries: Vec<Value> = (policies.entries.iter())
+        .map(|e| {
+            let mut entry = json!({"name": e.name, "title": e.policy.title});
+            if let Some(path) = &e.path {
+                entry["file"] = json!(path.to_string_lossy());
+            }
+            entry
+        })
+        .collect();
+    let body =
+        serde_json::to_string_pretty(&json!({ "policies": entries })).unwrap_or_default() + "\n";
+    ([(header::CONTENT_TYPE, JSON)], body).into_response()
+}
+
+/// A policy's dimensions, parties and zones: what a client needs to build
+/// a scenario.
+fn describe(name: &str, policy: &Policy) -> String {
+    let dimensions: Vec<Value> = (policy.dimensions.iter())
+        .map(|d| json!({"name": d.name, "values": d.values}))
+        .collect();
+    let parties: Vec<Value> = (policy.parties.iter())
+        .map(|p| json!({"name": p.name, "label": p.display()}))
+        .collect();
+    let zones: Vec<Value> = (policy.zones.iter())
+        .map(|z| json!({"name": z.name, "label": z.display()}))
+        .collect();
+    let described = json!({
+        "policy": name,
+        "title": policy.title,
+        "dimensions": dimensions,
+        "parties": parties,
+        "zones": zones,
+        "rules": policy.rules.len(),
+        "tests": policy.tests.len(),
+    });
+    serde_json::to_string_pretty(&described).unwrap_or_default() + "\n"
+}
+
+async fn describe_named(Shared(state): Shared<Arc<State>>, Path(name): Path<String>) -> Answer {
+    let policies = state.current();
+    served(&policies, &name)?;
+    let entry = policies.get(&name).expect("just checked");
+    Ok((
+        [(header::CONTENT_TYPE, JSON)],
+        describe(&name, &entry.policy),
+    )
+        .into_response())
+}
+
+async fn source_named(Shared(state): Shared<Arc<State>>, Path(name): Path<String>) -> Answer {
+    let policies = state.current();
+    served(&policies, &name)?;
+    let text = policies.get(&name).expect("just checked").text.clone();
+    Ok(([(header::CONTENT_TYPE, TEXT)], text).into_response())
+}
+
+/// The content type of each matrix format.
+fn matrix_type(format: command::MatrixFormat) -> &'static str {
+    use command::MatrixFormat::*;
+    match format {
+        Table => TEXT,
+        Markdown => "text/markdown; charset=utf-8",
+        Csv => "text/csv; charset=utf-8",
+        Json => JSON,
+        Svg => "image/svg+xml",
+        Html => "text/html; charset=utf-8",
+    }
+}
+
+const MATRIX_PARAMETERS: [&str; 3] = ["format", "over", "set"];
+
+fn matrix_of(policy: &Policy, params: &Params) -> Answer {
+    let format: command::MatrixFormat = params.choice("format")?;
+    let out = command::matrix(policy, params.get("over"), &params.settings(), format)?;
+    output(out, matrix_type(format))
+}
+
+async fn matrix_named(
+    Shared(state): Shared<Arc<State>>,
+    Path(name): Path<String>,
+    Query(query): Query<Vec<(String, String)>>,
+) -> Answer {
+    let params = Params::new(query, &MATRIX_PARAMETERS)?;
+    let policies = state.current();
+    served(&policies, &name)?;
+    matrix_of(&policies.get(&name).expect("just checked").policy, &params)
+}
+
+/// `onus check --format json` of one text: its diagnostics and the
+/// outcome.
+fn check_of(name: &str, text: &str) -> Answer {
+    let report = onus::check(name, text);
+    let errors = report.has_errors();
+    let json = onus::render::diagnostics_json(&[report]);
+    Ok(bytes_answer(
+        json.into_bytes(),
+        JSON,
+        Outcome::findings_if(errors),
+    ))
+}
+
+async fn check_named(Shared(state): Shared<Arc<State>>, Path(name): Path<String>) -> Answer {
+    let policies = state.current();
+    served(&policies, &name)?;
+    within_limits(&state, move || {
+        let entry = policies.get(&name).expect("just checked");
+        check_of(&entry.policy.source.name, &entry.text)
+    })
+    .await?
+}
+
+const EVAL_PARAMETERS: [&str; 3] = ["format", "explain", "set"];
+
+fn eval_of(policy: &Policy, scenario: &str, params: &Params) -> Answer {
+    let format: command::Format = params.choice("format")?;
+    let explain = match params.flag("explain")? {
+        true => Explanation::Shown,
+        false => Explanation::Hidden,
+    };
+    let source = onus::Source::new("scenario", scenario);
+    let (scenario, id) = policy.scenario_from_text(source, &params.settings())?;
+    let content_type = match format {
+        command::Format::Json => JSON,
+        command::Format::Table => TEXT,
+    };
+    output(
+        command::eval(policy, &scenario, id.as_ref(), format, explain),
+        content_type,
+    )
+}
+
+async fn eval_named(
+    Shared(state): Shared<Arc<State>>,
+    Path(name): Path<String>,
+    Query(query): Query<Vec<(String, String)>>,
+    body: Body,
+) -> Answer {
+    let params = Params::new(query, &EVAL_PARAMETERS)?;
+    let policies = state.current();
+    served(&policies, &name)?;
+    let scenario = body_text(&state, body).await?;
+    eval_of(
+        &policies.get(&name).expect("just checked").policy,
+        &scenario,
+        &params,
+    )
+}
+
+const EXPORT_PARAMETERS: [&str; 5] = ["format", "mapping", "set", "date", "profile"];
+
+async fn export_named(
+    Shared(state): Shared<Arc<State>>,
+    Path(name): Path<String>,
+    Query(query): Query<Vec<(String, String)>>,
+) -> Answer {
+    let params = Params::new(query, &EXPORT_PARAMETERS)?;
+    let format: command::ExportFormat = params.choice("format")?;
+    // Built-in mappings only: a request never names a file to read.
+    if let Some(mapping) = params.get("mapping") {
+        if !onus::BUILTIN_MAPPINGS.iter().any(|m| m.name == mapping) {
+            let names: Vec<&str> = onus::BUILTIN_MAPPINGS.iter().map(|m| m.name).collect();
+            return Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "unknown-mapping",
+                format!(
+                    "`mapping={mapping}` is not a built-in mapping: {}",
+                    names.join(", ")
+                ),
+            ));
+        }
+    }
+    let policies = state.current();
+    served(&policies, &name)?;
+    let policy = &policies.get(&name).expect("just checked").policy;
+    let request = ExportRequest {
+        date: params.get("date"),
+        profile: params
+            .get("profile")
+            .unwrap_or(onus::render::DEFAULT_PROFILE),
+    };
+    let bytes = command::export(
+        policy,
+        params.get("mapping"),
+        &params.settings(),
+        format,
+        request,
+    )?;
+    let content_type = match (format.is_binary(), params.get("format").unwrap_or("")) {
+        (true, _) => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        (false, name) if name.starts_with("oscal") => JSON,
+        (false, _) => "text/csv; charset=utf-8",
+    };
+    Ok(bytes_answer(bytes, content_type, Outcome::Clean))
+}
+
+const BATCH_PARAMETERS: [&str; 2] = ["set", "fields"];
+
+/// `eval --batch`: NDJSON scenarios streamed in, records streamed back in
+/// the same order as they are evaluated, the same bytes as the CLI's.
+async fn batch_named(
+    Shared(state): Shared<Arc<State>>,
+    Path(name): Path<String>,
+    Query(query): Query<Vec<(String, String)>>,
+    body: Body,
+) -> Answer {
+    let params = Params::new(query, &BATCH_PARAMETERS)?;
+    let policies = state.current();
+    served(&policies, &name)?;
+    let names: Vec<&str> = params
+        .get("fields")
+        .map_or(Vec::new(), |l| l.split(',').collect());
+    let fields = onus::DecisionFields::from_names(names.iter().copied()).ok_or_else(|| {
+        let known = onus::DecisionFields::NAMES;
+        let unknown = names.iter().find(|n| !known.contains(n)).unwrap_or(&"");
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "unknown-choice",
+            format!(
+                "unknown field `{unknown}`: the fields are {}",
+                known.join(", ")
+            ),
+        )
+    })?;
+    let settings = params.settings();
+    // Checked before the stream starts, so a bad setting is an error
+    // response, not a cut stream.
+    {
+        let policy = &policies.get(&name).expect("just checked").policy;
+        policy.settings("--set", &settings)?;
+    }
+    let (chunks_in, incoming) = mpsc::channel::<Bytes>(8);
+    let (outgoing, chunks_out) = mpsc::channel::<Result<Bytes, std::io::Error>>(8);
+    let mut stream = body.into_data_stream();
+    tokio::spawn(async move {
+        while let Some(Ok(chunk)) = stream.next().await {
+            if chunks_in.send(chunk).await.is_err() {
+                break;
+            }
+        }
+    });
+    tokio::task::spawn_blocking(move || {
+        let policy = &policies.get(&name).expect("checked before").policy;
+        let overrides = policy.settings("--set", &settings).expect("checked before");
+        let options = onus::BatchOptions {
+            jobs: 1,
+            overrides: &overrides,
+            fields,
+        };
+        let input = BufReader::with_capacity(
+            1 << 16,
+            ChannelReader {
+                incoming,
+                chunk: Bytes::new(),
+            },
+        );
+        let output = std::io::BufWriter::with_capacity(1 << 16, ChannelWriter { outgoing });
+        let summary = onus::run_batch(policy, input, output, &options, |_| {});
+        match summary {
+            Ok(summary) => {
+                log(&json!({"event": "batch", "policy": name, "summary": summary.describe()}))
+            }
+            Err(_) => {
+                log(&json!({"event": "batch", "policy": name, "summary": "the client went away"}))
+            }
+        }
+    });
+    let body = Body::from_stream(tokio_stream::wrappers::ReceiverStream::new(chunks_out));
+    Ok(([(header::CONTENT_TYPE, "application/x-ndjson")], body).into_response())
+}
+
+/// The request's body, read by the batch's thread.
+struct ChannelReader {
+    incoming: mpsc::Receiver<Bytes>,
+    chunk: Bytes,
+}
+
+impl Read for ChannelReader {
+    fn read(&mut self, buffer: &mut [u8]) -> std::io::Result<usize> {
+        while self.chunk.is_empty() {
+            match self.incoming.blocking_recv() {
+                Some(chunk) => self.chunk = chunk,
+                None => return Ok(0),
+            }
+        }
+        let n = buffer.len().min(self.chunk.len());
+        buffer[..n].copy_from_slice(&self.chunk.split_to(n));
+        Ok(n)
+    }
+}
+
+/// The response's body, written by the batch's thread.
+struct ChannelWriter {
+    outgoing: mpsc::Sender<Result<Bytes, std::io::Error>>,
+}
+
+impl Write for ChannelWriter {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.outgoing
+            .blocking_send(Ok(Bytes::copy_from_slice(bytes)))
+            .map_err(|_| {
+                std::io::Error::new(std::io::ErrorKind::BrokenPipe, "the client went away")
+            })?;
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+const TEXT_PARAMETERS: [&str; 1] = ["name"];
+
+/// `onus check --format json` of a posted policy text.
+async fn check_text(
+    Shared(state): Shared<Arc<State>>,
+    Query(query): Query<Vec<(String, String)>>,
+    body: Body,
+) -> Answer {
+    let params = Params::new(query, &TEXT_PARAMETERS)?;
+    let name = posted_name(&params)?;
+    let text = body_text(&state, body).await?;
+    refuse_resource_map(&text)?;
+    let max_rules = state.limits.max_rules;
+    within_limits(&state, move || {
+        // The rule limit, before the analysis: a text that does not load
+        // has its errors said either way.
+        if let Ok(policy) = onus::load(&name, &text) {
+            if policy.rules.len() > max_rules {
+                posted_policy(&name, &text, max_rules)?;
+            }
+        }
+        check_of(&name, &text)
+    })
+    .await?
+}
+
+/// `onus fmt -` of a posted text: the formatted text, or its syntax errors.
+async fn fmt_text(
+    Shared(state): Shared<Arc<State>>,
+    Query(query): Query<Vec<(String, String)>>,
+    body: Body,
+) -> Answer {
+    let params = Params::new(query, &TEXT_PARAMETERS)?;
+    let name = posted_name(&params)?;
+    let text = body_text(&state, body).await?;
+    let source = onus::Source::new(name, text.as_str());
+    let formatted = onus::format_source(&source)?;
+    let outcome = Outcome::findings_if(formatted != text);
+    Ok(bytes_answer(formatted.into_bytes(), TEXT, outcome))
+}
+
+async fn describe_text(
+    Shared(state): Shared<Arc<State>>,
+    Query(query): Query<Vec<(String, String)>>,
+    body: Body,
+) -> Answer {
+    let params = Params::new(query, &TEXT_PARAMETERS)?;
+    let name = posted_name(&params)?;
+    let text = body_text(&state, body).await?;
+    let policy = posted_policy(&name, &text, state.limits.max_rules)?;
+    Ok(([(header::CONTENT_TYPE, JSON)], describe(&name, &policy)).into_response())
+}
+
+async fn matrix_text(
+    Shared(state): Shared<Arc<State>>,
+    Query(query): Query<Vec<(String, String)>>,
+    body: Body,
+) -> Answer {
+    let params = Params::new(query, &["format", "over", "set", "name"])?;
+    let name = posted_name(&params)?;
+    let text = body_text(&state, body).await?;
+    let max_rules = state.limits.max_rules;
+    within_limits(&state, move || {
+        matrix_of(&posted_policy(&name, &text, max_rules)?, &params)
+    })
+    .await?
+}
+
+/// `{"policy": "<text>", "scenario": {...}}`: a posted policy evaluated in
+/// one scenario, as `onus eval` answers.
+async fn eval_text(
+    Shared(state): Shared<Arc<State>>,
+    Query(query): Query<Vec<(String, String)>>,
+    body: Body,
+) -> Answer {
+    let params = Params::new(query, &["format", "explain", "set", "name"])?;
+    let name = posted_name(&params)?;
+    let text = body_text(&state, body).await?;
+    let request: Value = serde_json::from_str(&text).map_err(|error| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid-json",
+            format!("the body is not JSON: {error}"),
+        )
+    })?;
+    let (Some(policy), Some(scenario)) = (request["policy"].as_str(), request.get("scenario"))
+    else {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid-request",
+            "give `{\"policy\": \"<the policy's text>\", \"scenario\": {...}}`".to_string(),
+        ));
+    };
+    let policy = posted_policy(&name, policy, state.limits.max_rules)?;
+    eval_of(&policy, &scenario.to_string(), &params)
+}
