@@ -53,6 +53,15 @@ enum Command {
     /// Start the language server over stdio (`onus-lsp`, installed beside
     /// `onus`; `ONUS_LSP` names another).
     Lsp,
+    /// Serve the HTTP API and the playground (`onus-serve`, installed beside
+    /// `onus`; `ONUS_SERVE` names another). `onus serve --help` lists its
+    /// options: `--listen`, `--policy`, the limits.
+    #[command(disable_help_flag = true)]
+    Serve {
+        /// The server's options, passed on as they are.
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        options: Vec<String>,
+    },
     /// Print a shell's completion script: `onus completions bash >
     /// /etc/bash_completion.d/onus`.
     Completions {
@@ -325,7 +334,8 @@ pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> u8 {
             Command::Schema(args) => schema(args),
             Command::Export(args) => export(args),
             Command::Estate(a) => estate(a),
-            Command::Lsp => lsp(),
+            Command::Lsp => companion(Companion::LanguageServer, &[]),
+            Command::Serve { options } => companion(Companion::Service, &options),
             Command::Completions { shell } => {
                 let mut script = Vec::new();
                 clap_complete::generate(shell, &mut Cli::command(), "onus", &mut script);
@@ -504,23 +514,46 @@ fn finish(output: Output) -> u8 {
     output.exit_code()
 }
 
-/// Runs the language server, which lives in its own binary so that `onus`
-/// carries no LSP framework, with this process's stdio: `ONUS_LSP`, else
-/// `onus-lsp` beside `onus`, else on the `PATH`. Exit 0 if it exits 0,
-/// else 2.
-fn lsp() -> Result<Output, Failure> {
-    let beside = std::env::current_exe()
-        .ok()
-        .and_then(|exe| {
-            exe.parent()
-                .map(|dir| dir.join(format!("onus-lsp{}", std::env::consts::EXE_SUFFIX)))
-        })
-        .filter(|path| path.is_file());
-    let server = match std::env::var_os("ONUS_LSP") {
-        Some(path) => std::path::PathBuf::from(path),
-        None => beside.unwrap_or_else(|| "onus-lsp".into()),
+/// A front end that lives in its own binary, so that `onus` carries no
+/// LSP framework or async runtime.
+#[derive(Clone, Copy)]
+enum Companion {
+    LanguageServer,
+    Service,
+}
+
+impl Companion {
+    /// Its binary's name, and the variable that names another binary.
+    fn names(self) -> (&'static str, &'static str) {
+        match self {
+            Companion::LanguageServer => ("onus-lsp", "ONUS_LSP"),
+            Companion::Service => ("onus-serve", "ONUS_SERVE"),
+        }
+    }
+}
+
+/// Runs a companion binary with this process's stdio: the one its variable
+/// names, else the one beside `onus`, else one on the `PATH`. Run from a
+/// source tree by `cargo run`, which builds only `onus`, it is built first
+/// (into the same target folder), so `cargo run -- serve` works from a
+/// fresh clone. Exit 0 if it exits 0, else 2.
+fn companion(which: Companion, options: &[String]) -> Result<Output, Failure> {
+    let (binary, variable) = which.names();
+    let file = format!("{binary}{}", std::env::consts::EXE_SUFFIX);
+    let exe = std::env::current_exe().ok();
+    let beside = exe
+        .as_ref()
+        .and_then(|e| e.parent())
+        .map(|dir| dir.join(&file));
+    let program = match (std::env::var_os(variable), &beside) {
+        (Some(path), _) => std::path::PathBuf::from(path),
+        (None, Some(beside)) if beside.is_file() => beside.clone(),
+        (None, Some(beside)) if build_beside(binary, exe.as_deref()) && beside.is_file() => {
+            beside.clone()
+        }
+        _ => binary.into(),
     };
-    match std::process::Command::new(&server).status() {
+    match std::process::Command::new(&program).args(options).status() {
         Ok(status) => Ok(Output {
             outcome: match status.code() {
                 Some(0) => command::Outcome::Clean,
@@ -528,11 +561,39 @@ fn lsp() -> Result<Output, Failure> {
             },
             ..Output::default()
         }),
-        Err(error) => Err(Failure::Input(command::missing_language_server(
-            &server.to_string_lossy(),
+        Err(error) => Err(Failure::Input(command::missing_companion(
+            binary,
+            variable,
+            &program.to_string_lossy(),
             &error,
         ))),
     }
+}
+
+/// Under `cargo run` in the source tree (cargo sets `CARGO` and
+/// `CARGO_MANIFEST_DIR`), builds the companion `package` with the profile
+/// `onus` was built with; whether that worked. Cargo's progress goes to
+/// stderr.
+fn build_beside(package: &str, exe: Option<&std::path::Path>) -> bool {
+    let (Some(cargo), Some(manifest_dir), Some(exe)) = (
+        std::env::var_os("CARGO"),
+        std::env::var_os("CARGO_MANIFEST_DIR"),
+        exe,
+    ) else {
+        return false;
+    };
+    let manifest = std::path::Path::new(&manifest_dir).join("Cargo.toml");
+    let release = exe.parent().and_then(|d| d.file_name()) == Some("release".as_ref());
+    let mut build = std::process::Command::new(cargo);
+    build
+        .args(["build", "--package", package, "--manifest-path"])
+        .arg(manifest);
+    if release {
+        build.arg("--release");
+    }
+    eprintln!("onus: building {package}, which `cargo run` does not build");
+    build.stdout(std::process::Stdio::null());
+    build.status().is_ok_and(|s| s.success())
 }
 
 fn estate(args: EstateArgs) -> Result<Output, Failure> {

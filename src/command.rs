@@ -793,15 +793,19 @@ fn is_calendar_date(date: &str) -> bool {
     (1..=days).contains(&day)
 }
 
-/// The report when the language server cannot be started.
-pub fn missing_language_server(path: &str, error: &std::io::Error) -> Report {
-    let message = format!(
-        "cannot start the language server `{path}`: {}",
-        crate::load::io_reason(error)
-    );
-    let diagnostic = Diagnostic::new(Code::UnreadableFile, message).with_help(Some(
-        "install it beside onus (`cargo install --path lsp`), or name it with ONUS_LSP".into(),
-    ));
+/// The report when a companion binary (`onus-lsp`, `onus-serve`) cannot
+/// be started: how to install it, or name it with `variable`.
+pub fn missing_companion(
+    binary: &str,
+    variable: &str,
+    path: &str,
+    error: &std::io::Error,
+) -> Report {
+    let message = format!("cannot start `{path}`: {}", crate::load::io_reason(error));
+    let member = binary.trim_start_matches("onus-");
+    let diagnostic = Diagnostic::new(Code::UnreadableFile, message).with_help(Some(format!(
+        "install it beside onus (`cargo install --path {member}`), or name it with {variable}"
+    )));
     Report::new(Source::new(path, ""), vec![diagnostic])
 }
 

@@ -876,7 +876,20 @@ fn onus_lsp_runs_the_server_with_its_stdio() {
     assert_eq!(missing.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&missing.stderr);
     assert!(
-        stderr.contains("cannot start the language server `/no/such/onus-lsp`"),
+        stderr.contains("cannot start `/no/such/onus-lsp`") && stderr.contains("ONUS_LSP"),
         "{stderr}"
     );
+}
+
+/// `onus serve` passes its options to the service's binary as they are,
+/// `--help` included.
+#[test]
+fn onus_serve_passes_its_options_on() {
+    let run = std::process::Command::new(env!("CARGO_BIN_EXE_onus"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--help"])
+        .env("ONUS_SERVE", "echo")
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(0));
+    assert_eq!(run.stdout, b"--listen 127.0.0.1:0 --help\n");
 }

@@ -176,6 +176,7 @@ pub fn router(state: Arc<State>) -> Router {
         .route("/v1/matrix", post(matrix_text))
         .route("/v1/eval", post(eval_text))
         .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn_with_state(Arc::clone(&state), guard))
         .with_state(state)
 }
@@ -354,9 +355,9 @@ impl Params {
             .collect()
     }
 
-    /// A named choice (a format), the first name when absent.
-    fn choice<C: Choice>(&self, key: &str) -> Result<C, ApiError> {
-        let name = self.get(key).unwrap_or(C::NAMES[0]);
+    /// A named choice (a format), `default` when absent.
+    fn choice<C: Choice>(&self, key: &str, default: &str) -> Result<C, ApiError> {
+        let name = self.get(key).unwrap_or(default);
         C::from_name(name).ok_or_else(|| {
             ApiError::new(
                 StatusCode::BAD_REQUEST,
@@ -490,9 +491,64 @@ async fn not_found(request: Request) -> ApiError {
     )
 }
 
+async fn method_not_allowed(request: Request) -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method-not-allowed",
+        format!(
+            "{} does not take {}; GET /v1/openapi.json describes the endpoints",
+            request.uri().path(),
+            request.method()
+        ),
+    )
+}
+
 async fn openapi() -> Response {
-    let document = include_str!("../openapi.json");
-    ([(header::CONTENT_TYPE, JSON)], document).into_response()
+    ([(header::CONTENT_TYPE, JSON)], openapi_document()).into_response()
+}
+
+/// The schemas of the CLI's JSON the document refers to, by `onus schema`
+/// name.
+const SCHEMAS: [&str; 5] = ["check", "eval", "matrix", "scenario", "batch-record"];
+
+/// The OpenAPI document: `serve/openapi.json` with the CLI's own JSON
+/// Schemas (`onus schema NAME`) as components, so the two never differ.
+fn openapi_document() -> &'static str {
+    static DOCUMENT: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    DOCUMENT.get_or_init(|| {
+        let mut document: Value =
+            serde_json::from_str(include_str!("../openapi.json")).expect("openapi.json is JSON");
+        for name in SCHEMAS {
+            let text = onus::schema(name).expect("a schema the CLI has");
+            let mut schema: Value = serde_json::from_str(&text).expect("schemas are JSON");
+            if let Some(object) = schema.as_object_mut() {
+                // Its own id would make its references relative to it.
+                object.remove("$id");
+            }
+            rebase(&mut schema, &format!("#/components/schemas/{name}"));
+            document["components"]["schemas"][name] = schema;
+        }
+        serde_json::to_string_pretty(&document).expect("JSON") + "\n"
+    })
+}
+
+/// A schema's `#/$defs/...` references, made to point into the document at
+/// `base`.
+fn rebase(schema: &mut Value, base: &str) {
+    match schema {
+        Value::Object(object) => {
+            for (key, value) in object.iter_mut() {
+                match (key.as_str(), value.as_str()) {
+                    ("$ref", Some(target)) if target.starts_with("#/") => {
+                        *value = Value::String(format!("{base}{}", &target[1..]));
+                    }
+                    _ => rebase(value, base),
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(|v| rebase(v, base)),
+        _ => {}
+    }
 }
 
 /// `{"policies": [{"name", "title", "file"?}]}`: what is served.
@@ -570,7 +626,7 @@ fn matrix_type(format: command::MatrixFormat) -> &'static str {
 const MATRIX_PARAMETERS: [&str; 3] = ["format", "over", "set"];
 
 fn matrix_of(policy: &Policy, params: &Params) -> Answer {
-    let format: command::MatrixFormat = params.choice("format")?;
+    let format: command::MatrixFormat = params.choice("format", "json")?;
     let out = command::matrix(policy, params.get("over"), &params.settings(), format)?;
     output(out, matrix_type(format))
 }
@@ -612,7 +668,7 @@ async fn check_named(Shared(state): Shared<Arc<State>>, Path(name): Path<String>
 const EVAL_PARAMETERS: [&str; 3] = ["format", "explain", "set"];
 
 fn eval_of(policy: &Policy, scenario: &str, params: &Params) -> Answer {
-    let format: command::Format = params.choice("format")?;
+    let format: command::Format = params.choice("format", "json")?;
     let explain = match params.flag("explain")? {
         true => Explanation::Shown,
         false => Explanation::Hidden,
@@ -654,7 +710,7 @@ async fn export_named(
     Query(query): Query<Vec<(String, String)>>,
 ) -> Answer {
     let params = Params::new(query, &EXPORT_PARAMETERS)?;
-    let format: command::ExportFormat = params.choice("format")?;
+    let format: command::ExportFormat = params.choice("format", "oscal-ssp")?;
     // Built-in mappings only: a request never names a file to read.
     if let Some(mapping) = params.get("mapping") {
         if !onus::BUILTIN_MAPPINGS.iter().any(|m| m.name == mapping) {
