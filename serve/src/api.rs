@@ -105,39 +105,34 @@ fn log(entry: &Value) {
 pub async fn serve(addr: SocketAddr, state: Arc<State>) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let local = listener.local_addr()?;
+    // The handlers are in place before the address is printed: a signal
+    // sent as soon as it is seen does not end the process.
+    use tokio::signal::unix::{signal, SignalKind};
+    let (hangups, terminations) = (
+        signal(SignalKind::hangup())?,
+        signal(SignalKind::terminate())?,
+    );
+    tokio::spawn(reload_on_hangup(Arc::clone(&state), hangups));
+    tokio::spawn(reload_on_change(Arc::clone(&state)));
     println!("onus serve: listening on http://{local}/");
     std::io::stdout().flush()?;
-    tokio::spawn(reload_on_hangup(Arc::clone(&state)));
-    tokio::spawn(reload_on_change(Arc::clone(&state)));
     let app = router(state);
     axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
+        .with_graceful_shutdown(shutdown_signal(terminations))
         .await?;
     log(&json!({"event": "stopped"}));
     Ok(())
 }
 
-async fn shutdown_signal() {
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending().await,
-        }
-    };
+async fn shutdown_signal(mut terminations: tokio::signal::unix::Signal) {
     tokio::select! {
         _ = tokio::signal::ctrl_c() => {}
-        () = terminate => {}
+        _ = terminations.recv() => {}
     }
     log(&json!({"event": "stopping", "why": "a signal; finishing the requests in flight"}));
 }
 
-async fn reload_on_hangup(state: Arc<State>) {
-    let Ok(mut hangups) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
-    else {
-        return;
-    };
+async fn reload_on_hangup(state: Arc<State>, mut hangups: tokio::signal::unix::Signal) {
     while hangups.recv().await.is_some() {
         let state = Arc::clone(&state);
         let _ = tokio::task::spawn_blocking(move || state.reload("SIGHUP")).await;

@@ -10,7 +10,8 @@ pub struct Server {
     /// `http://127.0.0.1:PORT`, as it printed it.
     pub base: String,
     pub agent: ureq::Agent,
-    stderr: Option<std::process::ChildStderr>,
+    /// What it logs, read as it comes (a full pipe would stall it).
+    log: Option<std::thread::JoinHandle<String>>,
 }
 
 impl Server {
@@ -37,12 +38,17 @@ impl Server {
             .http_status_as_error(false)
             .build()
             .into();
-        let stderr = child.stderr.take();
+        let mut stderr = child.stderr.take().unwrap();
+        let log = std::thread::spawn(move || {
+            let mut log = String::new();
+            stderr.read_to_string(&mut log).unwrap();
+            log
+        });
         Server {
             child,
             base,
             agent,
-            stderr,
+            log: Some(log),
         }
     }
 
@@ -72,15 +78,16 @@ impl Server {
 
     /// Stops it (SIGTERM) and gives its exit status and everything it
     /// logged.
-    pub fn stop(mut self) -> (std::process::ExitStatus, String) {
+    pub fn stop(self) -> (std::process::ExitStatus, String) {
         self.signal("TERM");
+        self.stop_after_signal()
+    }
+
+    /// Waits for it to exit, signalled already, and gives its exit status
+    /// and everything it logged.
+    pub fn stop_after_signal(mut self) -> (std::process::ExitStatus, String) {
         let status = self.child.wait().unwrap();
-        let mut log = String::new();
-        self.stderr
-            .take()
-            .unwrap()
-            .read_to_string(&mut log)
-            .unwrap();
+        let log = self.log.take().unwrap().join().unwrap();
         (status, log)
     }
 }
