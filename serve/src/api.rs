@@ -634,7 +634,10 @@ async fn matrix_named(
     let params = Params::new(query, &MATRIX_PARAMETERS)?;
     let policies = state.current();
     served(&policies, &name)?;
-    matrix_of(&policies.get(&name).expect("just checked").policy, &params)
+    within_limits(&state, move || {
+        matrix_of(&policies.get(&name).expect("just checked").policy, &params)
+    })
+    .await?
 }
 
 /// `onus check --format json` of one text: its diagnostics and the
@@ -690,11 +693,14 @@ async fn eval_named(
     let policies = state.current();
     served(&policies, &name)?;
     let scenario = body_text(&state, body).await?;
-    eval_of(
-        &policies.get(&name).expect("just checked").policy,
-        &scenario,
-        &params,
-    )
+    within_limits(&state, move || {
+        eval_of(
+            &policies.get(&name).expect("just checked").policy,
+            &scenario,
+            &params,
+        )
+    })
+    .await?
 }
 
 const EXPORT_PARAMETERS: [&str; 5] = ["format", "mapping", "set", "date", "profile"];
@@ -722,21 +728,26 @@ async fn export_named(
     }
     let policies = state.current();
     served(&policies, &name)?;
-    let policy = &policies.get(&name).expect("just checked").policy;
-    let request = ExportRequest {
-        date: params.get("date"),
-        profile: params
-            .get("profile")
-            .unwrap_or(onus::render::DEFAULT_PROFILE),
-    };
-    let bytes = command::export(
-        policy,
-        params.get("mapping"),
-        &params.settings(),
-        format,
-        request,
-    )?;
-    let content_type = match (format.is_binary(), params.get("format").unwrap_or("")) {
+    let bytes = within_limits(&state, move || {
+        let policy = &policies.get(&name).expect("just checked").policy;
+        let request = ExportRequest {
+            date: params.get("date"),
+            profile: params
+                .get("profile")
+                .unwrap_or(onus::render::DEFAULT_PROFILE),
+        };
+        command::export(
+            policy,
+            params.get("mapping"),
+            &params.settings(),
+            format,
+            request,
+        )
+        .map(|bytes| (bytes, params.get("format").unwrap_or("").to_string()))
+    })
+    .await??;
+    let (bytes, format_name) = bytes;
+    let content_type = match (format.is_binary(), format_name.as_str()) {
         (true, _) => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         (false, name) if name.starts_with("oscal") => JSON,
         (false, _) => "text/csv; charset=utf-8",
@@ -894,10 +905,13 @@ async fn fmt_text(
     let params = Params::new(query, &TEXT_PARAMETERS)?;
     let name = posted_name(&params)?;
     let text = body_text(&state, body).await?;
-    let source = onus::Source::new(name, text.as_str());
-    let formatted = onus::format_source(&source)?;
-    let outcome = Outcome::findings_if(formatted != text);
-    Ok(bytes_answer(formatted.into_bytes(), TEXT, outcome))
+    within_limits(&state, move || {
+        let source = onus::Source::new(name, text.as_str());
+        let formatted = onus::format_source(&source)?;
+        let outcome = Outcome::findings_if(formatted != text);
+        Ok(bytes_answer(formatted.into_bytes(), TEXT, outcome))
+    })
+    .await?
 }
 
 async fn describe_text(
@@ -908,8 +922,12 @@ async fn describe_text(
     let params = Params::new(query, &TEXT_PARAMETERS)?;
     let name = posted_name(&params)?;
     let text = body_text(&state, body).await?;
-    let policy = posted_policy(&name, &text, state.limits.max_rules)?;
-    Ok(([(header::CONTENT_TYPE, JSON)], describe(&name, &policy)).into_response())
+    let max_rules = state.limits.max_rules;
+    within_limits(&state, move || {
+        let policy = posted_policy(&name, &text, max_rules)?;
+        Ok(([(header::CONTENT_TYPE, JSON)], describe(&name, &policy)).into_response())
+    })
+    .await?
 }
 
 async fn matrix_text(
@@ -952,6 +970,14 @@ async fn eval_text(
             "give `{\"policy\": \"<the policy's text>\", \"scenario\": {...}}`".to_string(),
         ));
     };
-    let policy = posted_policy(&name, policy, state.limits.max_rules)?;
-    eval_of(&policy, &scenario.to_string(), &params)
+    let (policy, scenario) = (policy.to_string(), scenario.to_string());
+    let max_rules = state.limits.max_rules;
+    within_limits(&state, move || {
+        eval_of(
+            &posted_policy(&name, &policy, max_rules)?,
+            &scenario,
+            &params,
+        )
+    })
+    .await?
 }

@@ -353,7 +353,7 @@ fn a_request_past_the_time_limit_is_refused() {
 
 #[test]
 fn requests_past_the_concurrency_limit_are_refused() {
-    let server = Server::start(&["--max-concurrent", "1"]);
+    let server = Server::start(&["--max-concurrent", "1", "--timeout", "120000"]);
     let slow = slow_policy();
     let url = server.url("/v1/check");
     let agent = server.agent.clone();
