@@ -815,7 +815,7 @@ async fn batch_named(
                 chunk: Bytes::new(),
             },
         );
-        let output = std::io::BufWriter::with_capacity(1 << 16, ChannelWriter { outgoing });
+        let output = std::io::BufWriter::with_capacity(1 << 18, ChannelWriter { outgoing });
         let summary = onus::run_batch(policy, input, output, &options, |_| {});
         match summary {
             Ok(summary) => {
