@@ -591,7 +591,10 @@ fn build_beside(package: &str, exe: Option<&std::path::Path>) -> bool {
     if release {
         build.arg("--release");
     }
-    eprintln!("onus: building {package}, which `cargo run` does not build");
+    let _ = writeln!(
+        std::io::stderr(),
+        "onus: building {package}, which `cargo run` does not build"
+    );
     build.stdout(std::process::Stdio::null());
     build.status().is_ok_and(|s| s.success())
 }
