@@ -19,8 +19,9 @@ use futures_util::StreamExt;
 use onus::command::{self, Choice, Explanation, ExportRequest, Outcome};
 use onus::{Policy, Report};
 use serde_json::{json, Value};
-use tokio::sync::{mpsc, Semaphore};
+use tokio::sync::{mpsc, OwnedSemaphorePermit, Semaphore};
 
+use crate::listen::log;
 use crate::policies::{self, Policies, Stamp};
 
 /// What one request may use.
@@ -30,6 +31,10 @@ pub struct Limits {
     pub timeout: Duration,
     pub max_rules: usize,
     pub max_concurrent: usize,
+    pub max_connections: usize,
+    /// Whether other machines may connect: if not, a request must name
+    /// this machine in its `Host` (no DNS rebinding from a web page).
+    pub allow_remote: bool,
 }
 
 /// What every request shares: the served policies (swapped whole on
@@ -38,8 +43,14 @@ pub struct State {
     specs: Vec<String>,
     policies: RwLock<Arc<Policies>>,
     stamps: Mutex<Vec<Stamp>>,
+    /// Held through a whole reload, so two never interleave.
+    reloading: Mutex<()>,
     limits: Limits,
-    permits: Arc<Semaphore>,
+    /// Requests being answered, their streamed bodies included.
+    requests: Arc<Semaphore>,
+    /// Work off the async threads, held until it ends, even past the time
+    /// limit (which stops the answer, not the work).
+    work: Arc<Semaphore>,
 }
 
 impl State {
@@ -48,7 +59,9 @@ impl State {
             stamps: Mutex::new(policies::stamps(&specs)),
             specs,
             policies: RwLock::new(Arc::new(loaded)),
-            permits: Arc::new(Semaphore::new(limits.max_concurrent)),
+            reloading: Mutex::new(()),
+            requests: Arc::new(Semaphore::new(limits.max_concurrent)),
+            work: Arc::new(Semaphore::new(limits.max_concurrent)),
             limits,
         }
     }
@@ -67,6 +80,11 @@ impl State {
     /// Loads every policy again and serves the new set, or, if any fails
     /// to load, keeps the old one and logs why.
     fn reload(&self, why: &str) {
+        let _one_at_a_time = self.reloading.lock().expect("never poisoned");
+        self.reload_now(why);
+    }
+
+    fn reload_now(&self, why: &str) {
         let stamps = policies::stamps(&self.specs);
         match Policies::load(&self.specs) {
             Ok(loaded) => {
@@ -86,29 +104,28 @@ impl State {
 
     /// Reloads if a policy file changed since it was read.
     fn reload_if_changed(&self) {
+        let _one_at_a_time = self.reloading.lock().expect("never poisoned");
         let now = policies::stamps(&self.specs);
         let changed = *self.stamps.lock().expect("never poisoned") != now;
         if changed {
-            self.reload("a policy file changed");
+            self.reload_now("a policy file changed");
         }
     }
 }
 
-/// One structured line on stderr.
-fn log(entry: &Value) {
-    let mut line = entry.to_string();
-    line.push('\n');
-    let _ = std::io::stderr().write_all(line.as_bytes());
-}
+/// How long a shutdown waits for the requests in flight; a second signal
+/// ends it at once.
+const GRACE: Duration = Duration::from_secs(30);
 
-/// Serves until SIGTERM or Ctrl-C, then finishes the requests in flight.
+/// Serves until SIGTERM or Ctrl-C, then finishes the requests in flight
+/// (for at most [`GRACE`]).
 pub async fn serve(addr: SocketAddr, state: Arc<State>) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let local = listener.local_addr()?;
     // The handlers are in place before the address is printed: a signal
     // sent as soon as it is seen does not end the process.
     use tokio::signal::unix::{signal, SignalKind};
-    let (hangups, terminations) = (
+    let (hangups, mut terminations) = (
         signal(SignalKind::hangup())?,
         signal(SignalKind::terminate())?,
     );
@@ -116,20 +133,37 @@ pub async fn serve(addr: SocketAddr, state: Arc<State>) -> std::io::Result<()> {
     tokio::spawn(reload_on_change(Arc::clone(&state)));
     println!("onus serve: listening on http://{local}/");
     std::io::stdout().flush()?;
+    let listener = crate::listen::Limited {
+        listener,
+        permits: Arc::new(Semaphore::new(state.limits.max_connections)),
+        max: state.limits.max_connections,
+    };
+    let (stopping, stop) = tokio::sync::oneshot::channel::<()>();
     let app = router(state);
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal(terminations))
-        .await?;
-    log(&json!({"event": "stopped"}));
-    Ok(())
-}
-
-async fn shutdown_signal(mut terminations: tokio::signal::unix::Signal) {
+    let server = axum::serve(listener, app).with_graceful_shutdown(async {
+        let _ = stop.await;
+    });
+    let mut server = std::pin::pin!(std::future::IntoFuture::into_future(server));
     tokio::select! {
+        result = &mut server => return result,
         _ = tokio::signal::ctrl_c() => {}
         _ = terminations.recv() => {}
     }
     log(&json!({"event": "stopping", "why": "a signal; finishing the requests in flight"}));
+    let _ = stopping.send(());
+    tokio::select! {
+        result = &mut server => result?,
+        _ = tokio::time::sleep(GRACE) => {
+            log(&json!({"event": "stopped-early", "why": "requests still in flight after the grace period"}));
+        }
+        _ = tokio::signal::ctrl_c() => {
+            log(&json!({"event": "stopped-early", "why": "a second signal"}));
+        }
+        _ = terminations.recv() => {
+            log(&json!({"event": "stopped-early", "why": "a second signal"}));
+        }
+    }
+    Ok(())
 }
 
 async fn reload_on_hangup(state: Arc<State>, mut hangups: tokio::signal::unix::Signal) {
@@ -151,7 +185,7 @@ async fn reload_on_change(state: Arc<State>) {
     }
 }
 
-/// Every route. `tests/openapi.rs` checks this list against the OpenAPI
+/// Every route. `tests/api.rs` checks this list against the OpenAPI
 /// document, both ways.
 pub fn router(state: Arc<State>) -> Router {
     Router::new()
@@ -176,32 +210,60 @@ pub fn router(state: Arc<State>) -> Router {
         .with_state(state)
 }
 
-/// Around every request: the concurrency limit, and one access-log line.
+/// Whether a `Host` names this machine: what a request to a loopback
+/// service must say, so that a web page whose name resolves here (DNS
+/// rebinding) cannot use it.
+fn local_host(host: &str) -> bool {
+    let name = match host.strip_prefix('[') {
+        Some(rest) => rest.split(']').next().unwrap_or(""),
+        None => host.split(':').next().unwrap_or(""),
+    };
+    matches!(name, "localhost" | "127.0.0.1" | "::1")
+}
+
+/// Around every request: the `Host` check, the concurrency limit (held
+/// until the whole body is sent, streams included), `nosniff`, and one
+/// access-log line.
 async fn guard(Shared(state): Shared<Arc<State>>, request: Request, next: Next) -> Response {
     let started = Instant::now();
     let (method, path) = (request.method().clone(), request.uri().path().to_string());
-    let response = match Arc::clone(&state.permits).try_acquire_owned() {
-        Ok(permit) => {
-            let response = next.run(request).await;
-            drop(permit);
-            response
-        }
-        Err(_) => {
-            let mut refused = ApiError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "busy",
-                format!(
-                    "more than {} requests at once: try again shortly",
-                    state.limits.max_concurrent
-                ),
-            )
-            .into_response();
-            refused
-                .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
-            refused
+    let host = (request.headers().get(header::HOST))
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("");
+    let mut response = if !state.limits.allow_remote && !local_host(host) {
+        ApiError::new(
+            StatusCode::MISDIRECTED_REQUEST,
+            "host-not-allowed",
+            format!("this service answers requests to localhost only, not to `{host}`"),
+        )
+        .into_response()
+    } else {
+        match Arc::clone(&state.requests).try_acquire_owned() {
+            Ok(permit) => next.run(request).await.map(|body| {
+                Body::new(Holding {
+                    body,
+                    _permit: permit,
+                })
+            }),
+            Err(_) => {
+                let mut refused = ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "busy",
+                    format!(
+                        "more than {} requests at once: try again shortly",
+                        state.limits.max_concurrent
+                    ),
+                )
+                .into_response();
+                (refused.headers_mut()).insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+                refused
+            }
         }
     };
+    (response.headers_mut()).insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
     log(&json!({
         "method": method.as_str(),
         "path": path,
@@ -209,6 +271,32 @@ async fn guard(Shared(state): Shared<Arc<State>>, request: Request, next: Next) 
         "ms": (started.elapsed().as_secs_f64() * 1000.0 * 1000.0).round() / 1000.0,
     }));
     response
+}
+
+/// A response's body and the request permit it holds until sent.
+struct Holding {
+    body: Body,
+    _permit: OwnedSemaphorePermit,
+}
+
+impl http_body::Body for Holding {
+    type Data = Bytes;
+    type Error = axum::Error;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<Bytes>, axum::Error>>> {
+        std::pin::Pin::new(&mut self.body).poll_frame(cx)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.body.is_end_stream()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        self.body.size_hint()
+    }
 }
 
 /// An error as the API answers it: `{"error": {"code", "message",
@@ -289,13 +377,20 @@ fn bytes_answer(bytes: Vec<u8>, content_type: &'static str, outcome: Outcome) ->
     (StatusCode::OK, headers, bytes).into_response()
 }
 
-/// Runs `work` off the async threads, within the time limit.
+/// Runs `work` off the async threads, within the time limit. The work
+/// holds a work permit until it ends, even when the answer has gone as a
+/// timeout: work past its time still counts against `--max-concurrent`.
 async fn within_limits<T: Send + 'static>(
     state: &State,
     work: impl FnOnce() -> T + Send + 'static,
 ) -> Result<T, ApiError> {
+    let permit = work_permit(state)?;
     let limit = state.limits.timeout;
-    match tokio::time::timeout(limit, tokio::task::spawn_blocking(work)).await {
+    let task = tokio::task::spawn_blocking(move || {
+        let _held = permit;
+        work()
+    });
+    match tokio::time::timeout(limit, task).await {
         Ok(Ok(value)) => Ok(value),
         Ok(Err(error)) => Err(ApiError::new(
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -308,6 +403,19 @@ async fn within_limits<T: Send + 'static>(
             format!("the request took longer than {} ms", limit.as_millis()),
         )),
     }
+}
+
+fn work_permit(state: &State) -> Result<OwnedSemaphorePermit, ApiError> {
+    Arc::clone(&state.work).try_acquire_owned().map_err(|_| {
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "busy",
+            format!(
+                "{} requests' work is still running (some past their time): try again shortly",
+                state.limits.max_concurrent
+            ),
+        )
+    })
 }
 
 /// The query's parameters, each of those `allowed` once at most except
@@ -384,20 +492,31 @@ async fn body_text(state: &State, body: Body) -> Result<String, ApiError> {
             format!("the request's body is over {} bytes", state.limits.max_body),
         )
     };
-    let bytes = axum::body::to_bytes(body, state.limits.max_body)
+    let reading = axum::body::to_bytes(body, state.limits.max_body);
+    let read = tokio::time::timeout(state.limits.timeout, reading)
         .await
-        .map_err(|error| {
-            let over = std::error::Error::source(&error)
-                .is_some_and(|e| e.is::<http_body_util::LengthLimitError>());
-            match over {
-                true => too_large(),
-                false => ApiError::new(
-                    StatusCode::BAD_REQUEST,
-                    "unreadable-body",
-                    format!("the request's body could not be read: {error}"),
+        .map_err(|_| {
+            ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "timeout",
+                format!(
+                    "the request's body did not arrive within {} ms",
+                    state.limits.timeout.as_millis()
                 ),
-            }
+            )
         })?;
+    let bytes = read.map_err(|error| {
+        let over = std::error::Error::source(&error)
+            .is_some_and(|e| e.is::<http_body_util::LengthLimitError>());
+        match over {
+            true => too_large(),
+            false => ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "unreadable-body",
+                format!("the request's body could not be read: {error}"),
+            ),
+        }
+    })?;
     String::from_utf8(bytes.to_vec()).map_err(|error| {
         ApiError::new(
             StatusCode::BAD_REQUEST,
@@ -429,17 +548,19 @@ fn served(policies: &Policies, name: &str) -> Result<(), ApiError> {
 fn posted_policy(name: &str, text: &str, max_rules: usize) -> Result<Policy, ApiError> {
     refuse_resource_map(text)?;
     let policy = onus::load(name, text)?;
-    if policy.rules.len() > max_rules {
-        return Err(ApiError::new(
+    rule_limit(policy.rules.len(), max_rules)?;
+    Ok(policy)
+}
+
+fn rule_limit(rules: usize, max_rules: usize) -> Result<(), ApiError> {
+    match rules > max_rules {
+        true => Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             "too-many-rules",
-            format!(
-                "the policy has {} rules; this service takes at most {max_rules}",
-                policy.rules.len()
-            ),
-        ));
+            format!("the policy has {rules} rules; this service takes at most {max_rules}"),
+        )),
+        false => Ok(()),
     }
-    Ok(policy)
 }
 
 fn refuse_resource_map(text: &str) -> Result<(), ApiError> {
@@ -743,7 +864,12 @@ async fn export_named(
             format,
             request,
         )
-        .map(|bytes| (bytes, params.get("format").unwrap_or("").to_string()))
+        .map(|bytes| {
+            (
+                bytes,
+                params.get("format").unwrap_or("oscal-ssp").to_string(),
+            )
+        })
     })
     .await??;
     let (bytes, format_name) = bytes;
@@ -790,17 +916,26 @@ async fn batch_named(
         let policy = &policies.get(&name).expect("just checked").policy;
         policy.settings("--set", &settings)?;
     }
-    let (chunks_in, incoming) = mpsc::channel::<Bytes>(8);
-    let (outgoing, chunks_out) = mpsc::channel::<Result<Bytes, std::io::Error>>(8);
+    let permit = work_permit(&state)?;
+    let (chunks_in, incoming) = mpsc::channel::<std::io::Result<Bytes>>(8);
+    let (outgoing, chunks_out) = mpsc::channel::<std::io::Result<Bytes>>(8);
     let mut stream = body.into_data_stream();
     tokio::spawn(async move {
-        while let Some(Ok(chunk)) = stream.next().await {
-            if chunks_in.send(chunk).await.is_err() {
+        while let Some(chunk) = stream.next().await {
+            // A body cut short is an error the batch's reader returns, not
+            // an end of input: a half line is never evaluated as whole.
+            let failed = chunk.is_err();
+            let chunk =
+                chunk.map_err(|e| std::io::Error::new(std::io::ErrorKind::UnexpectedEof, e));
+            if chunks_in.send(chunk).await.is_err() || failed {
                 break;
             }
         }
     });
+    let (runtime, stall) = (tokio::runtime::Handle::current(), state.limits.timeout);
     tokio::task::spawn_blocking(move || {
+        let _held = permit;
+        let started = Instant::now();
         let policy = &policies.get(&name).expect("checked before").policy;
         let overrides = policy.settings("--set", &settings).expect("checked before");
         let options = onus::BatchOptions {
@@ -808,40 +943,49 @@ async fn batch_named(
             overrides: &overrides,
             fields,
         };
-        let input = BufReader::with_capacity(
-            1 << 16,
-            ChannelReader {
-                incoming,
-                chunk: Bytes::new(),
-            },
-        );
-        let output = std::io::BufWriter::with_capacity(1 << 18, ChannelWriter { outgoing });
-        let summary = onus::run_batch(policy, input, output, &options, |_| {});
-        match summary {
-            Ok(summary) => {
-                log(&json!({"event": "batch", "policy": name, "summary": summary.describe()}))
-            }
-            Err(_) => {
-                log(&json!({"event": "batch", "policy": name, "summary": "the client went away"}))
-            }
-        }
+        let reader = ChannelReader {
+            incoming,
+            chunk: Bytes::new(),
+            runtime: runtime.clone(),
+            stall,
+        };
+        let writer = ChannelWriter {
+            outgoing,
+            runtime,
+            stall,
+        };
+        let input = BufReader::with_capacity(1 << 16, reader);
+        let output = std::io::BufWriter::with_capacity(1 << 18, writer);
+        let summary = match onus::run_batch(policy, input, output, &options, |_| {}) {
+            Ok(summary) => summary.describe(),
+            Err(stopped) => format!("stopped: {stopped:?}"),
+        };
+        let ms = started.elapsed().as_millis() as u64;
+        log(&json!({"event": "batch", "policy": name, "summary": summary, "ms": ms}));
     });
     let body = Body::from_stream(tokio_stream::wrappers::ReceiverStream::new(chunks_out));
     Ok(([(header::CONTENT_TYPE, "application/x-ndjson")], body).into_response())
 }
 
-/// The request's body, read by the batch's thread.
+/// The request's body, read by the batch's thread. A client that sends
+/// nothing for the time limit ends the batch.
 struct ChannelReader {
-    incoming: mpsc::Receiver<Bytes>,
+    incoming: mpsc::Receiver<std::io::Result<Bytes>>,
     chunk: Bytes,
+    runtime: tokio::runtime::Handle,
+    stall: Duration,
 }
 
 impl Read for ChannelReader {
     fn read(&mut self, buffer: &mut [u8]) -> std::io::Result<usize> {
         while self.chunk.is_empty() {
-            match self.incoming.blocking_recv() {
-                Some(chunk) => self.chunk = chunk,
-                None => return Ok(0),
+            let next = self
+                .runtime
+                .block_on(tokio::time::timeout(self.stall, self.incoming.recv()));
+            match next {
+                Ok(Some(chunk)) => self.chunk = chunk?,
+                Ok(None) => return Ok(0),
+                Err(_) => return Err(stalled("sent nothing")),
             }
         }
         let n = buffer.len().min(self.chunk.len());
@@ -850,19 +994,35 @@ impl Read for ChannelReader {
     }
 }
 
-/// The response's body, written by the batch's thread.
+fn stalled(what: &str) -> std::io::Error {
+    std::io::Error::new(
+        std::io::ErrorKind::TimedOut,
+        format!("the client {what} for the time limit"),
+    )
+}
+
+/// The response's body, written by the batch's thread. A client that
+/// reads nothing for the time limit ends the batch.
 struct ChannelWriter {
-    outgoing: mpsc::Sender<Result<Bytes, std::io::Error>>,
+    outgoing: mpsc::Sender<std::io::Result<Bytes>>,
+    runtime: tokio::runtime::Handle,
+    stall: Duration,
 }
 
 impl Write for ChannelWriter {
     fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.outgoing
-            .blocking_send(Ok(Bytes::copy_from_slice(bytes)))
-            .map_err(|_| {
-                std::io::Error::new(std::io::ErrorKind::BrokenPipe, "the client went away")
-            })?;
-        Ok(bytes.len())
+        let chunk = Ok(Bytes::copy_from_slice(bytes));
+        let sent = self
+            .runtime
+            .block_on(self.outgoing.send_timeout(chunk, self.stall));
+        match sent {
+            Ok(()) => Ok(bytes.len()),
+            Err(mpsc::error::SendTimeoutError::Timeout(_)) => Err(stalled("read nothing")),
+            Err(mpsc::error::SendTimeoutError::Closed(_)) => Err(std::io::Error::new(
+                std::io::ErrorKind::BrokenPipe,
+                "the client went away",
+            )),
+        }
     }
 
     fn flush(&mut self) -> std::io::Result<()> {
@@ -881,15 +1041,13 @@ async fn check_text(
     let params = Params::new(query, &TEXT_PARAMETERS)?;
     let name = posted_name(&params)?;
     let text = body_text(&state, body).await?;
-    refuse_resource_map(&text)?;
     let max_rules = state.limits.max_rules;
     within_limits(&state, move || {
-        // The rule limit, before the analysis: a text that does not load
-        // has its errors said either way.
+        refuse_resource_map(&text)?;
+        // The rule limit, before the analysis; a text that does not load
+        // has its errors said by `check` itself.
         if let Ok(policy) = onus::load(&name, &text) {
-            if policy.rules.len() > max_rules {
-                posted_policy(&name, &text, max_rules)?;
-            }
+            rule_limit(policy.rules.len(), max_rules)?;
         }
         check_of(&name, &text)
     })
@@ -905,7 +1063,13 @@ async fn fmt_text(
     let params = Params::new(query, &TEXT_PARAMETERS)?;
     let name = posted_name(&params)?;
     let text = body_text(&state, body).await?;
+    let max_rules = state.limits.max_rules;
     within_limits(&state, move || {
+        let tree = onus::parse(&name, &text)?;
+        let rules = (tree.statements.iter())
+            .filter(|s| matches!(s.kind, onus::syntax::StatementKind::Rule(_)))
+            .count();
+        rule_limit(rules, max_rules)?;
         let source = onus::Source::new(name, text.as_str());
         let formatted = onus::format_source(&source)?;
         let outcome = Outcome::findings_if(formatted != text);
@@ -955,22 +1119,23 @@ async fn eval_text(
     let params = Params::new(query, &["format", "explain", "set", "name"])?;
     let name = posted_name(&params)?;
     let text = body_text(&state, body).await?;
-    let request: Value = serde_json::from_str(&text).map_err(|error| {
+    // The scenario as sent, so that its diagnostics point into it.
+    #[derive(serde::Deserialize)]
+    struct Posted<'a> {
+        policy: String,
+        #[serde(borrow)]
+        scenario: &'a serde_json::value::RawValue,
+    }
+    let Posted { policy, scenario } = serde_json::from_str(&text).map_err(|error| {
         ApiError::new(
             StatusCode::BAD_REQUEST,
-            "invalid-json",
-            format!("the body is not JSON: {error}"),
+            "invalid-request",
+            format!(
+                "give `{{\"policy\": \"<the policy's text>\", \"scenario\": {{...}}}}`: {error}"
+            ),
         )
     })?;
-    let (Some(policy), Some(scenario)) = (request["policy"].as_str(), request.get("scenario"))
-    else {
-        return Err(ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "invalid-request",
-            "give `{\"policy\": \"<the policy's text>\", \"scenario\": {...}}`".to_string(),
-        ));
-    };
-    let (policy, scenario) = (policy.to_string(), scenario.to_string());
+    let scenario = scenario.get().to_string();
     let max_rules = state.limits.max_rules;
     within_limits(&state, move || {
         eval_of(

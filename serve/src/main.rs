@@ -6,6 +6,7 @@
 //! binary carry no async runtime or HTTP stack.
 
 mod api;
+mod listen;
 mod page;
 mod policies;
 
@@ -42,9 +43,14 @@ struct Args {
     /// The most rules a policy sent in a request may have.
     #[arg(long, default_value_t = 5_000, value_name = "N")]
     max_rules: usize,
-    /// The most requests served at once; more are refused with 503.
+    /// The most requests served at once (a streamed batch counts until
+    /// its last record is sent); more are refused with 503.
     #[arg(long, default_value_t = 512, value_name = "N")]
     max_concurrent: usize,
+    /// The most connections open at once; more are answered 503 and
+    /// closed.
+    #[arg(long, default_value_t = 1024, value_name = "N")]
+    max_connections: usize,
 }
 
 fn main() -> std::process::ExitCode {
@@ -73,6 +79,8 @@ fn main() -> std::process::ExitCode {
         timeout: std::time::Duration::from_millis(args.timeout),
         max_rules: args.max_rules,
         max_concurrent: args.max_concurrent,
+        max_connections: args.max_connections,
+        allow_remote: args.allow_remote,
     };
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
@@ -82,7 +90,12 @@ fn main() -> std::process::ExitCode {
         }
     };
     let state = Arc::new(api::State::new(specs, loaded, limits));
-    match runtime.block_on(api::serve(args.listen, state)) {
+    let served = runtime.block_on(api::serve(args.listen, state));
+    // Work still running past its time is not waited for.
+    runtime.shutdown_timeout(std::time::Duration::from_secs(1));
+    listen::log(&serde_json::json!({"event": "stopped"}));
+    listen::flush_log();
+    match served {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("onus serve: {error}");

@@ -477,3 +477,60 @@ fn every_request_is_logged_and_remote_listening_needs_a_flag() {
     assert_eq!(refused.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&refused.stderr).contains("--allow-remote"));
 }
+
+/// Loopback means this machine: a request naming another host (a web page
+/// whose name resolves here) is refused; connections past the limit are
+/// answered 503 and closed; every answer says `nosniff`, and the page
+/// carries its content security policy.
+#[test]
+fn hosts_connections_and_headers() {
+    let server = Server::start(&[]);
+    let rebound = server
+        .agent
+        .get(&server.url("/v1/policies"))
+        .header("Host", "attacker.example:8787")
+        .call()
+        .unwrap();
+    let (status, _, body) = common::answer(rebound);
+    assert_eq!((status, code(&body).as_str()), (421, "host-not-allowed"));
+    let page = server.agent.get(&server.url("/")).call().unwrap();
+    let policy = page.headers()["content-security-policy"].to_str().unwrap();
+    assert!(policy.contains("connect-src 'self'") && policy.contains("default-src 'none'"));
+    assert_eq!(page.headers()["x-content-type-options"], "nosniff");
+    // The default export is an OSCAL SSP: JSON.
+    let (status, typ, ssp) = server.get("/v1/policies/azure/export?set=model=paas");
+    assert_eq!((status, typ.as_str()), (200, "application/json"));
+    assert!(ssp.contains("\"system-security-plan\""));
+}
+
+#[test]
+fn connections_past_the_limit_are_turned_away() {
+    let server = Server::start(&["--max-connections", "2"]);
+    // Two connections held open: a third is turned away.
+    let address = server.base.strip_prefix("http://").unwrap();
+    let held: Vec<std::net::TcpStream> = (0..2)
+        .map(|_| std::net::TcpStream::connect(address).unwrap())
+        .collect();
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    let mut third = std::net::TcpStream::connect(address).unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(100));
+    let mut answer = String::new();
+    third.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 503"), "{answer}");
+    assert!(
+        answer.contains("\"code\": \"too-many-connections\""),
+        "{answer}"
+    );
+    drop(held);
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    assert_eq!(server.get("/v1/policies").0, 200);
+}
+
+#[test]
+fn formatting_keeps_to_the_rule_limit() {
+    let server = Server::start(&["--max-rules", "1"]);
+    let (status, _, body) = server.post("/v1/fmt", "a: customer always\nb: customer always\n");
+    assert_eq!((status, code(&body).as_str()), (422, "too-many-rules"));
+    let (status, _, body) = server.post("/v1/fmt", "a:   customer always\n");
+    assert_eq!((status, body.as_str()), (200, "a: customer always\n"));
+}

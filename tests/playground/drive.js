@@ -41,7 +41,7 @@ async function main() {
     builtin: await page.$eval("#builtin", (s) => s.value),
     starts: (await page.$eval("#policy", (t) => t.value)).split("\n")[0],
     zones: (await matrixOf(page)).length,
-    diagram: await page.$eval("#diagram", (d) => d.querySelector("svg") !== null),
+    diagram: await page.$eval("#diagram img", (i) => i.complete && i.naturalWidth > 0 && i.alt),
   };
   await page.screenshot({ path: path.join(out, "1-azure.png"), fullPage: true });
 
