@@ -239,7 +239,7 @@ async fn guard(Shared(state): Shared<Arc<State>>, request: Request, next: Next) 
         .into_response()
     } else {
         match Arc::clone(&state.requests).try_acquire_owned() {
-            Ok(permit) => next.run(request).await.map(|body| {
+            Ok(permit) => json_errors(next.run(request).await).await.map(|body| {
                 Body::new(Holding {
                     body,
                     _permit: permit,
@@ -271,6 +271,29 @@ async fn guard(Shared(state): Shared<Arc<State>>, request: Request, next: Next) 
         "ms": (started.elapsed().as_secs_f64() * 1000.0 * 1000.0).round() / 1000.0,
     }));
     response
+}
+
+/// An error the framework answered itself (a path it could not decode, a
+/// query it could not read) in plain text, made JSON with a code as every
+/// error of the API is.
+async fn json_errors(response: Response) -> Response {
+    let is_json = (response.headers().get(header::CONTENT_TYPE))
+        .is_some_and(|t| t.as_bytes().starts_with(JSON.as_bytes()));
+    let status = response.status();
+    if !(status.is_client_error() || status.is_server_error()) || is_json {
+        return response;
+    }
+    let text = axum::body::to_bytes(response.into_body(), 64 * 1024)
+        .await
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
+        .unwrap_or_default();
+    let code = match status {
+        StatusCode::BAD_REQUEST => "bad-request",
+        StatusCode::PAYLOAD_TOO_LARGE => "body-too-large",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported-media-type",
+        _ => "internal",
+    };
+    ApiError::new(status, code, text.trim().to_string()).into_response()
 }
 
 /// A response's body and the request permit it holds until sent.

@@ -287,6 +287,13 @@ fn errors_are_json_with_a_code() {
     assert_eq!((status, code(&body).as_str()), (404, "not-found"));
     let (status, _, body) = server.post("/v1/policies", "");
     assert_eq!((status, code(&body).as_str()), (405, "method-not-allowed"));
+    // A path the framework cannot decode is a JSON error too.
+    let (status, typ, body) = server.get("/v1/policies/%FF/matrix");
+    assert_eq!(
+        (status, typ.as_str(), code(&body).as_str()),
+        (400, "application/json", "bad-request"),
+        "{body}"
+    );
     let (status, _, body) = server.get("/v1/policies/azure/matrix?fromat=csv");
     assert_eq!((status, code(&body).as_str()), (400, "unknown-parameter"));
     let (status, _, body) = server.get("/v1/policies/azure/matrix?format=pdf");
