@@ -184,27 +184,45 @@ struct CachedZone {
     findings: Vec<Finding>,
 }
 
+/// What each zone of one policy is cached by, worked out once for all
+/// the cache's questions about that policy.
+#[derive(Debug)]
+pub struct ZoneKeys {
+    context: String,
+    zones: Vec<String>,
+}
+
+impl ZoneKeys {
+    /// The keys of every zone of `policy`.
+    pub fn of(policy: &Policy) -> ZoneKeys {
+        ZoneKeys {
+            context: context_key(policy),
+            zones: (0..policy.zones.len())
+                .map(|zone| zone_key(policy, zone))
+                .collect(),
+        }
+    }
+}
+
 impl CheckCache {
-    fn cached(&self, context: &str, key: &str) -> Option<&CachedZone> {
-        (self.context == context)
-            .then(|| self.zones.get(key))
+    fn cached(&self, keys: &ZoneKeys, zone: ZoneId) -> Option<&CachedZone> {
+        (self.context == keys.context)
+            .then(|| self.zones.get(&keys.zones[zone]))
             .flatten()
     }
 
-    /// The zones of `policy` not analysed before, in order.
-    pub fn stale(&self, policy: &Policy) -> Vec<ZoneId> {
-        let context = context_key(policy);
-        (0..policy.zones.len())
-            .filter(|&zone| self.cached(&context, &zone_key(policy, zone)).is_none())
+    /// The zones not analysed before, in order.
+    pub fn stale(&self, keys: &ZoneKeys) -> Vec<ZoneId> {
+        (0..keys.zones.len())
+            .filter(|&zone| self.cached(keys, zone).is_none())
             .collect()
     }
 
     /// The findings of the zones analysed before, renumbered to `policy`.
-    pub fn known(&self, policy: &Policy) -> Vec<Finding> {
-        let context = context_key(policy);
+    pub fn known(&self, policy: &Policy, keys: &ZoneKeys) -> Vec<Finding> {
         let mut findings = Vec::new();
         for zone in 0..policy.zones.len() {
-            if let Some(cached) = self.cached(&context, &zone_key(policy, zone)) {
+            if let Some(cached) = self.cached(keys, zone) {
                 findings.extend(cached.renumbered(policy, zone));
             }
         }
@@ -215,32 +233,29 @@ impl CheckCache {
     /// Every finding of `policy`, as [`check`] gives them, analysing only
     /// the zones not seen before. Zones the policy no longer has are
     /// forgotten.
-    pub fn check(&mut self, policy: &Policy) -> Vec<Finding> {
-        let context = context_key(policy);
-        let keys: Vec<String> = (0..policy.zones.len())
-            .map(|zone| zone_key(policy, zone))
-            .collect();
-        let stale: Vec<ZoneId> = (0..policy.zones.len())
-            .filter(|&zone| self.cached(&context, &keys[zone]).is_none())
-            .collect();
+    pub fn check(&mut self, policy: &Policy, keys: ZoneKeys) -> Vec<Finding> {
+        let stale = self.stale(&keys);
         let mut fresh: Vec<Vec<Finding>> = vec![Vec::new(); policy.zones.len()];
         let zone_of = zone_of_finding(policy);
         for finding in check_zones(policy, &stale, &[]) {
             fresh[zone_of(&finding)].push(finding);
         }
-        let mut kept = std::collections::HashMap::with_capacity(keys.len());
+        let mut kept = std::collections::HashMap::with_capacity(keys.zones.len());
         let mut every = Vec::new();
-        for (zone, key) in keys.into_iter().enumerate() {
-            let findings = match self.cached(&context, &key) {
+        for (zone, fresh) in fresh.into_iter().enumerate() {
+            let findings = match self.cached(&keys, zone) {
                 Some(cached) => cached.renumbered(policy, zone),
-                None => std::mem::take(&mut fresh[zone]),
+                None => fresh,
             };
             every.extend(findings.iter().cloned());
             // Zones alike share a key: each finds its findings by position.
-            kept.insert(key, CachedZone::of(policy, zone, findings));
+            kept.insert(
+                keys.zones[zone].clone(),
+                CachedZone::of(policy, zone, findings),
+            );
         }
         self.zones = kept;
-        self.context = context;
+        self.context = keys.context;
         let mut findings = every;
         sort(policy, &mut findings);
         findings

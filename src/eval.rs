@@ -22,6 +22,17 @@ pub enum Status {
     Conflict,
 }
 
+impl Status {
+    /// Its name, as JSON writes it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Status::Rule => "rule",
+            Status::Default => "default",
+            Status::Conflict => "conflict",
+        }
+    }
+}
+
 /// The answer for one zone.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Decision {

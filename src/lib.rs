@@ -288,30 +288,43 @@ pub fn read_inventory(
 /// mapping file is checked as a mapping: its framework and control ids; a
 /// resource map against the policy it names: its dimensions and values.
 pub fn check(name: &str, text: &str) -> Report {
-    if let Ok(file) = parse::parse(text) {
-        if let Some(target) = estate::resources_for(&file) {
-            let source = Source::new(name, text);
-            let checked = load::resource_map_policy(&source, target)
-                .and_then(|policy| load_resource_map_text(name, text, &policy));
-            return match checked {
-                Ok(map) => Report::new(map.source, Vec::new()),
-                Err(report) => report,
-            };
-        }
-        if is_mapping(&file) {
-            return match load_mapping_text(name, text) {
-                Ok(mapping) => Report::new(mapping.source, Vec::new()),
-                Err(report) => report,
-            };
-        }
+    let source = Source::new(name, text);
+    let file = match parse::parse(text) {
+        Ok(file) => file,
+        Err(errors) => return Report::from_errors(source, &errors),
+    };
+    if let Some(report) = check_map(&source, &file) {
+        return report;
     }
-    match load(name, text) {
-        Err(report) => report,
+    match resolve::resolve(&file, name, &source) {
+        Err(errors) => Report::from_errors(source, &errors),
         Ok(policy) => {
             let diagnostics = check::diagnostics(&policy, &policy.findings());
             Report::new(policy.source.clone(), diagnostics)
         }
     }
+}
+
+/// [`check`] of a file that is a resource map (against the policy it
+/// names) or a mapping (its framework and control ids); `None` for a
+/// policy.
+fn check_map(source: &Source, file: &syntax::PolicyFile) -> Option<Report> {
+    let (name, text) = (&source.name, &source.text);
+    if let Some(target) = estate::resources_for(file) {
+        let checked = load::resource_map_policy(source, target)
+            .and_then(|policy| load_resource_map_text(name, text, &policy));
+        return Some(match checked {
+            Ok(map) => Report::new(map.source, Vec::new()),
+            Err(report) => report,
+        });
+    }
+    if is_mapping(file) {
+        return Some(match load_mapping_text(name, text) {
+            Ok(mapping) => Report::new(mapping.source, Vec::new()),
+            Err(report) => report,
+        });
+    }
+    None
 }
 
 /// [`check`] for an editor, which checks the same document at every
@@ -323,9 +336,9 @@ pub fn check(name: &str, text: &str) -> Report {
 #[derive(Debug, Default)]
 pub struct Checker {
     cache: check::CheckCache,
-    /// The policy [`Checker::begin`] loaded, while some of its zones are
-    /// not analysed yet.
-    pending: Option<Policy>,
+    /// The policy [`Checker::begin`] loaded and its zones' keys, while
+    /// some of its zones are not analysed yet.
+    pending: Option<(Policy, check::ZoneKeys)>,
 }
 
 impl Checker {
@@ -341,26 +354,29 @@ impl Checker {
             Ok(file) => file,
             Err(errors) => return Report::from_errors(source, &errors),
         };
-        if estate::resources_for(&file).is_some() || is_mapping(&file) {
-            return check(name, text);
+        if let Some(report) = check_map(&source, &file) {
+            return report;
         }
         let policy = match resolve::resolve(&file, name, &source) {
             Ok(policy) => policy,
             Err(errors) => return Report::from_errors(source, &errors),
         };
-        let stale = self.cache.stale(&policy);
+        let keys = check::ZoneKeys::of(&policy);
+        let stale = self.cache.stale(&keys);
         let unanalysed: usize = stale.iter().map(|&z| policy.rules_of(z).len()).sum();
-        let findings = match unanalysed <= analyse_up_to {
-            true => self.cache.check(&policy),
-            false => self.cache.known(&policy),
-        };
+        if unanalysed <= analyse_up_to {
+            let findings = self.cache.check(&policy, keys);
+            return Report::new(
+                policy.source.clone(),
+                check::diagnostics(&policy, &findings),
+            );
+        }
+        let findings = self.cache.known(&policy, &keys);
         let report = Report::new(
             policy.source.clone(),
             check::diagnostics(&policy, &findings),
         );
-        if unanalysed > analyse_up_to {
-            self.pending = Some(policy);
-        }
+        self.pending = Some((policy, keys));
         report
     }
 
@@ -372,8 +388,8 @@ impl Checker {
     /// Every finding of the text the last [`Checker::begin`] loaded, as
     /// [`check`] gives them, if it left zones to analyse.
     pub fn finish(&mut self) -> Option<Report> {
-        let policy = self.pending.take()?;
-        let findings = self.cache.check(&policy);
+        let (policy, keys) = self.pending.take()?;
+        let findings = self.cache.check(&policy, keys);
         let diagnostics = check::diagnostics(&policy, &findings);
         Some(Report::new(policy.source.clone(), diagnostics))
     }

@@ -2,7 +2,7 @@
 //! party, dimension or value, and a value's dimension), where, and whether
 //! it is the declaration. Definition, references and hover all read this.
 
-use onus::syntax::{ConditionKind, PolicyFile, Qualifier, StatementKind};
+use onus::syntax::{ConditionKind, Name, PolicyFile, Qualifier, StatementKind};
 use onus::Span;
 
 /// What a name names.
@@ -31,104 +31,44 @@ pub struct Occurrence {
 
 /// Every name of the document, in the order written.
 pub fn occurrences(tree: &PolicyFile) -> Vec<Occurrence> {
-    let mut found = Vec::new();
-    let dimension_of = |value: &str| -> String {
-        (tree.statements.iter())
-            .find_map(|s| match &s.kind {
-                StatementKind::Dimension { name, values }
-                    if values.iter().any(|v| v.text == value) =>
-                {
-                    Some(name.text.clone())
-                }
-                _ => None,
-            })
-            .or_else(|| {
-                onus::PRELUDE_MODEL
-                    .contains(&value)
-                    .then(|| "model".to_string())
-            })
-            .unwrap_or_default()
-    };
-    let mut push = |named: Named, span: Span, declares: bool| {
-        found.push(Occurrence {
-            named,
-            span,
-            declares,
-        })
+    let mut found = Found {
+        tree,
+        occurrences: Vec::new(),
     };
     for statement in &tree.statements {
         match &statement.kind {
             StatementKind::Zone { name, .. } => {
-                push(Named::Zone(name.text.clone()), name.span, true)
+                found.name(Named::Zone(name.text.clone()), name, true)
             }
             StatementKind::Party { name, .. } => {
-                push(Named::Party(name.text.clone()), name.span, true)
+                found.name(Named::Party(name.text.clone()), name, true)
             }
-            StatementKind::Dimension { name, values } => {
-                push(Named::Dimension(name.text.clone()), name.span, true);
-                for value in values {
-                    let named = Named::Value {
-                        dimension: name.text.clone(),
-                        value: value.text.clone(),
-                    };
-                    push(named, value.span, true);
-                }
-            }
+            StatementKind::Dimension { name, values } => found.setting(name, values, true),
             StatementKind::Default(party) => {
-                push(Named::Party(party.text.clone()), party.span, false)
+                found.name(Named::Party(party.text.clone()), party, false)
             }
             StatementKind::Rule(rule) => {
-                push(Named::Zone(rule.zone.text.clone()), rule.zone.span, false);
-                push(
-                    Named::Party(rule.party.text.clone()),
-                    rule.party.span,
-                    false,
-                );
-                condition_names(&rule.qualifier, &dimension_of, &mut push);
+                found.zone_and_party(&rule.zone, &rule.party);
+                found.qualifier(&rule.qualifier);
             }
             StatementKind::Assert(assertion) => {
-                let zone = &assertion.zone;
-                push(Named::Zone(zone.text.clone()), zone.span, false);
-                let party = &assertion.party;
-                push(Named::Party(party.text.clone()), party.span, false);
-                condition_names(&assertion.qualifier, &dimension_of, &mut push);
+                found.zone_and_party(&assertion.zone, &assertion.party);
+                found.qualifier(&assertion.qualifier);
             }
             StatementKind::Test(test) => {
                 for (dimension, value) in &test.scenario {
-                    push(
-                        Named::Dimension(dimension.text.clone()),
-                        dimension.span,
-                        false,
-                    );
-                    let named = Named::Value {
-                        dimension: dimension.text.clone(),
-                        value: value.text.clone(),
-                    };
-                    push(named, value.span, false);
+                    found.setting(dimension, std::slice::from_ref(value), false);
                 }
                 for (zone, party) in &test.expect {
-                    push(Named::Zone(zone.text.clone()), zone.span, false);
-                    push(Named::Party(party.text.clone()), party.span, false);
+                    found.zone_and_party(zone, party);
                 }
             }
             StatementKind::Controls(line) => {
-                push(Named::Zone(line.zone.text.clone()), line.zone.span, false)
+                found.name(Named::Zone(line.zone.text.clone()), &line.zone, false)
             }
             StatementKind::Resource(entry) => {
                 for setting in &entry.settings {
-                    let dimension = &setting.dimension;
-                    push(
-                        Named::Dimension(dimension.text.clone()),
-                        dimension.span,
-                        false,
-                    );
-                    for value in &setting.values {
-                        let named = Named::Value {
-                            dimension: dimension.text.clone(),
-                            value: value.text.clone(),
-                        };
-                        push(named, value.span, false);
-                    }
+                    found.setting(&setting.dimension, &setting.values, false);
                 }
             }
             StatementKind::Title(_)
@@ -137,61 +77,87 @@ pub fn occurrences(tree: &PolicyFile) -> Vec<Occurrence> {
             | StatementKind::ResourcesFor(_) => {}
         }
     }
-    found
+    found.occurrences
 }
 
-fn condition_names(
-    qualifier: &Qualifier,
-    dimension_of: &dyn Fn(&str) -> String,
-    push: &mut dyn FnMut(Named, Span, bool),
-) {
-    let condition = match qualifier {
-        Qualifier::Always => return,
-        Qualifier::When(c) | Qualifier::Unless(c) => c,
-    };
-    let mut pending = vec![condition];
-    while let Some(condition) = pending.pop() {
-        match &condition.kind {
-            ConditionKind::Bare(value) => {
-                let named = Named::Value {
-                    dimension: dimension_of(&value.text),
-                    value: value.text.clone(),
-                };
-                push(named, value.span, false);
-            }
-            ConditionKind::Is {
-                dimension, value, ..
-            } => {
-                push(
-                    Named::Dimension(dimension.text.clone()),
-                    dimension.span,
-                    false,
-                );
-                let named = Named::Value {
-                    dimension: dimension.text.clone(),
-                    value: value.text.clone(),
-                };
-                push(named, value.span, false);
-            }
-            ConditionKind::In { dimension, values } => {
-                push(
-                    Named::Dimension(dimension.text.clone()),
-                    dimension.span,
-                    false,
-                );
-                for value in values {
+/// The names found so far in a tree.
+struct Found<'t> {
+    tree: &'t PolicyFile,
+    occurrences: Vec<Occurrence>,
+}
+
+impl Found<'_> {
+    fn name(&mut self, named: Named, name: &Name, declares: bool) {
+        self.occurrences.push(Occurrence {
+            named,
+            span: name.span,
+            declares,
+        });
+    }
+
+    fn zone_and_party(&mut self, zone: &Name, party: &Name) {
+        self.name(Named::Zone(zone.text.clone()), zone, false);
+        self.name(Named::Party(party.text.clone()), party, false);
+    }
+
+    /// A dimension and values of it: a declaration, a test's or a
+    /// resource's setting, `dimension is value`, `dimension in [...]`.
+    fn setting(&mut self, dimension: &Name, values: &[Name], declares: bool) {
+        self.name(
+            Named::Dimension(dimension.text.clone()),
+            dimension,
+            declares,
+        );
+        for value in values {
+            let named = Named::Value {
+                dimension: dimension.text.clone(),
+                value: value.text.clone(),
+            };
+            self.name(named, value, declares);
+        }
+    }
+
+    /// The dimension a bare value belongs to: the one whose declaration
+    /// has it, else the prelude's `model` if it is one of its values.
+    fn dimension_of(&self, value: &str) -> String {
+        (self.tree.statements.iter())
+            .find_map(|s| match &s.kind {
+                StatementKind::Dimension { name, values }
+                    if values.iter().any(|v| v.text == value) =>
+                {
+                    Some(name.text.clone())
+                }
+                _ => None,
+            })
+            .or_else(|| (onus::PRELUDE_MODEL.contains(&value)).then(|| "model".to_string()))
+            .unwrap_or_default()
+    }
+
+    fn qualifier(&mut self, qualifier: &Qualifier) {
+        let condition = match qualifier {
+            Qualifier::Always => return,
+            Qualifier::When(c) | Qualifier::Unless(c) => c,
+        };
+        let mut pending = vec![condition];
+        while let Some(condition) = pending.pop() {
+            match &condition.kind {
+                ConditionKind::Bare(value) => {
                     let named = Named::Value {
-                        dimension: dimension.text.clone(),
+                        dimension: self.dimension_of(&value.text),
                         value: value.text.clone(),
                     };
-                    push(named, value.span, false);
+                    self.name(named, value, false);
                 }
-            }
-            ConditionKind::Not(inner) | ConditionKind::Group(inner) => pending.push(inner),
-            ConditionKind::And(a, b) | ConditionKind::Or(a, b) => {
-                // Right first, so the stack gives them in the order written.
-                pending.push(b);
-                pending.push(a);
+                ConditionKind::Is {
+                    dimension, value, ..
+                } => self.setting(dimension, std::slice::from_ref(value), false),
+                ConditionKind::In { dimension, values } => self.setting(dimension, values, false),
+                ConditionKind::Not(inner) | ConditionKind::Group(inner) => pending.push(inner),
+                ConditionKind::And(a, b) | ConditionKind::Or(a, b) => {
+                    // Right first, so the stack gives them in the order written.
+                    pending.push(b);
+                    pending.push(a);
+                }
             }
         }
     }

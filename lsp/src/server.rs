@@ -240,8 +240,9 @@ fn publish_known(
     let Some(document) = documents.get_mut(uri.as_str()) else {
         return publish(connection, uri, Vec::new());
     };
-    let report = (document.checker).begin(&name_of(uri), &document.text, ANALYSED_AT_ONCE);
-    let diagnostics = diagnostics(uri, &name_of(uri), &report);
+    let name = name_of(uri);
+    let report = (document.checker).begin(&name, &document.text, ANALYSED_AT_ONCE);
+    let diagnostics = diagnostics(uri, &name, &report);
     document.report = Some(report);
     publish(connection, uri, diagnostics)
 }

@@ -549,56 +549,91 @@ async fn body_text(state: &State, body: Body) -> Result<String, ApiError> {
     })
 }
 
-fn served(policies: &Policies, name: &str) -> Result<(), ApiError> {
-    match policies.get(name) {
-        Some(_) => Ok(()),
-        None => {
-            let names: Vec<&str> = policies.entries.iter().map(|e| e.name.as_str()).collect();
-            let suggestion = onus::closest(name, names.iter().copied())
-                .map_or(String::new(), |near| format!(" (did you mean `{near}`?)"));
-            Err(ApiError::new(
-                StatusCode::NOT_FOUND,
-                "unknown-policy",
-                format!("no policy `{name}` is served{suggestion}; GET /v1/policies lists them"),
-            ))
-        }
+/// A served policy, found by name in the set served now: a request holds
+/// this one set from start to end, whatever reloads meanwhile.
+struct Served {
+    policies: Arc<Policies>,
+    index: usize,
+}
+
+impl Served {
+    fn entry(&self) -> &policies::Entry {
+        &self.policies.entries[self.index]
+    }
+
+    fn policy(&self) -> &Policy {
+        &self.entry().policy
     }
 }
 
-/// Loads a policy sent in a request: its text alone (a resource map, which
-/// reads its policy from beside it on disk, is refused), within the rule
-/// limit.
+/// The served policy called `name`, or a 404 naming the nearest.
+fn served(state: &State, name: &str) -> Result<Served, ApiError> {
+    let policies = state.current();
+    if let Some(index) = policies.entries.iter().position(|e| e.name == name) {
+        return Ok(Served { policies, index });
+    }
+    let names = policies.entries.iter().map(|e| e.name.as_str());
+    let suggestion = onus::closest(name, names)
+        .map_or(String::new(), |near| format!(" (did you mean `{near}`?)"));
+    Err(ApiError::new(
+        StatusCode::NOT_FOUND,
+        "unknown-policy",
+        format!("no policy `{name}` is served{suggestion}; GET /v1/policies lists them"),
+    ))
+}
+
+/// A text sent in a request, with the query's parameters and the name it
+/// goes by in diagnostics.
+struct Posted {
+    params: Params,
+    name: String,
+    text: String,
+}
+
+/// Reads a posted text: the parameters `allowed` (`name` among them),
+/// and the body within the size and time limits.
+async fn posted(
+    state: &State,
+    query: Vec<(String, String)>,
+    allowed: &[&str],
+    body: Body,
+) -> Result<Posted, ApiError> {
+    let params = Params::new(query, allowed)?;
+    let name = posted_name(&params)?;
+    let text = body_text(state, body).await?;
+    Ok(Posted { params, name, text })
+}
+
+/// Loads a policy sent in a request: its text alone, within the limits
+/// of [`posted_limits`].
 fn posted_policy(name: &str, text: &str, max_rules: usize) -> Result<Policy, ApiError> {
-    refuse_resource_map(text)?;
-    let policy = onus::load(name, text)?;
-    rule_limit(policy.rules.len(), max_rules)?;
-    Ok(policy)
+    posted_limits(&onus::parse(name, text)?, max_rules)?;
+    Ok(onus::load(name, text)?)
 }
 
-fn rule_limit(rules: usize, max_rules: usize) -> Result<(), ApiError> {
-    match rules > max_rules {
-        true => Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "too-many-rules",
-            format!("the policy has {rules} rules; this service takes at most {max_rules}"),
-        )),
-        false => Ok(()),
-    }
-}
-
-fn refuse_resource_map(text: &str) -> Result<(), ApiError> {
-    let tree = onus::parse("policy.onus", text).ok();
-    let statements = tree.iter().flat_map(|t| &t.statements);
-    let is_map = statements
-        .into_iter()
-        .any(|s| matches!(s.kind, onus::syntax::StatementKind::ResourcesFor(_)));
-    match is_map {
-        true => Err(ApiError::new(
+/// What a posted text may be: not a resource map (which reads its policy
+/// from beside it on disk, which the service never does for a request),
+/// and at most `max_rules` rules, counted before any analysis.
+fn posted_limits(tree: &onus::syntax::PolicyFile, max_rules: usize) -> Result<(), ApiError> {
+    use onus::syntax::StatementKind;
+    let kinds = || tree.statements.iter().map(|s| &s.kind);
+    if kinds().any(|k| matches!(k, StatementKind::ResourcesFor(_))) {
+        return Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             "resource-map",
             "a resource map reads its policy from disk, which the service never does for a \
              request: check it with `onus check`"
                 .to_string(),
+        ));
+    }
+    let rules = kinds()
+        .filter(|k| matches!(k, StatementKind::Rule(_)))
+        .count();
+    match rules > max_rules {
+        true => Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "too-many-rules",
+            format!("the policy has {rules} rules; this service takes at most {max_rules}"),
         )),
         false => Ok(()),
     }
@@ -732,9 +767,8 @@ fn describe(name: &str, policy: &Policy) -> String {
 }
 
 async fn describe_named(Shared(state): Shared<Arc<State>>, Path(name): Path<String>) -> Answer {
-    let policies = state.current();
-    served(&policies, &name)?;
-    let entry = policies.get(&name).expect("just checked");
+    let served = served(&state, &name)?;
+    let entry = served.entry();
     Ok((
         [(header::CONTENT_TYPE, JSON)],
         describe(&name, &entry.policy),
@@ -743,9 +777,8 @@ async fn describe_named(Shared(state): Shared<Arc<State>>, Path(name): Path<Stri
 }
 
 async fn source_named(Shared(state): Shared<Arc<State>>, Path(name): Path<String>) -> Answer {
-    let policies = state.current();
-    served(&policies, &name)?;
-    let text = policies.get(&name).expect("just checked").text.clone();
+    let served = served(&state, &name)?;
+    let text = served.entry().text.clone();
     Ok(([(header::CONTENT_TYPE, TEXT)], text).into_response())
 }
 
@@ -776,12 +809,8 @@ async fn matrix_named(
     Query(query): Query<Vec<(String, String)>>,
 ) -> Answer {
     let params = Params::new(query, &MATRIX_PARAMETERS)?;
-    let policies = state.current();
-    served(&policies, &name)?;
-    within_limits(&state, move || {
-        matrix_of(&policies.get(&name).expect("just checked").policy, &params)
-    })
-    .await?
+    let served = served(&state, &name)?;
+    within_limits(&state, move || matrix_of(served.policy(), &params)).await?
 }
 
 /// `onus check --format json` of one text: its diagnostics and the
@@ -798,10 +827,9 @@ fn check_of(name: &str, text: &str) -> Answer {
 }
 
 async fn check_named(Shared(state): Shared<Arc<State>>, Path(name): Path<String>) -> Answer {
-    let policies = state.current();
-    served(&policies, &name)?;
+    let served = served(&state, &name)?;
     within_limits(&state, move || {
-        let entry = policies.get(&name).expect("just checked");
+        let entry = served.entry();
         check_of(&entry.policy.source.name, &entry.text)
     })
     .await?
@@ -834,17 +862,9 @@ async fn eval_named(
     body: Body,
 ) -> Answer {
     let params = Params::new(query, &EVAL_PARAMETERS)?;
-    let policies = state.current();
-    served(&policies, &name)?;
+    let served = served(&state, &name)?;
     let scenario = body_text(&state, body).await?;
-    within_limits(&state, move || {
-        eval_of(
-            &policies.get(&name).expect("just checked").policy,
-            &scenario,
-            &params,
-        )
-    })
-    .await?
+    within_limits(&state, move || eval_of(served.policy(), &scenario, &params)).await?
 }
 
 const EXPORT_PARAMETERS: [&str; 5] = ["format", "mapping", "set", "date", "profile"];
@@ -870,10 +890,9 @@ async fn export_named(
             ));
         }
     }
-    let policies = state.current();
-    served(&policies, &name)?;
+    let served = served(&state, &name)?;
     let bytes = within_limits(&state, move || {
-        let policy = &policies.get(&name).expect("just checked").policy;
+        let policy = served.policy();
         let request = ExportRequest {
             date: params.get("date"),
             profile: params
@@ -915,8 +934,7 @@ async fn batch_named(
     body: Body,
 ) -> Answer {
     let params = Params::new(query, &BATCH_PARAMETERS)?;
-    let policies = state.current();
-    served(&policies, &name)?;
+    let served = served(&state, &name)?;
     let names: Vec<&str> = params
         .get("fields")
         .map_or(Vec::new(), |l| l.split(',').collect());
@@ -932,13 +950,9 @@ async fn batch_named(
             ),
         )
     })?;
-    let settings = params.settings();
-    // Checked before the stream starts, so a bad setting is an error
+    // Read before the stream starts, so a bad setting is an error
     // response, not a cut stream.
-    {
-        let policy = &policies.get(&name).expect("just checked").policy;
-        policy.settings("--set", &settings)?;
-    }
+    let overrides = served.policy().settings("--set", &params.settings())?;
     let permit = work_permit(&state)?;
     let (chunks_in, incoming) = mpsc::channel::<std::io::Result<Bytes>>(8);
     let (outgoing, chunks_out) = mpsc::channel::<std::io::Result<Bytes>>(8);
@@ -959,8 +973,7 @@ async fn batch_named(
     tokio::task::spawn_blocking(move || {
         let _held = permit;
         let started = Instant::now();
-        let policy = &policies.get(&name).expect("checked before").policy;
-        let overrides = policy.settings("--set", &settings).expect("checked before");
+        let policy = served.policy();
         let options = onus::BatchOptions {
             jobs: 1,
             overrides: &overrides,
@@ -1055,22 +1068,18 @@ impl Write for ChannelWriter {
 
 const TEXT_PARAMETERS: [&str; 1] = ["name"];
 
-/// `onus check --format json` of a posted policy text.
+/// `onus check --format json` of a posted policy text. A text that does
+/// not parse has its errors said by `check` itself.
 async fn check_text(
     Shared(state): Shared<Arc<State>>,
     Query(query): Query<Vec<(String, String)>>,
     body: Body,
 ) -> Answer {
-    let params = Params::new(query, &TEXT_PARAMETERS)?;
-    let name = posted_name(&params)?;
-    let text = body_text(&state, body).await?;
+    let Posted { name, text, .. } = posted(&state, query, &TEXT_PARAMETERS, body).await?;
     let max_rules = state.limits.max_rules;
     within_limits(&state, move || {
-        refuse_resource_map(&text)?;
-        // The rule limit, before the analysis; a text that does not load
-        // has its errors said by `check` itself.
-        if let Ok(policy) = onus::load(&name, &text) {
-            rule_limit(policy.rules.len(), max_rules)?;
+        if let Ok(tree) = onus::parse(&name, &text) {
+            posted_limits(&tree, max_rules)?;
         }
         check_of(&name, &text)
     })
@@ -1083,18 +1092,11 @@ async fn fmt_text(
     Query(query): Query<Vec<(String, String)>>,
     body: Body,
 ) -> Answer {
-    let params = Params::new(query, &TEXT_PARAMETERS)?;
-    let name = posted_name(&params)?;
-    let text = body_text(&state, body).await?;
+    let Posted { name, text, .. } = posted(&state, query, &TEXT_PARAMETERS, body).await?;
     let max_rules = state.limits.max_rules;
     within_limits(&state, move || {
-        let tree = onus::parse(&name, &text)?;
-        let rules = (tree.statements.iter())
-            .filter(|s| matches!(s.kind, onus::syntax::StatementKind::Rule(_)))
-            .count();
-        rule_limit(rules, max_rules)?;
-        let source = onus::Source::new(name, text.as_str());
-        let formatted = onus::format_source(&source)?;
+        posted_limits(&onus::parse(&name, &text)?, max_rules)?;
+        let formatted = onus::format_source(&onus::Source::new(name, text.as_str()))?;
         let outcome = Outcome::findings_if(formatted != text);
         Ok(bytes_answer(formatted.into_bytes(), TEXT, outcome))
     })
@@ -1106,9 +1108,7 @@ async fn describe_text(
     Query(query): Query<Vec<(String, String)>>,
     body: Body,
 ) -> Answer {
-    let params = Params::new(query, &TEXT_PARAMETERS)?;
-    let name = posted_name(&params)?;
-    let text = body_text(&state, body).await?;
+    let Posted { name, text, .. } = posted(&state, query, &TEXT_PARAMETERS, body).await?;
     let max_rules = state.limits.max_rules;
     within_limits(&state, move || {
         let policy = posted_policy(&name, &text, max_rules)?;
@@ -1122,9 +1122,8 @@ async fn matrix_text(
     Query(query): Query<Vec<(String, String)>>,
     body: Body,
 ) -> Answer {
-    let params = Params::new(query, &["format", "over", "set", "name"])?;
-    let name = posted_name(&params)?;
-    let text = body_text(&state, body).await?;
+    let allowed = ["format", "over", "set", "name"];
+    let Posted { params, name, text } = posted(&state, query, &allowed, body).await?;
     let max_rules = state.limits.max_rules;
     within_limits(&state, move || {
         matrix_of(&posted_policy(&name, &text, max_rules)?, &params)
@@ -1139,17 +1138,16 @@ async fn eval_text(
     Query(query): Query<Vec<(String, String)>>,
     body: Body,
 ) -> Answer {
-    let params = Params::new(query, &["format", "explain", "set", "name"])?;
-    let name = posted_name(&params)?;
-    let text = body_text(&state, body).await?;
+    let allowed = ["format", "explain", "set", "name"];
+    let Posted { params, name, text } = posted(&state, query, &allowed, body).await?;
     // The scenario as sent, so that its diagnostics point into it.
     #[derive(serde::Deserialize)]
-    struct Posted<'a> {
+    struct EvalRequest<'a> {
         policy: String,
         #[serde(borrow)]
         scenario: &'a serde_json::value::RawValue,
     }
-    let Posted { policy, scenario } = serde_json::from_str(&text).map_err(|error| {
+    let EvalRequest { policy, scenario } = serde_json::from_str(&text).map_err(|error| {
         ApiError::new(
             StatusCode::BAD_REQUEST,
             "invalid-request",

@@ -72,10 +72,6 @@ impl Policies {
             false => Err(failed),
         }
     }
-
-    pub fn get(&self, name: &str) -> Option<&Entry> {
-        self.entries.iter().find(|e| e.name == name)
-    }
 }
 
 /// The files of `specs` as they are now: what the reloader compares.

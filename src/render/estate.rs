@@ -314,11 +314,7 @@ pub fn csv(policy: &Policy, answers: &[ResourceAnswer]) -> String {
                         Some(p) => policy.parties[p].name.as_str(),
                         None => "conflict",
                     };
-                    let status = match d.status {
-                        crate::eval::Status::Rule => "rule",
-                        crate::eval::Status::Default => "default",
-                        crate::eval::Status::Conflict => "conflict",
-                    };
+                    let status = d.status.name();
                     let zone = policy.zones[d.zone].name.as_str();
                     row([
                         address,
