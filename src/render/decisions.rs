@@ -3,9 +3,9 @@
 use serde::Serialize;
 
 use super::{heading, scenario_text, text_table, trimmed, ScenarioJson};
-use crate::eval::{Decision, Status};
-use crate::policy::{Policy, RuleId, Scenario};
-use crate::scenario::Id;
+use crate::model::answers::{Decision, Status};
+use crate::model::policy::{Policy, RuleId, Scenario};
+use crate::model::scenario::Id;
 
 /// eval's JSON document. Stable: see README.md, "JSON output".
 #[derive(Debug, Serialize, schemars::JsonSchema)]
@@ -15,7 +15,7 @@ pub struct EvalJson<'a> {
     /// The scenario file's `"id"`, exactly as written, as a batch record
     /// echoes it.
     #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub id: Option<crate::batch::RawId<'a>>,
+    pub id: Option<crate::model::scenario::RawId<'a>>,
     pub scenario: ScenarioJson<'a>,
     pub decisions: Vec<DecisionJson<'a>>,
 }
@@ -129,7 +129,7 @@ pub fn json(
 ) -> String {
     super::to_json(&EvalJson {
         policy: &policy.name,
-        id: id.map(|id| crate::batch::RawId(id.json())),
+        id: id.map(|id| crate::model::scenario::RawId(id.json())),
         scenario: ScenarioJson(policy, scenario),
         decisions: decisions
             .iter()

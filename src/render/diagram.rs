@@ -7,8 +7,9 @@ use svg::Document;
 
 use super::heading;
 use super::matrix::fixed_text;
-use crate::eval::{Decision, Matrix, Status};
-use crate::policy::{PartyId, Policy, CUSTOMER, PROVIDER, SHARED};
+use crate::engine::eval::Matrix;
+use crate::model::answers::{Decision, Status};
+use crate::model::policy::{PartyId, Policy, CUSTOMER, PROVIDER, SHARED};
 
 /// The narrowest label column, cell and legend entry; longer texts widen
 /// them (text is not measured, so widths allow a generous 8 px a character).

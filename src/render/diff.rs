@@ -4,9 +4,10 @@ use serde::Serialize;
 
 use super::decisions::{outcome_json, OutcomeJson};
 use super::{scenario_text, ScenarioJson};
-use crate::diff::{describe, Holder, PolicyChange, PolicyDiff, ScenarioChange};
-use crate::eval::{Decision, Status};
-use crate::policy::{Policy, Scenario};
+use crate::engine::diff::{describe, PolicyChange, PolicyDiff, ScenarioChange};
+use crate::model::answers::Holder;
+use crate::model::answers::{Decision, Status};
+use crate::model::policy::{Policy, Scenario};
 
 fn answer_text(answer: &Holder) -> &str {
     match answer {

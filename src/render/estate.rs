@@ -7,10 +7,14 @@ use serde::Serialize;
 
 use super::decisions::{decision_json, DecisionJson, Detail};
 use super::partial::{decision_json as partial_json, PartialDecisionJson};
-use super::{heading, holder_party, text_table, trimmed, DimensionsJson};
-use crate::diff::{describe, Holder};
-use crate::estate::{Evaluated, Inventory, ResourceAnswer};
-use crate::policy::Policy;
+use super::{heading, text_table, trimmed, DimensionsJson};
+use crate::engine::diff::describe;
+use crate::model::answers::Holder;
+use std::io::Write;
+
+use crate::estate::summary::{summary, SummaryJson};
+use crate::estate::{EstateSink, Evaluated, Inventory, ResourceAnswer};
+use crate::model::policy::Policy;
 
 /// One resource's record, as JSON and NDJSON write it.
 #[derive(Debug, Serialize, schemars::JsonSchema)]
@@ -48,47 +52,6 @@ pub struct LineErrorJson<'a> {
     pub line: u64,
     /// What is wrong with it.
     pub error: &'a str,
-}
-
-/// The estate's summary.
-#[derive(Debug, Serialize, schemars::JsonSchema)]
-#[schemars(rename = "EstateSummary")]
-pub struct SummaryJson<'a> {
-    pub resources: usize,
-    pub mapped: usize,
-    pub unmapped: usize,
-    /// Terraform data sources read and left out.
-    pub data_sources: usize,
-    /// Unmapped types and how many resources have each, by type.
-    pub unmapped_types: BTreeMap<&'a str, usize>,
-    /// Per zone: how many resources each party holds it for, and for how
-    /// many it depends on an open dimension.
-    pub zones: Vec<ZoneCountJson<'a>>,
-    /// Zones the provider holds or shares in some scenario of the policy,
-    /// which the customer holds alone for these resources.
-    pub customer_holds: Vec<CustomerHoldsJson<'a>>,
-}
-
-#[derive(Debug, Serialize, schemars::JsonSchema)]
-#[schemars(rename = "EstateZoneCount")]
-pub struct ZoneCountJson<'a> {
-    pub zone: &'a str,
-    pub label: &'a str,
-    /// Party name to count.
-    pub holders: BTreeMap<&'a str, usize>,
-    /// Resources for which the zone is in conflict.
-    pub conflicts: usize,
-    /// Resources for which it depends on an open dimension.
-    pub depends: usize,
-    /// Resources for which the analysis could not decide it.
-    pub undecided: usize,
-}
-
-#[derive(Debug, Serialize, schemars::JsonSchema)]
-#[schemars(rename = "EstateCustomerHolds")]
-pub struct CustomerHoldsJson<'a> {
-    pub zone: &'a str,
-    pub resources: Vec<&'a str>,
 }
 
 /// `onus estate --format json`'s document.
@@ -163,99 +126,12 @@ pub fn resource_json<'a>(policy: &'a Policy, answer: &'a ResourceAnswer) -> Reso
 }
 
 fn party_name<'a>(policy: &'a Policy, holder: &Holder) -> Option<&'a str> {
-    holder_party(policy, holder).map(|p| p.name.as_str())
+    holder.party(policy).map(|p| p.name.as_str())
 }
 
 /// The party's display name, or `CONFLICT`.
 fn holder_display<'a>(policy: &'a Policy, holder: &Holder) -> &'a str {
-    holder_party(policy, holder).map_or("CONFLICT", |p| p.display())
-}
-
-/// The summary: counts per zone and party, unmapped types, and the
-/// resources for which the customer holds a zone the provider holds
-/// elsewhere in the policy.
-pub fn summary<'a>(
-    policy: &'a Policy,
-    inventories: &[Inventory],
-    answers: &'a [ResourceAnswer],
-    provider_somewhere: &[bool],
-) -> SummaryJson<'a> {
-    let mut zones: Vec<ZoneCountJson> = (policy.zones.iter())
-        .map(|z| ZoneCountJson {
-            zone: &z.name,
-            label: z.display(),
-            holders: BTreeMap::new(),
-            conflicts: 0,
-            depends: 0,
-            undecided: 0,
-        })
-        .collect();
-    let mut customer_holds: Vec<Vec<&str>> = vec![Vec::new(); policy.zones.len()];
-    let mut unmapped_types: BTreeMap<&str, usize> = BTreeMap::new();
-    let mut mapped = 0;
-    for answer in answers {
-        let Ok((_, evaluated)) = &answer.answer else {
-            *unmapped_types
-                .entry(&answer.resource.resource_type)
-                .or_default() += 1;
-            continue;
-        };
-        mapped += 1;
-        match evaluated.as_ref() {
-            Evaluated::Complete(decisions) => {
-                for d in decisions {
-                    match d.party {
-                        Some(p) => {
-                            *zones[d.zone]
-                                .holders
-                                .entry(&policy.parties[p].name)
-                                .or_default() += 1
-                        }
-                        None => zones[d.zone].conflicts += 1,
-                    }
-                    if d.party == Some(crate::policy::CUSTOMER) && provider_somewhere[d.zone] {
-                        customer_holds[d.zone].push(&answer.resource.address);
-                    }
-                }
-            }
-            Evaluated::Partial(partial) => {
-                for a in partial.iter() {
-                    match &a.cases {
-                        Some(cases) if cases.len() == 1 => {
-                            match holder_party(policy, &cases[0].holder) {
-                                Some(party) => {
-                                    *zones[a.zone].holders.entry(&party.name).or_default() += 1;
-                                    let customer = &policy.parties[crate::policy::CUSTOMER];
-                                    if std::ptr::eq(party, customer) && provider_somewhere[a.zone] {
-                                        customer_holds[a.zone].push(&answer.resource.address);
-                                    }
-                                }
-                                None => zones[a.zone].conflicts += 1,
-                            }
-                        }
-                        Some(_) => zones[a.zone].depends += 1,
-                        None => zones[a.zone].undecided += 1,
-                    }
-                }
-            }
-        }
-    }
-    SummaryJson {
-        resources: answers.len(),
-        mapped,
-        unmapped: answers.len() - mapped,
-        data_sources: inventories.iter().map(|i| i.data_sources).sum(),
-        unmapped_types,
-        customer_holds: (policy.zones.iter())
-            .zip(customer_holds)
-            .filter(|(_, resources)| !resources.is_empty())
-            .map(|(z, resources)| CustomerHoldsJson {
-                zone: &z.name,
-                resources,
-            })
-            .collect(),
-        zones,
-    }
+    holder.party(policy).map_or("CONFLICT", |p| p.display())
 }
 
 /// `onus estate --format json`.
@@ -358,7 +234,7 @@ pub fn csv(policy: &Policy, answers: &[ResourceAnswer]) -> String {
     String::from_utf8(writer.into_inner().expect("writing to memory")).expect("CSV of strings")
 }
 
-fn rule_lines(policy: &Policy, rules: &[crate::policy::RuleId]) -> String {
+fn rule_lines(policy: &Policy, rules: &[crate::model::policy::RuleId]) -> String {
     let lines: Vec<String> = (rules.iter())
         .map(|&r| {
             policy
@@ -548,10 +424,10 @@ fn holders_lines(policy: &Policy, evaluated: &Evaluated) -> Vec<String> {
 
 /// A cell's background: the holder's fill, both halves for `shared`, grey
 /// where it depends on an open dimension.
-fn cell_style(party: Option<crate::policy::PartyId>) -> String {
+fn cell_style(party: Option<crate::model::policy::PartyId>) -> String {
     use super::diagram::{fill, CONFLICT_FILL, CUSTOMER_FILL, PROVIDER_FILL};
     match party {
-        Some(crate::policy::SHARED) => {
+        Some(crate::model::policy::SHARED) => {
             format!("background: linear-gradient(135deg, {PROVIDER_FILL} 50%, {CUSTOMER_FILL} 50%)")
         }
         Some(p) => format!("background: {}", fill(p)),
@@ -675,7 +551,7 @@ pub fn html(
                 for a in partial.iter() {
                     match &a.cases {
                         Some(cases) if cases.len() == 1 => {
-                            let party = holder_party(policy, &cases[0].holder);
+                            let party = cases[0].holder.party(policy);
                             let id = party.and_then(|p| {
                                 policy.parties.iter().position(|q| std::ptr::eq(q, p))
                             });
@@ -722,4 +598,61 @@ pub fn html(
     }
     out.push_str("</body>\n</html>\n");
     out
+}
+
+/// The NDJSON records of a streamed estate (`estate --format ndjson` over
+/// NDJSON input): each resource's record is `{"address":A,"type":T,`
+/// followed by its answer's bytes, encoded once a type.
+#[derive(Debug)]
+pub struct NdjsonSink<W: std::io::Write> {
+    output: std::io::BufWriter<W>,
+}
+
+impl<W: std::io::Write> NdjsonSink<W> {
+    /// Writes to `output` through a 64 KiB buffer.
+    pub fn new(output: W) -> Self {
+        NdjsonSink {
+            output: std::io::BufWriter::with_capacity(1 << 16, output),
+        }
+    }
+}
+
+impl<W: std::io::Write> EstateSink for NdjsonSink<W> {
+    type Encoded = String;
+
+    fn encode(&mut self, policy: &Policy, answer: &ResourceAnswer) -> String {
+        let json = serde_json::to_string(&resource_json(policy, answer)).expect("JSON of strings");
+        json.strip_prefix(r#"{"address":"","type":"","#)
+            .expect("address and type come first")
+            .to_string()
+    }
+
+    fn resource(
+        &mut self,
+        address: &str,
+        resource_type: &str,
+        tail: &String,
+    ) -> std::io::Result<()> {
+        let output = &mut self.output;
+        output.write_all(br#"{"address":"#)?;
+        serde_json::to_writer(&mut *output, address)?;
+        output.write_all(br#","type":"#)?;
+        serde_json::to_writer(&mut *output, resource_type)?;
+        output.write_all(b",")?;
+        output.write_all(tail.as_bytes())?;
+        output.write_all(b"\n")
+    }
+
+    fn line_error(&mut self, line: u64, reason: &str) -> std::io::Result<()> {
+        let record = LineErrorJson {
+            line,
+            error: reason,
+        };
+        serde_json::to_writer(&mut self.output, &record)?;
+        self.output.write_all(b"\n")
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.output.flush()
+    }
 }

@@ -6,8 +6,9 @@ use serde::Serialize;
 
 use super::decisions::{holder, outcome_json, OutcomeJson};
 use super::{heading, scenario_text, text_table, trimmed, ScenarioJson};
-use crate::eval::{Decision, Matrix};
-use crate::policy::Policy;
+use crate::engine::eval::Matrix;
+use crate::model::answers::Decision;
+use crate::model::policy::Policy;
 
 /// The scenario's other dimensions, as shown above a matrix.
 pub(super) fn fixed_text(policy: &Policy, matrix: &Matrix) -> Option<String> {

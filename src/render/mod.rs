@@ -3,24 +3,25 @@
 //! where the strings go.
 
 pub(crate) mod decisions;
-pub(crate) mod diagnostics;
 pub(crate) mod diagram;
 pub(crate) mod diff;
 pub(crate) mod estate;
 mod export;
 pub(crate) mod matrix;
 pub(crate) mod partial;
-mod sarif;
-pub(crate) mod tests;
+pub(crate) mod test_run;
 
+pub use crate::base::text::terminal_safe;
+pub use crate::compliance::grids::{fedramp_control_id, CAIQ_COLUMNS, CRM_COLUMNS};
+pub use crate::compliance::oscal::{ExportOptions, DEFAULT_PROFILE, OSCAL_VERSION};
+pub use crate::diagnostic::render::{
+    json_document as diagnostics_json, text as diagnostics_text, Colour,
+};
+pub use crate::diagnostic::sarif::sarif;
 pub use decisions::{
     decision_bytes, explain as eval_explained, json as eval_json, table as eval_table,
     DecisionFields, Detail,
 };
-pub use diagnostics::{
-    json_document as diagnostics_json, terminal_safe, text as diagnostics_text, Colour,
-};
-pub(crate) use diagnostics::{json_safe, unsafe_on_a_terminal};
 pub use diagram::{html as matrix_html, svg as matrix_svg};
 pub use diff::{
     policies_json as diff_policies_json, policies_text as diff_policies_text,
@@ -30,21 +31,17 @@ pub use estate::{
     csv as estate_csv, html as estate_html, json as estate_json, ndjson as estate_ndjson,
     table as estate_table,
 };
-pub use export::{
-    fedramp_control_id, grid_csv, grid_xlsx, ExportOptions, CAIQ_COLUMNS, CRM_COLUMNS,
-    DEFAULT_PROFILE, OSCAL_VERSION,
-};
+pub use export::{grid_csv, grid_xlsx, oscal_customer, oscal_provider};
 pub use matrix::{
     csv as matrix_csv, json as matrix_json, markdown as matrix_markdown, table as matrix_table,
 };
 pub use partial::{json as partial_json, table as partial_table};
-pub use sarif::sarif;
-pub use tests::{json as tests_json, text as tests_text, CoverageListing, FileRun, TestReport};
+pub use test_run::{json as tests_json, text as tests_text, CoverageListing, FileRun, TestReport};
 
 use comfy_table::{ContentArrangement, Table};
 use serde::ser::{Serialize, SerializeMap, Serializer};
 
-use crate::policy::{Policy, Scenario};
+use crate::model::policy::{Policy, Scenario};
 
 /// A scenario as a JSON object in dimension order.
 #[derive(Debug)]
@@ -55,12 +52,8 @@ impl schemars::JsonSchema for ScenarioJson<'_> {
         "Scenario".into()
     }
 
-    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        schemars::json_schema!({
-            "description": "A scenario: every dimension of the policy and its value, in declaration order.",
-            "type": "object",
-            "additionalProperties": { "type": "string" }
-        })
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        crate::diagnostic::render::scenario_schema(generator)
     }
 }
 
@@ -104,18 +97,6 @@ impl<V: Serialize> Serialize for DimensionsJson<'_, V> {
     }
 }
 
-/// The display name of the party a [`crate::diff::Holder`] names; `None`
-/// for a conflict.
-pub fn holder_party<'a>(
-    policy: &'a Policy,
-    holder: &crate::diff::Holder,
-) -> Option<&'a crate::policy::Party> {
-    match holder {
-        crate::diff::Holder::Party(name) => policy.parties.iter().find(|p| &p.name == name),
-        crate::diff::Holder::Conflict => None,
-    }
-}
-
 /// `model=iaas tier=gold`
 pub fn scenario_text(policy: &Policy, scenario: &Scenario) -> String {
     policy
@@ -156,9 +137,4 @@ fn heading(policy: &Policy) -> String {
     }
 }
 
-/// Pretty JSON with a final newline.
-pub fn to_json<T: Serialize>(value: &T) -> String {
-    let mut out = serde_json::to_string_pretty(value).expect("output types always serialize");
-    out.push('\n');
-    diagnostics::json_safe(out)
-}
+pub use crate::base::text::to_json;

@@ -4,11 +4,12 @@
 use serde::Serialize;
 
 use super::decisions::{rule_json, RuleJson};
-use super::{heading, holder_party, text_table, trimmed, DimensionsJson};
-use crate::diff::{describe, Holder};
-use crate::partial::{Case, PartialAnswer};
-use crate::policy::{DimensionId, Policy};
-use crate::scenario::{Id, PartialScenario};
+use super::{heading, text_table, trimmed, DimensionsJson};
+use crate::engine::diff::describe;
+use crate::engine::partial::{Case, PartialAnswer};
+use crate::model::answers::Holder;
+use crate::model::policy::{DimensionId, Policy};
+use crate::model::scenario::{Id, PartialScenario};
 
 /// eval --partial's JSON document. Stable: see README.md, "JSON output".
 #[derive(Debug, Serialize, schemars::JsonSchema)]
@@ -17,7 +18,7 @@ pub struct PartialJson<'a> {
     pub policy: &'a str,
     /// The scenario file's `"id"`, exactly as written.
     #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub id: Option<crate::batch::RawId<'a>>,
+    pub id: Option<crate::model::scenario::RawId<'a>>,
     /// The dimensions given, and their values, in declaration order.
     pub given: DimensionsJson<'a, &'a str>,
     /// The dimensions left open, in declaration order.
@@ -70,7 +71,7 @@ pub fn decision_json<'a>(policy: &'a Policy, answer: &PartialAnswer) -> PartialD
 }
 
 fn case_json<'a>(policy: &'a Policy, case: &Case) -> CaseJson<'a> {
-    let party = holder_party(policy, &case.holder).map(|p| p.name.as_str());
+    let party = case.holder.party(policy).map(|p| p.name.as_str());
     CaseJson {
         party,
         conflict: case.holder == Holder::Conflict,
@@ -98,7 +99,7 @@ pub fn json(
 ) -> String {
     let document = PartialJson {
         policy: &policy.name,
-        id: id.map(|id| crate::batch::RawId(id.json())),
+        id: id.map(|id| crate::model::scenario::RawId(id.json())),
         given: DimensionsJson(given_pairs(policy, given)),
         open: open
             .iter()
@@ -169,5 +170,7 @@ pub fn table(
 }
 
 fn holder_text(policy: &Policy, case: &Case) -> String {
-    holder_party(policy, &case.holder).map_or("CONFLICT".to_string(), |p| p.display().to_string())
+    case.holder
+        .party(policy)
+        .map_or("CONFLICT".to_string(), |p| p.display().to_string())
 }

@@ -1,0 +1,101 @@
+//! Every file embedded in the binary, listed in this one place: the
+//! built-in policies, mappings and resource maps, and the control catalogs
+//! the mappings are checked against.
+
+/// A built-in policy: its name and its source text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Builtin {
+    /// The name to give on the command line, such as `azure`.
+    pub name: &'static str,
+    /// The policy's source text.
+    pub text: &'static str,
+}
+
+/// Every built-in policy, by name.
+pub const BUILTINS: &[Builtin] = &[
+    Builtin {
+        name: "aws",
+        text: include_str!("../../policies/aws.onus"),
+    },
+    Builtin {
+        name: "azure",
+        text: include_str!("../../policies/azure.onus"),
+    },
+    Builtin {
+        name: "azure-2026",
+        text: include_str!("../../policies/azure-2026.onus"),
+    },
+    Builtin {
+        name: "azure-services",
+        text: include_str!("../../policies/azure-services.onus"),
+    },
+    Builtin {
+        name: "kubernetes",
+        text: include_str!("../../policies/kubernetes.onus"),
+    },
+];
+
+/// The built-in policy of that name.
+pub fn builtin(name: &str) -> Option<Builtin> {
+    BUILTINS.iter().copied().find(|b| b.name == name)
+}
+
+/// A built-in mapping: its name and its source text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BuiltinMapping {
+    /// The name to give to `--map`, such as `nist-sp-800-53-rev5`.
+    pub name: &'static str,
+    /// The mapping's source text.
+    pub text: &'static str,
+}
+
+/// Every built-in mapping, by name: one a framework, covering every zone
+/// name of the built-in policies.
+pub const BUILTIN_MAPPINGS: &[BuiltinMapping] = &[
+    BuiltinMapping {
+        name: "nist-sp-800-53-rev5",
+        text: include_str!("../../policies/mappings/nist-sp-800-53-rev5.onus"),
+    },
+    BuiltinMapping {
+        name: "csa-ccm-v4",
+        text: include_str!("../../policies/mappings/csa-ccm-v4.onus"),
+    },
+];
+
+/// A built-in resource map: the policy it is for and its source text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BuiltinResourceMap {
+    /// The built-in policy it maps to.
+    pub policy: &'static str,
+    /// The map's source text.
+    pub text: &'static str,
+}
+
+/// The resource maps of the built-in policies.
+pub const BUILTIN_RESOURCE_MAPS: &[BuiltinResourceMap] = &[
+    BuiltinResourceMap {
+        policy: "aws",
+        text: include_str!("../../policies/resources/aws.onus"),
+    },
+    BuiltinResourceMap {
+        policy: "azure",
+        text: include_str!("../../policies/resources/azure.onus"),
+    },
+    BuiltinResourceMap {
+        policy: "azure-services",
+        text: include_str!("../../policies/resources/azure-services.onus"),
+    },
+    BuiltinResourceMap {
+        policy: "kubernetes",
+        text: include_str!("../../policies/resources/kubernetes.onus"),
+    },
+];
+
+/// NIST SP 800-53 rev. 5's HIGH baseline, a control id and title a line
+/// (its origin is in the file's header).
+pub(crate) const NIST_800_53_HIGH_CATALOG: &str =
+    include_str!("../../policies/catalogs/nist-sp-800-53-rev5-high.tsv");
+
+/// CSA's Cloud Controls Matrix v4, a control id and title a line (its
+/// origin is in the file's header).
+pub(crate) const CCM_V4_CATALOG: &str = include_str!("../../policies/catalogs/csa-ccm-v4.tsv");

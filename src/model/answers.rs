@@ -1,0 +1,71 @@
+//! The answer types: how a zone was decided, who holds it in one
+//! scenario, and who holds it by name (so two policies compare).
+
+use crate::model::policy::{Party, PartyId, Policy, RuleId, ZoneId};
+
+/// How a zone's holder was decided.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// Matching rules agree on one party.
+    Rule,
+    /// No rule matches: the policy's default party holds the zone.
+    Default,
+    /// Matching rules name different parties: nobody is chosen.
+    Conflict,
+}
+
+impl Status {
+    /// Its name, as JSON writes it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Status::Rule => "rule",
+            Status::Default => "default",
+            Status::Conflict => "conflict",
+        }
+    }
+}
+
+/// The answer for one zone.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Decision {
+    /// The zone decided.
+    pub zone: ZoneId,
+    /// `None` exactly when the status is [`Status::Conflict`].
+    pub party: Option<PartyId>,
+    /// How it was decided.
+    pub status: Status,
+    /// The matching rules, in source order.
+    pub rules: Vec<RuleId>,
+}
+
+/// What a zone resolves to, by party name so two policies compare.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Holder {
+    /// This party holds it, by a rule or by default.
+    Party(String),
+    /// Rules disagree: nobody holds it.
+    Conflict,
+}
+
+impl Holder {
+    /// The party this names in `policy`; `None` for a conflict.
+    pub fn party<'p>(&self, policy: &'p Policy) -> Option<&'p Party> {
+        match self {
+            Holder::Party(name) => policy.parties.iter().find(|p| &p.name == name),
+            Holder::Conflict => None,
+        }
+    }
+}
+
+impl Decision {
+    /// The first `because` among the deciding rules; none for a conflict.
+    pub fn because<'p>(&self, policy: &'p Policy) -> Option<&'p str> {
+        if self.status == Status::Conflict {
+            return None;
+        }
+        self.rules
+            .iter()
+            .find_map(|&r| policy.rules[r].because.as_deref())
+    }
+}
