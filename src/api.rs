@@ -432,7 +432,7 @@ impl Policy {
 pub(crate) fn resource_map_policy(
     source: &Source,
     target: &crate::syntax::Text,
-) -> Result<crate::Policy, Report> {
+) -> Result<Policy, Report> {
     match io::test_target(Path::new(&source.name), &target.text, target.span) {
         Ok(io::TestTarget::File(beside)) => {
             let text = read_source(&beside.to_string_lossy())?;

@@ -2,6 +2,10 @@
 //! diagnostics to stderr, an exit code. Every rule (where a policy is
 //! found, how settings read, what a default is) lives in the library.
 
+mod commands;
+mod companion;
+mod print;
+
 use std::io::{IsTerminal, Write};
 
 use clap::builder::{PossibleValuesParser, TypedValueParser};
@@ -9,11 +13,14 @@ use clap::error::ErrorKind;
 use clap::{CommandFactory, Parser, Subcommand};
 
 use onus::command::{
-    self, CheckFormat, Choice, EstateFormat, Explanation, ExportFormat, ExportRequest, Failing,
-    Format, InventoryChoice, MatrixFormat, Output, TestFormat, Unmapped,
+    self, CheckFormat, Choice, EstateFormat, ExportFormat, Failing, Format, InventoryChoice,
+    MatrixFormat, Output, TestFormat, Unmapped,
 };
 use onus::render::{self, Colour, CoverageListing};
-use onus::{BatchOptions, DecisionFields, FmtMode, Policy, Report};
+
+use companion::{companion, Companion};
+use onus::{DecisionFields, FmtMode, Report};
+use print::finish;
 
 /// Say who holds each part of a cloud workload's security: the customer,
 /// the provider, or both, and which rule decided.
@@ -293,9 +300,9 @@ pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> u8 {
     let result = Cli::try_parse_from(args)
         .map_err(Failure::Usage)
         .and_then(|cli| match cli.command {
-            Command::Eval(args) => eval(args),
+            Command::Eval(args) => commands::eval(args),
             Command::Matrix(a) => {
-                let policy = load(a.policy.as_deref())?;
+                let policy = command::policy_or_default(a.policy.as_deref())?;
                 Ok(command::matrix(
                     &policy,
                     a.over.as_deref(),
@@ -330,10 +337,10 @@ pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> u8 {
                 };
                 Ok(command::test(&a.paths, a.threshold, a.format, coverage))
             }
-            Command::Diff(args) => diff(args),
-            Command::Schema(args) => schema(args),
-            Command::Export(args) => export(args),
-            Command::Estate(a) => estate(a),
+            Command::Diff(args) => commands::diff(args),
+            Command::Schema(args) => commands::schema(args),
+            Command::Export(args) => commands::export(args),
+            Command::Estate(a) => commands::estate(a),
             Command::Lsp => companion(Companion::LanguageServer, &[]),
             Command::Serve { options } => companion(Companion::Service, &options),
             Command::Completions { shell } => {
@@ -372,301 +379,4 @@ pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> u8 {
             u8::from(error.use_stderr()) * 2
         }
     }
-}
-
-/// A policy by path or built-in name; without one, the built-in `azure`
-/// (never a file that happens to be called `azure`).
-fn load(name: Option<&str>) -> Result<Policy, Report> {
-    match name {
-        Some(name) => onus::load_policy(name),
-        None => onus::load_builtin("azure"),
-    }
-}
-
-fn eval(mut args: EvalArgs) -> Result<Output, Failure> {
-    let policy_is_scenario = |p: &String| p == "-" || p.ends_with(".json");
-    if args.scenario.is_none() && args.policy.as_ref().is_some_and(policy_is_scenario) {
-        args.scenario = args.policy.take();
-    }
-    let policy = load(args.policy.as_deref())?;
-    if args.partial {
-        let (given, id) = policy.read_partial_scenario(args.scenario.as_deref(), &args.set)?;
-        return Ok(command::eval_partial(
-            &policy,
-            &given,
-            id.as_ref(),
-            args.format,
-        ));
-    }
-    let Some(input) = &args.batch else {
-        let (scenario, id) = policy.read_scenario(args.scenario.as_deref(), &args.set)?;
-        let explain = match args.explain {
-            true => Explanation::Shown,
-            false => Explanation::Hidden,
-        };
-        let (format, id) = (args.format, id.as_ref());
-        return Ok(command::eval(&policy, &scenario, id, format, explain));
-    };
-    if let Some(scenario) = &args.scenario {
-        let message = format!("`--batch` reads its scenarios from `{input}`; drop `{scenario}`");
-        return Err(usage(ErrorKind::ArgumentConflict, &message));
-    }
-    // The records stream to stdout as they are evaluated; the summary goes
-    // to stderr.
-    let overrides = policy.settings("--set", &args.set)?;
-    let options = BatchOptions {
-        jobs: usize::from(args.jobs),
-        overrides: &overrides,
-        fields: decision_fields(&args.fields),
-    };
-    let show_progress = std::io::stderr().is_terminal();
-    let progress = |records: u64| {
-        if show_progress {
-            let _ = write!(std::io::stderr(), "\r{records} records");
-        }
-    };
-    let output = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
-    let result = onus::run_batch_from(&policy, input, output, &options, progress);
-    if show_progress {
-        let _ = write!(std::io::stderr(), "\r");
-    }
-    let (summary, closed) = match result {
-        // A closed stdout (`onus ... | head`) ends the run early, and the
-        // records evaluated by then set the exit code.
-        Err(onus::BatchError::ClosedOutput(summary)) => (summary, " (output closed early)"),
-        Err(onus::BatchError::Failed(report)) => return Err(report.into()),
-        Ok(summary) => (summary, ""),
-    };
-    let _ = writeln!(std::io::stderr(), "onus: {}{closed}", summary.describe());
-    Ok(Output {
-        outcome: summary.outcome(),
-        ..Output::default()
-    })
-}
-
-fn diff(args: DiffArgs) -> Result<Output, Failure> {
-    if args.from.is_empty() && args.to.is_empty() {
-        if !args.set.is_empty() {
-            let message = "`--set` goes with `--from` and `--to`; two policies are compared over every scenario";
-            return Err(usage(ErrorKind::ArgumentConflict, message));
-        }
-        let [old, new] = args.policies.as_slice() else {
-            let message = "give two policies to compare, or one policy with `--from` and `--to`";
-            return Err(usage(ErrorKind::WrongNumberOfValues, message));
-        };
-        let (old, new) = (load(Some(old))?, load(Some(new))?);
-        return Ok(command::diff_policies(&old, &new, args.format));
-    }
-    if args.from.is_empty() || args.to.is_empty() {
-        let message = "give both `--from` and `--to`: the two scenarios to compare";
-        return Err(usage(ErrorKind::MissingRequiredArgument, message));
-    }
-    if args.policies.len() > 1 {
-        let message = "`--from` and `--to` compare two scenarios under one policy";
-        return Err(usage(ErrorKind::ArgumentConflict, message));
-    }
-    let policy = load(args.policies.first().map(String::as_str))?;
-    let (set, from, to) = (&args.set, &args.from, &args.to);
-    Ok(command::diff_scenarios(
-        &policy,
-        set,
-        from,
-        to,
-        args.format,
-    )?)
-}
-
-fn schema(args: SchemaArgs) -> Result<Output, Failure> {
-    if !args.fields.is_empty() && args.name != "batch-record" {
-        let message = "`--fields` goes with the `batch-record` schema only";
-        return Err(usage(ErrorKind::ArgumentConflict, message));
-    }
-    let text = match (&args.policy, args.name.as_str()) {
-        (Some(policy), "scenario") => onus::scenario_schema(&load(Some(policy))?),
-        (Some(_), _) => {
-            let message = "`--policy` goes with the `scenario` schema only";
-            return Err(usage(ErrorKind::ArgumentConflict, message));
-        }
-        (None, "batch-record") => onus::batch_record_schema(decision_fields(&args.fields)),
-        (None, name) => onus::schema(name).expect("clap allows only known names"),
-    };
-    Ok(Output {
-        text,
-        ..Output::default()
-    })
-}
-
-/// Prints a command's output, then its problems; returns the exit code.
-/// A closed stdout (`onus ... | head -1`) ends the output quietly, but the
-/// exit code is still the command's.
-fn finish(output: Output) -> u8 {
-    let mut stdout = std::io::stdout().lock();
-    let written = stdout.write_all(output.text.as_bytes());
-    match written.and_then(|()| stdout.flush()) {
-        Err(error) if error.kind() != std::io::ErrorKind::BrokenPipe => {
-            // A full disk must not pass for success: nothing reached the reader.
-            to_stderr(&[command::unwritable_output(&error)]);
-            return 2;
-        }
-        _ => {}
-    }
-    to_stderr(&output.problems);
-    output.exit_code()
-}
-
-/// A front end that lives in its own binary, so that `onus` carries no
-/// LSP framework or async runtime.
-#[derive(Clone, Copy)]
-enum Companion {
-    LanguageServer,
-    Service,
-}
-
-impl Companion {
-    /// Its binary's name, and the variable that names another binary.
-    fn names(self) -> (&'static str, &'static str) {
-        match self {
-            Companion::LanguageServer => ("onus-lsp", "ONUS_LSP"),
-            Companion::Service => ("onus-serve", "ONUS_SERVE"),
-        }
-    }
-}
-
-/// Runs a companion binary with this process's stdio: the one its variable
-/// names, else the one beside `onus`, else one on the `PATH`. Run from a
-/// source tree by `cargo run`, which builds only `onus`, it is built first
-/// (into the same target folder), so `cargo run -- serve` works from a
-/// fresh clone. Exit 0 if it exits 0, else 2.
-fn companion(which: Companion, options: &[String]) -> Result<Output, Failure> {
-    let (binary, variable) = which.names();
-    let file = format!("{binary}{}", std::env::consts::EXE_SUFFIX);
-    let exe = std::env::current_exe().ok();
-    let beside = exe
-        .as_ref()
-        .and_then(|e| e.parent())
-        .map(|dir| dir.join(&file));
-    let program = match (std::env::var_os(variable), &beside) {
-        (Some(path), _) => std::path::PathBuf::from(path),
-        (None, Some(beside)) if beside.is_file() => beside.clone(),
-        (None, Some(beside)) if build_beside(binary, exe.as_deref()) && beside.is_file() => {
-            beside.clone()
-        }
-        _ => binary.into(),
-    };
-    match std::process::Command::new(&program).args(options).status() {
-        Ok(status) => Ok(Output {
-            outcome: match status.code() {
-                Some(0) => command::Outcome::Clean,
-                _ => command::Outcome::BadInput,
-            },
-            ..Output::default()
-        }),
-        Err(error) => Err(Failure::Input(command::missing_companion(
-            binary,
-            variable,
-            &program.to_string_lossy(),
-            &error,
-        ))),
-    }
-}
-
-/// Under `cargo run` in the source tree (cargo sets `CARGO` and
-/// `CARGO_MANIFEST_DIR`), builds the companion `package` with the profile
-/// `onus` was built with; whether that worked. Cargo's progress goes to
-/// stderr.
-fn build_beside(package: &str, exe: Option<&std::path::Path>) -> bool {
-    let (Some(cargo), Some(manifest_dir), Some(exe)) = (
-        std::env::var_os("CARGO"),
-        std::env::var_os("CARGO_MANIFEST_DIR"),
-        exe,
-    ) else {
-        return false;
-    };
-    let manifest = std::path::Path::new(&manifest_dir).join("Cargo.toml");
-    let release = exe.parent().and_then(|d| d.file_name()) == Some("release".as_ref());
-    let mut build = std::process::Command::new(cargo);
-    build
-        .args(["build", "--package", package, "--manifest-path"])
-        .arg(manifest);
-    if release {
-        build.arg("--release");
-    }
-    let _ = writeln!(
-        std::io::stderr(),
-        "onus: building {package}, which `cargo run` does not build"
-    );
-    build.stdout(std::process::Stdio::null());
-    build.status().is_ok_and(|s| s.success())
-}
-
-fn estate(args: EstateArgs) -> Result<Output, Failure> {
-    let policy = onus::load_policy(&args.policy)?;
-    let unmapped = args.deny.unwrap_or(Unmapped::Allowed);
-    if args.input_format == InventoryChoice::Ndjson && args.format == EstateFormat::Ndjson {
-        let output = std::io::stdout().lock();
-        let (summary, outcome) =
-            command::estate_stream(&policy, &args.map, &args.inventories, unmapped, output)?;
-        let _ = writeln!(
-            std::io::stderr(),
-            "onus: {} resources, {} mapped, {} unmapped, {} with conflicts, {} errors",
-            summary.resources,
-            summary.mapped,
-            summary.resources - summary.mapped,
-            summary.conflicts,
-            summary.errors
-        );
-        return Ok(Output {
-            outcome,
-            ..Output::default()
-        });
-    }
-    let (maps, inventories) = (&args.map, &args.inventories);
-    Ok(command::estate(
-        &policy,
-        maps,
-        inventories,
-        args.input_format,
-        args.format,
-        unmapped,
-    )?)
-}
-
-fn export(args: ExportArgs) -> Result<Output, Failure> {
-    let policy = onus::load_policy(&args.policy)?;
-    let request = ExportRequest {
-        date: args.date.as_deref(),
-        profile: &args.profile,
-    };
-    let bytes = command::export(
-        &policy,
-        args.map.as_deref(),
-        &args.set,
-        args.format,
-        request,
-    )?;
-    if let Some(path) = &args.output {
-        command::write_export(path, &bytes)?;
-        return Ok(Output::default());
-    }
-    if args.format.is_binary() && std::io::stdout().is_terminal() {
-        let message = "a workbook is binary: give `--output FILE`, or redirect stdout";
-        return Err(usage(ErrorKind::ArgumentConflict, message));
-    }
-    let mut stdout = std::io::stdout().lock();
-    match stdout.write_all(&bytes).and_then(|()| stdout.flush()) {
-        Err(error) if error.kind() != std::io::ErrorKind::BrokenPipe => {
-            Err(Failure::Input(command::unwritable_output(&error)))
-        }
-        _ => Ok(Output::default()),
-    }
-}
-
-/// Writes reports to stderr; a closed stderr leaves nobody to tell.
-fn to_stderr(reports: &[Report]) {
-    let colour = Colour::when(std::io::stderr().is_terminal());
-    let text: String = reports
-        .iter()
-        .map(|report| render::diagnostics_text(report, colour))
-        .collect();
-    let _ = std::io::stderr().write_all(text.as_bytes());
 }

@@ -902,6 +902,27 @@ impl Summary {
         }
     }
 
+    /// The line a front end shows on stderr when the batch ends:
+    /// `onus: 3 records, 1 error, 0 conflicts`, and whether the output was
+    /// closed before the input ended.
+    pub fn finished_line(&self, closed_early: bool) -> String {
+        let closed = match closed_early {
+            true => " (output closed early)",
+            false => "",
+        };
+        format!("onus: {}{closed}\n", self.describe())
+    }
+
+    /// How far a batch has come, for a terminal: `\r1000 records`, drawn
+    /// over itself; [`Summary::PROGRESS_CLEARED`] moves back before the
+    /// last line.
+    pub fn progress(records: u64) -> String {
+        format!("\r{records} records")
+    }
+
+    /// Written after the last [`Summary::progress`].
+    pub const PROGRESS_CLEARED: &'static str = "\r";
+
     /// `3 records, 1 error, 0 conflicts`.
     pub fn describe(&self) -> String {
         format!(

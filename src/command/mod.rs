@@ -12,7 +12,34 @@ use crate::model::scenario::Id;
 use crate::render::{self, Colour, CoverageListing, Detail};
 
 pub use crate::io::unwritable_output;
-use crate::{FmtMode, Formatted};
+
+/// The policy a command uses when none is named: the built-in `azure`.
+pub const DEFAULT_POLICY: &str = "azure";
+
+/// The policy a command names, by path or built-in name; without one,
+/// the built-in [`DEFAULT_POLICY`] (never a file that happens to have that
+/// name).
+pub fn policy_or_default(name: Option<&str>) -> Result<Policy, Report> {
+    match name {
+        Some(name) => crate::api::load_policy(name),
+        None => crate::api::load_builtin(DEFAULT_POLICY),
+    }
+}
+
+/// `eval`'s two optional arguments, the policy and the scenario file: a
+/// single argument that is `-` or ends in `.json` is the scenario (`onus
+/// eval scenario.json` evaluates the default policy).
+pub fn eval_arguments(
+    policy: Option<String>,
+    scenario: Option<String>,
+) -> (Option<String>, Option<String>) {
+    let is_scenario = |p: &String| p == "-" || p.ends_with(".json");
+    match (policy, scenario) {
+        (Some(p), None) if is_scenario(&p) => (None, Some(p)),
+        other => other,
+    }
+}
+use crate::api::{FmtMode, Formatted};
 
 /// What a command printed, and what went wrong without stopping it.
 #[derive(Debug, Default)]
@@ -199,7 +226,7 @@ pub fn eval(
     };
     let conflict = decisions
         .iter()
-        .any(|d| d.status == crate::Status::Conflict);
+        .any(|d| d.status == crate::model::answers::Status::Conflict);
     Output::result(text, conflict)
 }
 
@@ -208,7 +235,7 @@ pub fn eval(
 /// zone the analysis could not decide a problem.
 pub fn eval_partial(
     policy: &Policy,
-    given: &crate::PartialScenario,
+    given: &crate::model::scenario::PartialScenario,
     id: Option<&Id>,
     format: Format,
 ) -> Output {
@@ -221,7 +248,7 @@ pub fn eval_partial(
     let conflict = (answers.iter())
         .filter_map(|a| a.cases.as_ref())
         .flatten()
-        .any(|c| c.holder == crate::Holder::Conflict);
+        .any(|c| c.holder == crate::model::answers::Holder::Conflict);
     let undecided: Vec<Diagnostic> = (answers.iter())
         .filter(|a| a.cases.is_none())
         .map(|a| {
@@ -303,22 +330,22 @@ pub fn check(
     for map in maps {
         // A mapping that cannot be read is a problem (exit 2); one read
         // with errors in it is checked like any file (its errors count).
-        match crate::mapping_source(map) {
-            Ok(source) => match crate::load_mapping_text(&source.name, &source.text) {
+        match crate::api::mapping_source(map) {
+            Ok(source) => match crate::api::load_mapping_text(&source.name, &source.text) {
                 Ok(mapping) => mappings.push(mapping),
                 Err(report) => reports.push(report),
             },
             Err(report) => problems.push(report),
         }
     }
-    let (files, unreadable) = crate::expand_paths(names);
+    let (files, unreadable) = crate::io::expand_paths(names);
     problems.extend(unreadable);
     for (name, from_folder) in &files {
         // A folder's test files are run by `onus test`, not checked.
-        if *from_folder && crate::is_test_file(name) {
+        if *from_folder && crate::api::is_test_file(name) {
             continue;
         }
-        let source = match crate::policy_source(name) {
+        let source = match crate::io::policy_source(name) {
             Ok(source) => source,
             Err(report) => {
                 problems.push(report);
@@ -337,10 +364,10 @@ pub fn check(
         {
             let (policy, mapping) = mapping;
             let mut about_mapping = Vec::new();
-            for finding in crate::mapping_findings(policy, mapping) {
-                let diagnostic = crate::ToDiagnostic::to_diagnostic(&finding);
+            for finding in crate::compliance::mapping::mapping_findings(policy, mapping) {
+                let diagnostic = crate::diagnostic::ToDiagnostic::to_diagnostic(&finding);
                 match finding {
-                    crate::MappingFinding::UnmappedZone { .. } => {
+                    crate::compliance::mapping::MappingFinding::UnmappedZone { .. } => {
                         report.diagnostics.push(diagnostic)
                     }
                     _ => about_mapping.push(diagnostic),
@@ -420,10 +447,10 @@ pub(crate) fn counted(n: u64, one: &str, many: &str) -> String {
 pub fn fmt(paths: &[String], mode: FmtMode) -> Output {
     let mut output = Output::default();
     let mut changed = String::new();
-    let (files, unreadable) = crate::expand_paths(paths);
+    let (files, unreadable) = crate::io::expand_paths(paths);
     output.problems.extend(unreadable);
     for (path, _) in &files {
-        match crate::format_path(path, mode) {
+        match crate::api::format_path(path, mode) {
             Ok(Formatted::Text(formatted)) => output.text.push_str(&formatted),
             Ok(Formatted::Reformatted) => {
                 let path = render::terminal_safe(path);
@@ -448,14 +475,14 @@ pub fn test(
     coverage: CoverageListing,
 ) -> Output {
     let (mut suites, mut problems) = (Vec::new(), Vec::new());
-    let (files, unreadable) = crate::expand_paths(paths);
+    let (files, unreadable) = crate::io::expand_paths(paths);
     problems.extend(unreadable);
     for (path, from_folder) in &files {
         // A folder's mappings and resource maps hold no tests.
-        if *from_folder && crate::is_map_file(path) {
+        if *from_folder && crate::api::is_map_file(path) {
             continue;
         }
-        match crate::load_suite(path) {
+        match crate::api::load_suite(path) {
             Ok(suite) => suites.push(suite),
             Err(report) => problems.push(report),
         }
@@ -466,7 +493,7 @@ pub fn test(
             ..Output::default()
         };
     }
-    let report = crate::run_suites(&suites, threshold);
+    let report = crate::api::run_suites(&suites, threshold);
     let text = match format {
         TestFormat::Json => render::tests_json(&report),
         TestFormat::Text => safe(render::tests_text(&report, coverage)),
@@ -550,7 +577,7 @@ pub fn diff_scenarios(
 /// `onus policies`: the built-in policies, one a line: name and title.
 pub fn policies() -> Output {
     let mut text = String::new();
-    for b in crate::BUILTINS {
+    for b in crate::base::assets::BUILTINS {
         let title = crate::api::load(b.name, b.text)
             .ok()
             .and_then(|p| p.title)
@@ -599,8 +626,8 @@ choice! {
 
 impl InventoryChoice {
     /// The format forced, if any.
-    pub fn forced(self) -> Option<crate::InventoryFormat> {
-        use crate::InventoryFormat as F;
+    pub fn forced(self) -> Option<crate::estate::InventoryFormat> {
+        use crate::estate::InventoryFormat as F;
         match self {
             InventoryChoice::Auto => None,
             InventoryChoice::TerraformPlan => Some(F::TerraformPlan),
@@ -633,8 +660,8 @@ pub fn estate_stream(
     inventories: &[String],
     unmapped: Unmapped,
     output: impl std::io::Write,
-) -> Result<(crate::StreamSummary, Outcome), Report> {
-    let maps = crate::resource_maps(policy, maps)?;
+) -> Result<(crate::estate::StreamSummary, Outcome), Report> {
+    let maps = crate::api::resource_maps(policy, maps)?;
     let summary = crate::api::stream_estate_files(policy, &maps, inventories, output)?;
     let denied = unmapped == Unmapped::Denied && summary.mapped < summary.resources;
     let outcome = match (summary.errors, summary.conflicts > 0 || denied) {
@@ -666,11 +693,11 @@ pub fn estate(
             vec![diagnostic],
         ));
     }
-    let maps = crate::resource_maps(policy, maps)?;
-    let wanted = crate::estate_attributes(&maps);
+    let maps = crate::api::resource_maps(policy, maps)?;
+    let wanted = crate::estate::wanted_attributes(&maps);
     let inventories = inventories
         .iter()
-        .map(|path| crate::read_inventory(path, forced.forced(), &wanted))
+        .map(|path| crate::api::read_inventory(path, forced.forced(), &wanted))
         .collect::<Result<Vec<_>, _>>()?;
     let answers = crate::estate::evaluate(policy, &maps, &inventories);
     // Only the formats with a summary need the analysis.
@@ -713,27 +740,36 @@ choice! {
 
 impl ExportFormat {
     /// The framework whose controls it speaks of.
-    pub fn framework(self) -> crate::FrameworkKind {
+    pub fn framework(self) -> crate::compliance::mapping::FrameworkKind {
         match self {
-            ExportFormat::CaiqCsv | ExportFormat::CaiqXlsx => crate::FrameworkKind::CsaCcm,
+            ExportFormat::CaiqCsv | ExportFormat::CaiqXlsx => {
+                crate::compliance::mapping::FrameworkKind::CsaCcm
+            }
             ExportFormat::OscalSsp
             | ExportFormat::OscalSspCustomer
             | ExportFormat::CrmCsv
-            | ExportFormat::CrmXlsx => crate::FrameworkKind::Nist80053,
+            | ExportFormat::CrmXlsx => crate::compliance::mapping::FrameworkKind::Nist80053,
         }
     }
 
     /// The built-in mapping used when none is given.
     pub fn default_mapping(self) -> &'static str {
         match self.framework() {
-            crate::FrameworkKind::CsaCcm => "csa-ccm-v4",
-            crate::FrameworkKind::Nist80053 => "nist-sp-800-53-rev5",
+            crate::compliance::mapping::FrameworkKind::CsaCcm => "csa-ccm-v4",
+            crate::compliance::mapping::FrameworkKind::Nist80053 => "nist-sp-800-53-rev5",
         }
     }
 
     /// Whether it writes a binary file rather than text.
     pub fn is_binary(self) -> bool {
         matches!(self, ExportFormat::CaiqXlsx | ExportFormat::CrmXlsx)
+    }
+
+    /// Why this format is not written to a terminal, if it is not: a
+    /// workbook's bytes would only garble the screen.
+    pub fn refused_on_terminal(self) -> Option<&'static str> {
+        self.is_binary()
+            .then_some("a workbook is binary: give `--output FILE`, or redirect stdout")
     }
 }
 
@@ -828,7 +864,7 @@ pub fn export(
     format: ExportFormat,
     request: ExportRequest,
 ) -> Result<Vec<u8>, Report> {
-    let mapping = crate::load_mapping(mapping.unwrap_or(format.default_mapping()))?;
+    let mapping = crate::api::load_mapping(mapping.unwrap_or(format.default_mapping()))?;
     if mapping.framework.kind != format.framework() {
         let expected = format.default_mapping();
         let diagnostic = Diagnostic::new(
@@ -847,7 +883,7 @@ pub fn export(
         ));
     }
     let scenario = policy.scenario_from_settings("--set", settings)?;
-    let export = crate::Export::new(policy, &mapping, &scenario)?;
+    let export = crate::compliance::responsibility::Export::new(policy, &mapping, &scenario)?;
     let options = render::ExportOptions {
         date: export_date(request.date)?,
         profile: request.profile,

@@ -933,6 +933,21 @@ pub struct StreamSummary {
     pub errors: u64,
 }
 
+impl StreamSummary {
+    /// `onus: 4 resources, 3 mapped, 1 unmapped, 0 with conflicts, 0
+    /// errors`: the line a front end shows on stderr when a stream ends.
+    pub fn finished_line(&self) -> String {
+        format!(
+            "onus: {} resources, {} mapped, {} unmapped, {} with conflicts, {} errors\n",
+            self.resources,
+            self.mapped,
+            self.resources - self.mapped,
+            self.conflicts,
+            self.errors
+        )
+    }
+}
+
 /// The most resource types whose records are kept ready: past it, records
 /// are built for each line, so memory stays bounded whatever the input.
 const CACHED_TYPES: usize = 65_536;
