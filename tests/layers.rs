@@ -21,7 +21,7 @@ fn table() -> BTreeMap<String, BTreeSet<String>> {
             cell.split('`')
                 .skip(1)
                 .step_by(2)
-                .map(|n| n.trim_end_matches('/').to_string())
+                .map(|n| n.trim_end_matches('/').trim_end_matches(".rs").to_string())
                 .collect()
         };
         let layer = names(cells[1]).remove(0);

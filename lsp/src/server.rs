@@ -315,7 +315,7 @@ fn to_protocol(uri: &Uri, source: &Source, d: &onus::Diagnostic) -> Diagnostic {
     if let Some(label) = d.primary.as_ref().filter(|l| !l.message.is_empty()) {
         message.push_str(&format!(": {}", label.message));
     }
-    if let Some(scenario) = d.scenario_text() {
+    if let Some(scenario) = d.witness_text() {
         message.push_str(&format!("\nscenario: {scenario}"));
     }
     if let Some(help) = &d.help {

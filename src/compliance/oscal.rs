@@ -53,7 +53,7 @@ impl Export<'_> {
             "{}\u{1f}{}\u{1f}{}",
             self.policy_id(),
             self.mapping.name,
-            self.scenario_text()
+            self.policy.scenario_text(self.scenario, ", ")
         );
         for part in parts {
             name.push('\u{1f}');
@@ -73,7 +73,7 @@ impl Export<'_> {
             self.policy_id(),
             self.mapping.name,
             self.mapping.framework.title,
-            self.scenario_text()
+            self.policy.scenario_text(self.scenario, ", ")
         )
     }
 }
@@ -438,11 +438,11 @@ impl Export<'_> {
                 identifier_type: "https://ietf.org/rfc/rfc4122",
                 id: self.uuid(&["system", side]),
             }],
-            system_name: format!("{} ({side} side), {}", self.policy_title(), self.scenario_text()),
+            system_name: format!("{} ({side} side), {}", self.policy_title(), self.policy.scenario_text(self.scenario, ", ")),
             description: format!(
                 "The {side} side of the responsibility model `{}` in the scenario {}. {}",
                 self.policy_id(),
-                self.scenario_text(),
+                self.policy.scenario_text(self.scenario, ", "),
                 self.provenance()
             ),
             system_information: SystemInformation {

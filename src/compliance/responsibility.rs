@@ -153,11 +153,6 @@ impl<'a> Export<'a> {
         &self.mapping.framework.controls()[answer.control]
     }
 
-    /// The scenario as `dimension=value` pairs, comma-separated.
-    pub fn scenario_text(&self) -> String {
-        scenario_text(self.policy, self.scenario)
-    }
-
     /// The policy's name without folders or `.onus`: what identifies it in
     /// UUIDs, so that `azure` and `policies/azure.onus` give the same ones.
     pub fn policy_id(&self) -> &str {
@@ -241,21 +236,13 @@ fn ownership(policy: &Policy, holdings: &[Holding]) -> Ownership {
     }
 }
 
-/// `model=iaas, tier=gold`.
-fn scenario_text(policy: &Policy, scenario: &Scenario) -> String {
-    let pairs: Vec<String> = (policy.scenario_pairs(scenario))
-        .map(|(d, v)| format!("{d}={v}"))
-        .collect();
-    pairs.join(", ")
-}
-
 fn conflict(policy: &Policy, scenario: &Scenario, zone: ZoneId, rules: &[RuleId]) -> Diagnostic {
     let mut diagnostic = Diagnostic::new(
         Code::Conflict,
         format!(
             "zone `{}` has no single holder in {}: an export cannot say who implements its controls",
             policy.zones[zone].name,
-            scenario_text(policy, scenario)
+            policy.scenario_text(scenario, ", ")
         ),
     );
     for (i, &rule) in rules.iter().enumerate() {

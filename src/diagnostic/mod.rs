@@ -78,8 +78,8 @@ pub struct Diagnostic {
 impl Diagnostic {
     /// The scenario that shows the problem as `onus check` writes it,
     /// `model=paas region=us (any value of tier)`, if there is one.
-    pub fn scenario_text(&self) -> Option<String> {
-        render::scenario_text(self)
+    pub fn witness_text(&self) -> Option<String> {
+        render::witness_text(self)
     }
 
     /// A diagnostic with the code's own severity.

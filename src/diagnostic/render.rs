@@ -176,7 +176,7 @@ fn to_codespan(diagnostic: &Diagnostic) -> cs::Diagnostic<()> {
         labels.push(cs::Label::secondary((), related.span.range()).with_message(&related.message));
     }
     let mut notes = Vec::new();
-    if let Some(scenario) = scenario_text(diagnostic) {
+    if let Some(scenario) = witness_text(diagnostic) {
         notes.push(format!("scenario: {scenario}"));
     }
     if let Some(help) = &diagnostic.help {
@@ -191,7 +191,7 @@ fn to_codespan(diagnostic: &Diagnostic) -> cs::Diagnostic<()> {
 
 /// `model=paas region=us (any value of tier)`, if the diagnostic has a
 /// scenario: the dimensions that matter, then those whose value does not.
-pub(crate) fn scenario_text(diagnostic: &Diagnostic) -> Option<String> {
+pub(crate) fn witness_text(diagnostic: &Diagnostic) -> Option<String> {
     let scenario = diagnostic.scenario.as_ref()?;
     let pairs: Vec<String> = scenario
         .iter()

@@ -139,7 +139,7 @@ pub fn sarif(reports: &[Report]) -> String {
                 }
             };
             let mut text = d.message.clone();
-            if let Some(scenario) = super::render::scenario_text(d) {
+            if let Some(scenario) = super::render::witness_text(d) {
                 text.push_str(&format!(" (scenario: {scenario})"));
             }
             if let Some(help) = &d.help {

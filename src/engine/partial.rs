@@ -113,7 +113,7 @@ pub fn open_dimensions(policy: &Policy, given: &PartialScenario) -> Vec<Dimensio
 
 /// One answer a zone can have, where it has it, and the rules that decide
 /// there.
-pub(crate) type Holding = (Holder, Region, Vec<RuleId>);
+pub(crate) type AnswerRegion = (Holder, Region, Vec<RuleId>);
 
 /// Each answer a zone can have within `care` (a party, by a rule or by
 /// default, or a conflict), where it has it and which rules decide there;
@@ -125,7 +125,7 @@ pub(crate) fn holders(
     policy: &Policy,
     zone: ZoneId,
     care: &Region,
-) -> Result<Vec<Holding>, Undecided> {
+) -> Result<Vec<AnswerRegion>, Undecided> {
     let mut regions = Vec::new();
     for (id, rule) in policy.rules_for(zone) {
         regions.push((id, rule.party, space.region_within(&rule.condition, care)?));

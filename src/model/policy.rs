@@ -237,6 +237,15 @@ impl Policy {
         self.zones.iter().position(|z| z.name == name)
     }
 
+    /// A scenario as `dimension=value` pairs in declaration order, joined
+    /// by `separator`: `model=iaas tier=gold` with `" "`.
+    pub fn scenario_text(&self, scenario: &Scenario, separator: &str) -> String {
+        let pairs: Vec<String> = (self.scenario_pairs(scenario))
+            .map(|(d, v)| format!("{d}={v}"))
+            .collect();
+        pairs.join(separator)
+    }
+
     /// The scenario as dimension name to value name, in dimension order.
     pub fn scenario_pairs<'a>(
         &'a self,

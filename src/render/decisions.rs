@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use super::{heading, scenario_text, text_table, trimmed, ScenarioJson};
+use super::{heading, text_table, trimmed, ScenarioJson};
 use crate::model::answers::{Decision, Status};
 use crate::model::policy::{Policy, RuleId, Scenario};
 use crate::model::scenario::Id;
@@ -277,7 +277,7 @@ pub fn table(
 
 /// `scenario: model=iaas`, and `id: "vm-1"` if the scenario has one.
 fn scenario_lines(policy: &Policy, scenario: &Scenario, id: Option<&Id>) -> String {
-    let mut lines = format!("scenario: {}\n", scenario_text(policy, scenario));
+    let mut lines = format!("scenario: {}\n", policy.scenario_text(scenario, " "));
     if let Some(id) = id {
         lines.push_str(&format!("id: {}\n", id.json().get()));
     }

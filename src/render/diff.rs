@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 use super::decisions::{outcome_json, OutcomeJson};
-use super::{scenario_text, ScenarioJson};
+use super::ScenarioJson;
 use crate::engine::diff::{describe, PolicyChange, PolicyDiff, ScenarioChange};
 use crate::model::answers::Holder;
 use crate::model::answers::{Decision, Status};
@@ -48,8 +48,8 @@ pub fn scenarios_text(
     let mut out = format!(
         "{}: {} -> {}\n",
         policy.name,
-        scenario_text(policy, from),
-        scenario_text(policy, to)
+        policy.scenario_text(from, " "),
+        policy.scenario_text(to, " ")
     );
     if changes.is_empty() {
         out.push_str("no zone changes holder\n");
@@ -142,7 +142,7 @@ fn when(policy: &Policy, change: &PolicyChange) -> String {
         Some(cubes) => describe(policy, cubes),
         None => format!(
             "in scenarios too many to describe, such as {}",
-            scenario_text(policy, &change.witness)
+            policy.scenario_text(&change.witness, " ")
         ),
     }
 }

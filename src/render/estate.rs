@@ -182,7 +182,7 @@ pub fn csv(policy: &Policy, answers: &[ResourceAnswer]) -> String {
             row([address, kind, "", "", "", "unmapped", ""]);
             continue;
         };
-        let scenario = scenario_text(policy, entry);
+        let scenario = map_line_text(policy, entry);
         match evaluated.as_ref() {
             Evaluated::Complete(decisions) => {
                 for d in decisions {
@@ -249,7 +249,7 @@ fn rule_lines(policy: &Policy, rules: &[crate::model::policy::RuleId]) -> String
 
 /// `service=container`, `service in [a, b]`, or `service=?` where the map
 /// leaves it open.
-fn scenario_text(policy: &Policy, entry: &crate::estate::ResourceType) -> String {
+fn map_line_text(policy: &Policy, entry: &crate::estate::ResourceType) -> String {
     let pairs: Vec<String> = (policy.dimensions.iter().enumerate())
         .map(|(d, dimension)| match entry.value(d) {
             Some(v) => format!("{}={}", dimension.name, dimension.values[v]),
@@ -298,7 +298,7 @@ pub fn table(
                 out.push('\n');
             }
             Ok((entry, evaluated)) => {
-                out.push_str(&format!(": {}\n", scenario_text(policy, entry)));
+                out.push_str(&format!(": {}\n", map_line_text(policy, entry)));
                 for line in holders_lines(policy, evaluated) {
                     out.push_str(&format!("  {line}\n"));
                 }
@@ -528,7 +528,7 @@ pub fn html(
                 continue;
             }
         };
-        out.push_str(&format!("<td>{}</td>", e(&scenario_text(policy, entry))));
+        out.push_str(&format!("<td>{}</td>", e(&map_line_text(policy, entry))));
         match evaluated.as_ref() {
             Evaluated::Complete(decisions) => {
                 for d in decisions {

@@ -5,7 +5,7 @@ use comfy_table::presets;
 use serde::Serialize;
 
 use super::decisions::{holder, outcome_json, OutcomeJson};
-use super::{heading, scenario_text, text_table, trimmed, ScenarioJson};
+use super::{heading, text_table, trimmed, ScenarioJson};
 use crate::engine::eval::Matrix;
 use crate::model::answers::Decision;
 use crate::model::policy::Policy;
@@ -19,7 +19,7 @@ pub(super) fn fixed_text(policy: &Policy, matrix: &Matrix) -> Option<String> {
     others.values.remove(matrix.over);
     let mut reduced = policy.clone();
     reduced.dimensions.remove(matrix.over);
-    Some(scenario_text(&reduced, &others))
+    Some(reduced.scenario_text(&others, " "))
 }
 
 fn rows(policy: &Policy, matrix: &Matrix) -> Vec<Vec<String>> {

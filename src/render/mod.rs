@@ -97,15 +97,6 @@ impl<V: Serialize> Serialize for DimensionsJson<'_, V> {
     }
 }
 
-/// `model=iaas tier=gold`
-pub fn scenario_text(policy: &Policy, scenario: &Scenario) -> String {
-    policy
-        .scenario_pairs(scenario)
-        .map(|(d, v)| format!("{d}={v}"))
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
 /// No borders; one rule under the header.
 const PLAIN_TABLE: &str = "     ──            ";
 
