@@ -482,7 +482,7 @@ pub fn load_suite(path: &str) -> Result<Suite, Report> {
     load_suite_text(path, read_source(path)?)
 }
 
-/// [`load_suite`] of a text not yet saved (an editor's): a test file's
+/// `load_suite` of a text not yet saved (an editor's): a test file's
 /// policy is still read from beside `path`.
 pub fn load_suite_text(path: &str, source: Source) -> Result<Suite, Report> {
     let tree = crate::syntax::parse::parse(&source.text)
@@ -515,7 +515,7 @@ pub fn load_suite_text(path: &str, source: Source) -> Result<Suite, Report> {
     })
 }
 
-/// Whether [`format_path`] writes the formatted text back.
+/// Whether `onus fmt` (`format_path`) writes the formatted text back.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FmtMode {
     /// Rewrite the file when its layout is not canonical.
@@ -590,7 +590,7 @@ fn format_file(path: &str, mode: FmtMode) -> Result<bool, Report> {
 }
 
 /// Streams an NDJSON inventory to NDJSON estate records on `output` (see
-/// [`stream_estate_files`]); for benchmarks and front ends that hold their
+/// `stream_estate_files`); for benchmarks and front ends that hold their
 /// own reader and writer.
 pub fn stream_estate(
     policy: &Policy,

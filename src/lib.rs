@@ -61,7 +61,6 @@
 //! ```
 
 #![warn(missing_docs)]
-#![warn(missing_docs)]
 
 mod api;
 mod base;
@@ -76,58 +75,50 @@ pub mod render;
 pub mod syntax;
 
 pub use api::{
-    check, format_path, is_map_file, is_test_file, load, load_builtin, load_mapping,
-    load_mapping_text, load_policy, load_resource_map_text, load_suite, load_suite_text,
-    mapping_source, parse, read_inventory, resource_maps, run_suites, stream_estate,
-    stream_estate_files, Checker, FmtMode, Formatted, Suite,
+    check, load, load_builtin, load_policy, load_suite_text, parse, resource_maps, stream_estate,
+    Checker, FmtMode, Suite,
 };
-pub use base::assets::{
-    builtin, Builtin, BuiltinMapping, BuiltinResourceMap, BUILTINS, BUILTIN_MAPPINGS,
-    BUILTIN_RESOURCE_MAPS,
-};
-pub use base::names::{closest, did_you_mean};
+pub use base::assets::{builtin, Builtin, BuiltinMapping, BUILTINS, BUILTIN_MAPPINGS};
+pub use base::names::closest;
 pub use base::span::Span;
 pub use command::batch::{
     run as run_batch, run_from as run_batch_from, BatchError, Options as BatchOptions,
-    Stopped as BatchStopped, Summary as BatchSummary, MAX_LINE_BYTES,
+    Stopped as BatchStopped, Summary as BatchSummary,
 };
 pub use command::schema::{
     batch_record as batch_record_schema, scenario_for as scenario_schema, schema,
     NAMES as SCHEMA_NAMES,
 };
-pub use compliance::mapping::{
-    mapping_findings, Control, Framework, FrameworkKind, MapEntry, Mapping, MappingFinding,
-    FRAMEWORKS,
-};
-pub use compliance::responsibility::{
-    ControlAnswer, Export, HolderKind, Holding, Ownership, Side, NOT_APPLICABLE_PARTY,
-};
 pub use diagnostic::{Code, Diagnostic, Label, Report, Severity, Source, ToDiagnostic};
 pub use engine::analysis::{Cube, Witness};
 pub use engine::check::{Finding, Question};
-pub use engine::diff::{describe, DiffError, PolicyChange, PolicyDiff, ScenarioChange};
+pub use engine::diff::{describe, PolicyChange, PolicyDiff, ScenarioChange};
 pub use engine::eval::Matrix;
 pub use engine::partial::{Case, PartialAnswer};
 pub use engine::testing::{Mismatch, TestOutcome, TestRun};
-/// The attribute paths resource maps' `when` tests read.
-pub use estate::wanted_attributes as estate_attributes;
-pub use estate::{
-    Evaluated, Inventory, InventoryError, InventoryFormat, Resource, ResourceAnswer, ResourceMap,
-    ResourceType, StreamSummary,
-};
-pub use io::{expand_paths, policy_source, read_source, LoadError, MAX_FILE_BYTES};
+pub use estate::{ResourceMap, ResourceType, StreamSummary};
+pub use io::policy_source;
 pub use model::answers::{Decision, Holder, Status};
 pub use model::policy::{
     Assertion, Cond, Dimension, DimensionId, Party, PartyId, Policy, Rule, RuleId, Scenario, Test,
     ValueSet, Zone, ZoneId, CUSTOMER, MAX_VALUES, PROVIDER, SHARED,
 };
-pub use model::resolve::{NameKind, ResolveError, PRELUDE_MODEL};
-pub use model::scenario::{Id, IdField, PartialScenario, ScenarioError};
+pub use model::resolve::PRELUDE_MODEL;
+pub use model::scenario::{Id, PartialScenario};
 pub use render::DecisionFields;
 pub use syntax::format::{format_source, zone_as_written};
-pub use syntax::parse::{ParseError, DECLARATION_KEYWORDS, RESERVED};
+pub use syntax::parse::DECLARATION_KEYWORDS;
 
-/// The compiled form behind batch evaluation, for benchmarks and property
-/// tests that compare it with the interpreter; not a stable API.
+/// Hooks for the project's own tests and benchmarks: the compiled form
+/// behind batch evaluation, the mapping internals, the built-in resource
+/// maps. Not a stable API (regorus keeps its test hooks the same way).
 #[doc(hidden)]
-pub use engine::compile::{Compiled, CompiledAnswer};
+pub mod unstable {
+    pub use crate::api::load_mapping;
+    pub use crate::base::assets::{BuiltinResourceMap, BUILTIN_RESOURCE_MAPS};
+    pub use crate::compliance::mapping::{
+        mapping_findings, Control, Framework, FrameworkKind, MapEntry, Mapping, MappingFinding,
+        FRAMEWORKS,
+    };
+    pub use crate::engine::compile::{Compiled, CompiledAnswer};
+}

@@ -405,7 +405,7 @@ proptest! {
     fn compiled_evaluation_agrees_with_the_interpreter(text in policy_text(SMALL)) {
         let policy = onus::load("random.onus", &text).expect("generated policies resolve");
         let encode = |d: &onus::Decision| onus::render::decision_bytes(&policy, d, onus::DecisionFields::ALL);
-        let compiled = onus::Compiled::new(&policy, &encode);
+        let compiled = onus::unstable::Compiled::new(&policy, &encode);
         for scenario in policy.all_scenarios() {
             let decisions = policy.evaluate(&scenario);
             prop_assert_eq!(&decisions, &policy.evaluate(&scenario), "deterministic");

@@ -232,7 +232,7 @@ fn an_open_dimension_is_answered_partially() {
 /// or begins `Open:`, as the policies' cells do.
 #[test]
 fn the_builtin_resource_maps_check_and_cite() {
-    for map in onus::BUILTIN_RESOURCE_MAPS {
+    for map in onus::unstable::BUILTIN_RESOURCE_MAPS {
         let file = format!("policies/resources/{}.onus", map.policy);
         let run = onus(&["check", &file], b"");
         assert_eq!(run.code, 0, "{file}: {}{}", run.stdout, run.stderr);

@@ -61,7 +61,7 @@ fn the_nist_controls_are_the_vendored_catalogs() {
     for group in catalog["catalog"]["groups"].as_array().unwrap() {
         walk(&group["controls"], &mut expected);
     }
-    let nist = &onus::FRAMEWORKS[0];
+    let nist = &onus::unstable::FRAMEWORKS[0];
     assert_eq!(nist.name, "nist-sp-800-53-rev5");
     let carried: Vec<(String, String)> = (nist.controls().iter())
         .map(|c| (c.id.clone(), c.title.clone()))
@@ -73,7 +73,7 @@ fn the_nist_controls_are_the_vendored_catalogs() {
 /// CCM v4.0: 197 controls in 17 domains, numbered from 01 without gaps.
 #[test]
 fn the_ccm_controls_are_v4_0s() {
-    let ccm = &onus::FRAMEWORKS[1];
+    let ccm = &onus::unstable::FRAMEWORKS[1];
     assert_eq!(ccm.name, "csa-ccm-v4");
     let counts = [
         ("A&A", 6),
@@ -108,13 +108,13 @@ fn the_ccm_controls_are_v4_0s() {
 #[test]
 fn the_builtin_mappings_cover_the_builtin_policies() {
     for mapping in onus::BUILTIN_MAPPINGS {
-        let mapping = onus::load_mapping(mapping.name).unwrap();
+        let mapping = onus::unstable::load_mapping(mapping.name).unwrap();
         let mut used = BTreeSet::new();
         for builtin in onus::BUILTINS {
             let policy = onus::load_builtin(builtin.name).unwrap();
-            let unmapped: Vec<_> = onus::mapping_findings(&policy, &mapping)
+            let unmapped: Vec<_> = onus::unstable::mapping_findings(&policy, &mapping)
                 .into_iter()
-                .filter(|f| !matches!(f, onus::MappingFinding::SharedControl { .. }))
+                .filter(|f| !matches!(f, onus::unstable::MappingFinding::SharedControl { .. }))
                 .collect();
             assert_eq!(unmapped, [], "{} with {}", builtin.name, mapping.name);
             used.extend(policy.zones.iter().map(|z| z.name.clone()));

@@ -9,7 +9,7 @@ use std::str::FromStr;
 
 use cedar_policy::{Authorizer, Context, Decision, Entities, EntityUid, PolicySet, Request};
 use criterion::{criterion_group, criterion_main, Criterion};
-use onus::Compiled;
+use onus::unstable::Compiled;
 use std::hint::black_box;
 
 const MODELS: [&str; 4] = ["on-prem", "iaas", "paas", "saas"];

@@ -11,7 +11,7 @@ fn load_and_compile(text: &str) {
     let policy = onus::load("p", black_box(text)).unwrap();
     let encode =
         |d: &onus::Decision| onus::render::decision_bytes(&policy, d, onus::DecisionFields::ALL);
-    let compiled = onus::Compiled::new(&policy, &encode);
+    let compiled = onus::unstable::Compiled::new(&policy, &encode);
     black_box(&compiled);
 }
 

@@ -8,7 +8,7 @@ fn main() {
     let loaded = start.elapsed();
     let encode =
         |d: &onus::Decision| onus::render::decision_bytes(&policy, d, onus::DecisionFields::ALL);
-    let compiled = onus::Compiled::new(&policy, &encode);
+    let compiled = onus::unstable::Compiled::new(&policy, &encode);
     let total = start.elapsed();
     println!(
         "{} rules: load {loaded:?}, load and compile {total:?}",

@@ -19,7 +19,7 @@ fuzz_target!(|data: &[u8]| {
     let Ok(policy) = onus::load("fuzz.onus", text) else { return };
     let reformatted = onus::load("fuzz.onus", &formatted).expect("formatted policy loads");
     let encode = |d: &onus::Decision| onus::render::decision_bytes(&policy, d, onus::DecisionFields::ALL);
-    let compiled = onus::Compiled::new(&policy, &encode);
+    let compiled = onus::unstable::Compiled::new(&policy, &encode);
     for scenario in policy.all_scenarios().take(256) {
         let decisions = policy.evaluate(&scenario);
         let same = reformatted.evaluate(&scenario);
