@@ -813,17 +813,13 @@ fn is_calendar_date(date: &str) -> bool {
     if !shape {
         return false;
     }
-    let number = |range: std::ops::Range<usize>| date[range].parse::<u32>().unwrap_or(0);
+    let number = |range: std::ops::Range<usize>| date[range].parse::<u16>().unwrap_or(0);
     let (year, month, day) = (number(0..4), number(5..7), number(8..10));
-    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
-    let days = match month {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        2 if leap => 29,
-        2 => 28,
-        _ => 0,
-    };
-    (1..=days).contains(&day)
+    let month = u8::try_from(month)
+        .ok()
+        .and_then(|m| time::Month::try_from(m).ok());
+    let day = u8::try_from(day).unwrap_or(0);
+    month.is_some_and(|month| time::Date::from_calendar_date(i32::from(year), month, day).is_ok())
 }
 
 /// The report when a companion binary (`onus-lsp`, `onus-serve`) cannot
