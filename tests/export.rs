@@ -397,3 +397,28 @@ fn zones_that_do_not_apply_are_left_out() {
     let aks = rows(&export(&args));
     assert_eq!(cell(&aks, "AU-2", 1), "Yes");
 }
+
+#[test]
+fn a_date_is_a_day_of_the_calendar() {
+    for (date, code) in [
+        ("2024-02-29", 0),
+        ("2026-12-31", 0),
+        ("0000-01-01", 0),
+        ("2023-02-29", 2),
+        ("2026-02-30", 2),
+        ("2026-04-31", 2),
+        ("2026-13-01", 2),
+        ("2026-1-01", 2),
+    ] {
+        let args = [
+            "export",
+            "crm-csv",
+            "azure",
+            "--set",
+            "model=iaas",
+            "--date",
+            date,
+        ];
+        assert_eq!(onus(&args, b"").code, code, "--date {date}");
+    }
+}
