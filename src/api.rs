@@ -577,7 +577,7 @@ fn format_file(path: &str, mode: FmtMode) -> Result<bool, Report> {
         return Ok(false);
     }
     if mode == FmtMode::Write {
-        let target = std::fs::canonicalize(path).unwrap_or_else(|_| path.into());
+        let target = io::resolved(path);
         io::write_atomically(&target, formatted.as_bytes()).map_err(|error| {
             let message = format!("cannot write `{path}`: {}", io::io_reason(&error));
             Report::new(
@@ -614,19 +614,7 @@ pub fn stream_estate_files(
     let mut sink = NdjsonSink::new(output);
     let mut total = StreamSummary::default();
     for input in inputs {
-        let result = if input == "-" {
-            estate::stream(policy, maps, std::io::stdin().lock(), &mut sink)
-        } else {
-            let file = std::fs::File::open(input).map_err(|error| {
-                let message = format!("cannot read `{input}`: {}", io::io_reason(&error));
-                Report::new(
-                    Source::new(input, ""),
-                    vec![Diagnostic::new(Code::UnreadableFile, message)],
-                )
-            })?;
-            let input = std::io::BufReader::with_capacity(1 << 16, file);
-            estate::stream(policy, maps, input, &mut sink)
-        };
+        let result = estate::stream(policy, maps, io::open_input(input)?, &mut sink);
         match result {
             Ok(summary) => {
                 total.resources += summary.resources;

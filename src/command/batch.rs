@@ -865,22 +865,8 @@ pub fn run_from(
         inner: output,
         failed: write_failed.clone(),
     };
-    let result = if input == "-" {
-        let stdin = io::BufReader::with_capacity(1 << 16, io::stdin());
-        run(policy, stdin, output, options, progress)
-    } else {
-        let file = std::fs::File::open(input).map_err(|error| {
-            let message = format!("cannot read `{input}`: {}", io_reason(&error));
-            failed(Code::UnreadableFile, message)
-        })?;
-        run(
-            policy,
-            io::BufReader::with_capacity(1 << 16, file),
-            output,
-            options,
-            progress,
-        )
-    };
+    let input_stream = crate::io::open_input(input).map_err(BatchError::Failed)?;
+    let result = run(policy, input_stream, output, options, progress);
     result.map_err(|Stopped { error, summary }| match error.kind() {
         io::ErrorKind::BrokenPipe => BatchError::ClosedOutput(summary),
         _ if write_failed.get() => BatchError::Failed(crate::io::unwritable_output(&error)),
