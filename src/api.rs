@@ -110,6 +110,26 @@ pub fn load_resource_map_text(
         .map_err(|errors| Report::from_errors(source.clone(), &errors))
 }
 
+/// The policy a resource map file is for, as its `resources for` line
+/// names it, by stem (`aws` for `"aws"` and for `"policies/aws.onus"`).
+pub fn resource_map_target(path: &str) -> Result<String, Report> {
+    let source = read_source(path)?;
+    let file = parse::parse(&source.text)
+        .map_err(|errors| Report::from_errors(source.clone(), &errors))?;
+    let Some(target) = estate::resources_for(&file) else {
+        let diagnostic = Diagnostic::new(
+            Code::NotAResourceMap,
+            format!("`{path}` is not a resource map: it has no `resources for` line"),
+        )
+        .with_help(Some(
+            "a resource map starts `resources for \"POLICY\"`".into(),
+        ));
+        return Err(Report::new(source, vec![diagnostic]));
+    };
+    let stem = target.text.rsplit(['/', '\\']).next().unwrap_or("");
+    Ok(stem.strip_suffix(".onus").unwrap_or(stem).to_string())
+}
+
 /// The resource maps `onus estate` uses for `policy`: the files given, in
 /// order, then the built-in map of a built-in policy (so a user's entry for
 /// a type wins over the built-in one).

@@ -82,11 +82,17 @@ enum Command {
 
 #[derive(clap::Args, Debug)]
 struct EstateArgs {
-    /// A policy file, or a built-in policy's name.
-    policy: String,
+    /// A built-in policy's name or a policy file (`.onus`); without one,
+    /// the first inventory, and each resource is answered by the built-in
+    /// policy whose resource map knows its type.
+    #[arg(value_name = "POLICY|INVENTORY")]
+    first: String,
     /// Inventory files (`-` for stdin).
-    #[arg(required = true)]
     inventories: Vec<String>,
+    /// With no policy named: the policy that answers a type several
+    /// built-in maps know (repeatable, the first given first).
+    #[arg(long, value_name = "POLICY")]
+    prefer: Vec<String>,
     /// A resource map of your own, tried before the built-in one
     /// (repeatable).
     #[arg(long, value_name = "FILE")]

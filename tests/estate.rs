@@ -427,3 +427,108 @@ fn an_inventory_too_large_to_read_whole_is_refused_clearly() {
     );
     assert!(run.stdout.is_empty());
 }
+
+/// With no policy named, every resource is answered by the first built-in
+/// policy whose map knows it, exactly as that policy alone answers it,
+/// in the inventories' order; no resource is dropped or answered twice.
+#[test]
+fn an_estate_with_no_policy_is_answered_resource_by_resource() {
+    let inventories = [
+        "tests/fixtures/estate/inventories/tfplan-azure-vm-terracost.json",
+        "tests/fixtures/estate/inventories/tfplan-gcp-gke-conftest.json",
+        "tests/fixtures/estate/inventories/cfn-eks-cluster-nodegroup.yaml",
+        "tests/fixtures/estate/inventories/tfplan-aws-modules-terracost.json",
+    ];
+    let mut args = vec!["estate"];
+    args.extend(inventories);
+    args.extend(["--format", "ndjson"]);
+    let run = onus(&args, b"");
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let routed: Vec<Value> = run
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    // Every resource, once, in order.
+    let mut expected_addresses = Vec::new();
+    for inventory in inventories {
+        let one = onus(&["estate", "aws", inventory, "--format", "ndjson"], b"");
+        for line in one.stdout.lines() {
+            let record: Value = serde_json::from_str(line).unwrap();
+            expected_addresses.push(record["address"].as_str().unwrap().to_string());
+        }
+    }
+    let addresses: Vec<&str> = routed
+        .iter()
+        .map(|r| r["address"].as_str().unwrap())
+        .collect();
+    assert_eq!(addresses, expected_addresses);
+    // Each routed record is the policy's own answer, with its name.
+    for policy in onus::command::ROUTING_ORDER {
+        let mut alone = Vec::new();
+        for inventory in inventories {
+            let one = onus(&["estate", policy, inventory, "--format", "ndjson"], b"");
+            alone.extend(
+                one.stdout
+                    .lines()
+                    .map(|l| serde_json::from_str::<Value>(l).unwrap()),
+            );
+        }
+        for record in routed.iter().filter(|r| r["policy"] == policy) {
+            let mut own = record.clone();
+            own.as_object_mut().unwrap().remove("policy");
+            assert!(alone.contains(&own), "{policy}: {}", record["address"]);
+        }
+    }
+    let policy_of = |address: &str| {
+        let record = routed.iter().find(|r| r["address"] == address).unwrap();
+        record["policy"].as_str().map(str::to_string)
+    };
+    assert_eq!(
+        policy_of("google_container_cluster.primary").as_deref(),
+        Some("kubernetes")
+    );
+    assert_eq!(policy_of("ControlPlane").as_deref(), Some("kubernetes"));
+    assert_eq!(
+        policy_of("module.vm.azurerm_virtual_machine.main").as_deref(),
+        Some("azure-services")
+    );
+    assert_eq!(policy_of("VPC").as_deref(), Some("aws"));
+    assert_eq!(policy_of("AttachGateway"), None);
+}
+
+#[test]
+fn prefer_moves_a_type_known_to_several_policies() {
+    let plan = "tests/fixtures/estate/inventories/tfplan-azure-vm-terracost.json";
+    let preferring = |prefer: &[&str]| {
+        let mut args = vec!["estate", plan, "--format", "ndjson"];
+        for p in prefer {
+            args.extend(["--prefer", p]);
+        }
+        let run = onus(&args, b"");
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        let vm = (run.stdout.lines())
+            .map(|l| serde_json::from_str::<Value>(l).unwrap())
+            .find(|r| r["address"] == "module.vm.azurerm_virtual_machine.main")
+            .unwrap();
+        vm["policy"].as_str().unwrap().to_string()
+    };
+    assert_eq!(preferring(&[]), "azure-services");
+    assert_eq!(preferring(&["azure"]), "azure");
+    assert_eq!(preferring(&["aws", "azure"]), "azure");
+}
+
+#[test]
+fn a_policy_without_inventories_is_a_usage_error() {
+    let run = onus(&["estate", "aws"], b"");
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr
+            .contains("give the inventories to answer after the policy"),
+        "{}",
+        run.stderr
+    );
+    let run = onus(&["estate", "aws", "x.json", "--prefer", "azure"], b"");
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("`--prefer`"), "{}", run.stderr);
+}

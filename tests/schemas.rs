@@ -53,10 +53,17 @@ fn schema_of(args: &[&str]) -> Option<&'static str> {
         "check" if json => Some("check"),
         "test" if json => Some("test"),
         "diff" if json => Some("diff"),
+        // With no policy named, an estate is answered policy by policy.
+        "estate" if json && !names_a_policy(args.get(1)?) => Some("estates"),
         "estate" if json => Some("estate"),
         "estate" if args.windows(2).any(|w| w == ["--format", "ndjson"]) => Some("estate-record"),
         _ => None,
     }
+}
+
+/// Whether `onus estate`'s first argument names a policy.
+fn names_a_policy(argument: &str) -> bool {
+    argument.ends_with(".onus") || onus::builtin(argument).is_some()
 }
 
 /// Every `$ onus ... --format json` transcript in the snapshots, and the

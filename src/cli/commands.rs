@@ -126,23 +126,43 @@ pub(super) fn schema(args: SchemaArgs) -> Result<Output, Failure> {
 }
 
 pub(super) fn estate(args: EstateArgs) -> Result<Output, Failure> {
-    let policy = onus::load_policy(&args.policy)?;
     let unmapped = args.deny.unwrap_or(Unmapped::Allowed);
+    let (policy, inventories) = command::estate_arguments(args.first, args.inventories);
+    let Some(policy) = policy else {
+        let (maps, prefer, format) = (&args.map, &args.prefer, args.format);
+        let forced = args.input_format;
+        return Ok(command::estate_routed(
+            maps,
+            &inventories,
+            forced,
+            format,
+            unmapped,
+            prefer,
+        )?);
+    };
+    if inventories.is_empty() {
+        let message = "give the inventories to answer after the policy";
+        return Err(usage(ErrorKind::MissingRequiredArgument, message));
+    }
+    if !args.prefer.is_empty() {
+        let message = "`--prefer` chooses among the built-in policies when no policy is named";
+        return Err(usage(ErrorKind::ArgumentConflict, message));
+    }
+    let policy = onus::load_policy(&policy)?;
     if args.input_format == InventoryChoice::Ndjson && args.format == EstateFormat::Ndjson {
         let output = std::io::stdout().lock();
         let (summary, outcome) =
-            command::estate_stream(&policy, &args.map, &args.inventories, unmapped, output)?;
+            command::estate_stream(&policy, &args.map, &inventories, unmapped, output)?;
         let _ = write!(std::io::stderr(), "{}", summary.finished_line());
         return Ok(Output {
             outcome,
             ..Output::default()
         });
     }
-    let (maps, inventories) = (&args.map, &args.inventories);
     Ok(command::estate(
         &policy,
-        maps,
-        inventories,
+        &args.map,
+        &inventories,
         args.input_format,
         args.format,
         unmapped,

@@ -134,3 +134,201 @@ pub fn estate(
     let denied = unmapped == Unmapped::Denied && answers.iter().any(|a| a.answer.is_err());
     Ok(Output::result(text, conflict || denied))
 }
+
+/// The built-in policies an estate with no policy named is answered by,
+/// in the order a resource type that several of their maps know is given:
+/// a Kubernetes cluster to `kubernetes`, an Azure service to
+/// `azure-services` (service by service) before `azure` (the service
+/// models). `--prefer` moves a policy to the front.
+pub const ROUTING_ORDER: [&str; 4] = ["kubernetes", "azure-services", "aws", "azure"];
+
+/// `onus estate INVENTORY...` with no policy named: each resource answered
+/// by the first built-in policy (in [`ROUTING_ORDER`], after those
+/// `prefer` names) whose resource map knows its type; a user's map (`--map`)
+/// comes before the built-in map of the policy it names. Printed policy by
+/// policy, then the resources no map knows; a conflict, or with
+/// [`Unmapped::Denied`] an unmapped resource, is a finding.
+pub fn estate_routed(
+    maps: &[String],
+    inventories: &[String],
+    forced: InventoryChoice,
+    format: EstateFormat,
+    unmapped: Unmapped,
+    prefer: &[String],
+) -> Result<Output, Report> {
+    if forced == InventoryChoice::Ndjson {
+        let diagnostic = Diagnostic::new(
+            Code::InvalidSetting,
+            "an NDJSON inventory streams through one policy",
+        )
+        .with_help(Some(
+            "name the policy first: `onus estate aws --input-format ndjson ...`".into(),
+        ));
+        return Err(Report::new(
+            Source::new("--input-format", ""),
+            vec![diagnostic],
+        ));
+    }
+    let order = routing_order(prefer)?;
+    let policies = (order.iter())
+        .map(|name| crate::api::load_builtin(name))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut own: Vec<Vec<String>> = vec![Vec::new(); order.len()];
+    for map in maps {
+        let target = crate::api::resource_map_target(map)?;
+        let Some(at) = order.iter().position(|name| *name == target) else {
+            let diagnostic = Diagnostic::new(
+                Code::ResourceMapMismatch,
+                format!("`{map}` is for `{target}`, which no estate is routed to"),
+            )
+            .with_help(Some(format!(
+                "name its policy first: `onus estate {target} ...`; with no policy named, maps are for {}",
+                ROUTING_ORDER.join(", ")
+            )));
+            return Err(Report::new(Source::new(map, ""), vec![diagnostic]));
+        };
+        own[at].push(map.clone());
+    }
+    let maps = (policies.iter().zip(&own))
+        .map(|(policy, own)| crate::api::resource_maps(policy, own))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut wanted: Vec<String> = Vec::new();
+    for path in maps
+        .iter()
+        .flat_map(|m| crate::estate::wanted_attributes(m))
+    {
+        if !wanted.contains(&path) {
+            wanted.push(path);
+        }
+    }
+    let inventories = inventories
+        .iter()
+        .map(|path| crate::api::read_inventory(path, forced.forced(), &wanted))
+        .collect::<Result<Vec<_>, _>>()?;
+    let candidates: Vec<&[crate::estate::ResourceMap]> = maps.iter().map(Vec::as_slice).collect();
+    let routes = crate::estate::route(&candidates, &inventories);
+    // Each policy's resources, in their inventories, in written order.
+    let mut parts: Vec<Vec<crate::estate::Inventory>> = (0..policies.len())
+        .map(|_| {
+            (inventories.iter())
+                .map(|i| crate::estate::Inventory {
+                    name: i.name.clone(),
+                    format: i.format,
+                    resources: Vec::new(),
+                    data_sources: 0,
+                })
+                .collect()
+        })
+        .collect();
+    let mut known_to_none = Vec::new();
+    let resources = (inventories.iter().enumerate())
+        .flat_map(|(i, inventory)| inventory.resources.iter().map(move |r| (i, r)));
+    for ((inventory, resource), route) in resources.zip(&routes) {
+        match route {
+            Some(p) => parts[*p][inventory].resources.push(resource.clone()),
+            None => known_to_none.push(resource.clone()),
+        }
+    }
+    let answers: Vec<Vec<crate::estate::ResourceAnswer>> = (policies.iter().enumerate())
+        .map(|(p, policy)| crate::estate::evaluate(policy, &maps[p], &parts[p]))
+        .collect();
+    let every_map: Vec<crate::estate::ResourceMap> = maps.iter().flatten().cloned().collect();
+    let known_to_none = crate::estate::unmapped(&every_map, known_to_none);
+    let answering: Vec<usize> = (0..policies.len())
+        .filter(|&p| !answers[p].is_empty())
+        .collect();
+    // Only the formats with a summary need the analysis.
+    let somewhere: Vec<Vec<bool>> = match format {
+        EstateFormat::Table | EstateFormat::Json | EstateFormat::Html => (policies.iter())
+            .enumerate()
+            .map(|(p, policy)| match answering.contains(&p) {
+                true => crate::estate::provider_somewhere(policy),
+                false => Vec::new(),
+            })
+            .collect(),
+        EstateFormat::Ndjson | EstateFormat::Csv => vec![Vec::new(); policies.len()],
+    };
+    for inventories in &mut parts {
+        inventories.retain(|i| !i.resources.is_empty());
+    }
+    let estate_parts: Vec<render::EstatePart> = (answering.iter())
+        .map(|&p| render::EstatePart {
+            policy: &policies[p],
+            inventories: &parts[p],
+            answers: &answers[p],
+            provider_somewhere: &somewhere[p],
+        })
+        .collect();
+    let estates = render::Estates {
+        inventories: &inventories,
+        parts: estate_parts,
+        unmapped: &known_to_none,
+    };
+    let text = match format {
+        EstateFormat::Table => safe(render::estates_table(&estates)),
+        EstateFormat::Json => render::estates_json(&estates),
+        EstateFormat::Html => render::estates_html(&estates),
+        EstateFormat::Csv => render::estates_csv(&estates),
+        EstateFormat::Ndjson => {
+            // Back in the inventories' order, each with its policy.
+            let mut next = vec![0; policies.len()];
+            let mut unknown = known_to_none.iter();
+            let records: Vec<_> = (routes.iter())
+                .map(|route| match route {
+                    Some(p) => {
+                        next[*p] += 1;
+                        (Some(&policies[*p]), &answers[*p][next[*p] - 1])
+                    }
+                    None => (None, unknown.next().expect("one answer a resource")),
+                })
+                .collect();
+            render::estates_ndjson(&records)
+        }
+    };
+    let conflict =
+        (answers.iter().flatten()).any(|a| a.answer.as_ref().is_ok_and(|(_, e)| e.has_conflict()));
+    let denied = unmapped == Unmapped::Denied && !known_to_none.is_empty();
+    Ok(Output::result(text, conflict || denied))
+}
+
+/// [`ROUTING_ORDER`] with the policies `prefer` names first, in the order
+/// given.
+fn routing_order(prefer: &[String]) -> Result<Vec<&'static str>, Report> {
+    let mut order: Vec<&'static str> = Vec::new();
+    for name in prefer {
+        let Some(known) = ROUTING_ORDER.iter().find(|p| **p == name.as_str()) else {
+            let diagnostic = Diagnostic::new(
+                Code::InvalidSetting,
+                format!("`{name}` is not a policy an estate is routed to"),
+            )
+            .with_help(Some(
+                crate::base::names::did_you_mean(name, ROUTING_ORDER)
+                    .unwrap_or_else(|| format!("the policies are {}", ROUTING_ORDER.join(", "))),
+            ));
+            return Err(Report::new(
+                Source::new("--prefer", name.as_str()),
+                vec![diagnostic],
+            ));
+        };
+        if !order.contains(known) {
+            order.push(known);
+        }
+    }
+    let rest: Vec<&'static str> = ROUTING_ORDER
+        .into_iter()
+        .filter(|p| !order.contains(p))
+        .collect();
+    order.extend(rest);
+    Ok(order)
+}
+
+/// `onus estate`'s first argument: the policy when it is a built-in
+/// policy's name or a `.onus` file, else the first inventory of an estate
+/// answered policy by policy ([`estate_routed`]).
+pub fn estate_arguments(first: String, rest: Vec<String>) -> (Option<String>, Vec<String>) {
+    let is_policy = first.ends_with(".onus") || crate::base::assets::builtin(&first).is_some();
+    match is_policy {
+        true => (Some(first), rest),
+        false => (None, std::iter::once(first).chain(rest).collect()),
+    }
+}

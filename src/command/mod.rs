@@ -39,7 +39,10 @@ mod test;
 
 pub use check::{check, CheckFormat, Failing};
 pub use diff::{diff_policies, diff_scenarios};
-pub use estate::{estate, estate_stream, EstateFormat, InventoryChoice, Unmapped};
+pub use estate::{
+    estate, estate_arguments, estate_routed, estate_stream, EstateFormat, InventoryChoice,
+    Unmapped, ROUTING_ORDER,
+};
 pub use eval::{eval, eval_arguments, eval_partial};
 pub use export::{export, write_export, ExportFormat, ExportRequest};
 pub use fmt::fmt;

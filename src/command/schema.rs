@@ -8,14 +8,14 @@ use crate::diagnostic::render::CheckJson;
 use crate::model::policy::Policy;
 use crate::render::decisions::EvalJson;
 use crate::render::diff::{PoliciesJson, ScenariosJson};
-use crate::render::estate::{EstateJson, LineErrorJson, ResourceJson};
+use crate::render::estate::{EstateJson, EstatesJson, LineErrorJson, ResourceJson};
 use crate::render::matrix::MatrixJson;
 use crate::render::partial::PartialJson;
 use crate::render::test_run::TestsJson;
 use crate::render::DecisionFields;
 
 /// The schemas `onus schema` prints, by name.
-pub const NAMES: [&str; 10] = [
+pub const NAMES: [&str; 11] = [
     "scenario",
     "eval",
     "partial",
@@ -26,6 +26,7 @@ pub const NAMES: [&str; 10] = [
     "test",
     "estate",
     "estate-record",
+    "estates",
 ];
 
 /// One line of `onus eval --batch` output: a result or an error record.
@@ -72,6 +73,7 @@ pub fn schema(name: &str) -> Option<String> {
         "test" => schema_for!(TestsJson<'static>),
         "estate" => schema_for!(EstateJson<'static>),
         "estate-record" => schema_for!(EstateRecordJson<'static>),
+        "estates" => schema_for!(EstatesJson<'static>),
         _ => return None,
     };
     schema.insert("$id".into(), format!("onus/{name}.json").into());

@@ -238,6 +238,36 @@ pub fn evaluate<'m>(
     out
 }
 
+/// For an estate answered by several policies: which of `candidates`
+/// (each a policy's resource maps, in the order a type known to several is
+/// given) answers each resource of the inventories, in order: the first
+/// whose maps have a line that holds for it, or `None` where none does.
+pub fn route(candidates: &[&[ResourceMap]], inventories: &[Inventory]) -> Vec<Option<usize>> {
+    let lines: Vec<Lines> = candidates.iter().map(|maps| Lines::of(maps)).collect();
+    (inventories.iter().flat_map(|i| &i.resources))
+        .map(|resource| {
+            let key = resource.resource_type.to_lowercase();
+            (lines.iter()).position(|l| l.first_holding(&key, &resource.attributes).is_some())
+        })
+        .collect()
+}
+
+/// The answers of resources no candidate's maps know, each with the
+/// closest type any of `maps` knows.
+pub fn unmapped<'m>(maps: &[ResourceMap], resources: Vec<Resource>) -> Vec<ResourceAnswer<'m>> {
+    let lines = Lines::of(maps);
+    (resources.into_iter())
+        .map(|resource| {
+            let key = resource.resource_type.to_lowercase();
+            let suggestion = lines.suggestion(&key, &resource.resource_type);
+            ResourceAnswer {
+                resource,
+                answer: Err(suggestion),
+            }
+        })
+        .collect()
+}
+
 /// Zones a user might think the provider holds: the provider holds or
 /// shares them in some scenario of the policy. Where the customer holds one
 /// alone for a resource, the summary lists the resource.

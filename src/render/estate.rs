@@ -20,6 +20,10 @@ use crate::model::policy::Policy;
 #[derive(Debug, Serialize, schemars::JsonSchema)]
 #[schemars(rename = "EstateResource")]
 pub struct ResourceJson<'a> {
+    /// In an estate answered by several policies, the policy that answers
+    /// this resource (none where no policy's map knows its type).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub policy: Option<&'a str>,
     pub address: &'a str,
     #[serde(rename = "type")]
     pub resource_type: &'a str,
@@ -75,6 +79,7 @@ pub struct InventoryJson<'a> {
 pub fn resource_json<'a>(policy: &'a Policy, answer: &'a ResourceAnswer) -> ResourceJson<'a> {
     let resource = &answer.resource;
     let mut json = ResourceJson {
+        policy: None,
         address: &resource.address,
         resource_type: &resource.resource_type,
         mapped: answer.answer.is_ok(),
@@ -85,7 +90,7 @@ pub fn resource_json<'a>(policy: &'a Policy, answer: &'a ResourceAnswer) -> Reso
         partial: None,
     };
     match &answer.answer {
-        Err(suggestion) => json.suggestion = suggestion.as_deref(),
+        Err(_) => return unmapped_json(answer),
         Ok((entry, evaluated)) => {
             let dimensions = policy.dimensions.iter().enumerate();
             json.scenario = Some(DimensionsJson(
@@ -141,19 +146,22 @@ pub fn json(
     answers: &[ResourceAnswer],
     provider_somewhere: &[bool],
 ) -> String {
-    let document = EstateJson {
+    super::to_json(&document(policy, inventories, answers, provider_somewhere))
+}
+
+/// The estate of one policy as `--format json` writes it.
+fn document<'a>(
+    policy: &'a Policy,
+    inventories: &'a [Inventory],
+    answers: &'a [ResourceAnswer],
+    provider_somewhere: &[bool],
+) -> EstateJson<'a> {
+    EstateJson {
         policy: &policy.name,
-        inventories: (inventories.iter())
-            .map(|i| InventoryJson {
-                name: &i.name,
-                format: i.format.name(),
-                resources: i.resources.len(),
-            })
-            .collect(),
+        inventories: inventories.iter().map(inventory_json).collect(),
         resources: answers.iter().map(|a| resource_json(policy, a)).collect(),
         summary: summary(policy, inventories, answers, provider_somewhere),
-    };
-    super::to_json(&document)
+    }
 }
 
 /// `onus estate --format ndjson`: one resource record a line.
@@ -171,10 +179,20 @@ pub fn ndjson(policy: &Policy, answers: &[ResourceAnswer]) -> String {
 /// `onus estate --format csv`: one row a resource and zone.
 pub fn csv(policy: &Policy, answers: &[ResourceAnswer]) -> String {
     let mut writer = csv::Writer::from_writer(Vec::new());
-    let mut row = |fields: [&str; 7]| writer.write_record(fields).expect("writing to memory");
-    row([
-        "address", "type", "scenario", "zone", "holder", "status", "rules",
-    ]);
+    writer.write_record(CSV_HEADER).expect("writing to memory");
+    csv_rows(policy, answers, |row| {
+        writer.write_record(row).expect("writing to memory")
+    });
+    String::from_utf8(writer.into_inner().expect("writing to memory")).expect("CSV of strings")
+}
+
+/// The columns of `--format csv`.
+const CSV_HEADER: [&str; 7] = [
+    "address", "type", "scenario", "zone", "holder", "status", "rules",
+];
+
+/// Each row of `--format csv` for these answers, header aside.
+fn csv_rows(policy: &Policy, answers: &[ResourceAnswer], mut row: impl FnMut([&str; 7])) {
     for answer in answers {
         let resource = &answer.resource;
         let (address, kind) = (resource.address.as_str(), resource.resource_type.as_str());
@@ -231,7 +249,6 @@ pub fn csv(policy: &Policy, answers: &[ResourceAnswer]) -> String {
             }
         }
     }
-    String::from_utf8(writer.into_inner().expect("writing to memory")).expect("CSV of strings")
 }
 
 fn rule_lines(policy: &Policy, rules: &[crate::model::policy::RuleId]) -> String {
@@ -446,13 +463,43 @@ pub fn html(
     answers: &[ResourceAnswer],
     provider_somewhere: &[bool],
 ) -> String {
-    use super::diagram::escape_html as e;
-    let title = e(&format!("{}: estate", heading(policy)));
+    let title = format!("{}: estate", heading(policy));
+    let mut out = html_page_start(&title);
+    out.push_str(&html_estate(
+        policy,
+        inventories,
+        answers,
+        provider_somewhere,
+        1,
+    ));
+    out.push_str("</body>\n</html>\n");
+    out
+}
+
+/// An HTML page's start, its styles, and the body's opening tag.
+fn html_page_start(title: &str) -> String {
+    let title = super::diagram::escape_html(title);
     let mut out = format!(
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>{title}</title>\n"
     );
     out.push_str("<style>\nbody { font-family: sans-serif; margin: 2em; color: #1a1a1a; }\ntable { border-collapse: collapse; margin-top: 1em; }\nth, td { border: 1px solid #999; padding: 0.3em 0.6em; text-align: left; vertical-align: top; }\ntd.holder { font-size: 0.85em; white-space: nowrap; }\ntd.open { background: #e0e0e0; }\ncode { font-size: 0.9em; }\n</style>\n</head>\n<body>\n");
-    out.push_str(&format!("<h1>{title}</h1>\n<ul>\n"));
+    out
+}
+
+/// One policy's estate in HTML: its heading at `level` (1 for `<h1>`), its
+/// inventories, summary and resources, their headings a level below.
+fn html_estate(
+    policy: &Policy,
+    inventories: &[Inventory],
+    answers: &[ResourceAnswer],
+    provider_somewhere: &[bool],
+    level: u8,
+) -> String {
+    use super::diagram::escape_html as e;
+    let (h, sub) = (level, level + 1);
+    let title = e(&format!("{}: estate", heading(policy)));
+    let mut out = String::new();
+    out.push_str(&format!("<h{h}>{title}</h{h}>\n<ul>\n"));
     for inventory in inventories {
         out.push_str(&format!(
             "<li><code>{}</code>: {}, {}</li>\n",
@@ -464,7 +511,7 @@ pub fn html(
     out.push_str("</ul>\n");
     let summary = summary(policy, inventories, answers, provider_somewhere);
     out.push_str(&format!(
-        "<h2>Summary</h2>\n<p>{}: {} mapped, {} unmapped.</p>\n<table>\n<thead><tr><th>Zone</th>",
+        "<h{sub}>Summary</h{sub}>\n<p>{}: {} mapped, {} unmapped.</p>\n<table>\n<thead><tr><th>Zone</th>",
         counted(summary.resources, "resource", "resources"),
         summary.mapped,
         summary.unmapped
@@ -486,7 +533,7 @@ pub fn html(
     }
     out.push_str("</tbody>\n</table>\n");
     if !summary.customer_holds.is_empty() {
-        out.push_str("<h2>The customer holds alone, where the provider holds or shares it elsewhere</h2>\n<ul>\n");
+        out.push_str(&format!("<h{sub}>The customer holds alone, where the provider holds or shares it elsewhere</h{sub}>\n<ul>\n"));
         for held in &summary.customer_holds {
             let resources: Vec<String> = held
                 .resources
@@ -502,7 +549,7 @@ pub fn html(
         out.push_str("</ul>\n");
     }
     out.push_str(
-        "<h2>Resources</h2>\n<table>\n<thead><tr><th>Resource</th><th>Type</th><th>Scenario</th>",
+        &format!("<h{sub}>Resources</h{sub}>\n<table>\n<thead><tr><th>Resource</th><th>Type</th><th>Scenario</th>"),
     );
     for zone in &policy.zones {
         out.push_str(&format!("<th>{}</th>", e(zone.display())));
@@ -587,7 +634,7 @@ pub fn html(
     }
     out.push_str("</tbody>\n</table>\n");
     if !summary.unmapped_types.is_empty() {
-        out.push_str("<h2>Unmapped types</h2>\n<ul>\n");
+        out.push_str(&format!("<h{sub}>Unmapped types</h{sub}>\n<ul>\n"));
         for (resource_type, count) in &summary.unmapped_types {
             out.push_str(&format!(
                 "<li><code>{}</code>: {count}</li>\n",
@@ -596,7 +643,6 @@ pub fn html(
         }
         out.push_str("</ul>\n");
     }
-    out.push_str("</body>\n</html>\n");
     out
 }
 
@@ -655,4 +701,251 @@ impl<W: std::io::Write> EstateSink for NdjsonSink<W> {
     fn flush(&mut self) -> std::io::Result<()> {
         self.output.flush()
     }
+}
+
+/// One policy's part of an estate that several policies answer: its
+/// resources, in the inventories' order, and what the summary needs.
+#[derive(Debug)]
+pub struct EstatePart<'a> {
+    /// The policy whose resource maps know these resources.
+    pub policy: &'a Policy,
+    /// The inventories, each holding only this policy's resources.
+    pub inventories: &'a [Inventory],
+    /// Each resource's answer under the policy.
+    pub answers: &'a [ResourceAnswer<'a>],
+    /// [`crate::estate::provider_somewhere`] of the policy.
+    pub provider_somewhere: &'a [bool],
+}
+
+/// An estate that several policies answer: every inventory read, each
+/// policy's part, and the resources no policy's map knows.
+#[derive(Debug)]
+pub struct Estates<'a> {
+    /// Every inventory, whole, in the order given.
+    pub inventories: &'a [Inventory],
+    /// Each answering policy's part, in routing order.
+    pub parts: Vec<EstatePart<'a>>,
+    /// The resources no policy's map knows, in written order.
+    pub unmapped: &'a [ResourceAnswer<'a>],
+}
+
+impl Estates<'_> {
+    /// Terraform data sources read and left out, over every inventory.
+    fn data_sources(&self) -> usize {
+        self.inventories.iter().map(|i| i.data_sources).sum()
+    }
+}
+
+/// `onus estate --format json` over several policies: every inventory,
+/// each policy's estate as one policy's document has it, then the
+/// resources no policy's map knows.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+#[schemars(rename = "EstatesOutput")]
+pub struct EstatesJson<'a> {
+    pub inventories: Vec<InventoryJson<'a>>,
+    pub estates: Vec<EstateJson<'a>>,
+    pub unmapped: Vec<ResourceJson<'a>>,
+    /// Terraform data sources read and left out, over every inventory.
+    pub data_sources: usize,
+}
+
+/// An inventory as the JSON documents list it.
+fn inventory_json(inventory: &Inventory) -> InventoryJson<'_> {
+    InventoryJson {
+        name: &inventory.name,
+        format: inventory.format.name(),
+        resources: inventory.resources.len(),
+    }
+}
+
+/// The record of a resource no map knows.
+fn unmapped_json<'a>(answer: &'a ResourceAnswer) -> ResourceJson<'a> {
+    let resource = &answer.resource;
+    ResourceJson {
+        policy: None,
+        address: &resource.address,
+        resource_type: &resource.resource_type,
+        mapped: false,
+        suggestion: answer.answer.as_ref().err().and_then(|s| s.as_deref()),
+        scenario: None,
+        open: None,
+        decisions: None,
+        partial: None,
+    }
+}
+
+/// `onus estate --format table` over several policies: each policy's
+/// estate as one policy's table has it, then the resources no policy's
+/// map knows.
+pub fn parts_table(estates: &Estates) -> String {
+    let mut out = String::new();
+    for inventory in estates.inventories {
+        out.push_str(&format!(
+            "inventory: {} ({}, {})\n",
+            inventory.name,
+            inventory.format.name(),
+            counted(inventory.resources.len(), "resource", "resources")
+        ));
+    }
+    for p in &estates.parts {
+        out.push('\n');
+        out.push_str(&table(
+            p.policy,
+            p.inventories,
+            p.answers,
+            p.provider_somewhere,
+        ));
+    }
+    let (unmapped, data_sources) = (estates.unmapped, estates.data_sources());
+    if !unmapped.is_empty() {
+        out.push('\n');
+        out.push_str(&format!(
+            "known to no policy's resource map: {}\n",
+            counted(unmapped.len(), "resource", "resources")
+        ));
+        for answer in unmapped {
+            let resource = &answer.resource;
+            out.push_str(&format!(
+                "  {} ({})",
+                resource.address, resource.resource_type
+            ));
+            if let Err(Some(suggestion)) = &answer.answer {
+                out.push_str(&format!(" (did you mean `{suggestion}`?)"));
+            }
+            out.push('\n');
+        }
+    }
+    if data_sources > 0 {
+        out.push_str(&format!(
+            "{} read and left out\n",
+            counted(
+                data_sources,
+                "Terraform data source",
+                "Terraform data sources"
+            )
+        ));
+    }
+    out
+}
+
+/// `onus estate --format json` over several policies.
+pub fn parts_json(estates: &Estates) -> String {
+    super::to_json(&EstatesJson {
+        inventories: estates.inventories.iter().map(inventory_json).collect(),
+        estates: (estates.parts.iter())
+            .map(|p| document(p.policy, p.inventories, p.answers, p.provider_somewhere))
+            .collect(),
+        unmapped: estates.unmapped.iter().map(unmapped_json).collect(),
+        data_sources: estates.data_sources(),
+    })
+}
+
+/// `onus estate --format ndjson` over several policies: one record a
+/// resource in the inventories' order, each naming the policy that answers
+/// it (`None`: no policy's map knows it).
+pub fn parts_ndjson(records: &[(Option<&Policy>, &ResourceAnswer)]) -> String {
+    let mut out = String::new();
+    for (policy, answer) in records {
+        let json = match policy {
+            Some(policy) => ResourceJson {
+                policy: Some(&policy.name),
+                ..resource_json(policy, answer)
+            },
+            None => unmapped_json(answer),
+        };
+        out.push_str(&serde_json::to_string(&json).expect("JSON of strings"));
+        out.push('\n');
+    }
+    out
+}
+
+/// `onus estate --format csv` over several policies: a `policy` column
+/// first, each policy's rows as one policy's CSV has them, then the
+/// resources no policy's map knows.
+pub fn parts_csv(estates: &Estates) -> String {
+    let (parts, unmapped) = (&estates.parts, estates.unmapped);
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    let mut header = vec!["policy"];
+    header.extend(CSV_HEADER);
+    writer.write_record(header).expect("writing to memory");
+    for part in parts {
+        csv_rows(part.policy, part.answers, |row| {
+            let mut record = vec![part.policy.name.as_str()];
+            record.extend(row);
+            writer.write_record(record).expect("writing to memory")
+        });
+    }
+    for answer in unmapped {
+        let resource = &answer.resource;
+        let (address, kind) = (resource.address.as_str(), resource.resource_type.as_str());
+        let row = ["", address, kind, "", "", "", "unmapped", ""];
+        writer.write_record(row).expect("writing to memory");
+    }
+    String::from_utf8(writer.into_inner().expect("writing to memory")).expect("CSV of strings")
+}
+
+/// `onus estate --format html` over several policies: one page, each
+/// policy's estate in a section of its own, then the resources no policy's
+/// map knows.
+pub fn parts_html(estates: &Estates) -> String {
+    use super::diagram::escape_html as e;
+    let (parts, unmapped, data_sources) =
+        (&estates.parts, estates.unmapped, estates.data_sources());
+    let resources: usize = parts.iter().map(|p| p.answers.len()).sum::<usize>() + unmapped.len();
+    let title = format!(
+        "estate: {} under {}",
+        counted(resources, "resource", "resources"),
+        counted(parts.len(), "policy", "policies")
+    );
+    let mut out = html_page_start(&title);
+    out.push_str(&format!("<h1>{}</h1>\n<ul>\n", e(&title)));
+    for inventory in estates.inventories {
+        out.push_str(&format!(
+            "<li><code>{}</code>: {}, {}</li>\n",
+            e(&inventory.name),
+            inventory.format.name(),
+            counted(inventory.resources.len(), "resource", "resources")
+        ));
+    }
+    out.push_str("</ul>\n");
+    for part in parts {
+        out.push_str("<section>\n");
+        let (inventories, answers) = (part.inventories, part.answers);
+        out.push_str(&html_estate(
+            part.policy,
+            inventories,
+            answers,
+            part.provider_somewhere,
+            2,
+        ));
+        out.push_str("</section>\n");
+    }
+    if !unmapped.is_empty() {
+        out.push_str("<section>\n<h2>Known to no policy's resource map</h2>\n<ul>\n");
+        for answer in unmapped {
+            let resource = &answer.resource;
+            let hint = match &answer.answer {
+                Err(Some(s)) => format!(" (did you mean <code>{}</code>?)", e(s)),
+                _ => String::new(),
+            };
+            out.push_str(&format!(
+                "<li><code>{}</code> (<code>{}</code>){hint}</li>\n",
+                e(&resource.address),
+                e(&resource.resource_type)
+            ));
+        }
+        out.push_str("</ul>\n</section>\n");
+    }
+    if data_sources > 0 {
+        out.push_str(&format!(
+            "<p>{} read and left out.</p>\n",
+            counted(
+                data_sources,
+                "Terraform data source",
+                "Terraform data sources"
+            )
+        ));
+    }
+    out.push_str("</body>\n</html>\n");
+    out
 }

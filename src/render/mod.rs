@@ -29,7 +29,9 @@ pub use diff::{
 };
 pub use estate::{
     csv as estate_csv, html as estate_html, json as estate_json, ndjson as estate_ndjson,
-    table as estate_table,
+    parts_csv as estates_csv, parts_html as estates_html, parts_json as estates_json,
+    parts_ndjson as estates_ndjson, parts_table as estates_table, table as estate_table,
+    EstatePart, Estates,
 };
 pub use export::{grid_csv, grid_xlsx, oscal_customer, oscal_provider};
 pub use matrix::{
