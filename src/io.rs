@@ -387,54 +387,26 @@ pub fn unwritable_output(error: &std::io::Error) -> Report {
 }
 
 /// An input named on the command line, read through a 64 KiB buffer: a
-/// file, or stdin for `-`.
-pub(crate) enum Input {
-    /// `-`.
-    Stdin(std::io::BufReader<std::io::Stdin>),
-    /// A file.
-    File(std::io::BufReader<std::fs::File>),
-}
+/// file, or stdin for `-`. The buffer is the same type for both, so a
+/// reader's line-by-line calls cost no dispatch; only a refill does.
+pub(crate) type Input = std::io::BufReader<Box<dyn Read + Send>>;
 
 /// Opens `path` (`-` for stdin) for reading as a stream.
 pub(crate) fn open_input(path: &str) -> Result<Input, Report> {
     const BUFFER: usize = 1 << 16;
-    if path == "-" {
-        let stdin = std::io::BufReader::with_capacity(BUFFER, std::io::stdin());
-        return Ok(Input::Stdin(stdin));
-    }
-    match std::fs::File::open(path) {
-        Ok(file) => Ok(Input::File(std::io::BufReader::with_capacity(BUFFER, file))),
-        Err(error) => {
-            let message = format!("cannot read `{path}`: {}", io_reason(&error));
-            let diagnostic = Diagnostic::new(Code::UnreadableFile, message);
-            Err(Report::new(Source::new(path, ""), vec![diagnostic]))
+    let source: Box<dyn Read + Send> = if path == "-" {
+        Box::new(std::io::stdin())
+    } else {
+        match std::fs::File::open(path) {
+            Ok(file) => Box::new(file),
+            Err(error) => {
+                let message = format!("cannot read `{path}`: {}", io_reason(&error));
+                let diagnostic = Diagnostic::new(Code::UnreadableFile, message);
+                return Err(Report::new(Source::new(path, ""), vec![diagnostic]));
+            }
         }
-    }
-}
-
-impl Read for Input {
-    fn read(&mut self, buffer: &mut [u8]) -> std::io::Result<usize> {
-        match self {
-            Input::Stdin(input) => input.read(buffer),
-            Input::File(input) => input.read(buffer),
-        }
-    }
-}
-
-impl std::io::BufRead for Input {
-    fn fill_buf(&mut self) -> std::io::Result<&[u8]> {
-        match self {
-            Input::Stdin(input) => input.fill_buf(),
-            Input::File(input) => input.fill_buf(),
-        }
-    }
-
-    fn consume(&mut self, amount: usize) {
-        match self {
-            Input::Stdin(input) => input.consume(amount),
-            Input::File(input) => input.consume(amount),
-        }
-    }
+    };
+    Ok(std::io::BufReader::with_capacity(BUFFER, source))
 }
 
 /// The file a path names, through any symbolic link (the path itself when
