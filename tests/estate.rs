@@ -532,3 +532,38 @@ fn a_policy_without_inventories_is_a_usage_error() {
     assert_eq!(run.code, 2);
     assert!(run.stderr.contains("`--prefer`"), "{}", run.stderr);
 }
+
+/// EKS Auto Mode and AKS Automatic clusters are told from the others by
+/// the attributes their inventories carry (issue 25: they used to be
+/// answered as managed nodes or AKS Standard).
+#[test]
+fn auto_mode_and_automatic_clusters_are_their_own_service() {
+    let service_of = |inventory: &str, address: &str| {
+        let document = estate_json(&["estate", "kubernetes", inventory, "--format", "json"]);
+        let resources = document["resources"].as_array().unwrap();
+        let resource = resources.iter().find(|r| r["address"] == address).unwrap();
+        match resource["scenario"]["service"].as_str() {
+            Some(service) => service.to_string(),
+            None => format!("open: {}", resource["open"]["service"]),
+        }
+    };
+    let plan = "tests/fixtures/estate/shapes/eks-auto-mode-plan.json";
+    assert_eq!(service_of(plan, "aws_eks_cluster.auto"), "eks-auto-mode");
+    assert_eq!(
+        service_of(plan, "aws_eks_cluster.classic"),
+        r#"open: ["eks-managed-nodes","eks-self-managed-nodes","eks-fargate"]"#
+    );
+    assert_eq!(
+        service_of(plan, "azurerm_kubernetes_automatic_cluster.web"),
+        "aks-automatic"
+    );
+    let template = "tests/fixtures/estate/shapes/eks-auto-mode-cloudformation.yaml";
+    assert_eq!(service_of(template, "AutoCluster"), "eks-auto-mode");
+    let list = "tests/fixtures/estate/shapes/aks-automatic-list.json";
+    let automatic = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/automatic";
+    assert_eq!(service_of(list, automatic), "aks-automatic");
+    assert_eq!(
+        service_of(list, &automatic.replace("automatic", "standard")),
+        "aks"
+    );
+}

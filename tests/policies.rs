@@ -267,3 +267,48 @@ fn library_changes_against_the_old_texts() {
     }
     insta::assert_snapshot!(all);
 }
+
+/// Issue 25 gave `kubernetes` AKS Automatic and EKS Auto Mode as services
+/// of their own: every service it modelled before answers as it did, and
+/// the new ones hand the nodes to the provider.
+#[test]
+fn kubernetes_keeps_its_services_and_adds_automatic_and_auto_mode() {
+    let old = onus::load(
+        "before",
+        &std::fs::read_to_string("tests/fixtures/library-before/kubernetes.onus").unwrap(),
+    )
+    .unwrap();
+    let new = onus::load_builtin("kubernetes").unwrap();
+    let holders = |policy: &onus::Policy, service: &str| -> Vec<(String, String)> {
+        let scenario = policy
+            .scenario_from_settings("--set", &[format!("service={service}")])
+            .unwrap();
+        (policy.evaluate(&scenario).iter())
+            .map(|d| {
+                let party = d.party.map_or("conflict", |p| &policy.parties[p].name);
+                (policy.zones[d.zone].name.clone(), party.to_string())
+            })
+            .collect()
+    };
+    let services = |policy: &onus::Policy| policy.dimensions[0].values.clone();
+    for service in services(&old) {
+        assert_eq!(
+            holders(&old, &service),
+            holders(&new, &service),
+            "{service}"
+        );
+    }
+    let added: Vec<String> = (services(&new).into_iter())
+        .filter(|s| !services(&old).contains(s))
+        .collect();
+    assert_eq!(added, ["aks-automatic", "eks-auto-mode"]);
+    for service in &added {
+        let answers = holders(&new, service);
+        let holder = |zone: &str| &answers.iter().find(|(z, _)| z == zone).unwrap().1;
+        assert_eq!(holder("node operating system"), "provider", "{service}");
+        assert_eq!(holder("node provisioning"), "provider", "{service}");
+        assert_eq!(holder("control plane"), "provider", "{service}");
+        assert_eq!(holder("workloads"), "customer", "{service}");
+        assert_eq!(holder("kubernetes version"), "shared", "{service}");
+    }
+}

@@ -56,7 +56,12 @@ pub struct Resource {
 fn attribute(object: &Value, path: &str) -> Option<String> {
     let mut value = object;
     for key in path.split('.') {
-        value = value.get(key)?;
+        // A number steps into an array: Terraform writes a block as a list
+        // (`compute_config.0.enabled`).
+        value = match (value, key.parse::<usize>()) {
+            (Value::Array(items), Ok(index)) => items.get(index)?,
+            _ => value.get(key)?,
+        };
     }
     match value {
         Value::String(s) => Some(s.clone()),
