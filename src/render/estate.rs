@@ -713,7 +713,8 @@ pub struct EstatePart<'a> {
     pub inventories: &'a [Inventory],
     /// Each resource's answer under the policy.
     pub answers: &'a [ResourceAnswer<'a>],
-    /// [`crate::estate::provider_somewhere`] of the policy.
+    /// Which zones the provider holds or shares somewhere in the policy
+    /// (`estate::provider_somewhere`), for the summary.
     pub provider_somewhere: &'a [bool],
 }
 
