@@ -6,7 +6,7 @@
 
 use std::path::Path;
 
-use crate::base::assets::{builtin, BUILTIN_MAPPINGS, BUILTIN_RESOURCE_MAPS};
+use crate::base::assets::{builtin, BUILTIN_RESOURCE_MAPS};
 use crate::compliance::mapping::{self, Mapping};
 use crate::diagnostic::{Code, Diagnostic, Report, Source};
 use crate::engine::check::{self, Finding};
@@ -51,22 +51,8 @@ pub fn load_mapping_text(name: &str, text: &str) -> Result<Mapping, Report> {
 /// A mapping by path or built-in name (`nist-sp-800-53-rev5`,
 /// `csa-ccm-v4`), parsed and resolved.
 pub fn load_mapping(name: &str) -> Result<Mapping, Report> {
-    let source = mapping_source(name)?;
+    let source = io::mapping_source(name)?;
     load_mapping_text(&source.name, &source.text)
-}
-
-/// A mapping's text: the file at `name` if there is one, else the built-in
-/// mapping of that name.
-pub fn mapping_source(name: &str) -> Result<Source, Report> {
-    if !std::path::Path::new(name).is_file() {
-        if let Some(b) = BUILTIN_MAPPINGS.iter().find(|b| b.name == name) {
-            return Ok(Source::new(b.name, b.text));
-        }
-        if !name.contains(['/', '\\', '.']) {
-            return Err(io::unknown_mapping(name));
-        }
-    }
-    read_source(name)
 }
 
 /// Parses and resolves a resource map for `policy`: its `resources for`
@@ -110,21 +96,23 @@ pub fn load_resource_map_text(
         .map_err(|errors| Report::from_errors(source.clone(), &errors))
 }
 
-/// The policy a resource map file is for, as its `resources for` line
-/// names it, by stem (`aws` for `"aws"` and for `"policies/aws.onus"`).
-pub fn resource_map_target(path: &str) -> Result<String, Report> {
-    let source = read_source(path)?;
+/// The policy a resource map is for, as its `resources for` line names it,
+/// by stem (`aws` for `"aws"` and for `"policies/aws.onus"`).
+pub fn resource_map_target(source: &Source) -> Result<String, Report> {
     let file = parse::parse(&source.text)
         .map_err(|errors| Report::from_errors(source.clone(), &errors))?;
     let Some(target) = estate::resources_for(&file) else {
         let diagnostic = Diagnostic::new(
             Code::NotAResourceMap,
-            format!("`{path}` is not a resource map: it has no `resources for` line"),
+            format!(
+                "`{}` is not a resource map: it has no `resources for` line",
+                source.name
+            ),
         )
         .with_help(Some(
             "a resource map starts `resources for \"POLICY\"`".into(),
         ));
-        return Err(Report::new(source, vec![diagnostic]));
+        return Err(Report::new(source.clone(), vec![diagnostic]));
     };
     let stem = target.text.rsplit(['/', '\\']).next().unwrap_or("");
     Ok(stem.strip_suffix(".onus").unwrap_or(stem).to_string())

@@ -8,7 +8,7 @@
 use std::io::Read;
 use std::path::Path;
 
-use crate::base::assets::{builtin, BUILTINS};
+use crate::base::assets::{builtin, BUILTINS, BUILTIN_MAPPINGS};
 use crate::base::names::did_you_mean;
 use crate::base::span::Span;
 use crate::diagnostic::{Code, Diagnostic, Report, Source, ToDiagnostic};
@@ -98,7 +98,7 @@ impl ToDiagnostic for LoadError {
                 Diagnostic::new(Code::UnknownPolicy, message).with_help(Some(help))
             }
             LoadError::UnknownMapping { name } => {
-                let names = crate::base::assets::BUILTIN_MAPPINGS.iter().map(|b| b.name);
+                let names = BUILTIN_MAPPINGS.iter().map(|b| b.name);
                 let help = did_you_mean(name, names.clone()).unwrap_or_else(|| {
                     format!(
                         "the built-in mappings are {}; a mapping file must exist",
@@ -287,6 +287,26 @@ pub fn policy_source(name: &str) -> Result<Source, Report> {
         }
     }
     read_source(name)
+}
+
+/// A mapping's text: the file at `name` if there is one, else the built-in
+/// mapping of that name.
+pub fn mapping_source(name: &str) -> Result<Source, Report> {
+    if !Path::new(name).is_file() {
+        if let Some(b) = BUILTIN_MAPPINGS.iter().find(|b| b.name == name) {
+            return Ok(Source::new(b.name, b.text));
+        }
+        if !name.contains(['/', '\\', '.']) {
+            return Err(unknown_mapping(name));
+        }
+    }
+    read_source(name)
+}
+
+/// Whether `name` could only be a built-in policy's: no file has that
+/// name, and it has no `/`, `\` or `.` that a path or file name would.
+pub(crate) fn names_no_file(name: &str) -> bool {
+    !Path::new(name).exists() && !name.contains(['/', '\\', '.'])
 }
 
 /// What `tests for "<name>"` names.

@@ -570,3 +570,34 @@ fn auto_mode_and_automatic_clusters_are_their_own_service() {
         "aks"
     );
 }
+
+/// With no policy named, a user's map comes before every built-in map: a
+/// type it names goes to its policy, even one another policy's map knows;
+/// a map read from stdin is read once.
+#[test]
+fn a_user_map_routes_its_types_to_its_policy() {
+    let plan = "tests/fixtures/estate/shapes/eks-auto-mode-plan.json";
+    let policy_of_eks = |args: &[&str], stdin: &[u8]| {
+        let run = onus(args, stdin);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        let record = (run.stdout.lines())
+            .map(|l| serde_json::from_str::<Value>(l).unwrap())
+            .find(|r| r["address"] == "aws_eks_cluster.auto")
+            .unwrap();
+        (
+            record["policy"].clone(),
+            record["scenario"]["service"].clone(),
+        )
+    };
+    let routed = policy_of_eks(&["estate", plan, "--format", "ndjson"], b"");
+    assert_eq!(
+        routed,
+        (Value::from("kubernetes"), Value::from("eks-auto-mode"))
+    );
+    let map = "tests/fixtures/estate/eks-as-container.onus";
+    let mine = policy_of_eks(&["estate", plan, "--map", map, "--format", "ndjson"], b"");
+    assert_eq!(mine, (Value::from("aws"), Value::from("container")));
+    let text = std::fs::read(map).unwrap();
+    let piped = policy_of_eks(&["estate", plan, "--map", "-", "--format", "ndjson"], &text);
+    assert_eq!(piped, mine);
+}

@@ -44,7 +44,7 @@ pub fn check(
     for map in maps {
         // A mapping that cannot be read is a problem (exit 2); one read
         // with errors in it is checked like any file (its errors count).
-        match crate::api::mapping_source(map) {
+        match crate::io::mapping_source(map) {
             Ok(source) => match crate::api::load_mapping_text(&source.name, &source.text) {
                 Ok(mapping) => mappings.push(mapping),
                 Err(report) => reports.push(report),

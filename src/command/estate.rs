@@ -173,9 +173,11 @@ pub fn estate_routed(
     let policies = (order.iter())
         .map(|name| crate::api::load_builtin(name))
         .collect::<Result<Vec<_>, _>>()?;
-    let mut own: Vec<Vec<String>> = vec![Vec::new(); order.len()];
+    // Each user map, read once, joins the policy its `resources for` names.
+    let mut own: Vec<Vec<crate::estate::ResourceMap>> = vec![Vec::new(); order.len()];
     for map in maps {
-        let target = crate::api::resource_map_target(map)?;
+        let source = crate::io::read_source(map)?;
+        let target = crate::api::resource_map_target(&source)?;
         let Some(at) = order.iter().position(|name| *name == target) else {
             let diagnostic = Diagnostic::new(
                 Code::ResourceMapMismatch,
@@ -187,11 +189,19 @@ pub fn estate_routed(
             )));
             return Err(Report::new(Source::new(map, ""), vec![diagnostic]));
         };
-        own[at].push(map.clone());
+        let policy = &policies[at];
+        own[at].push(crate::api::load_resource_map_text(
+            &source.name,
+            &source.text,
+            policy,
+        )?);
     }
-    let maps = (policies.iter().zip(&own))
-        .map(|(policy, own)| crate::api::resource_maps(policy, own))
-        .collect::<Result<Vec<_>, _>>()?;
+    let mut maps = Vec::new();
+    for (policy, own) in policies.iter().zip(&own) {
+        let mut all = own.clone();
+        all.extend(crate::api::resource_maps(policy, &[])?);
+        maps.push(all);
+    }
     let mut wanted: Vec<String> = Vec::new();
     for path in maps
         .iter()
@@ -205,8 +215,22 @@ pub fn estate_routed(
         .iter()
         .map(|path| crate::api::read_inventory(path, forced.forced(), &wanted))
         .collect::<Result<Vec<_>, _>>()?;
-    let candidates: Vec<&[crate::estate::ResourceMap]> = maps.iter().map(Vec::as_slice).collect();
-    let routes = crate::estate::route(&candidates, &inventories);
+    // A user's maps come first, before any policy's built-in map, so a type
+    // they name goes to their policy; then each policy's maps in order.
+    let (mut candidates, mut owner): (Vec<&[crate::estate::ResourceMap]>, Vec<usize>) =
+        (Vec::new(), Vec::new());
+    for (p, own) in own.iter().enumerate().filter(|(_, own)| !own.is_empty()) {
+        candidates.push(own);
+        owner.push(p);
+    }
+    for (p, maps) in maps.iter().enumerate() {
+        candidates.push(maps);
+        owner.push(p);
+    }
+    let routes: Vec<Option<usize>> = crate::estate::route(&candidates, &inventories)
+        .into_iter()
+        .map(|candidate| candidate.map(|c| owner[c]))
+        .collect();
     // Each policy's resources, in their inventories, in written order.
     let mut parts: Vec<Vec<crate::estate::Inventory>> = (0..policies.len())
         .map(|_| {
@@ -323,10 +347,13 @@ fn routing_order(prefer: &[String]) -> Result<Vec<&'static str>, Report> {
 }
 
 /// `onus estate`'s first argument: the policy when it is a built-in
-/// policy's name or a `.onus` file, else the first inventory of an estate
-/// answered policy by policy ([`estate_routed`]).
+/// policy's name, a `.onus` file, or a bare name no file has (a misspelt
+/// policy, which loading then reports with a did-you-mean); else the first
+/// inventory of an estate answered policy by policy ([`estate_routed`]).
 pub fn estate_arguments(first: String, rest: Vec<String>) -> (Option<String>, Vec<String>) {
-    let is_policy = first.ends_with(".onus") || crate::base::assets::builtin(&first).is_some();
+    let is_policy = first.ends_with(".onus")
+        || crate::base::assets::builtin(&first).is_some()
+        || crate::io::names_no_file(&first);
     match is_policy {
         true => (Some(first), rest),
         false => (None, std::iter::once(first).chain(rest).collect()),
