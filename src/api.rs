@@ -619,6 +619,11 @@ pub fn stream_estate_files(
     inputs: &[String],
     output: impl std::io::Write,
 ) -> Result<StreamSummary, Report> {
+    let write_failed = std::rc::Rc::new(std::cell::Cell::new(false));
+    let output = io::Watched {
+        inner: output,
+        failed: write_failed.clone(),
+    };
     let mut sink = NdjsonSink::new(output);
     let mut total = StreamSummary::default();
     for input in inputs {
@@ -638,7 +643,12 @@ pub fn stream_estate_files(
                     vec![Diagnostic::new(Code::InvalidUtf8, message)],
                 ));
             }
-            Err(error) => return Err(io::unwritable_output(&error)),
+            Err(error) if write_failed.get() => return Err(io::unwritable_output(&error)),
+            Err(error) => {
+                let message = format!("cannot read `{input}`: {}", io::io_reason(&error));
+                let diagnostic = Diagnostic::new(Code::UnreadableFile, message);
+                return Err(Report::new(Source::new(input, ""), vec![diagnostic]));
+            }
         }
     }
     Ok(total)

@@ -434,3 +434,24 @@ pub(crate) fn open_input(path: &str) -> Result<Input, Report> {
 pub(crate) fn resolved(path: &str) -> std::path::PathBuf {
     std::fs::canonicalize(path).unwrap_or_else(|_| path.into())
 }
+
+/// A writer that remembers whether a write failed, so a stream that stops
+/// on an I/O error can tell the output's fault from the input's.
+pub(crate) struct Watched<W> {
+    /// Where the bytes go.
+    pub(crate) inner: W,
+    /// Set when a write or flush fails.
+    pub(crate) failed: std::rc::Rc<std::cell::Cell<bool>>,
+}
+
+impl<W: std::io::Write> std::io::Write for Watched<W> {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.inner
+            .write(bytes)
+            .inspect_err(|_| self.failed.set(true))
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush().inspect_err(|_| self.failed.set(true))
+    }
+}

@@ -601,3 +601,50 @@ fn a_user_map_routes_its_types_to_its_policy() {
     let piped = policy_of_eks(&["estate", plan, "--map", "-", "--format", "ndjson"], &text);
     assert_eq!(piped, mine);
 }
+
+/// A map's attribute path steps into lists by position, in CloudFormation
+/// YAML as in JSON and Terraform plans.
+#[test]
+fn attribute_paths_index_lists() {
+    let template = "tests/fixtures/estate/shapes/eks-auto-mode-cloudformation.yaml";
+    let map = "tests/fixtures/estate/list-path-map.onus";
+    let document = estate_json(&[
+        "estate",
+        "kubernetes",
+        template,
+        "--map",
+        map,
+        "--format",
+        "json",
+    ]);
+    let service = |address: &str| {
+        let resources = document["resources"].as_array().unwrap();
+        let resource = resources.iter().find(|r| r["address"] == address).unwrap();
+        resource["scenario"]["service"].clone()
+    };
+    assert_eq!(service("AutoCluster"), "eks-fargate");
+    assert_eq!(service("ClassicCluster"), Value::Null);
+}
+
+/// A folder given as an NDJSON inventory is an input that cannot be read,
+/// never an output that cannot be written.
+#[test]
+fn an_unreadable_stream_is_an_input_error() {
+    let args = [
+        "estate",
+        "aws",
+        "tests/fixtures/estate",
+        "--input-format",
+        "ndjson",
+        "--format",
+        "ndjson",
+    ];
+    let run = onus(&args, b"");
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr
+            .contains("error[unreadable-file]: cannot read `tests/fixtures/estate`"),
+        "{}",
+        run.stderr
+    );
+}

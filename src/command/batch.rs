@@ -829,25 +829,6 @@ pub enum BatchError {
     Failed(Report),
 }
 
-/// A writer that remembers whether a write failed, so a batch that stops
-/// on an I/O error can tell the output's fault from the input's.
-struct Watched<W> {
-    inner: W,
-    failed: std::rc::Rc<std::cell::Cell<bool>>,
-}
-
-impl<W: Write> Write for Watched<W> {
-    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
-        self.inner
-            .write(bytes)
-            .inspect_err(|_| self.failed.set(true))
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        self.inner.flush().inspect_err(|_| self.failed.set(true))
-    }
-}
-
 /// [`run`] on the file at `input`, or stdin for `-`.
 pub fn run_from(
     policy: &Policy,
@@ -861,7 +842,7 @@ pub fn run_from(
         BatchError::Failed(Report::new(Source::new(input, ""), vec![diagnostic]))
     };
     let write_failed = std::rc::Rc::new(std::cell::Cell::new(false));
-    let output = Watched {
+    let output = crate::io::Watched {
         inner: output,
         failed: write_failed.clone(),
     };

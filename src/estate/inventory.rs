@@ -414,7 +414,11 @@ fn read_cloudformation_yaml(source: &Source, wanted: &[String]) -> Result<Invent
             .filter_map(|path| {
                 let mut value = properties;
                 for key in path.split('.') {
-                    value = &value[key];
+                    // A number steps into a list, as in JSON.
+                    value = match (value, key.parse::<usize>()) {
+                        (Yaml::Array(items), Ok(index)) => items.get(index)?,
+                        _ => &value[key],
+                    };
                 }
                 let text = match value {
                     Yaml::String(s) => s.clone(),
