@@ -3,6 +3,9 @@
 //! running test suites, and the entry points on [`Policy`] every front end
 //! calls. Each is one call into the stages below; no rule lives only here
 //! that a stage could own.
+//!
+//! May import: `base`, `diagnostic`, `syntax`, `model`, `engine`,
+//! `compliance`, `estate`, `render`, `io`.
 
 use std::path::Path;
 
@@ -163,7 +166,7 @@ pub fn is_map_file(path: &str) -> bool {
 /// Azure resource list, an AWS Config inventory or a CloudFormation
 /// template, detected from its content unless `forced`.
 /// `wanted` are the attribute paths the maps' `when` tests read (see
-/// [`estate_attributes`]).
+/// `estate::wanted_attributes`).
 pub fn read_inventory(
     path: &str,
     forced: Option<InventoryFormat>,

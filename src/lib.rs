@@ -96,7 +96,10 @@ pub use engine::diff::{describe, PolicyChange, PolicyDiff, ScenarioChange};
 pub use engine::eval::Matrix;
 pub use engine::partial::{Case, PartialAnswer};
 pub use engine::testing::{Mismatch, TestOutcome, TestRun};
-pub use estate::{ResourceMap, ResourceType, StreamSummary};
+pub use estate::{
+    Evaluated, Inventory, InventoryFormat, Resource, ResourceAnswer, ResourceMap, ResourceType,
+    StreamSummary,
+};
 pub use io::policy_source;
 pub use model::answers::{Decision, Holder, Status};
 pub use model::policy::{

@@ -1,7 +1,11 @@
 //! The commands as every front end runs them: a typed request in; out, the
 //! exact text the command prints and how it went. The CLI prints these
 //! texts, and the service and the editor send the same ones, so their
-//! outputs cannot drift apart.
+//! outputs cannot drift apart. One file a command; the defaults and the
+//! argument rules a front end would otherwise decide are here too.
+//!
+//! May import: every layer (`base`, `diagnostic`, `syntax`, `model`,
+//! `engine`, `compliance`, `estate`, `render`, `io`, `api`).
 
 /// Declares a [`Choice`] enum and its names.
 macro_rules! choice {

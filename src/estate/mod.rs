@@ -61,11 +61,6 @@ pub struct ResourceType {
 }
 
 impl ResourceType {
-    /// Whether the line holds for a resource of its type.
-    pub fn holds_for(&self, resource: &Resource) -> bool {
-        self.holds_given(&resource.attributes)
-    }
-
     /// Whether the line holds for a resource with these attributes.
     fn holds_given(&self, attributes: &BTreeMap<String, String>) -> bool {
         match &self.when {

@@ -1,6 +1,11 @@
-//! Results to text: tables, Markdown, CSV, JSON, the diagram, SARIF and
-//! diagnostics. Pure functions from results to strings; front ends decide
-//! where the strings go.
+//! Results to text: tables, Markdown, CSV, JSON, the diagram, estates and
+//! compliance documents. Pure functions from results to strings (and
+//! `NdjsonSink`, which writes a streamed estate's records to the writer it
+//! is given); front ends decide where the strings go. The diagnostics'
+//! renderers live beside `Diagnostic`, in the diagnostic layer.
+//!
+//! May import: `base`, `diagnostic`, `syntax`, `model`, `engine`,
+//! `compliance`, `estate`.
 
 pub(crate) mod decisions;
 pub(crate) mod diagram;
