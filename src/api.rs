@@ -20,7 +20,7 @@ use crate::engine::testing::{self, TestRun};
 use crate::estate::{self, Inventory, InventoryFormat, ResourceMap, StreamSummary};
 use crate::io::{self, policy_source, read_source, LoadError};
 use crate::model::answers::Decision;
-use crate::model::policy::{DimensionId, Policy, RuleId, Scenario, Test, ZoneId};
+use crate::model::policy::{stem_of, DimensionId, Policy, RuleId, Scenario, Test, ZoneId};
 use crate::model::resolve;
 use crate::model::scenario::{self, Id, IdField, PartialScenario, ScenarioError};
 use crate::render;
@@ -75,9 +75,7 @@ pub fn load_resource_map_text(
         _ => None,
     });
     if let Some((target, span)) = target {
-        let stem = target.text.rsplit(['/', '\\']).next().unwrap_or("");
-        let stem = stem.strip_suffix(".onus").unwrap_or(stem);
-        if stem != policy.stem() {
+        if stem_of(&target.text) != policy.stem() {
             let diagnostic = Diagnostic::new(
                 Code::ResourceMapMismatch,
                 format!(
@@ -117,8 +115,7 @@ pub fn resource_map_target(source: &Source) -> Result<String, Report> {
         ));
         return Err(Report::new(source.clone(), vec![diagnostic]));
     };
-    let stem = target.text.rsplit(['/', '\\']).next().unwrap_or("");
-    Ok(stem.strip_suffix(".onus").unwrap_or(stem).to_string())
+    Ok(stem_of(&target.text).to_string())
 }
 
 /// The resource maps `onus estate` uses for `policy`: the files given, in

@@ -228,8 +228,7 @@ impl Policy {
     /// built-in policy and `policies/azure.onus`. What exports derive
     /// identities from, and what a resource map's `resources for` names.
     pub fn stem(&self) -> &str {
-        let name = self.name.rsplit(['/', '\\']).next().unwrap_or("");
-        name.strip_suffix(".onus").unwrap_or(name)
+        stem_of(&self.name)
     }
 
     /// The zone of that name, if any.
@@ -276,4 +275,12 @@ impl Policy {
             Some(Scenario { values: current })
         })
     }
+}
+
+/// A policy's name without folders or `.onus` (`azure` for `azure` and for
+/// `policies/azure.onus`): how a policy and a `resources for` line that
+/// names it are compared.
+pub(crate) fn stem_of(name: &str) -> &str {
+    let name = name.rsplit(['/', '\\']).next().unwrap_or("");
+    name.strip_suffix(".onus").unwrap_or(name)
 }

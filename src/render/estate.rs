@@ -817,14 +817,7 @@ pub fn parts_table(estates: &Estates) -> String {
         }
     }
     if data_sources > 0 {
-        out.push_str(&format!(
-            "{} read and left out\n",
-            counted(
-                data_sources,
-                "Terraform data source",
-                "Terraform data sources"
-            )
-        ));
+        out.push_str(&format!("{}\n", data_sources_left_out(data_sources)));
     }
     out
 }
@@ -939,14 +932,17 @@ pub fn parts_html(estates: &Estates) -> String {
     }
     if data_sources > 0 {
         out.push_str(&format!(
-            "<p>{} read and left out.</p>\n",
-            counted(
-                data_sources,
-                "Terraform data source",
-                "Terraform data sources"
-            )
+            "<p>{}.</p>\n",
+            data_sources_left_out(data_sources)
         ));
     }
     out.push_str("</body>\n</html>\n");
     out
+}
+
+/// `3 Terraform data sources read and left out`, for an estate that
+/// several policies answer.
+fn data_sources_left_out(n: usize) -> String {
+    let counted = counted(n, "Terraform data source", "Terraform data sources");
+    format!("{counted} read and left out")
 }
