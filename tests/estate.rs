@@ -313,7 +313,7 @@ fn a_streamed_inventory_writes_the_same_records() {
     assert_eq!(records.len(), 81);
     assert_eq!(
         records[78],
-        serde_json::json!({"line": 79, "error": "no `type` or `resourceType`"})
+        serde_json::json!({"line": 79, "error": "no `type`, `resourceType` or `asset_type`"})
     );
     assert_eq!(records[79]["line"], 80);
     assert_eq!(records[80]["address"], "after the errors");
@@ -647,4 +647,138 @@ fn an_unreadable_stream_is_an_input_error() {
         "{}",
         run.stderr
     );
+}
+
+/// Cloud Asset Inventory in its three shapes reads every asset once, in
+/// order, with its full resource name and type.
+#[test]
+fn cloud_asset_inventory_is_read_in_every_shape() {
+    let dir = "tests/fixtures/estate/inventories";
+    // `gcloud asset export`: one asset a line.
+    let export = std::fs::read_to_string(format!("{dir}/cai-export-forseti.ndjson")).unwrap();
+    let expected: Vec<(String, String)> = (export.lines())
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| {
+            let asset: Value = serde_json::from_str(l).unwrap();
+            let name = asset["name"].as_str().unwrap().to_string();
+            (name, asset["asset_type"].as_str().unwrap().to_string())
+        })
+        .collect();
+    assert_eq!(expected.len(), 133);
+    for args in [
+        vec!["estate", "gcp", "--format", "ndjson"],
+        vec![
+            "estate",
+            "gcp",
+            "--input-format",
+            "ndjson",
+            "--format",
+            "ndjson",
+        ],
+    ] {
+        let mut args = args;
+        let file = format!("{dir}/cai-export-forseti.ndjson");
+        args.push(&file);
+        let run = onus(&args, b"");
+        assert_eq!(run.code, 0, "{args:?}: {}", run.stderr);
+        let read: Vec<(String, String)> = (run.stdout.lines())
+            .map(|l| {
+                let record: Value = serde_json::from_str(l).unwrap();
+                let address = record["address"].as_str().unwrap().to_string();
+                (address, record["type"].as_str().unwrap().to_string())
+            })
+            .collect();
+        assert_eq!(read, expected, "{args:?}");
+    }
+    // The REST searchAllResources response (camelCase) and an exported
+    // JSON array (snake_case).
+    let search = estate_json(&[
+        "estate",
+        "gcp",
+        "--format",
+        "json",
+        &format!("{dir}/cai-search-all-resources-gcpdiag.json"),
+    ]);
+    assert_eq!(search["inventories"][0]["format"], "cloud-asset-inventory");
+    let types: Vec<&str> = (search["resources"].as_array().unwrap().iter())
+        .map(|r| r["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        types,
+        [
+            "compute.googleapis.com/Subnetwork",
+            "compute.googleapis.com/Address",
+            "compute.googleapis.com/Autoscaler",
+            "compute.googleapis.com/Disk"
+        ]
+    );
+    let subnet = &search["resources"][0];
+    assert_eq!(subnet["scenario"]["service"], "networking");
+    assert_eq!(holder(subnet, "workloads"), "not-applicable");
+    let disk = &search["resources"][3];
+    assert_eq!(disk["scenario"]["service"], "compute-engine");
+    assert_eq!(holder(disk, "operating system"), "customer");
+    let array = estate_json(&[
+        "estate",
+        "gcp",
+        "--format",
+        "json",
+        &format!("{dir}/cai-assets-policy-library.json"),
+    ]);
+    let sql = &array["resources"][4];
+    assert_eq!(sql["type"], "sqladmin.googleapis.com/Instance");
+    assert_eq!(holder(sql, "runtime"), "provider");
+    assert_eq!(
+        array["resources"][3]["mapped"], false,
+        "Bigtable is not modelled"
+    );
+}
+
+/// A type's own line beats a pattern, a longer prefix a shorter one, and
+/// a user's map, patterns included, comes before the built-in one.
+#[test]
+fn the_most_specific_line_wins() {
+    let run = onus(
+        &[
+            "estate",
+            "aws",
+            "--map",
+            "tests/fixtures/estate/patterns.onus",
+            "--input-format",
+            "ndjson",
+            "--format",
+            "ndjson",
+            "tests/fixtures/estate/shapes/patterns.ndjson",
+        ],
+        b"",
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let services: Vec<(String, Value)> = (run.stdout.lines())
+        .map(|l| {
+            let record: Value = serde_json::from_str(l).unwrap();
+            let service = record["scenario"]
+                .get("service")
+                .cloned()
+                .unwrap_or(Value::Null);
+            (record["type"].as_str().unwrap().to_string(), service)
+        })
+        .collect();
+    let expected = [
+        ("aws_s3_bucket", "abstracted"), // the user's aws_s3_*, before the built-in exact line
+        ("aws_s3_bucket_policy", ""),    // the user's exact line: open
+        ("aws_s3_bucket_versioning", "container"), // aws_s3_bucket_* is longer than aws_s3_*
+        ("aws_s3_access_point", "abstracted"), // aws_s3_*
+        ("aws_lambda_function", "abstracted"),
+        ("aws_lambda_permission", "abstracted"),
+        ("aws_instance", "infrastructure"), // the built-in map
+        ("aws_sagemaker_domain", ""),       // unmapped
+    ];
+    for ((found, service), (ty, want)) in services.iter().zip(expected) {
+        assert_eq!(found, ty);
+        match want {
+            "" => assert!(service.is_null(), "{ty}: {service}"),
+            want => assert_eq!(service, want, "{ty}"),
+        }
+    }
+    assert_eq!(services.len(), expected.len());
 }

@@ -30,6 +30,10 @@ pub const BUILTINS: &[Builtin] = &[
         text: include_str!("../../policies/azure-services.onus"),
     },
     Builtin {
+        name: "gcp",
+        text: include_str!("../../policies/gcp.onus"),
+    },
+    Builtin {
         name: "kubernetes",
         text: include_str!("../../policies/kubernetes.onus"),
     },
@@ -84,6 +88,10 @@ pub const BUILTIN_RESOURCE_MAPS: &[BuiltinResourceMap] = &[
     BuiltinResourceMap {
         policy: "azure-services",
         text: include_str!("../../policies/resources/azure-services.onus"),
+    },
+    BuiltinResourceMap {
+        policy: "gcp",
+        text: include_str!("../../policies/resources/gcp.onus"),
     },
     BuiltinResourceMap {
         policy: "kubernetes",

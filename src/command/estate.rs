@@ -34,6 +34,9 @@ choice! {
         AwsConfig => "aws-config",
         /// A CloudFormation template, JSON or YAML.
         Cloudformation => "cloudformation",
+        /// Google Cloud Asset Inventory: `gcloud asset search-all-resources`
+        /// or `list` as JSON, or `gcloud asset export`'s lines.
+        CloudAssetInventory => "cloud-asset-inventory",
         /// One resource a line (`type` or `resourceType`, and an address or
         /// id), streamed: with `--format ndjson`, in bounded memory.
         Ndjson => "ndjson",
@@ -51,6 +54,7 @@ impl InventoryChoice {
             InventoryChoice::Azure => Some(F::Azure),
             InventoryChoice::AwsConfig => Some(F::AwsConfig),
             InventoryChoice::Cloudformation => Some(F::CloudFormation),
+            InventoryChoice::CloudAssetInventory => Some(F::CloudAssetInventory),
             InventoryChoice::Ndjson => None,
         }
     }
@@ -140,7 +144,7 @@ pub fn estate(
 /// a Kubernetes cluster to `kubernetes`, an Azure service to
 /// `azure-services` (service by service) before `azure` (the service
 /// models). `--prefer` moves a policy to the front.
-pub const ROUTING_ORDER: [&str; 4] = ["kubernetes", "azure-services", "aws", "azure"];
+pub const ROUTING_ORDER: [&str; 5] = ["kubernetes", "azure-services", "aws", "azure", "gcp"];
 
 /// `onus estate INVENTORY...` with no policy named: each resource answered
 /// by the first built-in policy (in [`ROUTING_ORDER`], after those

@@ -41,6 +41,7 @@ codes! {
     AmbiguousValue => "ambiguous-value",
     AnalysisLimit => "analysis-limit",
     AssertFailed => "assert-failed",
+    BadPattern => "bad-pattern",
     Conflict => "conflict",
     DeadRule => "dead-rule",
     DefaultOnlyZone => "default-only-zone",

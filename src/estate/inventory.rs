@@ -1,7 +1,7 @@
 //! Inventories: the formats Onus reads (Terraform plans and states, Azure
 //! resource lists and Resource Graph results, AWS Config, CloudFormation in
-//! JSON and YAML), detected from their content, read into resources in
-//! written order.
+//! JSON and YAML, Google Cloud Asset Inventory), detected from their
+//! content, read into resources in written order.
 
 use super::*;
 
@@ -23,6 +23,12 @@ pub enum InventoryFormat {
     AwsConfig,
     /// A CloudFormation template, JSON or YAML: `Resources.<id>.Type`.
     CloudFormation,
+    /// Google Cloud Asset Inventory: `gcloud asset search-all-resources`
+    /// or `gcloud asset list` (`--format=json`, an array of `assetType`
+    /// and `name`), the REST responses (`results`, `assets`), or `gcloud
+    /// asset export` (one asset a line, `asset_type` and `name`, or an
+    /// array of them).
+    CloudAssetInventory,
 }
 
 impl InventoryFormat {
@@ -34,6 +40,7 @@ impl InventoryFormat {
             InventoryFormat::Azure => "azure",
             InventoryFormat::AwsConfig => "aws-config",
             InventoryFormat::CloudFormation => "cloudformation",
+            InventoryFormat::CloudAssetInventory => "cloud-asset-inventory",
         }
     }
 }
@@ -163,6 +170,10 @@ pub fn read_inventory(
     let value = match json {
         Ok(value) => value,
         Err(error) => {
+            let cai_allowed = matches!(forced, None | Some(InventoryFormat::CloudAssetInventory));
+            if cai_allowed && is_asset_lines(text) {
+                return read_asset_lines(source, wanted);
+            }
             let looks_like_json = text.trim_start().starts_with(['{', '[']);
             let yaml_allowed = matches!(forced, None | Some(InventoryFormat::CloudFormation));
             if yaml_allowed && !looks_like_json {
@@ -305,6 +316,21 @@ pub fn read_inventory(
                 });
             }
         }
+        InventoryFormat::CloudAssetInventory => {
+            let (items, path) = match &value {
+                Value::Array(items) => (items, ""),
+                _ => match (value.get("results"), value.get("assets")) {
+                    (Some(Value::Array(items)), _) => (items, "results"),
+                    (_, Some(Value::Array(items))) => (items, "assets"),
+                    _ => return Err(shape("", "no `results` or `assets` array of assets")),
+                },
+            };
+            for (i, item) in items.iter().enumerate() {
+                let resource = asset(item, wanted)
+                    .map_err(|problem| shape(&format!("{path}[{i}]"), problem))?;
+                inventory.resources.push(resource);
+            }
+        }
         InventoryFormat::CloudFormation => {
             if !value.get("Resources").is_some_and(Value::is_object) {
                 return Err(shape("Resources", "missing, or not an object"));
@@ -439,6 +465,70 @@ fn read_cloudformation_yaml(source: &Source, wanted: &[String]) -> Result<Invent
     Ok(inventory)
 }
 
+/// One Cloud Asset Inventory asset: its full resource name and asset type,
+/// in the API's camelCase (`assetType`) or the export's snake_case
+/// (`asset_type`).
+fn asset(item: &Value, wanted: &[String]) -> Result<Resource, &'static str> {
+    let resource_type = (string_field(item, "assetType"))
+        .or_else(|| string_field(item, "asset_type"))
+        .ok_or("no `assetType` or `asset_type`")?;
+    let address = string_field(item, "name").ok_or("no `name`")?;
+    Ok(Resource {
+        address,
+        resource_type,
+        attributes: attributes_of(item, wanted),
+    })
+}
+
+/// Whether a text that is not one JSON document is `gcloud asset export`'s
+/// output: its first line an asset, with `asset_type`.
+fn is_asset_lines(text: &str) -> bool {
+    let first = text.lines().find(|line| !line.trim().is_empty());
+    first
+        .and_then(|line| serde_json::from_str::<Value>(line).ok())
+        .is_some_and(|value| value.get("asset_type").is_some_and(Value::is_string))
+}
+
+/// `gcloud asset export`'s output: one asset a line, in order; a line that
+/// is not an asset is an error at its line.
+fn read_asset_lines(source: &Source, wanted: &[String]) -> Result<Inventory, Report> {
+    let mut inventory = Inventory {
+        name: source.name.clone(),
+        format: InventoryFormat::CloudAssetInventory,
+        resources: Vec::new(),
+        data_sources: 0,
+    };
+    let mut offset = 0;
+    for (number, line) in source.text.split_inclusive('\n').enumerate() {
+        let start = offset;
+        offset += line.len();
+        let content = line.trim_end_matches(['\n', '\r']);
+        if content.trim().is_empty() {
+            continue;
+        }
+        let span = Span::new(start, start + content.len());
+        let fail = |error: InventoryError| Report::from_errors(source.clone(), &[error]);
+        let item: Value = serde_json::from_str(content).map_err(|error| {
+            let (at, reason) = crate::model::scenario::json_error_at(content, &error);
+            fail(InventoryError::Syntax {
+                what: "asset line",
+                language: "JSON",
+                reason,
+                span: Span::new(start + at.start, start + at.end),
+            })
+        })?;
+        let resource = asset(&item, wanted).map_err(|problem| {
+            fail(InventoryError::Shape {
+                path: format!("line {}", number + 1),
+                problem: problem.to_string(),
+                span,
+            })
+        })?;
+        inventory.resources.push(resource);
+    }
+    Ok(inventory)
+}
+
 fn string_field(item: &Value, key: &str) -> Option<String> {
     item.get(key).and_then(Value::as_str).map(str::to_string)
 }
@@ -472,6 +562,19 @@ fn detect(value: &Value) -> Option<InventoryFormat> {
         Value::Object(_) if has("resourceType") && has("configurationItemCaptureTime") => {
             Some(InventoryFormat::AwsConfig)
         }
+        // Cloud Asset Inventory's REST responses: searchAllResources and
+        // assets.list.
+        Value::Object(_)
+            if ["results", "assets"].iter().any(|k| {
+                value[*k].as_array().is_some_and(|items| {
+                    items
+                        .first()
+                        .is_none_or(|first| first.get("assetType").is_some())
+                })
+            }) =>
+        {
+            Some(InventoryFormat::CloudAssetInventory)
+        }
         Value::Object(_) if value.get("data").is_some_and(Value::is_array) => {
             Some(InventoryFormat::Azure)
         }
@@ -480,6 +583,11 @@ fn detect(value: &Value) -> Option<InventoryFormat> {
         }
         Value::Array(items) => match items.first() {
             Some(first) if first.get("resourceType").is_some() => Some(InventoryFormat::AwsConfig),
+            Some(first)
+                if first.get("assetType").is_some() || first.get("asset_type").is_some() =>
+            {
+                Some(InventoryFormat::CloudAssetInventory)
+            }
             Some(first) if first.get("type").is_some() && first.get("id").is_some() => {
                 Some(InventoryFormat::Azure)
             }

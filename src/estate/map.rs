@@ -56,6 +56,13 @@ pub fn resolve_resource_map(
                 seen.insert(key, entry.resource_type.span);
             }
         }
+        let pattern = &entry.resource_type.text;
+        if pattern.trim_end_matches('*').contains('*') || pattern == "*" {
+            errors.push(ResolveError::BadPattern {
+                pattern: pattern.clone(),
+                span: entry.resource_type.span,
+            });
+        }
         let mut allowed: Vec<ValueSet> = policy.dimensions.iter().map(|d| d.all()).collect();
         let mut dimensions_seen: HashMap<usize, Span> = HashMap::new();
         for setting in &entry.settings {

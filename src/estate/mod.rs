@@ -141,29 +141,93 @@ pub fn wanted_attributes(maps: &[ResourceMap]) -> Vec<String> {
     paths
 }
 
-/// The maps' lines by type (without regard to case), each type's lines in
-/// map order and then written order: a user's map before the built-in one.
+/// The maps' lines by type (without regard to case), map by map: a user's
+/// map before the built-in one. A type ending in `*` is a pattern, a
+/// prefix. Within a map a type's own lines come before any pattern's, and
+/// a longer prefix before a shorter one; lines of one type or prefix keep
+/// their written order.
 struct Lines<'m> {
-    by_type: HashMap<String, Vec<(usize, &'m ResourceType)>>,
-    /// Every type a map knows, sorted, for suggestions.
+    maps: Vec<MapLines<'m>>,
+    /// Every type a map names exactly, sorted, for suggestions.
     names: Vec<&'m str>,
+}
+
+/// One map's lines, each with its index among all the maps' lines.
+#[derive(Default)]
+struct MapLines<'m> {
+    by_type: HashMap<String, Vec<(usize, &'m ResourceType)>>,
+    /// The patterns' prefixes (lower case) and lines, longest first.
+    patterns: Vec<(String, Vec<(usize, &'m ResourceType)>)>,
+}
+
+/// How a resource's type was found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Match {
+    /// By a line naming the type itself.
+    Exact,
+    /// By a pattern's prefix.
+    Pattern,
+}
+
+impl<'m> MapLines<'m> {
+    /// The lines that could hold for a type (`key`, in lower case), with
+    /// how they match it: its own, then the matching patterns'.
+    fn candidates<'a>(
+        &'a self,
+        key: &'a str,
+    ) -> impl Iterator<Item = (Match, (usize, &'m ResourceType))> + 'a {
+        let own = (self.by_type.get(key).into_iter().flatten()).map(|&line| (Match::Exact, line));
+        let patterns = (self.patterns.iter())
+            .filter(move |(prefix, _)| key.starts_with(prefix.as_str()))
+            .flat_map(|(_, lines)| lines)
+            .map(|&line| (Match::Pattern, line));
+        own.chain(patterns)
+    }
 }
 
 impl<'m> Lines<'m> {
     fn of(maps: &'m [ResourceMap]) -> Self {
-        let mut by_type: HashMap<String, Vec<(usize, &'m ResourceType)>> = HashMap::new();
-        for (i, entry) in maps.iter().flat_map(|m| &m.entries).enumerate() {
-            by_type
-                .entry(entry.name.to_lowercase())
-                .or_default()
-                .push((i, entry));
-        }
-        let mut names: Vec<&str> = by_type
-            .values()
-            .map(|lines| lines[0].1.name.as_str())
+        let mut index = 0;
+        let mut names: Vec<&str> = Vec::new();
+        let mut named: std::collections::HashSet<String> = std::collections::HashSet::new();
+        let maps = (maps.iter())
+            .map(|map| {
+                let mut lines = MapLines::default();
+                for entry in &map.entries {
+                    let key = entry.name.to_lowercase();
+                    match key.strip_suffix('*') {
+                        Some(prefix) => {
+                            match lines.patterns.iter_mut().find(|(p, _)| p == prefix) {
+                                Some((_, found)) => found.push((index, entry)),
+                                None => lines
+                                    .patterns
+                                    .push((prefix.to_string(), vec![(index, entry)])),
+                            }
+                        }
+                        None => {
+                            if named.insert(key.clone()) {
+                                names.push(&entry.name);
+                            }
+                            lines.by_type.entry(key).or_default().push((index, entry));
+                        }
+                    }
+                    index += 1;
+                }
+                // Stable: patterns of one length keep their written order.
+                (lines.patterns).sort_by_key(|(prefix, _)| std::cmp::Reverse(prefix.len()));
+                lines
+            })
             .collect();
         names.sort_unstable();
-        Lines { by_type, names }
+        Lines { maps, names }
+    }
+
+    /// Every line that could hold for a type (`key`), in the order tried.
+    fn candidates<'a>(
+        &'a self,
+        key: &'a str,
+    ) -> impl Iterator<Item = (Match, (usize, &'m ResourceType))> + 'a {
+        self.maps.iter().flat_map(move |map| map.candidates(key))
     }
 
     /// The first line that holds for the resource, with its index; else
@@ -177,32 +241,41 @@ impl<'m> Lines<'m> {
     }
 
     /// The first line of the type (`key`, in lower case) that holds for
-    /// these attributes.
+    /// these attributes: map by map, its own lines first, then the
+    /// patterns', the most specific first.
     fn first_holding(
         &self,
         key: &str,
         attributes: &BTreeMap<String, String>,
     ) -> Option<(usize, &'m ResourceType)> {
-        let lines = self.by_type.get(key)?;
-        lines
-            .iter()
-            .find(|(_, line)| line.holds_given(attributes))
-            .copied()
+        self.holding(key, attributes).map(|(_, found)| found)
     }
 
-    /// For a resource no line holds for: the closest known type, if its own
-    /// type is unknown.
+    /// [`Lines::first_holding`], and whether it named the type or matched
+    /// it by a pattern.
+    fn holding(
+        &self,
+        key: &str,
+        attributes: &BTreeMap<String, String>,
+    ) -> Option<(Match, (usize, &'m ResourceType))> {
+        self.candidates(key)
+            .find(|(_, (_, line))| line.holds_given(attributes))
+    }
+
+    /// For a resource no line holds for: the closest known type, if no
+    /// line names or matches its type.
     fn suggestion(&self, key: &str, resource_type: &str) -> Option<String> {
-        match self.by_type.contains_key(key) {
-            true => None,
-            false => closest(resource_type, self.names.iter().copied()).map(str::to_string),
+        match self.candidates(key).next() {
+            Some(_) => None,
+            None => closest(resource_type, self.names.iter().copied()).map(str::to_string),
         }
     }
 
-    /// Whether some line of the type (`key`) tests an attribute.
+    /// Whether some line that could hold for the type (`key`) tests an
+    /// attribute.
     fn tests_attributes(&self, key: &str) -> bool {
-        (self.by_type.get(key))
-            .is_some_and(|lines| lines.iter().any(|(_, line)| line.when.is_some()))
+        self.candidates(key)
+            .any(|(_, (_, line))| line.when.is_some())
     }
 }
 
@@ -236,13 +309,17 @@ pub fn evaluate<'m>(
 /// For an estate answered by several policies: which of `candidates`
 /// (each a policy's resource maps, in the order a type known to several is
 /// given) answers each resource of the inventories, in order: the first
-/// whose maps have a line that holds for it, or `None` where none does.
+/// whose maps name its type on a line that holds for it, else the first
+/// whose patterns match it, or `None` where none does.
 pub fn route(candidates: &[&[ResourceMap]], inventories: &[Inventory]) -> Vec<Option<usize>> {
     let lines: Vec<Lines> = candidates.iter().map(|maps| Lines::of(maps)).collect();
     (inventories.iter().flat_map(|i| &i.resources))
         .map(|resource| {
             let key = resource.resource_type.to_lowercase();
-            (lines.iter()).position(|l| l.first_holding(&key, &resource.attributes).is_some())
+            (lines.iter().enumerate())
+                .filter_map(|(at, l)| Some((l.holding(&key, &resource.attributes)?.0, at)))
+                .min()
+                .map(|(_, at)| at)
         })
         .collect()
 }

@@ -3,16 +3,21 @@
 
 use super::*;
 
-/// One line of an NDJSON inventory: a resource with its type (`type`, or
-/// AWS Config's `resourceType`) and its address (`address`, `id`, `arn`,
-/// `resourceId` or `name`, the first present), as `jq -c '.data[]'` makes
-/// of a Resource Graph result or a Config query.
+/// One line of an NDJSON inventory: a resource with its type (`type`, AWS
+/// Config's `resourceType`, or Cloud Asset Inventory's `asset_type` or
+/// `assetType`) and its address (`address`, `id`, `arn`, `resourceId` or
+/// `name`, the first present), as `jq -c '.data[]'` makes of a Resource
+/// Graph result or a Config query, or as `gcloud asset export` writes.
 #[derive(serde::Deserialize)]
 struct LineResource<'a> {
     #[serde(borrow, rename = "type")]
     type_: Option<std::borrow::Cow<'a, str>>,
     #[serde(borrow, rename = "resourceType")]
     resource_type: Option<std::borrow::Cow<'a, str>>,
+    #[serde(borrow, rename = "asset_type")]
+    asset_type: Option<std::borrow::Cow<'a, str>>,
+    #[serde(borrow, rename = "assetType")]
+    asset_type_camel: Option<std::borrow::Cow<'a, str>>,
     #[serde(borrow)]
     address: Option<std::borrow::Cow<'a, str>>,
     #[serde(borrow)]
@@ -125,7 +130,9 @@ pub fn stream<S: EstateSink>(
             let resource_type = r
                 .type_
                 .or(r.resource_type)
-                .ok_or("no `type` or `resourceType`")?;
+                .or(r.asset_type)
+                .or(r.asset_type_camel)
+                .ok_or("no `type`, `resourceType` or `asset_type`")?;
             let address = (r.address.or(r.id).or(r.arn).or(r.resource_id).or(r.name))
                 .ok_or("no `address`, `id`, `arn`, `resourceId` or `name`")?;
             Ok((address, resource_type))

@@ -109,6 +109,14 @@ pub enum ResolveError {
         /// The statement that does not belong.
         span: Span,
     },
+    /// `resource "aws_*_policy"`: a `*` anywhere but at the end of a type.
+    #[error("a resource type pattern is a prefix followed by `*`: `{pattern}`")]
+    BadPattern {
+        /// The type as written.
+        pattern: String,
+        /// Where it is in the source.
+        span: Span,
+    },
     /// `--map azure.onus`: a file without a `mapping` line.
     #[error("not a mapping: it has no `mapping` line")]
     NoMappingLine {
@@ -301,6 +309,15 @@ impl ToDiagnostic for ResolveError {
                 Diagnostic::new(Code::NotAResourceMap, message)
                     .with_label(*span, "not a `resource` line")
                     .with_help(Some("rules and declarations belong in a policy".into()))
+            }
+            ResolveError::BadPattern { pattern, span } => {
+                let help = match pattern.split('*').next().unwrap_or_default() {
+                    "" => "a pattern needs a prefix, such as `aws_iam_*`; the most specific line wins".to_string(),
+                    prefix => format!("write `{prefix}*`, and the types it should not cover on lines of their own: the most specific line wins"),
+                };
+                Diagnostic::new(Code::BadPattern, message)
+                    .with_label(*span, "not a prefix and a `*`")
+                    .with_help(Some(help))
             }
             ResolveError::NoMappingLine { span } => {
                 let mut diagnostic = Diagnostic::new(Code::NotAMapping, message).with_help(Some(
