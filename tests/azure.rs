@@ -14,7 +14,7 @@ const EXPECTED: &[(&str, &str)] = &[
     ("identity and directory infrastructure", "CCSS"),
     ("applications", "CCSP"),
     ("network controls", "CCSP"),
-    ("virtual network", "CCSP"),
+    ("virtual network", "CCCP"),
     ("public endpoints", "CCSP"),
     ("operating system", "CCPP"),
     ("virtualization host", "CPPP"),

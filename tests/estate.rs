@@ -185,8 +185,10 @@ fn user_maps_override_and_unmapped_types_are_never_dropped() {
             .cloned()
     };
     let (before, after) = (lb(&builtin).unwrap(), lb(&mine).unwrap());
-    let every_service =
-        serde_json::json!({"service": ["infrastructure", "container", "abstracted"]});
+    let every_service = serde_json::json!({"service": [
+        "infrastructure", "container", "abstracted", "ecs-ec2", "ecs-fargate", "lambda",
+        "lambda-function-update", "lambda-manual-runtime", "lambda-container-image"
+    ]});
     assert_eq!(before["open"], every_service);
     assert_eq!(after["scenario"]["service"], "infrastructure");
 }
