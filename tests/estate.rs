@@ -784,3 +784,40 @@ fn the_most_specific_line_wins() {
     }
     assert_eq!(services.len(), expected.len());
 }
+
+/// With no policy named, an Azure AI account goes to `azure-ai`, a virtual
+/// machine to `azure-services`; the AI account's model layers in PaaS are
+/// the model's provider's.
+#[test]
+fn azure_ai_resources_go_to_the_ai_model() {
+    let run = onus(
+        &[
+            "estate",
+            "--format",
+            "ndjson",
+            "tests/fixtures/estate/shapes/azure-ai-plan.json",
+        ],
+        b"",
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let records: Vec<Value> = run
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let policies: Vec<&str> = records
+        .iter()
+        .map(|r| r["policy"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        policies,
+        ["azure-ai", "azure-ai", "azure-ai", "azure-services"]
+    );
+    assert_eq!(holder(&records[0], "model tuning"), "model-provider");
+    assert_eq!(holder(&records[0], "ai compute"), "provider");
+    assert_eq!(holder(&records[0], "application safety"), "customer");
+    assert_eq!(
+        records[2]["open"]["deployment"],
+        serde_json::json!(["iaas", "paas"])
+    );
+}

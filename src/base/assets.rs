@@ -26,6 +26,10 @@ pub const BUILTINS: &[Builtin] = &[
         text: include_str!("../../policies/azure-2026.onus"),
     },
     Builtin {
+        name: "azure-ai",
+        text: include_str!("../../policies/azure-ai.onus"),
+    },
+    Builtin {
         name: "azure-services",
         text: include_str!("../../policies/azure-services.onus"),
     },
@@ -84,6 +88,10 @@ pub const BUILTIN_RESOURCE_MAPS: &[BuiltinResourceMap] = &[
     BuiltinResourceMap {
         policy: "azure",
         text: include_str!("../../policies/resources/azure.onus"),
+    },
+    BuiltinResourceMap {
+        policy: "azure-ai",
+        text: include_str!("../../policies/resources/azure-ai.onus"),
     },
     BuiltinResourceMap {
         policy: "azure-services",

@@ -141,10 +141,18 @@ pub fn estate(
 
 /// The built-in policies an estate with no policy named is answered by,
 /// in the order a resource type that several of their maps know is given:
-/// a Kubernetes cluster to `kubernetes`, an Azure service to
-/// `azure-services` (service by service) before `azure` (the service
-/// models). `--prefer` moves a policy to the front.
-pub const ROUTING_ORDER: [&str; 5] = ["kubernetes", "azure-services", "aws", "azure", "gcp"];
+/// a Kubernetes cluster to `kubernetes`, an Azure AI resource to
+/// `azure-ai`, an Azure service to `azure-services` (service by service)
+/// before `azure` (the service models). `--prefer` moves a policy to the
+/// front.
+pub const ROUTING_ORDER: [&str; 6] = [
+    "kubernetes",
+    "azure-ai",
+    "azure-services",
+    "aws",
+    "azure",
+    "gcp",
+];
 
 /// `onus estate INVENTORY...` with no policy named: each resource answered
 /// by the first built-in policy (in [`ROUTING_ORDER`], after those
