@@ -53,7 +53,14 @@ fn policies_lists_every_builtin() {
 
 #[test]
 fn library_matrices() {
-    for name in ["azure-2026", "aws", "azure-services", "kubernetes"] {
+    for name in [
+        "azure-2026",
+        "aws",
+        "azure-ai",
+        "azure-services",
+        "gcp",
+        "kubernetes",
+    ] {
         let run = common::onus(&["matrix", name], b"");
         assert_eq!(run.code, 0, "{name}: {}", run.stderr);
         insta::assert_snapshot!(name, run.stdout);
@@ -270,9 +277,9 @@ fn library_changes_against_the_old_texts() {
     insta::assert_snapshot!(all);
 }
 
-/// Issue 25 gave `kubernetes` AKS Automatic and EKS Auto Mode as services
-/// of their own: every service it modelled before answers as it did, and
-/// the new ones hand the nodes to the provider.
+/// Issue 25 gave `kubernetes` AKS Automatic, EKS Auto Mode, ROSA and ARO as
+/// services of their own: every service it modelled before answers as it
+/// did, and the new ones hand the nodes to the provider.
 #[test]
 fn kubernetes_keeps_its_services_and_adds_automatic_and_auto_mode() {
     let old = onus::load(
@@ -303,8 +310,18 @@ fn kubernetes_keeps_its_services_and_adds_automatic_and_auto_mode() {
     let added: Vec<String> = (services(&new).into_iter())
         .filter(|s| !services(&old).contains(s))
         .collect();
-    assert_eq!(added, ["aks-automatic", "eks-auto-mode"]);
-    for service in &added {
+    assert_eq!(added, ["aks-automatic", "eks-auto-mode", "rosa", "aro"]);
+    // ROSA and ARO: the operators run the nodes, the customer shares
+    // capacity and versions through change management.
+    for service in ["rosa", "aro"] {
+        let answers = holders(&new, service);
+        let holder = |zone: &str| &answers.iter().find(|(z, _)| z == zone).unwrap().1;
+        assert_eq!(holder("node operating system"), "provider", "{service}");
+        assert_eq!(holder("node provisioning"), "shared", "{service}");
+        assert_eq!(holder("kubernetes version"), "shared", "{service}");
+        assert_eq!(holder("workloads"), "customer", "{service}");
+    }
+    for service in &added[..2] {
         let answers = holders(&new, service);
         let holder = |zone: &str| &answers.iter().find(|(z, _)| z == zone).unwrap().1;
         assert_eq!(holder("node operating system"), "provider", "{service}");
