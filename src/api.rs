@@ -119,19 +119,17 @@ pub fn resource_map_target(source: &Source) -> Result<String, Report> {
 }
 
 /// The resource maps `onus estate` uses for `policy`: the files given, in
-/// order, then the built-in map of a built-in policy (so a user's entry for
-/// a type wins over the built-in one).
+/// order, then the built-in maps of a built-in policy, the hand-written one
+/// before its generated families (so a user's entry for a type wins over
+/// the built-in ones).
 pub fn resource_maps(policy: &Policy, files: &[String]) -> Result<Vec<ResourceMap>, Report> {
     let mut maps = Vec::new();
     for file in files {
         let source = read_source(file)?;
         maps.push(load_resource_map_text(&source.name, &source.text, policy)?);
     }
-    if let Some(builtin) = BUILTIN_RESOURCE_MAPS
-        .iter()
-        .find(|b| b.policy == policy.stem())
-    {
-        let name = format!("{} resource map", builtin.policy);
+    for builtin in (BUILTIN_RESOURCE_MAPS.iter()).filter(|b| b.policy == policy.stem()) {
+        let name = format!("{} resource map", builtin.name);
         maps.push(load_resource_map_text(&name, builtin.text, policy)?);
     }
     Ok(maps)

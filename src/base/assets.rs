@@ -70,38 +70,66 @@ pub const BUILTIN_MAPPINGS: &[BuiltinMapping] = &[
     },
 ];
 
-/// A built-in resource map: the policy it is for and its source text.
+/// A built-in resource map: its name, the policy it is for and its source
+/// text.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct BuiltinResourceMap {
+    /// Its file's stem under `policies/resources/`, such as `aws` or
+    /// `aws-families`.
+    pub name: &'static str,
     /// The built-in policy it maps to.
     pub policy: &'static str,
     /// The map's source text.
     pub text: &'static str,
 }
 
-/// The resource maps of the built-in policies.
+/// The resource maps of the built-in policies, a policy's in the order they
+/// are tried: the hand-written map, then its generated families (one
+/// pattern a family of the providers' catalogs, for the types the
+/// hand-written maps leave out).
 pub const BUILTIN_RESOURCE_MAPS: &[BuiltinResourceMap] = &[
     BuiltinResourceMap {
+        name: "aws",
         policy: "aws",
         text: include_str!("../../policies/resources/aws.onus"),
     },
     BuiltinResourceMap {
+        name: "aws-families",
+        policy: "aws",
+        text: include_str!("../../policies/resources/aws-families.onus"),
+    },
+    BuiltinResourceMap {
+        name: "azure",
         policy: "azure",
         text: include_str!("../../policies/resources/azure.onus"),
     },
     BuiltinResourceMap {
+        name: "azure-families",
+        policy: "azure",
+        text: include_str!("../../policies/resources/azure-families.onus"),
+    },
+    BuiltinResourceMap {
+        name: "azure-ai",
         policy: "azure-ai",
         text: include_str!("../../policies/resources/azure-ai.onus"),
     },
     BuiltinResourceMap {
+        name: "azure-services",
         policy: "azure-services",
         text: include_str!("../../policies/resources/azure-services.onus"),
     },
     BuiltinResourceMap {
+        name: "gcp",
         policy: "gcp",
         text: include_str!("../../policies/resources/gcp.onus"),
     },
     BuiltinResourceMap {
+        name: "gcp-families",
+        policy: "gcp",
+        text: include_str!("../../policies/resources/gcp-families.onus"),
+    },
+    BuiltinResourceMap {
+        name: "kubernetes",
         policy: "kubernetes",
         text: include_str!("../../policies/resources/kubernetes.onus"),
     },
