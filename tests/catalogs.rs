@@ -11,13 +11,14 @@ use std::fmt::Write as _;
 
 use serde_json::Value;
 
-const CATALOGS: [&str; 6] = [
+const CATALOGS: [&str; 7] = [
     "terraform-aws",
     "terraform-azurerm",
     "terraform-google",
     "terraform-kubernetes",
     "cloudformation",
     "arm",
+    "cloud-asset-inventory",
 ];
 
 fn catalog(name: &str) -> Vec<String> {

@@ -89,6 +89,7 @@ GCP_PLACED = [
     ("google_folder_", "{}", "Open: folders and their IAM serve every service; access policies are the customer's in all of them [SF]"),
     ("google_organization_", "{}", "Open: the organization and its IAM serve every service; access policies are the customer's in all of them [SF]"),
     ("google_billing_", "{}", "Open: billing accounts serve every service; the service is left open [SF]"),
+    ("cloudbilling.googleapis.com/", "{}", "Open: billing accounts serve every service; the service is left open [SF]"),
 ]
 
 # How a type's family is named when no placement matches: its first token
@@ -209,15 +210,15 @@ if __name__ == "__main__":
         [
             "# The families of Google Cloud resource types that the hand-written",
             "# `gcp` and `kubernetes` maps do not cover, one pattern a family, so",
-            "# that every Terraform `google_*` type is answered. It comes after the",
-            "# hand-written `gcp` map.",
+            "# that every Terraform `google_*` type and Cloud Asset Inventory asset",
+            "# type is answered. It comes after the hand-written `gcp` map.",
             "#",
             "# [SF] Google Cloud, \"Shared responsibilities and shared fate on Google",
             "#   Cloud\": customers always remain responsible for their access",
             "#   policies.",
             "#",
         ] + GENERATED,
-        ["terraform-google"],
+        ["terraform-google", "cloud-asset-inventory"],
         GCP_PLACED,
         also_covering=("kubernetes",),
     )

@@ -35,6 +35,10 @@ CFN_LINT = "1.58.0"
 # ARM: Azure/bicep-types-az, the resource types Bicep knows, generated from
 # the Azure REST API specifications.
 BICEP_TYPES_AZ = "1f896de2db966ad91e8f7d7d981e11d32e4f5d8d"
+# Cloud Asset Inventory: Google publishes its asset types as an HTML page
+# only; GoogleCloudPlatform/terraform-google-conversion, which converts
+# Terraform resources to assets, declares each asset type it produces.
+TERRAFORM_GOOGLE_CONVERSION = "b9c00f88ea46984f1733f6d92107f8adaabe4bc9"
 
 
 def write(name, header, types):
@@ -97,6 +101,36 @@ def cloudformation(work):
     )
 
 
+def shallow(work, name, url, commit):
+    repo = work / name
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    subprocess.run(["git", "-C", str(repo), "fetch", "-q", "--depth", "1", url, commit], check=True)
+    return repo
+
+
+def cloud_asset_inventory(work):
+    repo = shallow(work, "tgc", "https://github.com/GoogleCloudPlatform/terraform-google-conversion",
+                   TERRAFORM_GOOGLE_CONVERSION)
+    found = subprocess.run(
+        ["git", "-C", str(repo), "grep", "-h", "-o", "-E",
+         r'AssetType *(string)? *= *"[a-z0-9.-]+\.googleapis\.com/[A-Za-z0-9/]+"', "FETCH_HEAD"],
+        check=True, capture_output=True, text=True,
+    ).stdout
+    types = [line.split('"')[1] for line in found.splitlines()]
+    write(
+        "cloud-asset-inventory",
+        [
+            "Cloud Asset Inventory asset types (RESOURCE content), as Google's Terraform-to-CAI",
+            f"converter declares them: GoogleCloudPlatform/terraform-google-conversion at commit",
+            f"{TERRAFORM_GOOGLE_CONVERSION}, every `...AssetType = \"...\"` constant. Google's own list,",
+            "cloud.google.com/asset-inventory/docs/asset-types, is an HTML page with no machine-readable copy.",
+            "Licence: Apache-2.0 (terraform-google-conversion).",
+            "Regenerate: python3 policies/catalogs/resource-types/regenerate.py",
+        ],
+        types,
+    )
+
+
 def arm(work):
     repo = work / "bicep-types-az"
     subprocess.run(["git", "init", "-q", str(repo)], check=True)
@@ -138,3 +172,4 @@ if __name__ == "__main__":
         terraform(work)
         cloudformation(work)
         arm(work)
+        cloud_asset_inventory(work)
