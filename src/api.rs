@@ -130,7 +130,9 @@ pub fn resource_maps(policy: &Policy, files: &[String]) -> Result<Vec<ResourceMa
     }
     for builtin in (BUILTIN_RESOURCE_MAPS.iter()).filter(|b| b.policy == policy.stem()) {
         let name = format!("{} resource map", builtin.name);
-        maps.push(load_resource_map_text(&name, builtin.text, policy)?);
+        let mut map = load_resource_map_text(&name, builtin.text, policy)?;
+        map.fallback = builtin.fallback;
+        maps.push(map);
     }
     Ok(maps)
 }

@@ -866,3 +866,26 @@ fn public_multi_cloud_plans_are_answered_resource_by_resource() {
     assert_eq!(instance["scenario"]["service"], "compute-engine");
     assert_eq!(holder(instance, "operating system"), "customer");
 }
+
+/// A generated families map answers a type only when no policy's
+/// hand-written map knows it, unless its policy is preferred.
+#[test]
+fn family_maps_are_a_fallback_unless_preferred() {
+    let policies = |extra: &[&str]| -> Vec<String> {
+        let mut args = vec!["estate", "--format", "ndjson"];
+        args.extend(extra);
+        args.push("tests/fixtures/estate/shapes/eks-auto-mode-cloudformation.yaml");
+        let run = onus(&args, b"");
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        (run.stdout.lines())
+            .map(|l| {
+                serde_json::from_str::<Value>(l).unwrap()["policy"]
+                    .as_str()
+                    .unwrap()
+                    .to_string()
+            })
+            .collect()
+    };
+    assert_eq!(policies(&[]), ["kubernetes", "kubernetes"]);
+    assert_eq!(policies(&["--prefer", "aws"]), ["aws", "aws"]);
+}

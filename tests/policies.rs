@@ -312,11 +312,12 @@ fn kubernetes_keeps_its_services_and_adds_automatic_and_auto_mode() {
         .collect();
     assert_eq!(added, ["aks-automatic", "eks-auto-mode", "rosa", "aro"]);
     // ROSA and ARO: the operators run the nodes, the customer shares
-    // capacity and versions through change management.
+    // capacity, versions and so the nodes' patches through change
+    // management.
     for service in ["rosa", "aro"] {
         let answers = holders(&new, service);
         let holder = |zone: &str| &answers.iter().find(|(z, _)| z == zone).unwrap().1;
-        assert_eq!(holder("node operating system"), "provider", "{service}");
+        assert_eq!(holder("node operating system"), "shared", "{service}");
         assert_eq!(holder("node provisioning"), "shared", "{service}");
         assert_eq!(holder("kubernetes version"), "shared", "{service}");
         assert_eq!(holder("workloads"), "customer", "{service}");

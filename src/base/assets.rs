@@ -79,6 +79,9 @@ pub struct BuiltinResourceMap {
     pub name: &'static str,
     /// The built-in policy it maps to.
     pub policy: &'static str,
+    /// Whether it is a generated families map: a fallback, tried after the
+    /// hand-written maps of every policy an estate is routed to.
+    pub fallback: bool,
     /// The map's source text.
     pub text: &'static str,
 }
@@ -91,46 +94,55 @@ pub const BUILTIN_RESOURCE_MAPS: &[BuiltinResourceMap] = &[
     BuiltinResourceMap {
         name: "aws",
         policy: "aws",
+        fallback: false,
         text: include_str!("../../policies/resources/aws.onus"),
     },
     BuiltinResourceMap {
         name: "aws-families",
         policy: "aws",
+        fallback: true,
         text: include_str!("../../policies/resources/aws-families.onus"),
     },
     BuiltinResourceMap {
         name: "azure",
         policy: "azure",
+        fallback: false,
         text: include_str!("../../policies/resources/azure.onus"),
     },
     BuiltinResourceMap {
         name: "azure-families",
         policy: "azure",
+        fallback: true,
         text: include_str!("../../policies/resources/azure-families.onus"),
     },
     BuiltinResourceMap {
         name: "azure-ai",
         policy: "azure-ai",
+        fallback: false,
         text: include_str!("../../policies/resources/azure-ai.onus"),
     },
     BuiltinResourceMap {
         name: "azure-services",
         policy: "azure-services",
+        fallback: false,
         text: include_str!("../../policies/resources/azure-services.onus"),
     },
     BuiltinResourceMap {
         name: "gcp",
         policy: "gcp",
+        fallback: false,
         text: include_str!("../../policies/resources/gcp.onus"),
     },
     BuiltinResourceMap {
         name: "gcp-families",
         policy: "gcp",
+        fallback: true,
         text: include_str!("../../policies/resources/gcp-families.onus"),
     },
     BuiltinResourceMap {
         name: "kubernetes",
         policy: "kubernetes",
+        fallback: false,
         text: include_str!("../../policies/resources/kubernetes.onus"),
     },
 ];

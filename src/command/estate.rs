@@ -229,14 +229,16 @@ pub fn estate_routed(
         .collect::<Result<Vec<_>, _>>()?;
     // A user's maps come first, before any policy's built-in map, so a type
     // they name goes to their policy; then each policy's maps in order.
-    let (mut candidates, mut owner): (Vec<&[crate::estate::ResourceMap]>, Vec<usize>) =
+    // The policies `--prefer` names come first in `order`.
+    let preferred = |p: usize| prefer.iter().any(|name| name == order[p]);
+    let (mut candidates, mut owner): (Vec<(&[crate::estate::ResourceMap], bool)>, Vec<usize>) =
         (Vec::new(), Vec::new());
     for (p, own) in own.iter().enumerate().filter(|(_, own)| !own.is_empty()) {
-        candidates.push(own);
+        candidates.push((own, true));
         owner.push(p);
     }
     for (p, maps) in maps.iter().enumerate() {
-        candidates.push(maps);
+        candidates.push((maps, preferred(p)));
         owner.push(p);
     }
     let routes: Vec<Option<usize>> = crate::estate::route(&candidates, &inventories)

@@ -317,12 +317,22 @@ pub fn read_inventory(
             }
         }
         InventoryFormat::CloudAssetInventory => {
+            let single;
             let (items, path) = match &value {
                 Value::Array(items) => (items, ""),
                 _ => match (value.get("results"), value.get("assets")) {
                     (Some(Value::Array(items)), _) => (items, "results"),
                     (_, Some(Value::Array(items))) => (items, "assets"),
-                    _ => return Err(shape("", "no `results` or `assets` array of assets")),
+                    _ if value.get("asset_type").or(value.get("assetType")).is_some() => {
+                        single = vec![value.clone()];
+                        (&single, "")
+                    }
+                    _ => {
+                        return Err(shape(
+                            "",
+                            "no `results` or `assets` array of assets, and not one asset",
+                        ))
+                    }
                 },
             };
             for (i, item) in items.iter().enumerate() {
@@ -566,13 +576,16 @@ fn detect(value: &Value) -> Option<InventoryFormat> {
         // assets.list.
         Value::Object(_)
             if ["results", "assets"].iter().any(|k| {
-                value[*k].as_array().is_some_and(|items| {
-                    items
-                        .first()
-                        .is_none_or(|first| first.get("assetType").is_some())
-                })
+                value[*k]
+                    .as_array()
+                    .and_then(|items| items.first())
+                    .is_some_and(|first| first.get("assetType").is_some())
             }) =>
         {
+            Some(InventoryFormat::CloudAssetInventory)
+        }
+        // One asset: `gcloud asset export` of a single resource.
+        Value::Object(_) if (has("asset_type") || has("assetType")) && has("name") => {
             Some(InventoryFormat::CloudAssetInventory)
         }
         Value::Object(_) if value.get("data").is_some_and(Value::is_array) => {

@@ -57,7 +57,8 @@ pub fn resolve_resource_map(
             }
         }
         let pattern = &entry.resource_type.text;
-        if pattern.trim_end_matches('*').contains('*') || pattern == "*" {
+        let stars = pattern.matches('*').count();
+        if stars > 1 || (stars == 1 && (!pattern.ends_with('*') || pattern.len() == 1)) {
             errors.push(ResolveError::BadPattern {
                 pattern: pattern.clone(),
                 span: entry.resource_type.span,
@@ -125,6 +126,7 @@ pub fn resolve_resource_map(
             source: source.clone(),
             policy: named.text.clone(),
             entries,
+            fallback: false,
         })
     } else {
         Err(errors)

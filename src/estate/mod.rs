@@ -43,6 +43,9 @@ pub struct ResourceMap {
     pub policy: String,
     /// One entry a resource type, in source order.
     pub entries: Vec<ResourceType>,
+    /// A generated families map: with no policy named, a type it matches
+    /// goes to its policy only when no policy's other maps know the type.
+    pub fallback: bool,
 }
 
 /// One `resource "TYPE" { dimension: value, ... }` line.
@@ -150,38 +153,43 @@ struct Lines<'m> {
     maps: Vec<MapLines<'m>>,
     /// Every type a map names exactly, sorted, for suggestions.
     names: Vec<&'m str>,
+    /// How each type looked up was found.
+    memo: std::cell::RefCell<HashMap<String, Lookup<'m>>>,
+}
+
+/// How a resource type is found in the maps, kept per type so that a
+/// resource costs one hash lookup, not a walk over every pattern.
+#[derive(Clone, Copy)]
+enum Lookup<'m> {
+    /// No line for the type tests an attribute: its line, if any.
+    Found(Option<(usize, &'m ResourceType)>),
+    /// Some line tests an attribute: each resource is looked up.
+    TestsAttributes,
 }
 
 /// One map's lines, each with its index among all the maps' lines.
 #[derive(Default)]
 struct MapLines<'m> {
+    /// Whether the map is a generated families map.
+    fallback: bool,
     by_type: HashMap<String, Vec<(usize, &'m ResourceType)>>,
     /// The patterns' prefixes (lower case) and lines, longest first.
     patterns: Vec<(String, Vec<(usize, &'m ResourceType)>)>,
 }
 
-/// How a resource's type was found.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-enum Match {
-    /// By a line naming the type itself.
-    Exact,
-    /// By a pattern's prefix.
-    Pattern,
-}
-
 impl<'m> MapLines<'m> {
-    /// The lines that could hold for a type (`key`, in lower case), with
-    /// how they match it: its own, then the matching patterns'.
+    /// The lines that could hold for a type (`key`, in lower case), each
+    /// with whether its map is a fallback: its own, then the matching
+    /// patterns'.
     fn candidates<'a>(
         &'a self,
         key: &'a str,
-    ) -> impl Iterator<Item = (Match, (usize, &'m ResourceType))> + 'a {
-        let own = (self.by_type.get(key).into_iter().flatten()).map(|&line| (Match::Exact, line));
+    ) -> impl Iterator<Item = (bool, (usize, &'m ResourceType))> + 'a {
+        let own = self.by_type.get(key).into_iter().flatten();
         let patterns = (self.patterns.iter())
             .filter(move |(prefix, _)| key.starts_with(prefix.as_str()))
-            .flat_map(|(_, lines)| lines)
-            .map(|&line| (Match::Pattern, line));
-        own.chain(patterns)
+            .flat_map(|(_, lines)| lines);
+        own.chain(patterns).map(|&line| (self.fallback, line))
     }
 }
 
@@ -192,7 +200,10 @@ impl<'m> Lines<'m> {
         let mut named: std::collections::HashSet<String> = std::collections::HashSet::new();
         let maps = (maps.iter())
             .map(|map| {
-                let mut lines = MapLines::default();
+                let mut lines = MapLines {
+                    fallback: map.fallback,
+                    ..MapLines::default()
+                };
                 for entry in &map.entries {
                     let key = entry.name.to_lowercase();
                     match key.strip_suffix('*') {
@@ -219,25 +230,43 @@ impl<'m> Lines<'m> {
             })
             .collect();
         names.sort_unstable();
-        Lines { maps, names }
+        Lines {
+            maps,
+            names,
+            memo: Default::default(),
+        }
     }
 
     /// Every line that could hold for a type (`key`), in the order tried.
     fn candidates<'a>(
         &'a self,
         key: &'a str,
-    ) -> impl Iterator<Item = (Match, (usize, &'m ResourceType))> + 'a {
+    ) -> impl Iterator<Item = (bool, (usize, &'m ResourceType))> + 'a {
         self.maps.iter().flat_map(move |map| map.candidates(key))
     }
 
     /// The first line that holds for the resource, with its index; else
-    /// the closest known type when the type is unknown.
-    fn find(&self, resource: &Resource) -> Result<(usize, &'m ResourceType), Option<String>> {
+    /// the closest known type when the type is unknown. A type whose lines
+    /// test no attribute is looked up once.
+    fn find_memo(&self, resource: &Resource) -> Result<(usize, &'m ResourceType), Option<String>> {
         let key = resource.resource_type.to_lowercase();
-        match self.first_holding(&key, &resource.attributes) {
-            Some(found) => Ok(found),
-            None => Err(self.suggestion(&key, &resource.resource_type)),
-        }
+        let mut memo = self.memo.borrow_mut();
+        let lookup = match memo.get(&key) {
+            Some(&lookup) => lookup,
+            None => {
+                let lookup = match self.tests_attributes(&key) {
+                    true => Lookup::TestsAttributes,
+                    false => Lookup::Found(self.first_holding(&key, &BTreeMap::new())),
+                };
+                memo.insert(key.clone(), lookup);
+                lookup
+            }
+        };
+        let found = match lookup {
+            Lookup::Found(found) => found,
+            Lookup::TestsAttributes => self.first_holding(&key, &resource.attributes),
+        };
+        found.ok_or_else(|| self.suggestion(&key, &resource.resource_type))
     }
 
     /// The first line of the type (`key`, in lower case) that holds for
@@ -251,13 +280,12 @@ impl<'m> Lines<'m> {
         self.holding(key, attributes).map(|(_, found)| found)
     }
 
-    /// [`Lines::first_holding`], and whether it named the type or matched
-    /// it by a pattern.
+    /// [`Lines::first_holding`], and whether its map is a fallback.
     fn holding(
         &self,
         key: &str,
         attributes: &BTreeMap<String, String>,
-    ) -> Option<(Match, (usize, &'m ResourceType))> {
+    ) -> Option<(bool, (usize, &'m ResourceType))> {
         self.candidates(key)
             .find(|(_, (_, line))| line.holds_given(attributes))
     }
@@ -292,7 +320,7 @@ pub fn evaluate<'m>(
     let mut answers: HashMap<usize, Rc<Evaluated>> = HashMap::new();
     let mut out = Vec::new();
     for resource in inventories.iter().flat_map(|i| &i.resources) {
-        let answer = lines.find(resource).map(|(i, entry)| {
+        let answer = lines.find_memo(resource).map(|(i, entry)| {
             let evaluated = answers
                 .entry(i)
                 .or_insert_with(|| Rc::new(entry.evaluate(policy)));
@@ -308,18 +336,39 @@ pub fn evaluate<'m>(
 
 /// For an estate answered by several policies: which of `candidates`
 /// (each a policy's resource maps, in the order a type known to several is
-/// given) answers each resource of the inventories, in order: the first
-/// whose maps name its type on a line that holds for it, else the first
-/// whose patterns match it, or `None` where none does.
-pub fn route(candidates: &[&[ResourceMap]], inventories: &[Inventory]) -> Vec<Option<usize>> {
-    let lines: Vec<Lines> = candidates.iter().map(|maps| Lines::of(maps)).collect();
+/// given, each saying whether the user preferred it) answers each resource
+/// of the inventories, in order: the first with a line that holds for it
+/// in a hand-written map (or any map of a preferred policy), else the
+/// first whose generated families map holds, or `None` where none does.
+pub fn route(
+    candidates: &[(&[ResourceMap], bool)],
+    inventories: &[Inventory],
+) -> Vec<Option<usize>> {
+    let lines: Vec<(Lines, bool)> = (candidates.iter())
+        .map(|(maps, preferred)| (Lines::of(maps), *preferred))
+        .collect();
+    let choose = |key: &str, attributes: &BTreeMap<String, String>| {
+        (lines.iter().enumerate())
+            .filter_map(|(at, (l, preferred))| {
+                let (fallback, _) = l.holding(key, attributes)?;
+                Some((fallback && !preferred, at))
+            })
+            .min()
+            .map(|(_, at)| at)
+    };
+    // A type no candidate tests an attribute of is routed once.
+    let mut routed: HashMap<String, Option<usize>> = HashMap::new();
     (inventories.iter().flat_map(|i| &i.resources))
         .map(|resource| {
             let key = resource.resource_type.to_lowercase();
-            (lines.iter().enumerate())
-                .filter_map(|(at, l)| Some((l.holding(&key, &resource.attributes)?.0, at)))
-                .min()
-                .map(|(_, at)| at)
+            if let Some(&known) = routed.get(&key) {
+                return known;
+            }
+            let chosen = choose(&key, &resource.attributes);
+            if !lines.iter().any(|(l, _)| l.tests_attributes(&key)) {
+                routed.insert(key, chosen);
+            }
+            chosen
         })
         .collect()
 }

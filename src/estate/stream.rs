@@ -119,6 +119,7 @@ pub fn stream<S: EstateSink>(
     // Keyed by the line found, or by the unknown type's lower case.
     let mut tails: HashMap<Result<usize, String>, (bool, bool, S::Encoded)> = HashMap::new();
     let mut summary = StreamSummary::default();
+    let mut types: HashMap<String, Lookup> = HashMap::new();
     for (number, line) in input.lines().enumerate() {
         let line = line?;
         if line.trim().is_empty() {
@@ -148,13 +149,35 @@ pub fn stream<S: EstateSink>(
         // One lower-casing a line; the attributes read only for a type
         // whose lines test some; a suggestion only for a new unknown type.
         let type_key = resource_type.to_lowercase();
-        let attributes = match lines.tests_attributes(&type_key) {
-            true => serde_json::from_str::<Value>(&line)
-                .map(|object| attributes_of(&object, &wanted))
-                .unwrap_or_default(),
-            false => BTreeMap::new(),
+        // A type whose lines test no attribute is looked up once.
+        let known = types.get(&type_key).copied();
+        let found = match known {
+            Some(Lookup::Found(found)) => found,
+            Some(Lookup::TestsAttributes) => {
+                let attributes = serde_json::from_str::<Value>(&line)
+                    .map(|object| attributes_of(&object, &wanted))
+                    .unwrap_or_default();
+                lines.first_holding(&type_key, &attributes)
+            }
+            None => {
+                let lookup = match lines.tests_attributes(&type_key) {
+                    true => Lookup::TestsAttributes,
+                    false => Lookup::Found(lines.first_holding(&type_key, &BTreeMap::new())),
+                };
+                if types.len() < CACHED_TYPES {
+                    types.insert(type_key.clone(), lookup);
+                }
+                match lookup {
+                    Lookup::Found(found) => found,
+                    Lookup::TestsAttributes => {
+                        let attributes = serde_json::from_str::<Value>(&line)
+                            .map(|object| attributes_of(&object, &wanted))
+                            .unwrap_or_default();
+                        lines.first_holding(&type_key, &attributes)
+                    }
+                }
+            }
         };
-        let found = lines.first_holding(&type_key, &attributes);
         let key = found.map_or(Err(type_key), |(i, _)| Ok(i));
         let uncached;
         let (mapped, conflict, tail) = match tails.get(&key) {
