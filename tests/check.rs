@@ -187,3 +187,36 @@ fn an_incremental_check_moves_undecided_questions_with_their_rules() {
     let finished = checker.finish().unwrap();
     assert_eq!(format!("{:?}", finished.diagnostics), whole(&moved));
 }
+
+/// A dimension may have 128 values: the analysis finds the conflict at the
+/// last one and evaluation decides every value, past the 64th included.
+#[test]
+fn a_dimension_of_128_values_is_analysed_and_evaluated() {
+    let file = "tests/fixtures/check/values-128.onus";
+    let run = common::onus(&["check", file, "--format", "json"], b"");
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stdout.contains("\"code\": \"conflict\"")
+            || run.stdout.contains("\"code\":\"conflict\""),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("v127"),
+        "the witness is the last value: {}",
+        run.stdout
+    );
+    let text = std::fs::read_to_string(file).unwrap();
+    let policy = onus::load("values-128", &text).unwrap();
+    assert_eq!(policy.dimensions[0].values.len(), 128);
+    let holder = |value: &str, zone: usize| {
+        let scenario = (policy.scenario_from_settings("--set", &[format!("big={value}")])).unwrap();
+        let decision = &policy.evaluate(&scenario)[zone];
+        decision.party.map(|p| policy.parties[p].name.clone())
+    };
+    assert_eq!(holder("v0", 0).as_deref(), Some("provider"));
+    assert_eq!(holder("v63", 0).as_deref(), Some("provider"));
+    assert_eq!(holder("v64", 1).as_deref(), Some("provider"));
+    assert_eq!(holder("v100", 1).as_deref(), Some("customer"));
+    assert_eq!(holder("v127", 1), None, "a conflict at the last value");
+}

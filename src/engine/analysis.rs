@@ -504,10 +504,10 @@ fn merge(mut cubes: Vec<Cube>) -> Vec<Cube> {
 
 /// Every value of a dimension of `values` values.
 fn all_values(values: usize) -> ValueSet {
-    if values >= 64 {
-        u64::MAX
+    if values >= ValueSet::BITS as usize {
+        ValueSet::MAX
     } else {
-        (1u64 << values) - 1
+        (1 << values) - 1
     }
 }
 

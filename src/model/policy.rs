@@ -14,11 +14,11 @@ pub type ZoneId = usize;
 /// Index into [`Policy::rules`].
 pub type RuleId = usize;
 
-/// The most values one dimension may declare: a value set is one `u64`.
-pub const MAX_VALUES: usize = 64;
+/// The most values one dimension may declare: a value set is one `u128`.
+pub const MAX_VALUES: usize = 128;
 
 /// A set of values of one dimension, bit `i` for value `i`.
-pub type ValueSet = u64;
+pub type ValueSet = u128;
 
 /// The built-in parties, always present, in this order.
 pub const CUSTOMER: PartyId = 0;
@@ -69,10 +69,10 @@ pub struct Dimension {
 impl Dimension {
     /// The set of all this dimension's values.
     pub fn all(&self) -> ValueSet {
-        if self.values.len() == 64 {
-            u64::MAX
+        if self.values.len() == ValueSet::BITS as usize {
+            ValueSet::MAX
         } else {
-            (1u64 << self.values.len()) - 1
+            (1 << self.values.len()) - 1
         }
     }
 

@@ -7,8 +7,8 @@ use crate::base::names::closest;
 use crate::base::span::Span;
 use crate::diagnostic::{Code, Diagnostic, Source, ToDiagnostic};
 use crate::model::policy::{
-    Assertion, Cond, Dimension, DimensionId, Party, PartyId, Policy, Rule, Scenario, Test, Zone,
-    ZoneId, CUSTOMER, MAX_VALUES,
+    Assertion, Cond, Dimension, DimensionId, Party, PartyId, Policy, Rule, Scenario, Test,
+    ValueSet, Zone, ZoneId, CUSTOMER, MAX_VALUES,
 };
 use crate::syntax::{self, Condition, ConditionKind, Name, PolicyFile, Qualifier, StatementKind};
 
@@ -758,14 +758,14 @@ impl Resolver {
     }
 
     /// The value's bit in its dimension.
-    fn value_ref(&mut self, dimension: &Dimension, value: &Name) -> Option<u64> {
+    fn value_ref(&mut self, dimension: &Dimension, value: &Name) -> Option<ValueSet> {
         let found = dimension.value_index(&value.text);
         if found.is_none() {
             let names = dimension.values.iter().map(String::as_str);
             self.errors
                 .push(ResolveError::unknown(NameKind::Value, value, names));
         }
-        found.map(|i| 1u64 << i)
+        found.map(|i| (1 as ValueSet) << i)
     }
 
     fn test(&mut self, scope: &Scope, test: &syntax::TestCase, span: Span) -> Option<Test> {
