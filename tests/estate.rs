@@ -55,6 +55,13 @@ fn estate_json(args: &[&str]) -> Value {
     serde_json::from_str(&run.stdout).unwrap()
 }
 
+/// The records of NDJSON output, one a line.
+fn records(stdout: &str) -> Vec<Value> {
+    (stdout.lines())
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
 fn holder(resource: &Value, zone: &str) -> String {
     let decision = resource["decisions"]
         .as_array()
@@ -108,11 +115,7 @@ fn every_resource_comes_out_once_in_order() {
     );
     // NDJSON holds the same records, one a line.
     let run = onus(&["estate", "aws", file, "--format", "ndjson"], b"");
-    let records: Vec<Value> = run
-        .stdout
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let records: Vec<Value> = records(&run.stdout);
     assert_eq!(records.len(), expected.len());
     assert_eq!(
         &records[..],
@@ -309,11 +312,7 @@ fn a_streamed_inventory_writes_the_same_records() {
     );
     let streamed = onus(&args, lines.as_bytes());
     assert_eq!(streamed.code, 2, "{}", streamed.stderr);
-    let records: Vec<Value> = streamed
-        .stdout
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let records: Vec<Value> = records(&streamed.stdout);
     assert_eq!(records.len(), 81);
     assert_eq!(
         records[78],
@@ -394,11 +393,7 @@ fn attributes_choose_the_line() {
     ];
     let run = onus(&args, lines.as_bytes());
     assert_eq!(run.code, 0, "{}", run.stderr);
-    let records: Vec<Value> = run
-        .stdout
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let records: Vec<Value> = records(&run.stdout);
     assert_eq!(records[0]["scenario"]["service"], "functions");
     assert_eq!(records[1]["scenario"]["service"], "app-service");
     assert_eq!(
@@ -449,17 +444,12 @@ fn an_estate_with_no_policy_is_answered_resource_by_resource() {
     args.extend(["--format", "ndjson"]);
     let run = onus(&args, b"");
     assert_eq!(run.code, 0, "{}", run.stderr);
-    let routed: Vec<Value> = run
-        .stdout
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let routed: Vec<Value> = records(&run.stdout);
     // Every resource, once, in order.
     let mut expected_addresses = Vec::new();
     for inventory in inventories {
         let one = onus(&["estate", "aws", inventory, "--format", "ndjson"], b"");
-        for line in one.stdout.lines() {
-            let record: Value = serde_json::from_str(line).unwrap();
+        for record in records(&one.stdout) {
             expected_addresses.push(record["address"].as_str().unwrap().to_string());
         }
     }
@@ -473,11 +463,7 @@ fn an_estate_with_no_policy_is_answered_resource_by_resource() {
         let mut alone = Vec::new();
         for inventory in inventories {
             let one = onus(&["estate", policy, inventory, "--format", "ndjson"], b"");
-            alone.extend(
-                one.stdout
-                    .lines()
-                    .map(|l| serde_json::from_str::<Value>(l).unwrap()),
-            );
+            alone.extend(records(&one.stdout));
         }
         for record in routed.iter().filter(|r| r["policy"] == policy) {
             let mut own = record.clone();
@@ -514,8 +500,7 @@ fn prefer_moves_a_type_known_to_several_policies() {
         }
         let run = onus(&args, b"");
         assert_eq!(run.code, 0, "{}", run.stderr);
-        let vm = (run.stdout.lines())
-            .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        let vm = (records(&run.stdout).into_iter())
             .find(|r| r["address"] == "module.vm.azurerm_virtual_machine.main")
             .unwrap();
         vm["policy"].as_str().unwrap().to_string()
@@ -584,8 +569,7 @@ fn a_user_map_routes_its_types_to_its_policy() {
     let policy_of_eks = |args: &[&str], stdin: &[u8]| {
         let run = onus(args, stdin);
         assert_eq!(run.code, 0, "{}", run.stderr);
-        let record = (run.stdout.lines())
-            .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        let record = (records(&run.stdout).into_iter())
             .find(|r| r["address"] == "aws_eks_cluster.auto")
             .unwrap();
         (
@@ -685,9 +669,8 @@ fn cloud_asset_inventory_is_read_in_every_shape() {
         args.push(&file);
         let run = onus(&args, b"");
         assert_eq!(run.code, 0, "{args:?}: {}", run.stderr);
-        let read: Vec<(String, String)> = (run.stdout.lines())
-            .map(|l| {
-                let record: Value = serde_json::from_str(l).unwrap();
+        let read: Vec<(String, String)> = (records(&run.stdout).into_iter())
+            .map(|record| {
                 let address = record["address"].as_str().unwrap().to_string();
                 (address, record["type"].as_str().unwrap().to_string())
             })
@@ -757,9 +740,8 @@ fn the_most_specific_line_wins() {
         b"",
     );
     assert_eq!(run.code, 0, "{}", run.stderr);
-    let services: Vec<(String, Value)> = (run.stdout.lines())
-        .map(|l| {
-            let record: Value = serde_json::from_str(l).unwrap();
+    let services: Vec<(String, Value)> = (records(&run.stdout).into_iter())
+        .map(|record| {
             let service = record["scenario"]
                 .get("service")
                 .cloned()
@@ -802,11 +784,7 @@ fn azure_ai_resources_go_to_the_ai_model() {
         b"",
     );
     assert_eq!(run.code, 0, "{}", run.stderr);
-    let records: Vec<Value> = run
-        .stdout
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let records: Vec<Value> = records(&run.stdout);
     let policies: Vec<&str> = records
         .iter()
         .map(|r| r["policy"].as_str().unwrap())
@@ -842,11 +820,7 @@ fn public_multi_cloud_plans_are_answered_resource_by_resource() {
         b"",
     );
     assert_eq!(run.code, 0, "{}", run.stderr);
-    let records: Vec<Value> = run
-        .stdout
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let records: Vec<Value> = records(&run.stdout);
     assert_eq!(records.len(), 5 + 56);
     for record in &records {
         let ty = record["type"].as_str().unwrap();
@@ -877,13 +851,8 @@ fn family_maps_are_a_fallback_unless_preferred() {
         args.push("tests/fixtures/estate/shapes/eks-auto-mode-cloudformation.yaml");
         let run = onus(&args, b"");
         assert_eq!(run.code, 0, "{}", run.stderr);
-        (run.stdout.lines())
-            .map(|l| {
-                serde_json::from_str::<Value>(l).unwrap()["policy"]
-                    .as_str()
-                    .unwrap()
-                    .to_string()
-            })
+        (records(&run.stdout).iter())
+            .map(|r| r["policy"].as_str().unwrap().to_string())
             .collect()
     };
     assert_eq!(policies(&[]), ["kubernetes", "kubernetes"]);

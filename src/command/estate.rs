@@ -270,8 +270,7 @@ pub fn estate_routed(
     let answers: Vec<Vec<crate::estate::ResourceAnswer>> = (policies.iter().enumerate())
         .map(|(p, policy)| crate::estate::evaluate(policy, &maps[p], &parts[p]))
         .collect();
-    let every_map: Vec<crate::estate::ResourceMap> = maps.iter().flatten().cloned().collect();
-    let known_to_none = crate::estate::unmapped(&every_map, known_to_none);
+    let known_to_none = crate::estate::unmapped(&maps, known_to_none);
     let answering: Vec<usize> = (0..policies.len())
         .filter(|&p| !answers[p].is_empty())
         .collect();

@@ -157,8 +157,12 @@ struct Lines<'m> {
     memo: std::cell::RefCell<HashMap<String, Lookup<'m>>>,
 }
 
-/// How a resource type is found in the maps, kept per type so that a
-/// resource costs one hash lookup, not a walk over every pattern.
+/// The most resource types whose lookups (and, in a stream, records) are
+/// kept: past it, they are worked out for each resource, so memory stays
+/// bounded whatever the input.
+const CACHED_TYPES: usize = 65_536;
+
+/// How a resource type is found in the maps.
 #[derive(Clone, Copy)]
 enum Lookup<'m> {
     /// No line for the type tests an attribute: its line, if any.
@@ -194,11 +198,11 @@ impl<'m> MapLines<'m> {
 }
 
 impl<'m> Lines<'m> {
-    fn of(maps: &'m [ResourceMap]) -> Self {
+    fn of(maps: impl IntoIterator<Item = &'m ResourceMap>) -> Self {
         let mut index = 0;
         let mut names: Vec<&str> = Vec::new();
         let mut named: std::collections::HashSet<String> = std::collections::HashSet::new();
-        let maps = (maps.iter())
+        let maps = (maps.into_iter())
             .map(|map| {
                 let mut lines = MapLines {
                     fallback: map.fallback,
@@ -246,27 +250,32 @@ impl<'m> Lines<'m> {
     }
 
     /// The first line that holds for the resource, with its index; else
-    /// the closest known type when the type is unknown. A type whose lines
-    /// test no attribute is looked up once.
-    fn find_memo(&self, resource: &Resource) -> Result<(usize, &'m ResourceType), Option<String>> {
+    /// the closest known type when the type is unknown.
+    fn find(&self, resource: &Resource) -> Result<(usize, &'m ResourceType), Option<String>> {
         let key = resource.resource_type.to_lowercase();
-        let mut memo = self.memo.borrow_mut();
-        let lookup = match memo.get(&key) {
-            Some(&lookup) => lookup,
-            None => {
-                let lookup = match self.tests_attributes(&key) {
-                    true => Lookup::TestsAttributes,
-                    false => Lookup::Found(self.first_holding(&key, &BTreeMap::new())),
-                };
-                memo.insert(key.clone(), lookup);
-                lookup
-            }
-        };
-        let found = match lookup {
+        let found = match self.lookup(&key) {
             Lookup::Found(found) => found,
             Lookup::TestsAttributes => self.first_holding(&key, &resource.attributes),
         };
         found.ok_or_else(|| self.suggestion(&key, &resource.resource_type))
+    }
+
+    /// How a type (`key`, in lower case) is found: worked out once per
+    /// type (for the first [`CACHED_TYPES`] types), so a resource costs a
+    /// hash lookup, not a walk over every pattern.
+    fn lookup(&self, key: &str) -> Lookup<'m> {
+        if let Some(&known) = self.memo.borrow().get(key) {
+            return known;
+        }
+        let lookup = match self.tests_attributes(key) {
+            true => Lookup::TestsAttributes,
+            false => Lookup::Found(self.first_holding(key, &BTreeMap::new())),
+        };
+        let mut memo = self.memo.borrow_mut();
+        if memo.len() < CACHED_TYPES {
+            memo.insert(key.to_string(), lookup);
+        }
+        lookup
     }
 
     /// The first line of the type (`key`, in lower case) that holds for
@@ -320,7 +329,7 @@ pub fn evaluate<'m>(
     let mut answers: HashMap<usize, Rc<Evaluated>> = HashMap::new();
     let mut out = Vec::new();
     for resource in inventories.iter().flat_map(|i| &i.resources) {
-        let answer = lines.find_memo(resource).map(|(i, entry)| {
+        let answer = lines.find(resource).map(|(i, entry)| {
             let evaluated = answers
                 .entry(i)
                 .or_insert_with(|| Rc::new(entry.evaluate(policy)));
@@ -345,7 +354,7 @@ pub fn route(
     inventories: &[Inventory],
 ) -> Vec<Option<usize>> {
     let lines: Vec<(Lines, bool)> = (candidates.iter())
-        .map(|(maps, preferred)| (Lines::of(maps), *preferred))
+        .map(|(maps, preferred)| (Lines::of(maps.iter()), *preferred))
         .collect();
     let choose = |key: &str, attributes: &BTreeMap<String, String>| {
         (lines.iter().enumerate())
@@ -374,9 +383,12 @@ pub fn route(
 }
 
 /// The answers of resources no candidate's maps know, each with the
-/// closest type any of `maps` knows.
-pub fn unmapped<'m>(maps: &[ResourceMap], resources: Vec<Resource>) -> Vec<ResourceAnswer<'m>> {
-    let lines = Lines::of(maps);
+/// closest type any of `maps` (every candidate's, in order) knows.
+pub fn unmapped<'m>(
+    maps: &[Vec<ResourceMap>],
+    resources: Vec<Resource>,
+) -> Vec<ResourceAnswer<'m>> {
+    let lines = Lines::of(maps.iter().flatten());
     (resources.into_iter())
         .map(|resource| {
             let key = resource.resource_type.to_lowercase();

@@ -59,10 +59,6 @@ impl StreamSummary {
     }
 }
 
-/// The most resource types whose records are kept ready: past it, records
-/// are built for each line, so memory stays bounded whatever the input.
-const CACHED_TYPES: usize = 65_536;
-
 /// Where a streamed estate's records go, one a line, in input order:
 /// `render` writes them as NDJSON. The stream encodes each distinct answer
 /// once ([`EstateSink::encode`]) and hands the encoding back for every
@@ -119,7 +115,6 @@ pub fn stream<S: EstateSink>(
     // Keyed by the line found, or by the unknown type's lower case.
     let mut tails: HashMap<Result<usize, String>, (bool, bool, S::Encoded)> = HashMap::new();
     let mut summary = StreamSummary::default();
-    let mut types: HashMap<String, Lookup> = HashMap::new();
     for (number, line) in input.lines().enumerate() {
         let line = line?;
         if line.trim().is_empty() {
@@ -149,33 +144,13 @@ pub fn stream<S: EstateSink>(
         // One lower-casing a line; the attributes read only for a type
         // whose lines test some; a suggestion only for a new unknown type.
         let type_key = resource_type.to_lowercase();
-        // A type whose lines test no attribute is looked up once.
-        let known = types.get(&type_key).copied();
-        let found = match known {
-            Some(Lookup::Found(found)) => found,
-            Some(Lookup::TestsAttributes) => {
+        let found = match lines.lookup(&type_key) {
+            Lookup::Found(found) => found,
+            Lookup::TestsAttributes => {
                 let attributes = serde_json::from_str::<Value>(&line)
                     .map(|object| attributes_of(&object, &wanted))
                     .unwrap_or_default();
                 lines.first_holding(&type_key, &attributes)
-            }
-            None => {
-                let lookup = match lines.tests_attributes(&type_key) {
-                    true => Lookup::TestsAttributes,
-                    false => Lookup::Found(lines.first_holding(&type_key, &BTreeMap::new())),
-                };
-                if types.len() < CACHED_TYPES {
-                    types.insert(type_key.clone(), lookup);
-                }
-                match lookup {
-                    Lookup::Found(found) => found,
-                    Lookup::TestsAttributes => {
-                        let attributes = serde_json::from_str::<Value>(&line)
-                            .map(|object| attributes_of(&object, &wanted))
-                            .unwrap_or_default();
-                        lines.first_holding(&type_key, &attributes)
-                    }
-                }
             }
         };
         let key = found.map_or(Err(type_key), |(i, _)| Ok(i));

@@ -486,6 +486,22 @@ fn html_page_start(title: &str) -> String {
     out
 }
 
+/// The inventories read, a list item each: name, format and size.
+fn html_inventory_list(inventories: &[Inventory]) -> String {
+    use super::diagram::escape_html as e;
+    let mut out = String::from("<ul>\n");
+    for inventory in inventories {
+        out.push_str(&format!(
+            "<li><code>{}</code>: {}, {}</li>\n",
+            e(&inventory.name),
+            inventory.format.name(),
+            counted(inventory.resources.len(), "resource", "resources")
+        ));
+    }
+    out.push_str("</ul>\n");
+    out
+}
+
 /// One policy's estate in HTML: its heading at `level` (1 for `<h1>`), its
 /// inventories, summary and resources, their headings a level below.
 fn html_estate(
@@ -499,16 +515,8 @@ fn html_estate(
     let (h, sub) = (level, level + 1);
     let title = e(&format!("{}: estate", heading(policy)));
     let mut out = String::new();
-    out.push_str(&format!("<h{h}>{title}</h{h}>\n<ul>\n"));
-    for inventory in inventories {
-        out.push_str(&format!(
-            "<li><code>{}</code>: {}, {}</li>\n",
-            e(&inventory.name),
-            inventory.format.name(),
-            counted(inventory.resources.len(), "resource", "resources")
-        ));
-    }
-    out.push_str("</ul>\n");
+    out.push_str(&format!("<h{h}>{title}</h{h}>\n"));
+    out.push_str(&html_inventory_list(inventories));
     let summary = summary(policy, inventories, answers, provider_somewhere);
     out.push_str(&format!(
         "<h{sub}>Summary</h{sub}>\n<p>{}: {} mapped, {} unmapped.</p>\n<table>\n<thead><tr><th>Zone</th>",
@@ -892,16 +900,8 @@ pub fn parts_html(estates: &Estates) -> String {
         counted(parts.len(), "policy", "policies")
     );
     let mut out = html_page_start(&title);
-    out.push_str(&format!("<h1>{}</h1>\n<ul>\n", e(&title)));
-    for inventory in estates.inventories {
-        out.push_str(&format!(
-            "<li><code>{}</code>: {}, {}</li>\n",
-            e(&inventory.name),
-            inventory.format.name(),
-            counted(inventory.resources.len(), "resource", "resources")
-        ));
-    }
-    out.push_str("</ul>\n");
+    out.push_str(&format!("<h1>{}</h1>\n", e(&title)));
+    out.push_str(&html_inventory_list(estates.inventories));
     for part in parts {
         out.push_str("<section>\n");
         let (inventories, answers) = (part.inventories, part.answers);
