@@ -30,6 +30,10 @@ pub const BUILTINS: &[Builtin] = &[
         text: include_str!("../../policies/azure-ai.onus"),
     },
     Builtin {
+        name: "azure-baselines",
+        text: include_str!("../../policies/azure-baselines.onus"),
+    },
+    Builtin {
         name: "azure-services",
         text: include_str!("../../policies/azure-services.onus"),
     },

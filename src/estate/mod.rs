@@ -106,6 +106,23 @@ pub enum Evaluated {
 }
 
 impl Evaluated {
+    /// The customer's to-do list, for a policy that marks some rule
+    /// `enabled-by-default`: the zones the customer holds alone or shared
+    /// that are not on by themselves, in zone order. None where a
+    /// dimension is open (the list would depend on it) or the policy marks
+    /// nothing (every zone the customer holds would be on it).
+    pub fn to_do(&self, policy: &Policy) -> Option<Vec<ZoneId>> {
+        match self {
+            Evaluated::Complete(decisions) if policy.marks_enabled_by_default() => Some(
+                (decisions.iter())
+                    .filter(|d| d.customer_to_do(policy))
+                    .map(|d| d.zone)
+                    .collect(),
+            ),
+            _ => None,
+        }
+    }
+
     /// Whether a zone is in conflict (or can be, for some value of an open
     /// dimension).
     pub fn has_conflict(&self) -> bool {

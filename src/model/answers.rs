@@ -1,7 +1,7 @@
 //! The answer types: how a zone was decided, who holds it in one
 //! scenario, and who holds it by name (so two policies compare).
 
-use crate::model::policy::{Party, PartyId, Policy, RuleId, ZoneId};
+use crate::model::policy::{Party, PartyId, Policy, RuleId, ZoneId, CUSTOMER, SHARED};
 
 /// How a zone's holder was decided.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
@@ -67,5 +67,19 @@ impl Decision {
         self.rules
             .iter()
             .find_map(|&r| policy.rules[r].because.as_deref())
+    }
+
+    /// Whether the zone's protection is on by itself here: a rule decided
+    /// and every deciding rule is marked `enabled-by-default`.
+    pub fn enabled_by_default(&self, policy: &Policy) -> bool {
+        self.status == Status::Rule
+            && (self.rules.iter()).all(|&r| policy.rules[r].enabled_by_default)
+    }
+
+    /// Whether the decision is on the customer's to-do list: the customer
+    /// holds the zone, alone or shared, and it is not on by itself.
+    pub fn customer_to_do(&self, policy: &Policy) -> bool {
+        let customer_acts = matches!(self.party, Some(CUSTOMER | SHARED));
+        customer_acts && !self.enabled_by_default(policy)
     }
 }

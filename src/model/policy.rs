@@ -127,6 +127,9 @@ pub struct Rule {
     pub party: PartyId,
     /// When the rule holds: `always` is [`Cond::True`], `unless c` is `not c`.
     pub condition: Cond,
+    /// Marked `enabled-by-default`: where it holds, the zone's protection
+    /// is on without anyone configuring it, so it is on no to-do list.
+    pub enabled_by_default: bool,
     /// The reason written after `because`, if any.
     pub because: Option<String>,
     /// The whole rule statement.
@@ -212,6 +215,12 @@ impl Policy {
         self.zone_rules[zone]
             .iter()
             .map(|&id| (id, &self.rules[id]))
+    }
+
+    /// Whether some rule is marked `enabled-by-default`: the policy says
+    /// which protections are on by themselves, so it has a to-do list.
+    pub fn marks_enabled_by_default(&self) -> bool {
+        self.rules.iter().any(|r| r.enabled_by_default)
     }
 
     /// The ids of the rules that decide `zone`, in source order.

@@ -565,6 +565,7 @@ impl Resolver {
                         zone,
                         party,
                         condition,
+                        enabled_by_default: rule.enabled_by_default,
                         because: rule.because.as_ref().map(|b| b.text.clone()),
                         span: statement.span,
                         qualifier_span: Span::new(rule.party.span.end, statement.span.end),

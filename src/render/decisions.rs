@@ -58,6 +58,10 @@ pub struct OutcomeJson<'a> {
     pub status: Status,
     /// The matching rules, in source order.
     pub rules: Vec<RuleJson<'a>>,
+    /// Present (and true) when every matching rule is marked
+    /// `enabled-by-default`: the protection is on without configuration.
+    #[serde(skip_serializing_if = "std::ops::Not::not", default)]
+    pub enabled_by_default: bool,
 }
 
 pub fn outcome_json<'a>(policy: &'a Policy, decision: &Decision) -> OutcomeJson<'a> {
@@ -69,6 +73,7 @@ pub fn outcome_json<'a>(policy: &'a Policy, decision: &Decision) -> OutcomeJson<
             .iter()
             .map(|&r| rule_json(policy, r))
             .collect(),
+        enabled_by_default: decision.enabled_by_default(policy),
     }
 }
 

@@ -46,6 +46,11 @@ pub struct ResourceJson<'a> {
     /// `eval --partial` has them.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub partial: Option<Vec<PartialDecisionJson<'a>>>,
+    /// For a policy that marks protections `enabled-by-default`, with no
+    /// dimension open: the zones the customer holds, alone or shared, that
+    /// are not on by themselves, in zone order.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub to_do: Option<Vec<&'a str>>,
 }
 
 /// The record of an NDJSON inventory line that is not a resource.
@@ -88,6 +93,7 @@ pub fn resource_json<'a>(policy: &'a Policy, answer: &'a ResourceAnswer) -> Reso
         open: None,
         decisions: None,
         partial: None,
+        to_do: None,
     };
     match &answer.answer {
         Err(_) => return unmapped_json(answer),
@@ -113,6 +119,12 @@ pub fn resource_json<'a>(policy: &'a Policy, answer: &'a ResourceAnswer) -> Reso
                     })
                     .collect(),
             ));
+            json.to_do = (evaluated.to_do(policy)).map(|zones| {
+                zones
+                    .iter()
+                    .map(|&z| policy.zones[z].name.as_str())
+                    .collect()
+            });
             match evaluated.as_ref() {
                 Evaluated::Complete(decisions) => {
                     json.decisions = Some(
@@ -318,6 +330,16 @@ pub fn table(
                 out.push_str(&format!(": {}\n", map_line_text(policy, entry)));
                 for line in holders_lines(policy, evaluated) {
                     out.push_str(&format!("  {line}\n"));
+                }
+                if let Some(zones) = evaluated.to_do(policy) {
+                    let names: Vec<&str> = zones
+                        .iter()
+                        .map(|&z| policy.zones[z].name.as_str())
+                        .collect();
+                    out.push_str(&match names.is_empty() {
+                        true => "  to do: nothing the customer must turn on\n".to_string(),
+                        false => format!("  to do: {}\n", names.join(", ")),
+                    });
                 }
             }
         }
@@ -780,6 +802,7 @@ fn unmapped_json<'a>(answer: &'a ResourceAnswer) -> ResourceJson<'a> {
         open: None,
         decisions: None,
         partial: None,
+        to_do: None,
     }
 }
 

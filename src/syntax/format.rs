@@ -190,6 +190,9 @@ fn statement_text(kind: &StatementKind) -> String {
                 rule.party.text,
                 qualifier(&rule.qualifier)
             );
+            if rule.enabled_by_default {
+                line.push_str(" enabled-by-default");
+            }
             if let Some(because) = &rule.because {
                 line.push_str(&format!(" because {}", text(because)));
             }

@@ -187,7 +187,7 @@ pub struct Text {
     pub span: Span,
 }
 
-/// `<zone>: <party> <qualifier> [because "<text>"]`
+/// `<zone>: <party> <qualifier> [enabled-by-default] [because "<text>"]`
 #[derive(Clone, Debug, PartialEq)]
 pub struct RuleStatement {
     /// The zone.
@@ -196,6 +196,9 @@ pub struct RuleStatement {
     pub party: Name,
     /// When it applies.
     pub qualifier: Qualifier,
+    /// `enabled-by-default`: the zone's protection is on where the rule
+    /// holds without anyone configuring it.
+    pub enabled_by_default: bool,
     /// The reason after `because`, if any.
     pub because: Option<Text>,
 }

@@ -16,8 +16,17 @@ use crate::syntax::{
 /// How deep parentheses and `not`s may nest in one condition.
 pub const MAX_NESTING: usize = 64;
 /// Words of the language that cannot be names.
-pub const RESERVED: [&str; 9] = [
-    "and", "or", "not", "is", "in", "always", "when", "unless", "because",
+pub const RESERVED: [&str; 10] = [
+    "and",
+    "or",
+    "not",
+    "is",
+    "in",
+    "always",
+    "when",
+    "unless",
+    "because",
+    "enabled-by-default",
 ];
 
 /// The words that begin a declaration (the grammar's
@@ -487,6 +496,7 @@ fn rule_name(rule: Rule) -> Option<&'static str> {
         Rule::when => "`when`",
         Rule::unless => "`unless`",
         Rule::because => "`because`",
+        Rule::enabled_by_default | Rule::kw_enabled_by_default => "`enabled-by-default`",
         Rule::condition | Rule::group | Rule::atom => "a condition",
         Rule::in_tail => "`in`",
         Rule::is_tail => "`is`",
@@ -788,13 +798,19 @@ fn build_statement(pair: Pair<Rule>) -> Result<StatementKind, ParseError> {
             let zone = build_name(next());
             let party = build_name(next());
             let qualifier = build_qualifier(next())?;
-            let because = inner
-                .next()
-                .map(|p| build_text(children(p).next().expect("because has a string")));
+            let mut enabled_by_default = false;
+            let mut because = None;
+            for part in inner {
+                match part.as_rule() {
+                    Rule::enabled_by_default => enabled_by_default = true,
+                    _ => because = Some(build_text(first_child(part))),
+                }
+            }
             StatementKind::Rule(RuleStatement {
                 zone,
                 party,
                 qualifier,
+                enabled_by_default,
                 because,
             })
         }
