@@ -120,6 +120,12 @@ pub const BUILTIN_RESOURCE_MAPS: &[BuiltinResourceMap] = &[
         text: include_str!("../../policies/resources/azure-families.onus"),
     },
     BuiltinResourceMap {
+        name: "azure-baselines",
+        policy: "azure-baselines",
+        fallback: false,
+        text: include_str!("../../policies/resources/azure-baselines.onus"),
+    },
+    BuiltinResourceMap {
         name: "azure-ai",
         policy: "azure-ai",
         fallback: false,

@@ -60,9 +60,12 @@ def terraform(work):
                     meta = json.load(archive.extractfile(member))
                     provider = meta["cdktf"]["provider"]
                     licence = meta["license"]
-                # package/lib/<resource>/index.js; data sources are data-*.
+                # package/lib/<resource>/index.js; data sources are
+                # data-<provider>-*: not data-* alone, which would drop
+                # resources such as azurerm's data-factory and data-share.
                 if len(parts) == 4 and parts[1] == "lib" and parts[3] == "index.js":
-                    if parts[2].startswith("data-") or parts[2] == "provider":
+                    data_source = "data-" + name.removeprefix("terraform-") + "-"
+                    if parts[2].startswith(data_source) or parts[2] == "provider":
                         continue
                     text = archive.extractfile(member).read().decode()
                     found = re.search(r'tfResourceType = "([a-z0-9_]+)"', text)
