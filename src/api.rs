@@ -399,7 +399,14 @@ impl Policy {
 
     /// Evaluates `base` once for each value of dimension `over`.
     pub fn matrix(&self, over: DimensionId, base: &Scenario) -> Matrix {
-        eval::matrix(self, over, base)
+        let every = (0..self.dimensions[over].values.len()).collect();
+        eval::matrix(self, over, base, every)
+    }
+
+    /// Evaluates `base` once for each of `values` (indices into dimension
+    /// `over`'s values): a matrix of some columns only.
+    pub fn matrix_of(&self, over: DimensionId, base: &Scenario, values: Vec<usize>) -> Matrix {
+        eval::matrix(self, over, base, values)
     }
 
     /// Every finding of the checker, in source order: conflicts, failed

@@ -262,6 +262,11 @@ struct MatrixArgs {
     /// if it has one value, the first dimension with several].
     #[arg(long)]
     over: Option<String>,
+    /// Only these values of the swept dimension, as columns in its order:
+    /// `--only storage,key-vault` (repeatable), so a dimension of many
+    /// values makes a readable diagram.
+    #[arg(long, value_name = "VALUE,...")]
+    only: Vec<String>,
     /// Fix another dimension: `--set tier=gold` (repeatable).
     #[arg(long = "set", value_name = "DIM=VALUE")]
     set: Vec<String>,
@@ -312,6 +317,7 @@ pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> u8 {
                 Ok(command::matrix(
                     &policy,
                     a.over.as_deref(),
+                    &a.only,
                     &a.set,
                     a.format,
                 )?)

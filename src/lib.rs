@@ -55,7 +55,7 @@
 //! ```
 //! use onus::command::{self, MatrixFormat, Outcome};
 //! let azure = onus::load_policy("azure").unwrap();
-//! let output = command::matrix(&azure, None, &[], MatrixFormat::Csv).unwrap();
+//! let output = command::matrix(&azure, None, &[], &[], MatrixFormat::Csv).unwrap();
 //! assert!(output.text.starts_with("zone,"));
 //! assert_eq!((output.outcome, output.exit_code()), (Outcome::Clean, 0));
 //! ```

@@ -177,6 +177,88 @@ proptest! {
     }
 }
 
+/// The scenario of `to` that names the same values as `scenario` of `from`,
+/// if `to` has them all.
+fn same_scenario(
+    from: &onus::Policy,
+    to: &onus::Policy,
+    scenario: &onus::Scenario,
+) -> Option<onus::Scenario> {
+    let values = (from.dimensions.iter().zip(&to.dimensions))
+        .zip(&scenario.values)
+        .map(|((a, b), &v)| b.values.iter().position(|w| *w == a.values[v]))
+        .collect::<Option<Vec<_>>>()?;
+    Some(onus::Scenario { values })
+}
+
+/// Two policies whose first dimension has a value the other lacks (the old
+/// one's first, so every index moves): the values are listed, and every
+/// scenario both have is compared exactly, as enumeration says.
+fn diff_over_shared_values_agrees(old: &str, new: &str) -> Result<(), TestCaseError> {
+    let old = old.replacen("dimension d0: ", "dimension d0: d0old, ", 1);
+    let new = new.replacen("\ndimension d1", ", d0new\ndimension d1", 1);
+    let new = match new.contains("d0new") {
+        true => new,
+        false => new.replacen("\ndimension model", ", d0new\ndimension model", 1),
+    };
+    let old = onus::load("old", &old).unwrap();
+    let new = onus::load("new", &new).unwrap();
+    let diff = old.diff(&new).expect("shared values make them comparable");
+    let listed = |values: &[(String, Vec<String>)]| values.to_vec();
+    prop_assert_eq!(
+        listed(&diff.removed_values),
+        vec![("d0".to_string(), vec!["d0old".to_string()])]
+    );
+    prop_assert_eq!(
+        listed(&diff.added_values),
+        vec![("d0".to_string(), vec!["d0new".to_string()])]
+    );
+    for scenario in old.all_scenarios() {
+        let Some(in_new) = same_scenario(&old, &new, &scenario) else {
+            prop_assert_eq!(scenario.values[0], 0, "only d0old is missing from new");
+            continue;
+        };
+        for zone in &old.zones {
+            let Some(after) = answer(&new, &zone.name, &in_new) else {
+                continue;
+            };
+            let before = answer(&old, &zone.name, &scenario).unwrap();
+            let containing: Vec<_> = (diff.changes.iter())
+                .filter(|c| {
+                    c.zone == zone.name
+                        && (c.region.as_ref().unwrap().iter()).any(|cube| cube.contains(&scenario))
+                })
+                .collect();
+            match before == after {
+                true => prop_assert!(containing.is_empty()),
+                false => {
+                    prop_assert_eq!(containing.len(), 1);
+                    prop_assert_eq!(&containing[0].from, &before);
+                    prop_assert_eq!(&containing[0].to, &after);
+                }
+            }
+        }
+    }
+    for change in &diff.changes {
+        let in_new = same_scenario(&old, &new, &change.witness).expect("a shared scenario");
+        prop_assert_eq!(
+            answer(&old, &change.zone, &change.witness),
+            Some(change.from.clone())
+        );
+        prop_assert_eq!(answer(&new, &change.zone, &in_new), Some(change.to.clone()));
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    #[test]
+    fn policies_with_other_values_are_compared_on_those_they_share((old, new) in policy_pair(SMALL)) {
+        diff_over_shared_values_agrees(&old, &new)?;
+    }
+}
+
 /// Two policies of 2,304 scenarios and 3 rules each, whose conditions are
 /// long `or`s of `and`s under `unless`: compared exactly, never refused.
 #[test]

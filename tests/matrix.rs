@@ -39,3 +39,78 @@ fn unfixed_dimension_is_an_error() {
     assert_eq!(run.code, 2);
     insta::assert_snapshot!(run.stderr);
 }
+
+/// `--only` keeps the columns it names, in the dimension's order, in every
+/// format; each column is the one the full matrix has.
+#[test]
+fn only_some_columns() {
+    let file = "tests/fixtures/matrix/tiers.onus";
+    let full = [
+        "matrix",
+        file,
+        "--over",
+        "tier",
+        "--set",
+        "model=paas",
+        "--format",
+        "csv",
+    ];
+    let full = onus(&full, b"");
+    let mut snapshot = String::new();
+    for format in ["table", "csv", "json", "svg"] {
+        let args = [
+            "matrix",
+            file,
+            "--over",
+            "tier",
+            "--set",
+            "model=paas",
+            "--only",
+            "bronze,gold",
+            "--format",
+            format,
+        ];
+        let run = onus(&args, b"");
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        snapshot.push_str(&transcript(&args, "", &run));
+    }
+    let some = onus(
+        &[
+            "matrix",
+            file,
+            "--over",
+            "tier",
+            "--set",
+            "model=paas",
+            "--only",
+            "bronze",
+            "--only",
+            "gold",
+            "--format",
+            "csv",
+        ],
+        b"",
+    );
+    // zone,label,gold,silver,bronze against zone,label,gold,bronze.
+    for (full, some) in full.stdout.lines().zip(some.stdout.lines()) {
+        let full: Vec<&str> = full.split(',').collect();
+        let some: Vec<&str> = some.split(',').collect();
+        assert_eq!(some, [full[0], full[1], full[2], full[4]]);
+    }
+    let wrong = onus(
+        &[
+            "matrix",
+            file,
+            "--over",
+            "tier",
+            "--set",
+            "model=paas",
+            "--only",
+            "gold,silverr,gold",
+        ],
+        b"",
+    );
+    assert_eq!(wrong.code, 2);
+    snapshot.push_str(&transcript(&["--only", "gold,silverr,gold"], "", &wrong));
+    insta::assert_snapshot!(snapshot);
+}

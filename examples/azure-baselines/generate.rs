@@ -60,8 +60,15 @@ impl Workbook {
 
 /// The service a workbook's file name names, as a dimension value.
 pub fn service_of(file: &str) -> Option<String> {
-    // "virtual-machines-linux virtual machines": the part before a space.
-    let stem = file.strip_suffix(SUFFIX)?.split(' ').next()?;
+    // "virtual-machines-linux virtual machines": a part after a space whose
+    // words the first part already has repeats it, and is dropped.
+    let stem = file.strip_suffix(SUFFIX)?;
+    let (first, rest) = stem.split_once(' ').unwrap_or((stem, ""));
+    let first_words: Vec<String> = first.split('-').map(str::to_lowercase).collect();
+    let repeats = (rest.split([' ', '-']))
+        .filter(|w| !w.is_empty())
+        .all(|w| first_words.contains(&w.to_lowercase()));
+    let stem = if repeats { first } else { stem };
     let mut service = String::new();
     for c in stem.chars().map(|c| c.to_ascii_lowercase()) {
         match c {

@@ -795,11 +795,18 @@ fn matrix_type(format: command::MatrixFormat) -> &'static str {
     }
 }
 
-const MATRIX_PARAMETERS: [&str; 3] = ["format", "over", "set"];
+const MATRIX_PARAMETERS: [&str; 4] = ["format", "over", "only", "set"];
 
 fn matrix_of(policy: &Policy, params: &Params) -> Answer {
     let format: command::MatrixFormat = params.choice("format", "json")?;
-    let out = command::matrix(policy, params.get("over"), &params.settings(), format)?;
+    let only: Vec<String> = params.get("only").map(str::to_string).into_iter().collect();
+    let out = command::matrix(
+        policy,
+        params.get("over"),
+        &only,
+        &params.settings(),
+        format,
+    )?;
     output(out, matrix_type(format))
 }
 
@@ -1122,7 +1129,7 @@ async fn matrix_text(
     Query(query): Query<Vec<(String, String)>>,
     body: Body,
 ) -> Answer {
-    let allowed = ["format", "over", "set", "name"];
+    let allowed = ["format", "over", "only", "set", "name"];
     let Posted { params, name, text } = posted(&state, query, &allowed, body).await?;
     let max_rules = state.limits.max_rules;
     within_limits(&state, move || {

@@ -32,7 +32,9 @@ fn answers_are_the_clis() {
     ] {
         let (status, typ, body) = server.get(&format!("/v1/policies/azure/matrix?format={name}"));
         assert_eq!((status, typ.as_str()), (200, content_type), "{name}");
-        let cli = command::matrix(&policy, None, &[], format).unwrap().text;
+        let cli = command::matrix(&policy, None, &[], &[], format)
+            .unwrap()
+            .text;
         assert_eq!(body, cli, "matrix --format {name}");
     }
     // A posted policy, another dimension swept, one fixed.
@@ -41,7 +43,7 @@ fn answers_are_the_clis() {
     assert_eq!(status, 200, "{swept}");
     let posted = onus::load("policy.onus", two).unwrap();
     let settings = ["model=paas".to_string()];
-    let cli = command::matrix(&posted, Some("tier"), &settings, MatrixFormat::Csv);
+    let cli = command::matrix(&posted, Some("tier"), &[], &settings, MatrixFormat::Csv);
     assert_eq!(swept, cli.unwrap().text);
     assert!(swept.contains("os,os,provider,customer"), "{swept}");
 

@@ -20,15 +20,18 @@ choice! {
     }
 }
 
-/// `onus matrix`: every value of dimension `over` (or the default sweep)
+/// `onus matrix`: every value of dimension `over` (or the default sweep),
+/// or only those `only` names (`--only a,b`, in the dimension's order),
 /// with the other dimensions fixed by `settings`; a conflict is a finding.
 pub fn matrix(
     policy: &Policy,
     over: Option<&str>,
+    only: &[String],
     settings: &[String],
     format: MatrixFormat,
 ) -> Result<Output, Report> {
     let over = policy.sweep_dimension(over)?;
+    let columns = columns(policy, over, only)?;
     let mut fixed = policy.settings("--set", settings)?;
     let source = || Source::new("--set", settings.join(" "));
     if fixed.has(over) {
@@ -48,7 +51,7 @@ pub fn matrix(
     let base = fixed
         .complete(policy, None)
         .map_err(|errors| Report::from_errors(source(), &errors))?;
-    let matrix = policy.matrix(over, &base);
+    let matrix = policy.matrix_of(over, &base, columns);
     let text = match format {
         MatrixFormat::Table => safe(render::matrix_table(policy, &matrix)),
         MatrixFormat::Markdown => safe(render::matrix_markdown(policy, &matrix)),
@@ -58,4 +61,60 @@ pub fn matrix(
         MatrixFormat::Html => safe(render::matrix_html(policy, &matrix)),
     };
     Ok(Output::result(text, matrix.has_conflict()))
+}
+
+/// The values of `over` a matrix shows: every one, or those `only` names
+/// (each argument a comma-separated list), in the dimension's order. An
+/// unknown or repeated value is a located error.
+fn columns(policy: &Policy, over: usize, only: &[String]) -> Result<Vec<usize>, Report> {
+    let dimension = &policy.dimensions[over];
+    if only.is_empty() {
+        return Ok((0..dimension.values.len()).collect());
+    }
+    let text = only.join(",");
+    let mut chosen = Vec::new();
+    let mut diagnostics = Vec::new();
+    let mut start = 0;
+    for name in text.split(',') {
+        let span = crate::base::span::Span::new(start, start + name.len());
+        start = span.end + 1;
+        match dimension.values.iter().position(|v| v == name) {
+            Some(value) if chosen.contains(&value) => diagnostics.push(
+                Diagnostic::new(
+                    Code::DuplicateField,
+                    format!("`--only` names `{name}` twice"),
+                )
+                .with_label(span, "named again here"),
+            ),
+            Some(value) => chosen.push(value),
+            None => {
+                let suggestion =
+                    crate::base::names::closest(name, dimension.values.iter().map(String::as_str));
+                diagnostics.push(
+                    Diagnostic::new(
+                        Code::UnknownName,
+                        format!(
+                            "`{}` is not a value of dimension `{}`",
+                            crate::base::text::terminal_safe(name),
+                            dimension.name
+                        ),
+                    )
+                    .with_label(span, "not a value")
+                    .with_help(Some(match suggestion {
+                        Some(s) => format!("did you mean `{s}`?"),
+                        None => format!(
+                            "the values of `{}`: {}",
+                            dimension.name,
+                            dimension.values.join(", ")
+                        ),
+                    })),
+                );
+            }
+        }
+    }
+    if !diagnostics.is_empty() {
+        return Err(Report::new(Source::new("--only", text), diagnostics));
+    }
+    chosen.sort_unstable();
+    Ok(chosen)
 }

@@ -63,6 +63,11 @@ pub struct PolicyDiff {
     /// Zones of both policies whose answers could not be built within the
     /// analysis budget: not compared. Every other zone is.
     pub undecided_zones: Vec<String>,
+    /// Values only the new policy's dimensions have, dimension by
+    /// dimension: scenarios with them are not compared.
+    pub added_values: Vec<(String, Vec<String>)>,
+    /// Values only the old policy's dimensions have, likewise.
+    pub removed_values: Vec<(String, Vec<String>)>,
 }
 
 impl PolicyDiff {
@@ -71,6 +76,8 @@ impl PolicyDiff {
     pub fn is_empty(&self) -> bool {
         self.added_zones.is_empty()
             && self.removed_zones.is_empty()
+            && self.added_values.is_empty()
+            && self.removed_values.is_empty()
             && self.changes.is_empty()
             && self.undecided_zones.is_empty()
     }
@@ -86,8 +93,9 @@ pub enum DiffError {
         /// The zone.
         zone: String,
     },
-    /// `onus diff azure aws`: `model` has other values in one of them.
-    #[error("the policies must declare the same dimensions with the same values in the same order: `{old}` has {old_dimensions}, `{new}` has {new_dimensions}")]
+    /// `onus diff azure aws`: they name other dimensions, or a dimension
+    /// has no value in common.
+    #[error("the policies must declare the same dimensions, in the same order and with some values in common: `{old}` has {old_dimensions}, `{new}` has {new_dimensions}")]
     DifferentDimensions {
         /// The old policy's name.
         old: String,
@@ -109,7 +117,7 @@ impl ToDiagnostic for DiffError {
             ),
             DiffError::DifferentDimensions { .. } => (
                 Code::IncomparablePolicies,
-                "`onus diff` compares policies over the same dimensions and values",
+                "`onus diff` compares policies over the same dimensions, on the values they share",
             ),
         };
         Diagnostic::new(code, self.to_string()).with_help(Some(help.into()))
@@ -126,22 +134,70 @@ fn dimensions_text(policy: &Policy) -> String {
 }
 
 /// Compares two policies zone by zone (zones matched by name) over every
-/// scenario. Both must declare the same dimensions with the same values.
+/// scenario. Both must declare the same dimensions, in the same order; where
+/// their values differ (a newer version adds a service), they are compared
+/// on the values both have, and the others are listed.
 pub fn policies(old: &Policy, new: &Policy) -> Result<PolicyDiff, DiffError> {
-    let same = old.dimensions.len() == new.dimensions.len()
-        && old
-            .dimensions
-            .iter()
-            .zip(&new.dimensions)
-            .all(|(a, b)| a.name == b.name && a.values == b.values);
-    if !same {
-        return Err(DiffError::DifferentDimensions {
-            old: old.name.clone(),
-            new: new.name.clone(),
-            old_dimensions: dimensions_text(old),
-            new_dimensions: dimensions_text(new),
-        });
+    let incomparable = || DiffError::DifferentDimensions {
+        old: old.name.clone(),
+        new: new.name.clone(),
+        old_dimensions: dimensions_text(old),
+        new_dimensions: dimensions_text(new),
+    };
+    let same_names = old.dimensions.len() == new.dimensions.len()
+        && (old.dimensions.iter().zip(&new.dimensions)).all(|(a, b)| a.name == b.name);
+    if !same_names {
+        return Err(incomparable());
     }
+    if (old.dimensions.iter().zip(&new.dimensions)).all(|(a, b)| a.values == b.values) {
+        return Ok(same_dimensions(old, new));
+    }
+    // Each dimension's shared values, in the old policy's order, by their
+    // index in each policy.
+    let mut keep_old = Vec::new();
+    let mut keep_new = Vec::new();
+    let (mut added_values, mut removed_values) = (Vec::new(), Vec::new());
+    for (a, b) in old.dimensions.iter().zip(&new.dimensions) {
+        let shared: Vec<(usize, usize)> = (a.values.iter().enumerate())
+            .filter_map(|(i, v)| Some((i, b.values.iter().position(|w| w == v)?)))
+            .collect();
+        if shared.is_empty() {
+            return Err(incomparable());
+        }
+        let only = |x: &[String], y: &[String]| -> Vec<String> {
+            x.iter().filter(|v| !y.contains(v)).cloned().collect()
+        };
+        let (added, removed) = (only(&b.values, &a.values), only(&a.values, &b.values));
+        if !added.is_empty() {
+            added_values.push((a.name.clone(), added));
+        }
+        if !removed.is_empty() {
+            removed_values.push((a.name.clone(), removed));
+        }
+        keep_old.push(shared.iter().map(|&(i, _)| i).collect::<Vec<_>>());
+        keep_new.push(shared.iter().map(|&(_, j)| j).collect::<Vec<_>>());
+    }
+    let mut diff = same_dimensions(&old.restricted(&keep_old), &new.restricted(&keep_new));
+    // Back to the old policy's value indices, so it describes the changes.
+    for change in &mut diff.changes {
+        for (value, keep) in change.witness.values.iter_mut().zip(&keep_old) {
+            *value = keep[*value];
+        }
+        for cube in change.region.iter_mut().flatten() {
+            for (set, keep) in cube.0.iter_mut().zip(&keep_old) {
+                *set = (keep.iter().enumerate())
+                    .filter(|(shared, _)| *set >> shared & 1 == 1)
+                    .fold(0, |acc, (_, &old)| acc | 1 << old);
+            }
+        }
+    }
+    diff.added_values = added_values;
+    diff.removed_values = removed_values;
+    Ok(diff)
+}
+
+/// Compares two policies over the same dimensions and values.
+fn same_dimensions(old: &Policy, new: &Policy) -> PolicyDiff {
     // The dimensions are the same, so one space serves both policies.
     let space = Space::of(old);
     let removed_zones = old
@@ -177,12 +233,14 @@ pub fn policies(old: &Policy, new: &Policy) -> Result<PolicyDiff, DiffError> {
             Err(Undecided) => undecided_zones.push(zone.name.clone()),
         }
     }
-    Ok(PolicyDiff {
+    PolicyDiff {
         added_zones,
         removed_zones,
         changes,
         undecided_zones,
-    })
+        added_values: Vec::new(),
+        removed_values: Vec::new(),
+    }
 }
 
 impl PolicyDiff {

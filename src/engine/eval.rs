@@ -117,14 +117,18 @@ pub struct Matrix {
     pub over: DimensionId,
     /// The scenario the columns vary; its `over` value is irrelevant.
     pub base: Scenario,
-    /// `columns[value][zone]`.
+    /// Each column's value of `over`, in the dimension's order: every
+    /// value, or those a subset names.
+    pub values: Vec<usize>,
+    /// `columns[column][zone]`.
     pub columns: Vec<Vec<Decision>>,
 }
 
-/// Evaluates `base` once for each value of dimension `over`.
-pub fn matrix(policy: &Policy, over: DimensionId, base: &Scenario) -> Matrix {
-    let columns = (0..policy.dimensions[over].values.len())
-        .map(|value| {
+/// Evaluates `base` once for each of `values` (indices of dimension
+/// `over`'s values, in order).
+pub fn matrix(policy: &Policy, over: DimensionId, base: &Scenario, values: Vec<usize>) -> Matrix {
+    let columns = (values.iter())
+        .map(|&value| {
             let mut scenario = base.clone();
             scenario.values[over] = value;
             evaluate(policy, &scenario)
@@ -133,11 +137,18 @@ pub fn matrix(policy: &Policy, over: DimensionId, base: &Scenario) -> Matrix {
     Matrix {
         over,
         base: base.clone(),
+        values,
         columns,
     }
 }
 
 impl Matrix {
+    /// The columns' values, by name.
+    pub fn column_names<'p>(&self, policy: &'p Policy) -> Vec<&'p str> {
+        let names = &policy.dimensions[self.over].values;
+        self.values.iter().map(|&v| names[v].as_str()).collect()
+    }
+
     /// Whether any cell is a conflict.
     pub fn has_conflict(&self) -> bool {
         self.columns

@@ -180,6 +180,23 @@ pub enum Cond {
 }
 
 impl Cond {
+    /// The condition over fewer values: dimension `d` keeps `keep[d]` (old
+    /// value indices, in their new order).
+    fn restricted(&self, keep: &[Vec<usize>]) -> Cond {
+        match self {
+            Cond::True => Cond::True,
+            Cond::In(d, set) => Cond::In(
+                *d,
+                (keep[*d].iter().enumerate())
+                    .filter(|(_, &old)| set >> old & 1 == 1)
+                    .fold(0, |acc, (new, _)| acc | 1 << new),
+            ),
+            Cond::Not(inner) => Cond::Not(Box::new(inner.restricted(keep))),
+            Cond::And(all) => Cond::And(all.iter().map(|c| c.restricted(keep)).collect()),
+            Cond::Or(any) => Cond::Or(any.iter().map(|c| c.restricted(keep)).collect()),
+        }
+    }
+
     /// Whether the condition holds in the scenario.
     pub fn holds(&self, scenario: &Scenario) -> bool {
         self.holds_for(&scenario.values)
@@ -221,6 +238,26 @@ impl Policy {
     /// which protections are on by themselves, so it has a to-do list.
     pub fn marks_enabled_by_default(&self) -> bool {
         self.rules.iter().any(|r| r.enabled_by_default)
+    }
+
+    /// The policy over fewer values, for comparing it with a policy that
+    /// has only those: dimension `d` keeps the values `keep[d]` (indices,
+    /// in the order given). Rules and assertions hold where they held;
+    /// tests, which may name a dropped value, are left out.
+    pub fn restricted(&self, keep: &[Vec<usize>]) -> Policy {
+        let mut policy = self.clone();
+        for (d, keep) in keep.iter().enumerate() {
+            let values = &self.dimensions[d].values;
+            policy.dimensions[d].values = keep.iter().map(|&v| values[v].clone()).collect();
+        }
+        for rule in &mut policy.rules {
+            rule.condition = rule.condition.restricted(keep);
+        }
+        for assertion in &mut policy.assertions {
+            assertion.condition = assertion.condition.restricted(keep);
+        }
+        policy.tests.clear();
+        policy
     }
 
     /// The ids of the rules that decide `zone`, in source order.

@@ -136,7 +136,7 @@ fn legend_parties(matrix: &Matrix) -> (Vec<PartyId>, bool) {
 
 /// The responsibility diagram of a matrix, as an SVG image.
 pub fn svg(policy: &Policy, matrix: &Matrix) -> String {
-    let values = &policy.dimensions[matrix.over].values;
+    let values = matrix.column_names(policy);
     let longest = |texts: &mut dyn Iterator<Item = usize>| texts.max().unwrap_or(0);
     let label_width = MIN_LABEL_WIDTH.max(
         20 + text_width(longest(
@@ -195,7 +195,7 @@ pub fn svg(policy: &Policy, matrix: &Matrix) -> String {
         document = document.add(text(10, y + ROW_HEIGHT / 2 + 3, z.display(), 13));
         for (i, column) in matrix.columns.iter().enumerate() {
             let x = label_width + cell_width * i as u32;
-            let title = cell_title(policy, z.display(), &values[i], &column[zone]);
+            let title = cell_title(policy, z.display(), values[i], &column[zone]);
             document = document.add(cell(policy, x, y, cell_width, &column[zone], title));
         }
     }
@@ -229,7 +229,7 @@ pub(crate) fn escape_html(text: &str) -> String {
 /// One self-contained page: the diagram (hover a cell for its rules), and
 /// below it every cell's deciding rules and reasons. Fetches nothing.
 pub fn html(policy: &Policy, matrix: &Matrix) -> String {
-    let values = &policy.dimensions[matrix.over].values;
+    let values = matrix.column_names(policy);
     let title = escape_html(&heading(policy));
     let mut out = String::new();
     out.push_str("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
@@ -265,7 +265,7 @@ pub fn html(policy: &Policy, matrix: &Matrix) -> String {
             out.push_str(&format!(
                 "<tr><td>{}</td><td>{}</td><td>{}</td><td>{rules}</td><td>{}</td></tr>\n",
                 escape_html(z.display()),
-                escape_html(&values[i]),
+                escape_html(values[i]),
                 escape_html(&cell_label(policy, decision)),
                 escape_html(decision.because(policy).unwrap_or("")),
             ));

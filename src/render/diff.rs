@@ -1,5 +1,7 @@
 //! `onus diff` output.
 
+use std::collections::BTreeMap;
+
 use serde::Serialize;
 
 use super::decisions::{outcome_json, OutcomeJson};
@@ -114,6 +116,18 @@ pub fn policies_text(old: &Policy, new: &Policy, diff: &PolicyDiff) -> String {
     if diff.is_empty() {
         out.push_str("equivalent: every zone has the same answer in every scenario\n");
     }
+    for (dimension, values) in &diff.removed_values {
+        out.push_str(&format!(
+            "values removed: {dimension}: {} (not compared)\n",
+            values.join(", ")
+        ));
+    }
+    for (dimension, values) in &diff.added_values {
+        out.push_str(&format!(
+            "values added: {dimension}: {} (not compared)\n",
+            values.join(", ")
+        ));
+    }
     for zone in &diff.removed_zones {
         out.push_str(&format!("zone removed: {zone}\n"));
     }
@@ -160,6 +174,13 @@ pub(crate) struct PoliciesJson<'a> {
     /// Zones too complex to compare within the analysis budget.
     #[serde(skip_serializing_if = "<[_]>::is_empty", default)]
     undecided_zones: &'a [String],
+    /// Values only the new policy's dimensions have, by dimension: its
+    /// scenarios with them are not compared.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty", default)]
+    added_values: BTreeMap<&'a str, &'a [String]>,
+    /// Values only the old policy's dimensions have, likewise.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty", default)]
+    removed_values: BTreeMap<&'a str, &'a [String]>,
 }
 
 #[derive(Debug, Serialize, schemars::JsonSchema)]
@@ -184,6 +205,12 @@ pub fn policies_json(old: &Policy, new: &Policy, diff: &PolicyDiff) -> String {
         added_zones: &diff.added_zones,
         removed_zones: &diff.removed_zones,
         undecided_zones: &diff.undecided_zones,
+        added_values: (diff.added_values.iter())
+            .map(|(d, v)| (d.as_str(), v.as_slice()))
+            .collect(),
+        removed_values: (diff.removed_values.iter())
+            .map(|(d, v)| (d.as_str(), v.as_slice()))
+            .collect(),
         changes: diff
             .changes
             .iter()

@@ -39,7 +39,7 @@ fn rows(policy: &Policy, matrix: &Matrix) -> Vec<Vec<String>> {
 
 fn header(policy: &Policy, matrix: &Matrix) -> Vec<String> {
     let mut header = vec!["Zone".to_string()];
-    header.extend(policy.dimensions[matrix.over].values.iter().cloned());
+    header.extend(matrix.column_names(policy).into_iter().map(str::to_string));
     header
 }
 
@@ -88,12 +88,7 @@ pub fn markdown(policy: &Policy, matrix: &Matrix) -> String {
 pub fn csv(policy: &Policy, matrix: &Matrix) -> String {
     let mut writer = csv::Writer::from_writer(Vec::new());
     let mut header = vec!["zone", "label"];
-    header.extend(
-        policy.dimensions[matrix.over]
-            .values
-            .iter()
-            .map(String::as_str),
-    );
+    header.extend(matrix.column_names(policy));
     let io = "writing CSV to memory cannot fail";
     writer.write_record(&header).expect(io);
     for (zone, z) in policy.zones.iter().enumerate() {
@@ -147,13 +142,13 @@ fn cell<'a>(policy: &'a Policy, value: &'a str, decision: &Decision) -> CellJson
 /// `onus matrix --format json`.
 pub fn json(policy: &Policy, matrix: &Matrix) -> String {
     let mut first = matrix.base.clone();
-    first.values[matrix.over] = 0;
-    let values = &policy.dimensions[matrix.over].values;
+    first.values[matrix.over] = matrix.values.first().copied().unwrap_or(0);
+    let values = matrix.column_names(policy);
     super::to_json(&MatrixJson {
         policy: &policy.name,
         title: policy.title.as_deref(),
         over: &policy.dimensions[matrix.over].name,
-        columns: values.iter().map(String::as_str).collect(),
+        columns: values.clone(),
         scenario: ScenarioJson(policy, &first),
         rows: policy
             .zones
@@ -165,7 +160,7 @@ pub fn json(policy: &Policy, matrix: &Matrix) -> String {
                 cells: values
                     .iter()
                     .zip(&matrix.columns)
-                    .map(|(value, column)| cell(policy, value, &column[zone]))
+                    .map(|(&value, column)| cell(policy, value, &column[zone]))
                     .collect(),
             })
             .collect(),
