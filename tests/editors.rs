@@ -84,7 +84,7 @@ fn a_grammar_missing_a_rule_fails_the_check() {
     let text = std::fs::read_to_string(root().join("editors/vscode/syntaxes/onus.tmLanguage.json"))
         .unwrap();
     let broken = text.replace(
-        "(always|when|unless|because|expect|controls)",
+        "(always|when|unless|because|enabled-by-default|expect|controls)",
         "(nothing-matches-this)",
     );
     assert_ne!(

@@ -214,9 +214,10 @@ fn after_colon(vocabulary: &Vocabulary, after: &str) -> Vec<(String, Kind)> {
             offers
         }
         "in" => keywords(&["["]),
-        "always" => keywords(&["because"]),
+        "always" => keywords(&["enabled-by-default", "because"]),
+        "enabled-by-default" => keywords(&["because"]),
         word if is_dimension(word) => keywords(&["is", "in"]),
-        _ => keywords(&["and", "or", "because"]),
+        _ => keywords(&["and", "or", "enabled-by-default", "because"]),
     }
 }
 

@@ -252,6 +252,10 @@ fn decided_by(policy: &Policy, decision: &Decision) -> String {
     let plural = if lines.len() > 1 { "s" } else { "" };
     match decision.status {
         Status::Default => "default".to_string(),
+        Status::Rule if decision.enabled_by_default(policy) => format!(
+            "rule{plural} at line{plural} {}, enabled by default",
+            lines.join(", ")
+        ),
         Status::Rule => format!("rule{plural} at line{plural} {}", lines.join(", ")),
         Status::Conflict => format!("rules at lines {}", lines.join(", ")),
     }
