@@ -578,6 +578,31 @@ fn html_estate(
         }
         out.push_str("</ul>\n");
     }
+    if policy.marks_enabled_by_default() {
+        out.push_str(&format!(
+            "<h{sub}>To do: what the customer holds and the service does not turn on by itself</h{sub}>\n<ul>\n"
+        ));
+        for answer in answers {
+            let Ok((_, evaluated)) = &answer.answer else {
+                continue;
+            };
+            let Some(zones) = evaluated.to_do(policy) else {
+                continue;
+            };
+            let labels: Vec<String> = (zones.iter())
+                .map(|&z| e(policy.zones[z].display()))
+                .collect();
+            out.push_str(&format!(
+                "<li><code>{}</code>: {}</li>\n",
+                e(&answer.resource.address),
+                match labels.is_empty() {
+                    true => "nothing".to_string(),
+                    false => labels.join("; "),
+                }
+            ));
+        }
+        out.push_str("</ul>\n");
+    }
     out.push_str(
         &format!("<h{sub}>Resources</h{sub}>\n<table>\n<thead><tr><th>Resource</th><th>Type</th><th>Scenario</th>"),
     );
