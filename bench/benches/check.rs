@@ -24,6 +24,21 @@ fn check_scale(c: &mut Criterion) {
     });
 }
 
+/// The largest built-in policy, `azure-baselines` (4,149 rules over one
+/// dimension of 118 values): the analysis alone, and `onus check` whole.
+fn check_baselines(c: &mut Criterion) {
+    let text = onus::builtin("azure-baselines").unwrap().text;
+    let policy = onus::load("azure-baselines", text).expect("the built-in loads");
+    assert!(policy.findings().is_empty(), "the built-in checks clean");
+    c.bench_function("azure-baselines: check (the analysis alone)", |b| {
+        b.iter(|| black_box(&policy).findings())
+    });
+    c.bench_function(
+        "azure-baselines: load, check and build every diagnostic",
+        |b| b.iter(|| onus::check(black_box("azure-baselines"), black_box(text))),
+    );
+}
+
 /// A family of policies: its name, its generator, the sizes measured.
 type Family = (&'static str, fn(usize) -> String, &'static [usize]);
 
@@ -82,5 +97,11 @@ fn check_copies(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, check_scale, check_families, check_copies);
+criterion_group!(
+    benches,
+    check_scale,
+    check_baselines,
+    check_families,
+    check_copies
+);
 criterion_main!(benches);

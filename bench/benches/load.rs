@@ -17,8 +17,14 @@ fn load_and_compile(text: &str) {
 
 fn load(c: &mut Criterion) {
     let azure = onus::builtin("azure").unwrap().text;
+    // The largest built-in: 4,149 rules, 118 tests, about 1 MB of text.
+    let baselines = onus::builtin("azure-baselines").unwrap().text;
     let large = onus_bench::scale_policy(16, 8, 5000, 50, 2);
-    for (name, text) in [("azure", azure), ("generated 5,000 rules", large.as_str())] {
+    for (name, text) in [
+        ("azure", azure),
+        ("azure-baselines", baselines),
+        ("generated 5,000 rules", large.as_str()),
+    ] {
         c.bench_function(&format!("load {name}: parse, resolve, compile"), |b| {
             b.iter(|| load_and_compile(text))
         });

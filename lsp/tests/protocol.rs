@@ -484,7 +484,7 @@ fn completion_offers_what_fits_in_place() {
     let mut client = Client::start();
     let text = "party auditor\ndimension tier: gold, silver\ndimension region: eu, us\nzone data\n";
     open(&mut client, text);
-    let cases: [(&str, &[&str]); 12] = [
+    let cases: [(&str, &[&str]); 14] = [
         // At the start of a line: the zones, then the statements' words.
         (
             "",
@@ -516,8 +516,13 @@ fn completion_offers_what_fits_in_place() {
         ("data: customer when region in [eu, ", &["eu", "us"]),
         (
             "data: customer when tier is gold ",
-            &["and", "or", "because"],
+            &["and", "or", "enabled-by-default", "because"],
         ),
+        (
+            "data: customer when tier is gold enabled-by-default ",
+            &["because"],
+        ),
+        ("data: customer always ", &["enabled-by-default", "because"]),
         ("test \"t\" { tier: gold, region: ", &["eu", "us"]),
         (
             "test \"t\" { tier: gold } expect { data: ",
