@@ -322,9 +322,11 @@ pub fn generate(workbooks: &[Workbook], source: &str) -> Result<String, String> 
          #\n\
          # Where a workbook gives one feature several rows that disagree, the cell\n\
          # is a reading, marked \"Open:\": Not Applicable beside a party is read as\n\
-         # that party (the row that asks something of someone); Customer beside\n\
-         # Microsoft, or Shared beside either, is read as shared (both act). A row\n\
-         # with no control id is the feature's control in every other workbook."
+         # not-applicable where no row says the service supports the feature, and\n\
+         # as that party otherwise; Customer beside Microsoft, or Shared beside\n\
+         # either, is read as shared (the rows name both). Several rows of one\n\
+         # control's guidance are read the same way. A row with no control id is\n\
+         # placed by its feature's control in the other workbooks, and says so."
     );
     let _ = writeln!(
         w,
@@ -440,6 +442,13 @@ fn cell(rows: &[&Row], key: &str) -> Cell {
     let responsibilities: BTreeSet<&str> = rows.iter().map(|r| r.responsibility.as_str()).collect();
     let enabled_by_default = rows.iter().all(|r| r.enabled_by_default == "True");
     let numbers: Vec<String> = rows.iter().map(|r| format!("row {}", r.number)).collect();
+    // A row with no control id is placed by its feature: say so.
+    let placed = match rows.iter().any(|r| r.control.is_none()) {
+        true => {
+            "; a row with no control id, placed by its feature's control in the other workbooks"
+        }
+        false => "",
+    };
     if responsibilities.len() == 1 {
         let responsibility = rows[0].responsibility.as_str();
         let phrase = match phrases.iter().all(|p| *p == phrases[0]) {
@@ -454,16 +463,57 @@ fn cell(rows: &[&Row], key: &str) -> Cell {
             party: party_of(responsibility).unwrap(),
             enabled_by_default,
             because: format!(
-                "{phrase}; Responsibility {responsibility} (Feature Summary {rows_said}) [{key}]"
+                "{phrase}; Responsibility {responsibility} (Feature Summary {rows_said}){placed} [{key}]"
             ),
         };
     }
-    let parties: BTreeSet<&str> = responsibilities
+    let each: Vec<String> = rows
         .iter()
+        .zip(&phrases)
+        .map(|(r, p)| format!("row {}: {p}, {}", r.number, r.responsibility))
+        .collect();
+    // Rows with no feature are separate pieces of a control's guidance.
+    if rows[0].feature == NO_FEATURE {
+        let (party, reading) = combined(&responsibilities);
+        return Cell {
+            party,
+            enabled_by_default,
+            because: format!(
+                "Open: the workbook gives this control {} rows of guidance ({}); {reading}{placed} [{key}]",
+                rows.len(),
+                each.join("; ")
+            ),
+        };
+    }
+    let supported = rows.iter().any(|r| r.supported == "True");
+    let (party, reading) = match (supported, responsibilities.contains("Not Applicable")) {
+        // Not Applicable beside a party, for a feature no row says the
+        // service supports: nothing to turn on.
+        (false, true) => (
+            "not-applicable",
+            "read as not-applicable: no row says the service supports the feature".to_string(),
+        ),
+        _ => combined(&responsibilities),
+    };
+    Cell {
+        party,
+        enabled_by_default,
+        because: format!(
+            "Open: the workbook gives this feature {} rows that disagree ({}); {reading}{placed} [{key}]",
+            rows.len(),
+            each.join("; ")
+        ),
+    }
+}
+
+/// The party of rows that name several: the one party besides Not
+/// Applicable, or shared where the rows name both (or Shared).
+fn combined(responsibilities: &BTreeSet<&str>) -> (&'static str, String) {
+    let parties: BTreeSet<&str> = (responsibilities.iter())
         .filter(|r| **r != "Not Applicable")
         .map(|r| party_of(r).unwrap())
         .collect();
-    let (party, reading) = match parties.len() {
+    match parties.len() {
         1 => {
             let party = *parties.first().unwrap();
             (
@@ -471,20 +521,9 @@ fn cell(rows: &[&Row], key: &str) -> Cell {
                 format!("read as {party}, the row that names a party"),
             )
         }
-        _ => ("shared", "read as shared: both parties act".to_string()),
-    };
-    let each: Vec<String> = rows
-        .iter()
-        .zip(&phrases)
-        .map(|(r, p)| format!("row {}: {p}, {}", r.number, r.responsibility))
-        .collect();
-    Cell {
-        party,
-        enabled_by_default,
-        because: format!(
-            "Open: the workbook gives this feature {} rows that disagree ({}); {reading} [{key}]",
-            rows.len(),
-            each.join("; ")
+        _ => (
+            "shared",
+            "read as shared: the rows name both parties".to_string(),
         ),
     }
 }

@@ -107,20 +107,34 @@ pub enum Evaluated {
 
 impl Evaluated {
     /// The customer's to-do list, for a policy that marks some rule
-    /// `enabled-by-default`: the zones the customer holds alone or shared
-    /// that are not on by themselves, in zone order. None where a
-    /// dimension is open (the list would depend on it) or the policy marks
-    /// nothing (every zone the customer holds would be on it).
+    /// `enabled-by-default` (none for one that marks nothing: every zone the
+    /// customer holds would be on it): the zones the customer holds, alone
+    /// or shared, that are not on by themselves, in zone order. Where a
+    /// dimension is open, the zones on it whichever value it takes.
     pub fn to_do(&self, policy: &Policy) -> Option<Vec<ZoneId>> {
-        match self {
-            Evaluated::Complete(decisions) if policy.marks_enabled_by_default() => Some(
-                (decisions.iter())
-                    .filter(|d| d.customer_to_do(policy))
-                    .map(|d| d.zone)
-                    .collect(),
-            ),
-            _ => None,
+        if !policy.marks_enabled_by_default() {
+            return None;
         }
+        Some(match self {
+            Evaluated::Complete(decisions) => (decisions.iter())
+                .filter(|d| d.customer_to_do(policy))
+                .map(|d| d.zone)
+                .collect(),
+            Evaluated::Partial(answers) => (answers.iter())
+                .filter(|a| {
+                    (a.cases.as_ref()).is_some_and(|cases| {
+                        cases.iter().all(|case| {
+                            let customer_acts = (case.holder.party(policy))
+                                .is_some_and(|p| p.name == "customer" || p.name == "shared");
+                            let on =
+                                (case.rules.iter()).any(|&r| policy.rules[r].enabled_by_default);
+                            customer_acts && !on
+                        })
+                    })
+                })
+                .map(|a| a.zone)
+                .collect(),
+        })
     }
 
     /// Whether a zone is in conflict (or can be, for some value of an open

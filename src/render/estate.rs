@@ -46,9 +46,10 @@ pub struct ResourceJson<'a> {
     /// `eval --partial` has them.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub partial: Option<Vec<PartialDecisionJson<'a>>>,
-    /// For a policy that marks protections `enabled-by-default`, with no
-    /// dimension open: the zones the customer holds, alone or shared, that
-    /// are not on by themselves, in zone order.
+    /// For a policy that marks protections `enabled-by-default`: the zones
+    /// the customer holds, alone or shared, that are not on by themselves,
+    /// in zone order; where a dimension is open, those on the list
+    /// whichever value it takes.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub to_do: Option<Vec<&'a str>>,
 }
