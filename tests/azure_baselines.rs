@@ -541,3 +541,48 @@ fn the_nist_lines_are_microsofts_mapping() {
         }
     }
 }
+
+/// In the exports, a feature the service does not have (`not-applicable`)
+/// or its workbook does not list (`not-listed`) is on no side: never
+/// inherited from Microsoft, never the customer's. The same for `gcp`'s
+/// `not-applicable`.
+#[test]
+fn exports_leave_out_what_does_not_apply() {
+    for (policy, scenario) in [
+        ("azure-baselines", "service=key-vault"),
+        ("azure-baselines", "service=storage"),
+        ("gcp", "service=workspace"),
+    ] {
+        let run = common::onus(&["export", "crm-csv", policy, "--set", scenario], b"");
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        let mut rows = csv::ReaderBuilder::new()
+            .flexible(true)
+            .has_headers(false)
+            .from_reader(run.stdout.as_bytes());
+        let (mut sided, mut not_applicable) = (0, 0);
+        // The title line, then the header, then a row a control.
+        for record in rows.records().skip(2) {
+            let record = record.unwrap();
+            let responsibilities = &record[2];
+            let mentions = ["(Not applicable)", "(Not in the service's baseline)"]
+                .iter()
+                .any(|party| responsibilities.contains(party));
+            match &record[1] {
+                // Not applicable in the scenario: listed with its zones.
+                "" => not_applicable += 1,
+                _ => {
+                    sided += 1;
+                    assert!(
+                        !mentions,
+                        "{policy} {scenario} {}: {responsibilities}",
+                        &record[0]
+                    );
+                }
+            }
+        }
+        assert!(sided > 0, "{}", run.stdout);
+        if policy == "azure-baselines" {
+            assert!(not_applicable > 0, "{}", run.stdout);
+        }
+    }
+}

@@ -13,7 +13,7 @@ use std::sync::OnceLock;
 use crate::base::assets::{CCM_V4_CATALOG, NIST_800_53_HIGH_CATALOG};
 use crate::base::names::closest;
 use crate::base::span::Span;
-use crate::compliance::responsibility::NOT_APPLICABLE_PARTY;
+use crate::compliance::responsibility::is_not_applicable;
 use crate::diagnostic::code::Code;
 use crate::diagnostic::{Diagnostic, Source, ToDiagnostic};
 use crate::engine::analysis::{Region, Space, Undecided, Witness};
@@ -400,7 +400,7 @@ pub fn mapping_findings(policy: &Policy, mapping: &Mapping) -> Vec<MappingFindin
 
 /// A scenario where two of the zones are held by different parties, if
 /// there is one: where the first zone is held by a party and another zone
-/// is not. A zone held by `none` does not apply there, so takes no part.
+/// is not. A zone held by a not-applicable party (`none`, ...) does not apply there, so takes no part.
 fn differing_holders(
     policy: &Policy,
     space: &Space,
@@ -415,17 +415,17 @@ fn differing_holders(
             .map(|(holder, region, _)| (holder, region))
             .collect())
     };
-    let none = Holder::Party(NOT_APPLICABLE_PARTY.to_string());
+    let none = |holder: &Holder| matches!(holder, Holder::Party(name) if is_not_applicable(name));
     let first = holders(zones[0].0)?;
     for &(other, _) in &zones[1..] {
         let theirs = holders(other)?;
         let mut both_apply = space.everything();
         for (holder, region) in first.iter().chain(&theirs) {
-            if *holder == none {
+            if none(holder) {
                 both_apply = space.minus(&both_apply, region)?;
             }
         }
-        for (holder, mine) in first.iter().filter(|(h, _)| *h != none) {
+        for (holder, mine) in first.iter().filter(|(h, _)| !none(h)) {
             let mine = space.intersect(mine, &both_apply)?;
             let differ = match theirs.iter().find(|(h, _)| h == holder) {
                 Some((_, their)) => space.minus(&mine, their)?,

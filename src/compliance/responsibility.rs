@@ -6,9 +6,17 @@ use crate::diagnostic::code::Code;
 use crate::diagnostic::{Diagnostic, Report};
 use crate::model::policy::{PartyId, Policy, RuleId, Scenario, ZoneId, CUSTOMER, PROVIDER, SHARED};
 
-/// A party named `none` says a zone does not apply (as `azure-services`
-/// does for Kubernetes zones outside AKS): exports leave such zones out.
-pub const NOT_APPLICABLE_PARTY: &str = "none";
+/// Parties that say a zone does not apply (`none`, as `azure-services` has
+/// it for Kubernetes zones outside AKS; `not-applicable`, as `gcp` and
+/// `azure-baselines` have it) or that the source says nothing of it
+/// (`not-listed`, `azure-baselines`' features a service's workbook has no
+/// row for): exports leave such zones out, on every side.
+pub const NOT_APPLICABLE_PARTIES: [&str; 3] = ["none", "not-applicable", "not-listed"];
+
+/// Whether a party of that name says a zone does not apply.
+pub fn is_not_applicable(party: &str) -> bool {
+    NOT_APPLICABLE_PARTIES.contains(&party)
+}
 
 /// Who implements a control, from the holders of the zones that carry it.
 /// A party a policy declares (other than `none`) is a third party to which
@@ -52,7 +60,7 @@ impl HolderKind {
             PROVIDER => HolderKind::Provider,
             CUSTOMER => HolderKind::Customer,
             SHARED => HolderKind::Both,
-            _ if policy.parties[party].name == NOT_APPLICABLE_PARTY => HolderKind::NotApplicable,
+            _ if is_not_applicable(&policy.parties[party].name) => HolderKind::NotApplicable,
             _ => HolderKind::ThirdParty,
         }
     }
