@@ -63,9 +63,10 @@ pub fn occurrences(tree: &PolicyFile) -> Vec<Occurrence> {
                     found.zone_and_party(zone, party);
                 }
             }
-            StatementKind::Controls(line) => {
+            StatementKind::Controls(line) if !line.every_zone => {
                 found.name(Named::Zone(line.zone.text.clone()), &line.zone, false)
             }
+            StatementKind::Controls(_) => {}
             StatementKind::Resource(entry) => {
                 for setting in &entry.settings {
                     found.setting(&setting.dimension, &setting.values, false);

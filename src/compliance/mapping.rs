@@ -110,11 +110,15 @@ pub struct Mapping {
     pub entries: Vec<MapEntry>,
 }
 
-/// One `ZONE: controls ...` line.
+/// One `ZONE: controls ...` line, or one `every zone: controls ...` line.
 #[derive(Clone, Debug)]
 pub struct MapEntry {
-    /// The zone's name, with where it is written.
+    /// The zone's name, with where it is written (`every zone` for an
+    /// every-zone line).
     pub zone: Name,
+    /// Every zone of a policy carries these controls, each party for its
+    /// own part.
+    pub every_zone: bool,
     /// Indices into the framework's controls, as written, with their spans.
     pub controls: Vec<(usize, Span)>,
     /// The reason after `because`, if any.
@@ -124,7 +128,15 @@ pub struct MapEntry {
 impl Mapping {
     /// The entry of a zone name, if the mapping has one.
     pub fn entry(&self, zone: &str) -> Option<&MapEntry> {
-        self.entries.iter().find(|e| e.zone.text == zone)
+        (self.entries.iter()).find(|e| !e.every_zone && e.zone.text == zone)
+    }
+
+    /// The lines that give a zone controls: its own, if any, then every
+    /// `every zone` line.
+    pub fn carried_by(&self, zone: &str) -> impl Iterator<Item = &MapEntry> {
+        let own = self.entry(zone);
+        own.into_iter()
+            .chain(self.entries.iter().filter(|e| e.every_zone))
     }
 }
 
@@ -182,9 +194,13 @@ pub fn resolve_mapping(
             }
         };
         // A repeated zone is an error, and its line's ids are still
-        // checked, so that no error waits behind another.
-        let repeated = zones_seen.get(line.zone.text.as_str()).copied();
-        if repeated.is_none() {
+        // checked, so that no error waits behind another. `every zone` may
+        // have several lines (one a family, say).
+        let repeated = match line.every_zone {
+            true => None,
+            false => zones_seen.get(line.zone.text.as_str()).copied(),
+        };
+        if repeated.is_none() && !line.every_zone {
             zones_seen.insert(&line.zone.text, line.zone.span);
         }
         if let Some(first) = repeated {
@@ -216,9 +232,29 @@ pub fn resolve_mapping(
         }
         entries.push(MapEntry {
             zone: line.zone.clone(),
+            every_zone: line.every_zone,
             controls,
             because: line.because.as_ref().map(|b| b.text.clone()),
         });
+    }
+    // A control every zone carries is on no other line: a zone would carry
+    // it twice.
+    let everywhere: HashMap<usize, Span> = (entries.iter())
+        .filter(|e| e.every_zone)
+        .flat_map(|e| e.controls.iter().copied())
+        .collect();
+    for entry in &entries {
+        for &(control, span) in &entry.controls {
+            match everywhere.get(&control) {
+                Some(&first) if first != span => errors.push(ResolveError::Duplicate {
+                    what: "control",
+                    name: (framework.map(|f| f.controls()[control].id.clone())).unwrap_or_default(),
+                    span,
+                    first,
+                }),
+                _ => {}
+            }
+        }
     }
     match framework {
         Some(framework) if errors.is_empty() => Ok(Mapping {
@@ -318,7 +354,7 @@ pub enum MappingFinding {
 pub fn mapping_findings(policy: &Policy, mapping: &Mapping) -> Vec<MappingFinding> {
     let mut findings = Vec::new();
     for (zone, z) in policy.zones.iter().enumerate() {
-        if mapping.entry(&z.name).is_none() {
+        if mapping.carried_by(&z.name).next().is_none() {
             findings.push(MappingFinding::UnmappedZone {
                 mapping: mapping.name.clone(),
                 zone,
@@ -337,7 +373,8 @@ pub fn mapping_findings(policy: &Policy, mapping: &Mapping) -> Vec<MappingFindin
     // Control (catalog index) to the zones carrying it, with their places.
     let mut carriers: BTreeMap<(usize, usize), Vec<(ZoneId, Span)>> = BTreeMap::new();
     let mut first_seen: HashMap<usize, usize> = HashMap::new();
-    for entry in &mapping.entries {
+    // Controls every zone carries are shared by design: not findings.
+    for entry in mapping.entries.iter().filter(|e| !e.every_zone) {
         let Some(zone) = policy.zone_index(&entry.zone.text) else {
             if let Some(close) = closest(&entry.zone.text, unmapped.iter().copied()) {
                 findings.push(MappingFinding::UnknownZone {

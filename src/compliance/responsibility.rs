@@ -119,20 +119,23 @@ impl<'a> Export<'a> {
             vec![Vec::new(); mapping.framework.controls().len()];
         for decision in &decisions {
             let zone = &policy.zones[decision.zone];
-            let Some(entry) = mapping.entry(&zone.name) else {
+            let mut entries = mapping.carried_by(&zone.name).peekable();
+            if entries.peek().is_none() {
                 continue;
-            };
+            }
             let Some(party) = decision.party else {
                 conflicts.push(conflict(policy, scenario, decision.zone, &decision.rules));
                 continue;
             };
-            for &(control, _) in &entry.controls {
-                by_control[control].push(Holding {
-                    zone: decision.zone,
-                    party,
-                    rules: decision.rules.clone(),
-                    reason: entry.because.clone(),
-                });
+            for entry in entries {
+                for &(control, _) in &entry.controls {
+                    by_control[control].push(Holding {
+                        zone: decision.zone,
+                        party,
+                        rules: decision.rules.clone(),
+                        reason: entry.because.clone(),
+                    });
+                }
             }
         }
         if !conflicts.is_empty() {

@@ -170,7 +170,11 @@ fn statement_text(kind: &StatementKind) -> String {
         }
         StatementKind::Controls(line) => {
             let controls: Vec<&str> = line.controls.iter().map(|c| c.text.as_str()).collect();
-            let mut out = format!("{}: controls {}", zone(&line.zone), controls.join(", "));
+            let carrier = match line.every_zone {
+                true => "every zone".to_string(),
+                false => zone(&line.zone),
+            };
+            let mut out = format!("{carrier}: controls {}", controls.join(", "));
             if let Some(because) = &line.because {
                 out.push_str(&format!(" because {}", text(because)));
             }

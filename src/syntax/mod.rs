@@ -133,8 +133,10 @@ pub struct ResourceStatement {
 /// the controls of a framework a zone carries.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ControlsStatement {
-    /// The zone, as written.
+    /// The zone, as written (`every zone` for an every-zone line).
     pub zone: Name,
+    /// `every zone: controls ...`: every zone of a policy carries them.
+    pub every_zone: bool,
     /// The control ids, in order.
     pub controls: Vec<Name>,
     /// The reason after `because`, if any.

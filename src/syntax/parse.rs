@@ -779,7 +779,15 @@ fn build_statement(pair: Pair<Rule>) -> Result<StatementKind, ParseError> {
             }
         }
         Rule::mapping_entry => {
-            let zone = build_name(next());
+            let first = next();
+            let every_zone = first.as_rule() == Rule::every_zone;
+            let zone = match every_zone {
+                true => Name {
+                    text: first.as_str().to_string(),
+                    span: span_of(&first),
+                },
+                false => build_name(first),
+            };
             let mut controls = Vec::new();
             let mut because = None;
             for part in inner {
@@ -790,6 +798,7 @@ fn build_statement(pair: Pair<Rule>) -> Result<StatementKind, ParseError> {
             }
             StatementKind::Controls(ControlsStatement {
                 zone,
+                every_zone,
                 controls,
                 because,
             })
