@@ -203,9 +203,14 @@ struct ExportArgs {
     /// input gives the same bytes].
     #[arg(long, value_name = "YYYY-MM-DD")]
     date: Option<String>,
-    /// The OSCAL profile the SSPs import.
-    #[arg(long, value_name = "HREF", default_value = render::DEFAULT_PROFILE)]
-    profile: String,
+    /// The NIST SP 800-53 baseline whose every control the export lists,
+    /// carried by the policy's zones or not [default: high].
+    #[arg(long, value_parser = ["low", "moderate", "high"])]
+    baseline: Option<String>,
+    /// The OSCAL profile the SSPs import [default: NIST's profile of the
+    /// baseline].
+    #[arg(long, value_name = "HREF")]
+    profile: Option<String>,
     /// Write to this file (atomically) instead of stdout; needed for XLSX
     /// when stdout is a terminal.
     #[arg(long, short, value_name = "FILE")]

@@ -68,6 +68,122 @@ fn the_nist_controls_are_the_vendored_catalogs() {
         .collect();
     assert_eq!(carried.len(), 370);
     assert_eq!(carried, expected);
+    // The LOW and MODERATE baselines are NIST's resolved profiles, vendored
+    // beside the HIGH one, control for control and in catalog order.
+    for (name, file, count) in [
+        ("low", "LOW", 149),
+        ("moderate", "MODERATE", 287),
+        ("high", "HIGH", 370),
+    ] {
+        let path = root().join(format!(
+            "tests/fixtures/oscal/NIST_SP-800-53_rev5_{file}-baseline-resolved-profile_catalog-min.json"
+        ));
+        let catalog: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        let mut expected = Vec::new();
+        for group in catalog["catalog"]["groups"].as_array().unwrap() {
+            walk(&group["controls"], &mut expected);
+        }
+        let baseline = nist.baseline(Some(name)).unwrap();
+        let listed: Vec<(String, String)> = (nist.baseline_controls(Some(baseline)).iter())
+            .map(|&c| {
+                (
+                    nist.controls()[c].id.clone(),
+                    nist.controls()[c].title.clone(),
+                )
+            })
+            .collect();
+        assert_eq!(listed.len(), count, "{name}");
+        assert_eq!(listed, expected, "{name}");
+    }
+}
+
+/// Every control of the baseline is a row, covered or not, in catalog
+/// order; `--baseline` picks NIST's baseline and the SSPs import its
+/// profile; the CAIQ lists all of CCM and has no baselines.
+#[test]
+fn exports_list_every_control_of_the_baseline() {
+    for (baseline, rows) in [("low", 149), ("moderate", 287), ("high", 370)] {
+        let run = onus(
+            &[
+                "export",
+                "crm-csv",
+                "azure",
+                "--set",
+                "model=iaas",
+                "--baseline",
+                baseline,
+            ],
+            b"",
+        );
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        let mut reader = csv::ReaderBuilder::new()
+            .flexible(true)
+            .has_headers(false)
+            .from_reader(run.stdout.as_bytes());
+        let records: Vec<csv::StringRecord> =
+            reader.records().skip(2).map(|r| r.unwrap()).collect();
+        assert_eq!(records.len(), rows, "{baseline}");
+        let uncovered = (records.iter())
+            .filter(|r| r[2].starts_with("Not covered: no zone of policy `azure`"))
+            .count();
+        assert!(uncovered > 0 && uncovered < rows, "{baseline}: {uncovered}");
+        for record in records.iter().filter(|r| r[2].starts_with("Not covered")) {
+            assert_eq!(&record[1], "", "no answer where no zone carries it");
+        }
+        let ssp = onus(
+            &[
+                "export",
+                "oscal-ssp",
+                "azure",
+                "--set",
+                "model=iaas",
+                "--baseline",
+                baseline,
+            ],
+            b"",
+        );
+        let ssp: Value = serde_json::from_str(&ssp.stdout).unwrap();
+        let plan = &ssp["system-security-plan"];
+        assert_eq!(
+            plan["control-implementation"]["implemented-requirements"]
+                .as_array()
+                .unwrap()
+                .len(),
+            rows
+        );
+        let href = plan["import-profile"]["href"].as_str().unwrap();
+        assert!(
+            href.ends_with(&format!(
+                "_{}-baseline_profile.json",
+                baseline.to_uppercase()
+            )),
+            "{href}"
+        );
+    }
+    let caiq = onus(&["export", "caiq-csv", "azure", "--set", "model=iaas"], b"");
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .has_headers(false)
+        .from_reader(caiq.stdout.as_bytes());
+    assert_eq!(reader.records().skip(2).count(), 197, "every CCM control");
+    let refused = onus(
+        &[
+            "export",
+            "caiq-csv",
+            "azure",
+            "--set",
+            "model=iaas",
+            "--baseline",
+            "low",
+        ],
+        b"",
+    );
+    assert_eq!(refused.code, 2);
+    assert!(
+        refused.stderr.contains("has no baselines"),
+        "{}",
+        refused.stderr
+    );
 }
 
 /// CCM v4.0: 197 controls in 17 domains, numbered from 01 without gaps.
@@ -112,9 +228,17 @@ fn the_builtin_mappings_cover_the_builtin_policies() {
         let mut used = BTreeSet::new();
         for builtin in onus::BUILTINS {
             let policy = onus::load_builtin(builtin.name).unwrap();
+            // Shared controls are the truth, not a fault; how much of the
+            // baseline the mapping covers is recorded below.
             let unmapped: Vec<_> = onus::unstable::mapping_findings(&policy, &mapping)
                 .into_iter()
-                .filter(|f| !matches!(f, onus::unstable::MappingFinding::SharedControl { .. }))
+                .filter(|f| {
+                    !matches!(
+                        f,
+                        onus::unstable::MappingFinding::SharedControl { .. }
+                            | onus::unstable::MappingFinding::UncoveredControls { .. }
+                    )
+                })
                 .collect();
             assert_eq!(unmapped, [], "{} with {}", builtin.name, mapping.name);
             used.extend(policy.zones.iter().map(|z| z.name.clone()));
@@ -421,4 +545,36 @@ fn a_date_is_a_day_of_the_calendar() {
         ];
         assert_eq!(onus(&args, b"").code, code, "--date {date}");
     }
+}
+
+/// How much of its framework's default baseline each built-in mapping
+/// covers for each built-in policy (NIST's HIGH baseline; all of CCM):
+/// recorded, so that the coverage can be followed as the mappings grow.
+#[test]
+fn the_builtin_mappings_coverage_is_recorded() {
+    let mut report = String::new();
+    for mapping in onus::BUILTIN_MAPPINGS {
+        let mapping = onus::unstable::load_mapping(mapping.name).unwrap();
+        let baseline = mapping.framework.baseline(None);
+        let all = mapping.framework.baseline_controls(baseline).len();
+        for builtin in onus::BUILTINS {
+            let policy = onus::load_builtin(builtin.name).unwrap();
+            let uncovered = (onus::unstable::mapping_findings(&policy, &mapping).iter())
+                .find_map(|f| match f {
+                    onus::unstable::MappingFinding::UncoveredControls { controls, of, .. } => {
+                        assert_eq!(*of, all);
+                        Some(controls.len())
+                    }
+                    _ => None,
+                })
+                .unwrap_or(0);
+            report.push_str(&format!(
+                "{} for {}: {} of {all} controls carried\n",
+                mapping.name,
+                builtin.name,
+                all - uncovered
+            ));
+        }
+    }
+    insta::assert_snapshot!(report);
 }

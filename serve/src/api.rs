@@ -874,7 +874,7 @@ async fn eval_named(
     within_limits(&state, move || eval_of(served.policy(), &scenario, &params)).await?
 }
 
-const EXPORT_PARAMETERS: [&str; 5] = ["format", "mapping", "set", "date", "profile"];
+const EXPORT_PARAMETERS: [&str; 6] = ["format", "mapping", "set", "date", "profile", "baseline"];
 
 async fn export_named(
     Shared(state): Shared<Arc<State>>,
@@ -902,9 +902,8 @@ async fn export_named(
         let policy = served.policy();
         let request = ExportRequest {
             date: params.get("date"),
-            profile: params
-                .get("profile")
-                .unwrap_or(onus::render::DEFAULT_PROFILE),
+            profile: params.get("profile"),
+            baseline: params.get("baseline"),
         };
         command::export(
             policy,

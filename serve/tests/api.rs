@@ -130,7 +130,8 @@ fn answers_are_the_clis() {
     assert_eq!((status, typ.as_str()), (200, "text/csv; charset=utf-8"));
     let request = command::ExportRequest {
         date: None,
-        profile: onus::render::DEFAULT_PROFILE,
+        profile: None,
+        baseline: None,
     };
     let bytes = command::export(
         &policy,

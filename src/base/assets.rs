@@ -161,6 +161,12 @@ pub const BUILTIN_RESOURCE_MAPS: &[BuiltinResourceMap] = &[
 /// (its origin is in the file's header).
 pub(crate) const NIST_800_53_HIGH_CATALOG: &str =
     include_str!("../../policies/catalogs/nist-sp-800-53-rev5-high.tsv");
+/// The LOW baseline's controls (a subset of the HIGH catalog's).
+pub(crate) const NIST_800_53_LOW_BASELINE: &str =
+    include_str!("../../policies/catalogs/nist-sp-800-53-rev5-low.tsv");
+/// The MODERATE baseline's controls (a subset of the HIGH catalog's).
+pub(crate) const NIST_800_53_MODERATE_BASELINE: &str =
+    include_str!("../../policies/catalogs/nist-sp-800-53-rev5-moderate.tsv");
 
 /// CSA's Cloud Controls Matrix v4, a control id and title a line (its
 /// origin is in the file's header).

@@ -173,7 +173,8 @@ pub(super) fn export(args: ExportArgs) -> Result<Output, Failure> {
     let policy = onus::load_policy(&args.policy)?;
     let request = ExportRequest {
         date: args.date.as_deref(),
-        profile: &args.profile,
+        profile: args.profile.as_deref(),
+        baseline: args.baseline.as_deref(),
     };
     let bytes = command::export(
         &policy,

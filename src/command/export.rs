@@ -64,8 +64,11 @@ pub struct ExportRequest<'a> {
     /// Unix epoch's day when `None`, so that the same input gives the same
     /// bytes whatever day it runs.
     pub date: Option<&'a str>,
-    /// The OSCAL profile the SSPs import.
-    pub profile: &'a str,
+    /// The OSCAL profile the SSPs import; the baseline's own where `None`.
+    pub profile: Option<&'a str>,
+    /// The baseline whose every control the export lists (`low`,
+    /// `moderate`, `high`; the framework's first where `None`).
+    pub baseline: Option<&'a str>,
 }
 
 /// A `YYYY-MM-DD` date, checked, or the Unix epoch's day.
@@ -146,11 +149,56 @@ pub fn export(
             vec![diagnostic],
         ));
     }
+    let framework = mapping.framework;
+    let baseline = match (request.baseline, framework.baselines.is_empty()) {
+        (Some(name), true) => {
+            let diagnostic = Diagnostic::new(
+                Code::InvalidSetting,
+                format!(
+                    "{} has no baselines: the export lists every control",
+                    framework.title
+                ),
+            )
+            .with_label(
+                crate::base::span::Span::new(0, name.len()),
+                "not a baseline here",
+            )
+            .with_help(Some("leave out `--baseline`".into()));
+            return Err(Report::new(
+                Source::new("--baseline", name),
+                vec![diagnostic],
+            ));
+        }
+        (name, _) => match framework.baseline(name) {
+            Some(baseline) => Some(baseline),
+            None if framework.baselines.is_empty() => None,
+            None => {
+                let name = name.unwrap_or_default();
+                let names: Vec<&str> = framework.baselines.iter().map(|b| b.name).collect();
+                let diagnostic = Diagnostic::new(
+                    Code::InvalidSetting,
+                    format!("`{name}` is not a baseline of {}", framework.title),
+                )
+                .with_label(
+                    crate::base::span::Span::new(0, name.len()),
+                    "not a baseline",
+                )
+                .with_help(Some(format!("the baselines: {}", names.join(", "))));
+                return Err(Report::new(
+                    Source::new("--baseline", name),
+                    vec![diagnostic],
+                ));
+            }
+        },
+    };
     let scenario = policy.scenario_from_settings("--set", settings)?;
-    let export = crate::compliance::responsibility::Export::new(policy, &mapping, &scenario)?;
+    let export =
+        crate::compliance::responsibility::Export::new(policy, &mapping, &scenario, baseline)?;
     let options = render::ExportOptions {
         date: export_date(request.date)?,
-        profile: request.profile,
+        profile: (request.profile)
+            .or(baseline.map(|b| b.profile))
+            .unwrap_or(render::DEFAULT_PROFILE),
     };
     let options = &options;
     let sheet = |rows: Vec<Vec<String>>, name: &str| {

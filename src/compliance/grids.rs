@@ -10,7 +10,7 @@
 use crate::compliance::responsibility::{ControlAnswer, Export, Ownership, Side};
 
 impl Export<'_> {
-    /// The CAIQ's SSRM columns, one row a mapped CCM control: the first row
+    /// The CAIQ's SSRM columns, one row a CCM control: the first row
     /// says what produced it, the second names the columns.
     pub fn caiq_grid(&self) -> Vec<Vec<String>> {
         let mut rows = vec![
@@ -21,6 +21,7 @@ impl Export<'_> {
             let control = self.control(answer);
             let provider = match answer.ownership {
                 Ownership::NotApplicable => self.not_applicable_text(answer),
+                Ownership::Uncovered => self.uncovered_text(),
                 _ => self.side_text(answer, Side::Provider),
             };
             rows.push(vec![
@@ -35,7 +36,7 @@ impl Export<'_> {
         rows
     }
 
-    /// FedRAMP's CRM columns, one row a mapped 800-53 control, then what
+    /// FedRAMP's CRM columns, one row a control of the baseline, then what
     /// the provider implements and what the customer must do.
     pub fn crm_grid(&self) -> Vec<Vec<String>> {
         let mut rows = vec![
@@ -61,8 +62,9 @@ impl Export<'_> {
                     "No",
                     format!("Not inherited: no zone carrying it is the provider's.\nCustomer responsibility: {customer}"),
                 ),
-                // The CRM's list has no value for it: left blank, said why.
+                // The CRM's list has no value for these: left blank, said why.
                 Ownership::NotApplicable => ("", self.not_applicable_text(answer)),
+                Ownership::Uncovered => ("", self.uncovered_text()),
             };
             rows.push(vec![
                 fedramp_control_id(&control.id),
@@ -80,6 +82,14 @@ impl Export<'_> {
             .map(|h| self.describe_holding(h))
             .collect();
         format!("Not applicable in this scenario:\n{}", zones.join("\n"))
+    }
+
+    fn uncovered_text(&self) -> String {
+        format!(
+            "Not covered: no zone of policy `{}` carries this control in mapping `{}`; Onus says nothing of who implements it.",
+            self.policy_id(),
+            self.mapping.name
+        )
     }
 
     fn side_text(&self, answer: &ControlAnswer, side: Side) -> String {
@@ -121,6 +131,8 @@ fn caiq_ownership(ownership: Ownership) -> &'static str {
         Ownership::ProviderAndThirdParty => "Shared CSP and 3rd-party",
         // CSA's STA-04 guidance names a sixth case, N/A.
         Ownership::NotApplicable => "N/A",
+        // Onus has no answer: the cell is left for the provider to fill.
+        Ownership::Uncovered => "",
     }
 }
 
@@ -132,6 +144,7 @@ pub(crate) fn ownership_words(ownership: Ownership) -> &'static str {
         Ownership::ThirdParty => "outsourced by the provider to a third party",
         Ownership::ProviderAndThirdParty => "shared by the provider and a third party",
         Ownership::NotApplicable => "not applicable in this scenario",
+        Ownership::Uncovered => "not covered by the mapping: no zone of the policy carries it",
     }
 }
 

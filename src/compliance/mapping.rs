@@ -10,7 +10,10 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::OnceLock;
 
-use crate::base::assets::{CCM_V4_CATALOG, NIST_800_53_HIGH_CATALOG};
+use crate::base::assets::{
+    CCM_V4_CATALOG, NIST_800_53_HIGH_CATALOG, NIST_800_53_LOW_BASELINE,
+    NIST_800_53_MODERATE_BASELINE,
+};
 use crate::base::names::closest;
 use crate::base::span::Span;
 use crate::compliance::responsibility::is_not_applicable;
@@ -33,7 +36,49 @@ pub struct Framework {
     pub kind: FrameworkKind,
     catalog_text: &'static str,
     catalog: OnceLock<Vec<Control>>,
+    /// Its baselines, the first the default; none where every control
+    /// is the baseline (CCM).
+    pub baselines: &'static [Baseline],
 }
+
+/// A baseline of a framework: the controls an export covers, every one,
+/// carried by some zone or not.
+#[derive(Debug)]
+pub struct Baseline {
+    /// Its name for `--baseline`: `high`.
+    pub name: &'static str,
+    /// Its full name, for exports.
+    pub title: &'static str,
+    /// The OSCAL profile that selects it, which SSPs import.
+    pub profile: &'static str,
+    /// Its controls, as the catalog's list is written (`id\ttitle`
+    /// lines); `None` for the whole catalog.
+    ids_text: Option<&'static str>,
+}
+
+/// NIST SP 800-53 rev. 5's baselines (SP 800-53B), each within the one
+/// before; the profiles are NIST's, whose resolved catalogs are vendored in
+/// `tests/fixtures/oscal/`.
+static NIST_BASELINES: [Baseline; 3] = [
+    Baseline {
+        name: "high",
+        title: "HIGH baseline",
+        profile: crate::compliance::oscal::DEFAULT_PROFILE,
+        ids_text: None,
+    },
+    Baseline {
+        name: "moderate",
+        title: "MODERATE baseline",
+        profile: "https://raw.githubusercontent.com/usnistgov/oscal-content/main/nist.gov/SP800-53/rev5/json/NIST_SP-800-53_rev5_MODERATE-baseline_profile.json",
+        ids_text: Some(NIST_800_53_MODERATE_BASELINE),
+    },
+    Baseline {
+        name: "low",
+        title: "LOW baseline",
+        profile: "https://raw.githubusercontent.com/usnistgov/oscal-content/main/nist.gov/SP800-53/rev5/json/NIST_SP-800-53_rev5_LOW-baseline_profile.json",
+        ids_text: Some(NIST_800_53_LOW_BASELINE),
+    },
+];
 
 /// Which exports a framework's controls can go to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -75,6 +120,28 @@ impl Framework {
     pub fn control_index(&self, id: &str) -> Option<usize> {
         self.controls().iter().position(|c| c.id == id)
     }
+
+    /// The baseline of that name (the default where `None`); `None` for a
+    /// name the framework has no baseline of, or any name where it has no
+    /// baselines at all.
+    pub fn baseline(&self, name: Option<&str>) -> Option<&'static Baseline> {
+        match name {
+            None => self.baselines.first(),
+            Some(name) => self.baselines.iter().find(|b| b.name == name),
+        }
+    }
+
+    /// The catalog indices of a baseline's controls, in catalog order:
+    /// every control where `baseline` is `None`.
+    pub fn baseline_controls(&self, baseline: Option<&Baseline>) -> Vec<usize> {
+        match baseline.and_then(|b| b.ids_text) {
+            None => (0..self.controls().len()).collect(),
+            Some(text) => (text.lines())
+                .filter(|line| !line.starts_with('#') && !line.trim().is_empty())
+                .filter_map(|line| self.control_index(line.split('\t').next().unwrap_or(line)))
+                .collect(),
+        }
+    }
 }
 
 /// The frameworks Onus carries a catalog of.
@@ -85,6 +152,7 @@ pub static FRAMEWORKS: [Framework; 2] = [
         kind: FrameworkKind::Nist80053,
         catalog_text: NIST_800_53_HIGH_CATALOG,
         catalog: OnceLock::new(),
+        baselines: &NIST_BASELINES,
     },
     Framework {
         name: "csa-ccm-v4",
@@ -92,6 +160,7 @@ pub static FRAMEWORKS: [Framework; 2] = [
         kind: FrameworkKind::CsaCcm,
         catalog_text: CCM_V4_CATALOG,
         catalog: OnceLock::new(),
+        baselines: &[],
     },
 ];
 
@@ -106,6 +175,8 @@ pub struct Mapping {
     pub framework: &'static Framework,
     /// The quoted title of its `mapping` line, if any.
     pub title: Option<String>,
+    /// Where its `mapping` line is.
+    pub span: Span,
     /// One entry a zone, in source order.
     pub entries: Vec<MapEntry>,
 }
@@ -167,7 +238,7 @@ pub fn resolve_mapping(
             }
         }
     }
-    let Some((framework_name, title, _)) = header else {
+    let Some((framework_name, title, header_span)) = header else {
         return Err(vec![ResolveError::NoMappingLine {
             span: file.statements.first().map(|s| s.span),
         }]);
@@ -262,6 +333,7 @@ pub fn resolve_mapping(
             source: source.clone(),
             framework,
             title,
+            span: header_span,
             entries,
         }),
         _ => Err(errors),
@@ -335,6 +407,21 @@ pub enum MappingFinding {
         /// Its dimensions whose value does not matter.
         any_value: Vec<String>,
     },
+    /// Controls of the framework's default baseline (its whole catalog
+    /// where it has none) that no zone of the policy carries: exports list
+    /// them as not covered. Located at the mapping's `mapping` line.
+    UncoveredControls {
+        /// The policy's name.
+        policy: String,
+        /// The baseline's title, or the framework's.
+        baseline: &'static str,
+        /// How many controls the baseline has.
+        of: usize,
+        /// The controls, in catalog order.
+        controls: Vec<String>,
+        /// The `mapping` line.
+        span: Span,
+    },
     /// The analysis could not decide within its budget whether a control's
     /// zones can differ: nothing is claimed about it.
     Undecided {
@@ -393,6 +480,26 @@ pub fn mapping_findings(policy: &Policy, mapping: &Mapping) -> Vec<MappingFindin
                 .or_default()
                 .push((zone, span));
         }
+    }
+    let carried: std::collections::HashSet<usize> = (policy.zones.iter())
+        .flat_map(|z| mapping.carried_by(&z.name))
+        .flat_map(|e| e.controls.iter().map(|&(c, _)| c))
+        .collect();
+    // The default baseline's controls, or the whole catalog's.
+    let baseline = mapping.framework.baseline(None);
+    let controls = mapping.framework.baseline_controls(baseline);
+    let uncovered: Vec<String> = (controls.iter())
+        .filter(|c| !carried.contains(c))
+        .map(|&c| mapping.framework.controls()[c].id.clone())
+        .collect();
+    if !uncovered.is_empty() {
+        findings.push(MappingFinding::UncoveredControls {
+            policy: policy.name.clone(),
+            baseline: baseline.map_or(mapping.framework.title, |b| b.title),
+            of: controls.len(),
+            controls: uncovered,
+            span: mapping.span,
+        });
     }
     let space = Space::of(policy);
     for ((_, control), zones) in carriers {
@@ -524,6 +631,24 @@ impl ToDiagnostic for MappingFinding {
                     ))
                     .with_scenario(scenario.clone(), any_value.clone())
             }
+            MappingFinding::UncoveredControls {
+                policy,
+                baseline,
+                of,
+                controls,
+                span,
+            } => Diagnostic::new(
+                Code::UncoveredControls,
+                format!(
+                    "{} of the {of} controls of the {baseline} are carried by no zone of policy `{policy}`: {}",
+                    controls.len(),
+                    controls.join(", ")
+                ),
+            )
+            .with_label(*span, "this mapping")
+            .with_help(Some(
+                "give them to the zones that implement them (`ZONE: controls ...`, or `every zone: controls ...` where each party implements its part); exports list them as not covered".into(),
+            )),
             MappingFinding::Undecided {
                 policy,
                 control,

@@ -470,7 +470,7 @@ impl Export<'_> {
             }
             Ownership::Customer => &["customer-configured"],
             Ownership::Shared => &["sp-system", "customer-configured"],
-            Ownership::NotApplicable => &[],
+            Ownership::NotApplicable | Ownership::Uncovered => &[],
         };
         values
             .iter()
@@ -532,7 +532,7 @@ impl Export<'_> {
                     by_components: vec![ByComponent {
                         component_uuid: component.clone(),
                         uuid: self.uuid(&["by-component", "provider", control]),
-                        description: described(self.describe(answer, Side::Provider)),
+                        description: self.described(answer, Side::Provider),
                         export,
                         inherited: Vec::new(),
                         satisfied: Vec::new(),
@@ -641,7 +641,7 @@ impl Export<'_> {
                 by_components.push(ByComponent {
                     component_uuid: this_system.clone(),
                     uuid: self.uuid(&["by-component", "customer", control]),
-                    description: described(self.describe(answer, Side::Customer)),
+                    description: self.described(answer, Side::Customer),
                     export: None,
                     inherited: Vec::new(),
                     satisfied: Vec::new(),
@@ -734,10 +734,17 @@ impl Export<'_> {
     }
 }
 
-/// OSCAL requires a description: an empty one says so in words.
-fn described(lines: Vec<String>) -> String {
-    match lines.is_empty() {
-        true => "Nothing on this side.".to_string(),
-        false => lines.join("\n\n"),
+impl Export<'_> {
+    /// OSCAL requires a description: an empty side says so in words, and a
+    /// control no zone carries says that Onus has no answer for it.
+    fn described(&self, answer: &ControlAnswer, side: Side) -> String {
+        let lines = self.describe(answer, side);
+        match (answer.ownership, lines.is_empty()) {
+            (Ownership::Uncovered, _) => {
+                "Not covered: no zone of the policy carries this control in the mapping; Onus says nothing of who implements it.".to_string()
+            }
+            (_, true) => "Nothing on this side.".to_string(),
+            (_, false) => lines.join("\n\n"),
+        }
     }
 }

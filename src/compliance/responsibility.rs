@@ -1,7 +1,7 @@
 //! A policy's answers for one scenario, control by control: the model that
 //! every compliance export (OSCAL, CAIQ, FedRAMP CRM) is rendered from.
 
-use crate::compliance::mapping::{Control, Mapping};
+use crate::compliance::mapping::{Baseline, Control, Mapping};
 use crate::diagnostic::code::Code;
 use crate::diagnostic::{Diagnostic, Report};
 use crate::model::policy::{PartyId, Policy, RuleId, Scenario, ZoneId, CUSTOMER, PROVIDER, SHARED};
@@ -36,6 +36,9 @@ pub enum Ownership {
     ProviderAndThirdParty,
     /// Every zone carrying it is held by `none`.
     NotApplicable,
+    /// No zone of the policy carries it: the mapping says nothing of it,
+    /// and the export lists it as such rather than drop it.
+    Uncovered,
 }
 
 /// What holding a zone means for an export.
@@ -100,7 +103,10 @@ pub struct Export<'a> {
     pub mapping: &'a Mapping,
     /// The scenario evaluated.
     pub scenario: &'a Scenario,
-    /// Each control some zone of the policy carries, in catalog order.
+    /// The baseline whose controls it covers (none for a framework without
+    /// baselines: all its controls).
+    pub baseline: Option<&'static Baseline>,
+    /// Every control of the baseline, in catalog order, carried or not.
     pub answers: Vec<ControlAnswer>,
 }
 
@@ -112,6 +118,7 @@ impl<'a> Export<'a> {
         policy: &'a Policy,
         mapping: &'a Mapping,
         scenario: &'a Scenario,
+        baseline: Option<&'static Baseline>,
     ) -> Result<Self, Report> {
         let decisions = policy.evaluate(scenario);
         let mut conflicts = Vec::new();
@@ -141,20 +148,21 @@ impl<'a> Export<'a> {
         if !conflicts.is_empty() {
             return Err(Report::new(policy.source.clone(), conflicts));
         }
-        let answers = by_control
-            .into_iter()
-            .enumerate()
-            .filter(|(_, holdings)| !holdings.is_empty())
-            .map(|(control, holdings)| ControlAnswer {
-                control,
-                ownership: ownership(policy, &holdings),
-                holdings,
+        let answers = (mapping.framework.baseline_controls(baseline).into_iter())
+            .map(|control| {
+                let holdings = std::mem::take(&mut by_control[control]);
+                ControlAnswer {
+                    control,
+                    ownership: ownership(policy, &holdings),
+                    holdings,
+                }
             })
             .collect();
         Ok(Export {
             policy,
             mapping,
             scenario,
+            baseline,
             answers,
         })
     }
@@ -231,6 +239,9 @@ impl Side {
 }
 
 fn ownership(policy: &Policy, holdings: &[Holding]) -> Ownership {
+    if holdings.is_empty() {
+        return Ownership::Uncovered;
+    }
     let any = |kinds: &[HolderKind]| {
         (holdings.iter()).any(|h| kinds.contains(&HolderKind::of(policy, h.party)))
     };

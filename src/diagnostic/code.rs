@@ -71,6 +71,7 @@ codes! {
     SyntaxError => "syntax-error",
     TestFile => "test-file",
     TooManyValues => "too-many-values",
+    UncoveredControls => "uncovered-controls",
     UnknownField => "unknown-field",
     UnknownMappedZone => "unknown-mapped-zone",
     UnknownMapping => "unknown-mapping",
@@ -89,7 +90,7 @@ impl Code {
             Code::DeadRule | Code::RedundantRule | Code::UnmappedZone | Code::UnknownMappedZone => {
                 Severity::Warning
             }
-            Code::DefaultOnlyZone | Code::SharedControl => Severity::Note,
+            Code::DefaultOnlyZone | Code::SharedControl | Code::UncoveredControls => Severity::Note,
             _ => Severity::Error,
         }
     }
