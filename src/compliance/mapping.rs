@@ -203,7 +203,8 @@ impl Mapping {
     }
 
     /// The lines that give a zone controls: its own, if any, then every
-    /// `every zone` line.
+    /// `every zone` line. A control on both is the zone's by its own line
+    /// (whose reason is the more specific): take the first of each.
     pub fn carried_by(&self, zone: &str) -> impl Iterator<Item = &MapEntry> {
         let own = self.entry(zone);
         own.into_iter()
@@ -308,23 +309,21 @@ pub fn resolve_mapping(
             because: line.because.as_ref().map(|b| b.text.clone()),
         });
     }
-    // A control every zone carries is on no other line: a zone would carry
-    // it twice.
-    let everywhere: HashMap<usize, Span> = (entries.iter())
-        .filter(|e| e.every_zone)
-        .flat_map(|e| e.controls.iter().copied())
-        .collect();
-    for entry in &entries {
+    // A control on two `every zone` lines is written twice.
+    let mut everywhere: HashMap<usize, Span> = HashMap::new();
+    for entry in entries.iter().filter(|e| e.every_zone) {
         for &(control, span) in &entry.controls {
-            match everywhere.get(&control) {
-                Some(&first) if first != span => errors.push(ResolveError::Duplicate {
-                    what: "control",
-                    name: (framework.map(|f| f.controls()[control].id.clone())).unwrap_or_default(),
-                    span,
-                    first,
-                }),
-                _ => {}
+            if let Some(&first) = everywhere.get(&control) {
+                if let Some(framework) = framework {
+                    errors.push(ResolveError::Duplicate {
+                        what: "control",
+                        name: framework.controls()[control].id.clone(),
+                        span,
+                        first,
+                    });
+                }
             }
+            everywhere.entry(control).or_insert(span);
         }
     }
     match framework {

@@ -134,8 +134,14 @@ impl<'a> Export<'a> {
                 conflicts.push(conflict(policy, scenario, decision.zone, &decision.rules));
                 continue;
             };
+            // A control on the zone's line and on an `every zone` line is
+            // carried once, with the zone's own reason.
+            let mut carried = std::collections::HashSet::new();
             for entry in entries {
                 for &(control, _) in &entry.controls {
+                    if !carried.insert(control) {
+                        continue;
+                    }
                     by_control[control].push(Holding {
                         zone: decision.zone,
                         party,
