@@ -381,7 +381,13 @@ fn caiq_ownership_follows_the_holders() {
     let infrastructure = rows(&export(&args));
     // The guest OS is the customer's on EC2.
     assert_eq!(cell(&infrastructure, "IVS-04", 2), "Shared CSP and CSC");
-    assert_eq!(cell(&infrastructure, "TVM-04", 2), "CSC-owned");
+    // Threat and vulnerability management: each party for its layers, so
+    // shared, the guest OS on the customer's side.
+    assert_eq!(cell(&infrastructure, "TVM-04", 2), "Shared CSP and CSC");
+    assert!(cell(&infrastructure, "TVM-04", 4)
+        .contains("Operating system (guest OS), updates and security patches (customer)"));
+    // Datacenter security stays the provider's.
+    assert_eq!(cell(&infrastructure, "DCS-08", 2), "CSP-owned");
 }
 
 fn ssp(text: &str) -> Value {
