@@ -41,6 +41,7 @@ fn trestle_and_openpyxl_read_the_exports() {
     for (name, format) in [
         ("provider.json", "oscal-ssp"),
         ("customer.json", "oscal-ssp-customer"),
+        ("component.json", "oscal-component-definition"),
     ] {
         let mut args = vec!["export", format, "azure", "--profile", profile];
         args.extend(scenario);
@@ -74,6 +75,7 @@ fn trestle_and_openpyxl_read_the_exports() {
         "ok trestle validate: the provider's SSP is VALID",
         "ok trestle validate: the customer's SSP is VALID",
         "ok trestle validate refuses the SSP without its title",
+        "ok trestle validate: the component definition is VALID (370 controls)",
         "ok references resolve:",
         "ok a dangling provided-uuid is caught",
         "ok openpyxl reads crm.xlsx",

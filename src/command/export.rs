@@ -11,6 +11,9 @@ choice! {
         OscalSsp => "oscal-ssp",
         /// A customer's OSCAL SSP, inheriting from the provider's.
         OscalSspCustomer => "oscal-ssp-customer",
+        /// The provider's offering as an OSCAL component definition: its
+        /// control implementations and the customer's responsibilities.
+        OscalComponentDefinition => "oscal-component-definition",
         /// CSA CAIQ SSRM ownership as CSV (CCM v4).
         CaiqCsv => "caiq-csv",
         /// CSA CAIQ SSRM ownership as an XLSX workbook.
@@ -31,6 +34,7 @@ impl ExportFormat {
             }
             ExportFormat::OscalSsp
             | ExportFormat::OscalSspCustomer
+            | ExportFormat::OscalComponentDefinition
             | ExportFormat::CrmCsv
             | ExportFormat::CrmXlsx => crate::compliance::mapping::FrameworkKind::Nist80053,
         }
@@ -213,6 +217,9 @@ pub fn export(
     Ok(match format {
         ExportFormat::OscalSsp => render::oscal_provider(&export, options).into_bytes(),
         ExportFormat::OscalSspCustomer => render::oscal_customer(&export, options).into_bytes(),
+        ExportFormat::OscalComponentDefinition => {
+            render::oscal_component_definition(&export, options).into_bytes()
+        }
         ExportFormat::CaiqCsv => render::grid_csv(&export.caiq_grid()).into_bytes(),
         ExportFormat::CaiqXlsx => sheet(export.caiq_grid(), "CAIQ SSRM")?,
         ExportFormat::CrmCsv => render::grid_csv(&export.crm_grid()).into_bytes(),

@@ -748,3 +748,150 @@ impl Export<'_> {
         }
     }
 }
+
+/// The provider's offering as an OSCAL component definition (OSCAL 1.1.2's
+/// component model, usnistgov/OSCAL
+/// `src/metaschema/oscal_component_metaschema.xml`): one `service`
+/// component whose control implementations say, control by control of the
+/// baseline, what the provider implements and what it leaves to its
+/// customers, the form providers publish for customers to import.
+#[derive(Serialize)]
+pub(crate) struct ComponentDocument<'a> {
+    #[serde(rename = "component-definition")]
+    definition: ComponentDefinition<'a>,
+}
+
+#[derive(Serialize)]
+struct ComponentDefinition<'a> {
+    uuid: String,
+    metadata: Metadata,
+    components: Vec<DefinedComponent<'a>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "kebab-case")]
+struct DefinedComponent<'a> {
+    uuid: String,
+    #[serde(rename = "type")]
+    kind: &'static str,
+    title: String,
+    description: String,
+    responsible_roles: Vec<ResponsibleRole>,
+    control_implementations: Vec<ComponentControls<'a>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "kebab-case")]
+struct ComponentControls<'a> {
+    uuid: String,
+    source: &'a str,
+    description: String,
+    implemented_requirements: Vec<ComponentRequirement>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "kebab-case")]
+struct ComponentRequirement {
+    uuid: String,
+    control_id: String,
+    description: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    props: Vec<Prop>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    responsible_roles: Vec<RoleWithPart>,
+    remarks: String,
+}
+
+/// A role and, in its remarks, the part of the control it implements.
+#[derive(Serialize)]
+#[serde(rename_all = "kebab-case")]
+struct RoleWithPart {
+    role_id: &'static str,
+    party_uuids: Vec<String>,
+    remarks: String,
+}
+
+impl Export<'_> {
+    /// The component definition: every control of the baseline, with the
+    /// provider's part and the customer's as the roles' remarks.
+    pub(crate) fn component_definition<'s>(
+        &'s self,
+        options: &'s ExportOptions,
+    ) -> ComponentDocument<'s> {
+        let requirements = (self.answers.iter())
+            .map(|answer| {
+                let control = &self.control(answer).id;
+                let provider = self.describe(answer, Side::Provider);
+                let customer = self.describe(answer, Side::Customer);
+                let mut roles = Vec::new();
+                if !provider.is_empty() {
+                    roles.push(RoleWithPart {
+                        role_id: "provider",
+                        party_uuids: vec![self.provider_party()],
+                        remarks: provider.join("\n\n"),
+                    });
+                }
+                if !customer.is_empty() {
+                    roles.push(RoleWithPart {
+                        role_id: "customer",
+                        party_uuids: vec![self.customer_party()],
+                        remarks: customer.join("\n\n"),
+                    });
+                }
+                let description = match answer.ownership {
+                    Ownership::Uncovered | Ownership::NotApplicable => {
+                        self.described(answer, Side::Provider)
+                    }
+                    ownership => format!(
+                        "Onus: {}. What each party implements is in the responsible roles' remarks.",
+                        ownership_words(ownership)
+                    ),
+                };
+                ComponentRequirement {
+                    uuid: self.uuid(&["component-requirement", control]),
+                    control_id: control.clone(),
+                    description,
+                    props: self.control_origination(answer),
+                    responsible_roles: roles,
+                    remarks: self.remarks(answer),
+                }
+            })
+            .collect();
+        ComponentDocument {
+            definition: ComponentDefinition {
+                uuid: self.uuid(&["component-definition"]),
+                metadata: Metadata {
+                    title: format!("{}: component definition", self.policy_title()),
+                    last_modified: format!("{}T00:00:00Z", options.date),
+                    version: env!("CARGO_PKG_VERSION"),
+                    oscal_version: OSCAL_VERSION,
+                    roles: self.roles(),
+                    parties: self.parties(),
+                    remarks: self.provenance(),
+                },
+                components: vec![DefinedComponent {
+                    uuid: self.uuid(&["component", "service"]),
+                    kind: "service",
+                    title: format!("{} cloud service", self.provider_name()),
+                    description: format!(
+                        "The cloud service as the policy `{}` describes it, in the scenario {}.",
+                        self.policy_id(),
+                        self.policy.scenario_text(self.scenario, ", ")
+                    ),
+                    responsible_roles: self.role(SspSide::Provider),
+                    control_implementations: vec![ComponentControls {
+                        uuid: self.uuid(&["control-implementation"]),
+                        source: options.profile,
+                        description: format!(
+                            "Who implements each control of {} ({}), from the policy's zones. {}",
+                            self.mapping.framework.title,
+                            self.baseline.map_or("every control", |b| b.title),
+                            self.provenance()
+                        ),
+                        implemented_requirements: requirements,
+                    }],
+                }],
+            },
+        }
+    }
+}

@@ -11,6 +11,11 @@ pub fn oscal_provider(export: &Export, options: &ExportOptions) -> String {
     to_json(&export.provider_ssp(options))
 }
 
+/// The provider's offering as an OSCAL component definition, as JSON.
+pub fn oscal_component_definition(export: &Export, options: &ExportOptions) -> String {
+    to_json(&export.component_definition(options))
+}
+
 /// A customer's SSP (OSCAL's leveraging system) as JSON.
 pub fn oscal_customer(export: &Export, options: &ExportOptions) -> String {
     to_json(&export.customer_ssp(options))

@@ -38,7 +38,7 @@ pub use estate::{
     parts_ndjson as estates_ndjson, parts_table as estates_table, table as estate_table,
     EstatePart, Estates,
 };
-pub use export::{grid_csv, grid_xlsx, oscal_customer, oscal_provider};
+pub use export::{grid_csv, grid_xlsx, oscal_component_definition, oscal_customer, oscal_provider};
 pub use matrix::{
     csv as matrix_csv, json as matrix_json, markdown as matrix_markdown, table as matrix_table,
 };

@@ -3,7 +3,8 @@
 Usage: check_exports.py WORK FIXTURES
 
 WORK holds provider.json and customer.json (the two OSCAL SSPs, made with
---profile trestle://catalogs/nist-high/catalog.json), and crm.csv/crm.xlsx,
+--profile trestle://catalogs/nist-high/catalog.json), component.json (the
+component definition, with the same profile), and crm.csv/crm.xlsx,
 caiq.csv/caiq.xlsx. FIXTURES is tests/fixtures/oscal (NIST's catalog and
 example SSPs). Prints one `ok ...` line per check; any failure raises, so
 the exit code is not 0.
@@ -18,6 +19,7 @@ import subprocess
 import sys
 
 import openpyxl
+from trestle.oscal.component import ComponentDefinition
 from trestle.oscal.ssp import SystemSecurityPlan
 
 CATALOG = "NIST_SP-800-53_rev5_HIGH-baseline-resolved-profile_catalog-min.json"
@@ -28,11 +30,11 @@ def load(path):
     return SystemSecurityPlan.oscal_read(pathlib.Path(path))
 
 
-def trestle_validate(workspace, name, path):
-    """`trestle validate -f` on the SSP placed in the trestle workspace."""
-    folder = workspace / "system-security-plans" / name
+def trestle_validate(workspace, name, path, kind="system-security-plan"):
+    """`trestle validate -f` on the document placed in the trestle workspace."""
+    folder = workspace / f"{kind}s" / name
     folder.mkdir(parents=True, exist_ok=True)
-    target = folder / "system-security-plan.json"
+    target = folder / f"{kind}.json"
     shutil.copy(path, target)
     trestle = pathlib.Path(sys.executable).parent / "trestle"
     run = subprocess.run(
@@ -134,6 +136,21 @@ def main(work, fixtures):
     valid, _ = trestle_validate(workspace, "broken", broken)
     assert not valid, "trestle must refuse an SSP without metadata.title"
     print("ok trestle validate refuses the SSP without its title")
+
+    # The component definition: trestle's model loads it, and it validates;
+    # every control of the baseline is an implemented requirement, each role
+    # one of the metadata's, each party one of its parties.
+    definition = ComponentDefinition.oscal_read(work / "component.json")
+    valid, output = trestle_validate(workspace, "onus", work / "component.json", "component-definition")
+    assert valid, output
+    roles = {role.id for role in definition.metadata.roles}
+    parties = {party.uuid for party in definition.metadata.parties}
+    requirements = definition.components[0].control_implementations[0].implemented_requirements
+    for requirement in requirements:
+        for role in requirement.responsible_roles or []:
+            assert role.role_id in roles, role.role_id
+            assert set(role.party_uuids or []) <= parties, role.party_uuids
+    print(f"ok trestle validate: the component definition is VALID ({len(requirements)} controls)")
 
     counts = references(provider, customer)
     print("ok references resolve: %d provided, %d responsibilities, %d inherited, %d satisfied" % counts)
