@@ -54,6 +54,9 @@ enum Command {
     /// Write compliance documents: OSCAL SSPs, CSA CAIQ ownership, FedRAMP
     /// CRM; control by control of a mapping, for one scenario.
     Export(ExportArgs),
+    /// Compare a policy's answers, control by control, with what a provider
+    /// publishes (FedRAMP's CRM as XLSX or CSV, or a control and owner CSV).
+    Compare(CompareArgs),
     /// Evaluate a cloud inventory (Terraform plan or state, Azure resource
     /// list, AWS Config, CloudFormation) resource by resource.
     Estate(EstateArgs),
@@ -260,6 +263,26 @@ fn decision_fields(names: &[String]) -> DecisionFields {
 }
 
 #[derive(clap::Args, Debug)]
+struct CompareArgs {
+    /// A policy file, or a built-in policy's name.
+    policy: String,
+    /// The provider's published responsibility: FedRAMP's CRM (a `Control
+    /// ID` and a `Can Be Inherited from CSP` column) as XLSX or CSV, or a
+    /// CSV of a control and an owner column (provider, customer, shared).
+    published: String,
+    /// The mapping from zones to NIST SP 800-53 controls [default:
+    /// nist-sp-800-53-rev5].
+    #[arg(long, value_name = "MAPPING")]
+    map: Option<String>,
+    /// Set a dimension: `--set model=paas` (repeatable); every dimension
+    /// needs a value.
+    #[arg(long = "set", value_name = "DIM=VALUE")]
+    set: Vec<String>,
+    #[arg(long, value_parser = choice::<Format>(), default_value = Format::NAMES[0])]
+    format: Format,
+}
+
+#[derive(clap::Args, Debug)]
 struct MatrixArgs {
     /// A policy file, or a built-in policy's name [default: azure].
     policy: Option<String>,
@@ -357,6 +380,16 @@ pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> u8 {
             Command::Diff(args) => commands::diff(args),
             Command::Schema(args) => commands::schema(args),
             Command::Export(args) => commands::export(args),
+            Command::Compare(a) => {
+                let policy = onus::load_policy(&a.policy)?;
+                Ok(command::compare(
+                    &policy,
+                    &a.published,
+                    a.map.as_deref(),
+                    &a.set,
+                    a.format,
+                )?)
+            }
             Command::Estate(a) => commands::estate(a),
             Command::Lsp => companion(Companion::LanguageServer, &[]),
             Command::Serve { options } => companion(Companion::Service, &options),

@@ -221,6 +221,29 @@ pub fn io_reason(error: &std::io::Error) -> String {
 /// Reads a file (or stdin for `-`) as UTF-8 text, without a byte-order
 /// mark, refusing files over [`MAX_FILE_BYTES`].
 pub fn read_source(path: &str) -> Result<Source, Report> {
+    let (name, bytes) = read_bytes(path)?;
+    match String::from_utf8(bytes) {
+        Ok(text) => Ok(Source::new(
+            name,
+            text.strip_prefix('\u{feff}').unwrap_or(&text),
+        )),
+        Err(error) => {
+            let offset = error.utf8_error().valid_up_to();
+            let text = String::from_utf8_lossy(error.as_bytes()).into_owned();
+            Err(failed(
+                Source::new(name, text),
+                LoadError::InvalidUtf8 {
+                    name: name.into(),
+                    offset,
+                },
+            ))
+        }
+    }
+}
+
+/// Reads a file (or stdin for `-`) whole, as bytes (a workbook is not
+/// text), refusing files over [`MAX_FILE_BYTES`]; with the name it goes by.
+pub fn read_bytes(path: &str) -> Result<(&str, Vec<u8>), Report> {
     let mut bytes = Vec::new();
     let result = if path == "-" {
         std::io::stdin()
@@ -252,23 +275,7 @@ pub fn read_source(path: &str) -> Result<Source, Report> {
             },
         ));
     }
-    match String::from_utf8(bytes) {
-        Ok(text) => Ok(Source::new(
-            name,
-            text.strip_prefix('\u{feff}').unwrap_or(&text),
-        )),
-        Err(error) => {
-            let offset = error.utf8_error().valid_up_to();
-            let text = String::from_utf8_lossy(error.as_bytes()).into_owned();
-            Err(failed(
-                Source::new(name, text),
-                LoadError::InvalidUtf8 {
-                    name: name.into(),
-                    offset,
-                },
-            ))
-        }
-    }
+    Ok((name, bytes))
 }
 
 /// A policy's text: the file at `name` if there is one, else the built-in

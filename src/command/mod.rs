@@ -31,6 +31,7 @@ macro_rules! choice {
 
 pub mod batch;
 mod check;
+mod compare;
 mod diff;
 mod estate;
 mod eval;
@@ -42,6 +43,7 @@ pub mod schema;
 mod test;
 
 pub use check::{check, CheckFormat, Failing};
+pub use compare::compare;
 pub use diff::{diff_policies, diff_scenarios};
 pub use estate::{
     estate, estate_arguments, estate_routed, estate_stream, EstateFormat, InventoryChoice,

@@ -6,6 +6,7 @@ use schemars::{schema_for, JsonSchema};
 use crate::command::batch::{ErrorJson, ResultJson};
 use crate::diagnostic::render::CheckJson;
 use crate::model::policy::Policy;
+use crate::render::compare::CompareJson;
 use crate::render::decisions::EvalJson;
 use crate::render::diff::{PoliciesJson, ScenariosJson};
 use crate::render::estate::{EstateJson, EstatesJson, LineErrorJson, ResourceJson};
@@ -15,7 +16,7 @@ use crate::render::test_run::TestsJson;
 use crate::render::DecisionFields;
 
 /// The schemas `onus schema` prints, by name.
-pub const NAMES: [&str; 11] = [
+pub const NAMES: [&str; 12] = [
     "scenario",
     "eval",
     "partial",
@@ -27,6 +28,7 @@ pub const NAMES: [&str; 11] = [
     "estate",
     "estate-record",
     "estates",
+    "compare",
 ];
 
 /// One line of `onus eval --batch` output: a result or an error record.
@@ -74,6 +76,7 @@ pub fn schema(name: &str) -> Option<String> {
         "estate" => schema_for!(EstateJson<'static>),
         "estate-record" => schema_for!(EstateRecordJson<'static>),
         "estates" => schema_for!(EstatesJson<'static>),
+        "compare" => schema_for!(CompareJson<'static>),
         _ => return None,
     };
     schema.insert("$id".into(), format!("onus/{name}.json").into());

@@ -9,4 +9,5 @@
 pub(crate) mod grids;
 pub(crate) mod mapping;
 pub(crate) mod oscal;
+pub(crate) mod published;
 pub(crate) mod responsibility;

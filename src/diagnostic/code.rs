@@ -53,6 +53,7 @@ codes! {
     IncomparablePolicies => "incomparable-policies",
     InvalidInventory => "invalid-inventory",
     InvalidJson => "invalid-json",
+    InvalidPublished => "invalid-published",
     InvalidScenario => "invalid-scenario",
     InvalidSetting => "invalid-setting",
     InvalidUtf8 => "invalid-utf8",

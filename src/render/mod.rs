@@ -7,6 +7,7 @@
 //! May import: `base`, `diagnostic`, `syntax`, `model`, `engine`,
 //! `compliance`, `estate`.
 
+pub(crate) mod compare;
 pub(crate) mod decisions;
 pub(crate) mod diagram;
 pub(crate) mod diff;

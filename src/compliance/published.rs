@@ -1,0 +1,338 @@
+//! What a provider publishes about its controls, and how a policy's answers
+//! compare with it.
+//!
+//! Two forms are read, from their published column names: FedRAMP's
+//! customer responsibility matrix (SSP Appendix J, GSA/fedramp-gov
+//! `assets/resources/templates/SSP-Appendix-J-CSO-CIS-and-CRM-Workbook.xlsx`:
+//! `Control ID` and `Can Be Inherited from CSP`, `Yes`, `Partial` or `No`),
+//! as a workbook or CSV; and a plain CSV of a control column and an owner
+//! column (`provider`, `customer`, `shared`). A control published in parts
+//! (`AC-02 (a)`, `AC-02 (b)`) is one control: the provider's or the
+//! customer's where every part says so, shared otherwise.
+
+use std::collections::BTreeMap;
+use std::io::Cursor;
+
+use calamine::{Data, Reader};
+
+use crate::compliance::responsibility::{Export, Ownership, Side};
+use crate::diagnostic::code::Code;
+use crate::diagnostic::{Diagnostic, Report, Source};
+
+/// Who is responsible for a control, in the words every publication can
+/// be read into.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, schemars::JsonSchema,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum Class {
+    /// The provider alone (the CRM's `Yes`: fully inheritable).
+    Provider,
+    /// Both (`Partial`).
+    Shared,
+    /// The customer alone (`No`).
+    Customer,
+}
+
+/// One control as published.
+#[derive(Clone, Debug)]
+pub struct PublishedControl {
+    /// The control in the catalog's spelling: `ac-2`, `ac-2.1`.
+    pub id: String,
+    /// As the file first writes it: `AC-02 (a)`.
+    pub written: String,
+    /// Its class, its parts' combined.
+    pub class: Class,
+    /// The row (from 1) of its first part.
+    pub row: usize,
+}
+
+/// A provider's published responsibility, control by control, in the
+/// order the file gives them.
+#[derive(Clone, Debug)]
+pub struct Published {
+    /// The file's name.
+    pub name: String,
+    /// Which form it is: `fedramp-crm` or `owner-csv`.
+    pub form: &'static str,
+    /// Where in the file: the sheet of a workbook.
+    pub sheet: Option<String>,
+    /// Each control once.
+    pub controls: Vec<PublishedControl>,
+    /// Rows that name a control but leave its ownership blank (the CRM's
+    /// way of saying not applicable): counted, not compared.
+    pub blank: Vec<usize>,
+}
+
+/// Reads a published responsibility file: a workbook (XLSX) or CSV.
+pub fn read_published(name: &str, bytes: &[u8]) -> Result<Published, Report> {
+    let fail = |message: String, help: &str| {
+        Report::new(
+            Source::new(name, ""),
+            vec![Diagnostic::new(Code::InvalidPublished, message).with_help(Some(help.into()))],
+        )
+    };
+    let help = "give FedRAMP's CRM (a `Control ID` and a `Can Be Inherited from CSP` column) as XLSX or CSV, or a CSV of a control and an owner column (provider, customer, shared)";
+    let sheets: Vec<(Option<String>, Vec<Vec<String>>)> = match bytes.starts_with(b"PK") {
+        true => {
+            let mut book = calamine::open_workbook_auto_from_rs(Cursor::new(bytes))
+                .map_err(|e| fail(format!("`{name}` is not a readable workbook: {e}"), help))?;
+            let names = book.sheet_names().to_vec();
+            names
+                .into_iter()
+                .filter_map(|sheet| {
+                    let range = book.worksheet_range(&sheet).ok()?;
+                    let rows = range
+                        .rows()
+                        .map(|r| r.iter().map(cell_text).collect())
+                        .collect();
+                    Some((Some(sheet), rows))
+                })
+                .collect()
+        }
+        false => {
+            let text = std::str::from_utf8(bytes).map_err(|_| {
+                fail(
+                    format!("`{name}` is neither a workbook nor UTF-8 text"),
+                    help,
+                )
+            })?;
+            let mut reader = csv::ReaderBuilder::new()
+                .has_headers(false)
+                .flexible(true)
+                .from_reader(text.strip_prefix('\u{feff}').unwrap_or(text).as_bytes());
+            let rows = reader
+                .records()
+                .map(|r| r.map(|r| r.iter().map(|c| c.trim().to_string()).collect()))
+                .collect::<Result<Vec<Vec<String>>, _>>()
+                .map_err(|e| fail(format!("`{name}` is not valid CSV: {e}"), help))?;
+            vec![(None, rows)]
+        }
+    };
+    for (sheet, rows) in &sheets {
+        if let Some(found) = read_rows(name, sheet.clone(), rows)? {
+            return Ok(found);
+        }
+    }
+    Err(fail(
+        format!("`{name}` has no sheet with a control column and an ownership column"),
+        help,
+    ))
+}
+
+fn cell_text(cell: &Data) -> String {
+    cell.to_string().trim().to_string()
+}
+
+/// The columns found in a header row: the control's and the class's, and
+/// how the class is written.
+fn header(row: &[String]) -> Option<(usize, usize, &'static str)> {
+    let find = |names: &[&str]| {
+        row.iter().position(|c| {
+            let c = c.to_lowercase();
+            names.iter().any(|n| c == *n || c.starts_with(n))
+        })
+    };
+    let control = find(&["control id", "control"])?;
+    if let Some(crm) = find(&["can be inherited from csp"]) {
+        return Some((control, crm, "fedramp-crm"));
+    }
+    let owner = find(&["owner", "ownership", "responsibility", "responsible party"])?;
+    Some((control, owner, "owner-csv"))
+}
+
+/// A sheet's controls, if it has the columns.
+fn read_rows(
+    name: &str,
+    sheet: Option<String>,
+    rows: &[Vec<String>],
+) -> Result<Option<Published>, Report> {
+    // The header is in the first rows (a title may come first).
+    let Some((at, (control, class, form))) =
+        (rows.iter().take(10).enumerate()).find_map(|(i, row)| header(row).map(|h| (i, h)))
+    else {
+        return Ok(None);
+    };
+    let mut by_id: BTreeMap<String, usize> = BTreeMap::new();
+    let mut controls: Vec<PublishedControl> = Vec::new();
+    let mut blank = Vec::new();
+    let mut errors = Vec::new();
+    for (i, row) in rows.iter().enumerate().skip(at + 1) {
+        let written = row.get(control).map(String::as_str).unwrap_or("");
+        let value = row.get(class).map(String::as_str).unwrap_or("");
+        if written.is_empty() && value.is_empty() {
+            continue;
+        }
+        if value.is_empty() && catalog_id(written).is_some() {
+            blank.push(i + 1);
+            continue;
+        }
+        let Some(id) = catalog_id(written) else {
+            errors.push(format!("row {}: `{written}` is not a control id", i + 1));
+            continue;
+        };
+        let Some(parsed) = class_of(form, value) else {
+            errors.push(format!(
+                "row {}: `{value}` is not an ownership this form uses",
+                i + 1
+            ));
+            continue;
+        };
+        match by_id.get(&id) {
+            Some(&k) if controls[k].class != parsed => controls[k].class = Class::Shared,
+            Some(_) => {}
+            None => {
+                by_id.insert(id.clone(), controls.len());
+                controls.push(PublishedControl {
+                    id,
+                    written: written.to_string(),
+                    class: parsed,
+                    row: i + 1,
+                });
+            }
+        }
+    }
+    if !errors.is_empty() {
+        let where_ = sheet
+            .as_deref()
+            .map_or(String::new(), |s| format!(" (sheet `{s}`)"));
+        let diagnostics = errors
+            .into_iter()
+            .map(|e| {
+                Diagnostic::new(Code::InvalidPublished, format!("{name}{where_}: {e}")).with_help(
+                    Some(match form {
+                        "fedramp-crm" => "the CRM's values are Yes, Partial and No".into(),
+                        _ => "an owner is provider (or CSP), customer (or CSC) or shared".into(),
+                    }),
+                )
+            })
+            .collect();
+        return Err(Report::new(Source::new(name, ""), diagnostics));
+    }
+    Ok(Some(Published {
+        name: name.to_string(),
+        form,
+        sheet,
+        controls,
+        blank,
+    }))
+}
+
+fn class_of(form: &str, value: &str) -> Option<Class> {
+    let value = value.trim().to_lowercase();
+    match form {
+        "fedramp-crm" => match value.as_str() {
+            "yes" => Some(Class::Provider),
+            "partial" => Some(Class::Shared),
+            "no" => Some(Class::Customer),
+            _ => None,
+        },
+        _ => match value.as_str() {
+            "provider" | "csp" | "csp-owned" | "service provider" => Some(Class::Provider),
+            "customer" | "csc" | "csc-owned" => Some(Class::Customer),
+            "shared" | "shared csp and csc" | "hybrid" => Some(Class::Shared),
+            _ => None,
+        },
+    }
+}
+
+/// A control id as a catalog writes it: `AC-02 (a)` is `ac-2`, `AC-2(1)`,
+/// `AC-02 (01) (b)` and `ac-2.1` are `ac-2.1`; `None` for text that is no
+/// control id.
+pub fn catalog_id(written: &str) -> Option<String> {
+    let text = written.trim().to_lowercase();
+    let (family, rest) = text.split_once('-')?;
+    if family.len() != 2 || !family.chars().all(|c| c.is_ascii_lowercase()) {
+        return None;
+    }
+    let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+    let number: u32 = digits.parse().ok()?;
+    let mut id = format!("{family}-{number}");
+    let mut tail = &rest[digits.len()..];
+    // OSCAL's own `ac-2.1`.
+    if let Some(after) = tail.strip_prefix('.') {
+        let enhancement: String = after.chars().take_while(char::is_ascii_digit).collect();
+        let enhancement: u32 = enhancement.parse().ok()?;
+        return Some(format!("{id}.{enhancement}"));
+    }
+    // Parentheses after: a number is an enhancement, a letter a part.
+    while let Some(open) = tail.find('(') {
+        let close = tail[open..].find(')')? + open;
+        let inside = tail[open + 1..close].trim();
+        if let Ok(enhancement) = inside.parse::<u32>() {
+            id.push_str(&format!(".{enhancement}"));
+        }
+        tail = &tail[close + 1..];
+    }
+    Some(id)
+}
+
+/// One published control against the policy's answer for it.
+#[derive(Clone, Debug)]
+pub struct Compared {
+    /// The control as published.
+    pub published: PublishedControl,
+    /// The policy's answer: its class, or `None` where it has none (a
+    /// control no zone carries, one that does not apply in the scenario,
+    /// or one the catalog lacks).
+    pub onus: Option<Class>,
+    /// Why there is no answer, where there is none.
+    pub no_answer: Option<&'static str>,
+    /// The zones on the provider's side, then on the customer's.
+    pub provider_zones: Vec<String>,
+    /// The zones on the customer's side.
+    pub customer_zones: Vec<String>,
+}
+
+impl Compared {
+    /// Whether the answer is the published one.
+    pub fn agrees(&self) -> bool {
+        self.onus == Some(self.published.class)
+    }
+}
+
+/// Every published control, in the file's order, against the export's
+/// answers (whose baseline should hold the published controls).
+pub fn compare(export: &Export, published: &Published) -> Vec<Compared> {
+    let framework = export.mapping.framework;
+    let by_index: BTreeMap<usize, usize> = (export.answers.iter().enumerate())
+        .map(|(i, a)| (a.control, i))
+        .collect();
+    (published.controls.iter())
+        .map(|control| {
+            let answer = (framework.control_index(&control.id))
+                .and_then(|index| by_index.get(&index))
+                .map(|&i| &export.answers[i]);
+            let zones = |side: Side| -> Vec<String> {
+                answer.map_or(Vec::new(), |a| {
+                    (a.holdings.iter())
+                        .filter(|h| {
+                            side.includes(crate::compliance::responsibility::HolderKind::of(
+                                export.policy,
+                                h.party,
+                            ))
+                        })
+                        .map(|h| export.policy.zones[h.zone].name.clone())
+                        .collect()
+                })
+            };
+            let (onus, no_answer) = match answer.map(|a| a.ownership) {
+                None => (None, Some("not in the baseline's catalog")),
+                Some(Ownership::Uncovered) => (None, Some("no zone carries it")),
+                Some(Ownership::NotApplicable) => (None, Some("not applicable in the scenario")),
+                Some(Ownership::Customer) => (Some(Class::Customer), None),
+                Some(Ownership::Shared) => (Some(Class::Shared), None),
+                Some(
+                    Ownership::Provider | Ownership::ProviderAndThirdParty | Ownership::ThirdParty,
+                ) => (Some(Class::Provider), None),
+            };
+            Compared {
+                published: control.clone(),
+                onus,
+                no_answer,
+                provider_zones: zones(Side::Provider),
+                customer_zones: zones(Side::Customer),
+            }
+        })
+        .collect()
+}
