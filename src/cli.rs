@@ -55,7 +55,8 @@ enum Command {
     /// CRM; control by control of a mapping, for one scenario.
     Export(ExportArgs),
     /// Compare a policy's answers, control by control, with what a provider
-    /// publishes (FedRAMP's CRM as XLSX or CSV, or a control and owner CSV).
+    /// publishes (FedRAMP's CRM or CSA's CAIQ as XLSX or CSV, an OSCAL
+    /// SSP, or a control and owner CSV).
     Compare(CompareArgs),
     /// Evaluate a cloud inventory (Terraform plan or state, Azure resource
     /// list, AWS Config, CloudFormation) resource by resource.
@@ -267,11 +268,13 @@ struct CompareArgs {
     /// A policy file, or a built-in policy's name.
     policy: String,
     /// The provider's published responsibility: FedRAMP's CRM (a `Control
-    /// ID` and a `Can Be Inherited from CSP` column) as XLSX or CSV, or a
-    /// CSV of a control and an owner column (provider, customer, shared).
+    /// ID` and a `Can Be Inherited from CSP` column) or CSA's CAIQ (`SSRM
+    /// Control Ownership`) as XLSX or CSV, an OSCAL SSP (JSON) with
+    /// `control-origination`, or a CSV of a control and an owner column
+    /// (provider, customer, shared).
     published: String,
-    /// The mapping from zones to NIST SP 800-53 controls [default:
-    /// nist-sp-800-53-rev5].
+    /// The mapping from zones to the file's controls [default:
+    /// nist-sp-800-53-rev5, or csa-ccm-v4 for a CAIQ].
     #[arg(long, value_name = "MAPPING")]
     map: Option<String>,
     /// Set a dimension: `--set model=paas` (repeatable); every dimension

@@ -123,6 +123,6 @@ pub mod unstable {
         mapping_findings, Control, Framework, FrameworkKind, MapEntry, Mapping, MappingFinding,
         FRAMEWORKS,
     };
-    pub use crate::compliance::published::catalog_id;
+    pub use crate::compliance::published::{catalog_id, ccm_id};
     pub use crate::engine::compile::{Compiled, CompiledAnswer};
 }

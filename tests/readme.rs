@@ -20,8 +20,8 @@ fn every_command_in_the_readme_runs() {
         let run = common::onus(&args, b"");
         let expected = if args[1].starts_with("tests/fixtures/errors/") {
             2
-        } else if args[0] == "diff" {
-            1 // the examples show real changes
+        } else if args[0] == "diff" || args[0] == "compare" {
+            1 // the examples show real changes and disagreements
         } else {
             0
         };

@@ -5,9 +5,9 @@ use super::*;
 
 /// `onus compare POLICY FILE`: every control the file publishes, against
 /// the policy's answer in the scenario `settings` give, through `mapping`
-/// (the NIST SP 800-53 built-in mapping when `None`) and the HIGH baseline
-/// (which holds every control of the smaller ones); a disagreement is a
-/// finding.
+/// (the built-in mapping of the file's framework when `None`: CCM for a
+/// CAIQ, NIST SP 800-53 otherwise, through its HIGH baseline, which holds
+/// every control of the smaller ones); a disagreement is a finding.
 pub fn compare(
     policy: &Policy,
     file: &str,
@@ -17,7 +17,33 @@ pub fn compare(
 ) -> Result<Output, Report> {
     let (name, bytes) = crate::io::read_bytes(file)?;
     let published = crate::compliance::published::read_published(name, &bytes)?;
-    let mapping = crate::api::load_mapping(mapping.unwrap_or("nist-sp-800-53-rev5"))?;
+    let framework = published.framework();
+    let default = match framework {
+        crate::compliance::mapping::FrameworkKind::CsaCcm => "csa-ccm-v4",
+        crate::compliance::mapping::FrameworkKind::Nist80053 => "nist-sp-800-53-rev5",
+    };
+    let mapping = crate::api::load_mapping(mapping.unwrap_or(default))?;
+    if mapping.framework.kind != framework {
+        let diagnostic = Diagnostic::new(
+            Code::FrameworkMismatch,
+            format!(
+                "mapping `{}` maps to {}, but `{name}` publishes {} controls",
+                mapping.name,
+                mapping.framework.title,
+                match framework {
+                    crate::compliance::mapping::FrameworkKind::CsaCcm => "CSA CCM",
+                    crate::compliance::mapping::FrameworkKind::Nist80053 => "NIST SP 800-53",
+                }
+            ),
+        )
+        .with_help(Some(format!(
+            "give a mapping to the file's framework, such as `--map {default}`"
+        )));
+        return Err(Report::new(
+            Source::new(&mapping.name, ""),
+            vec![diagnostic],
+        ));
+    }
     let scenario = policy.scenario_from_settings("--set", settings)?;
     let baseline = mapping.framework.baseline(None);
     let export =

@@ -1,13 +1,24 @@
 //! What a provider publishes about its controls, and how a policy's answers
 //! compare with it.
 //!
-//! Two forms are read, from their published column names: FedRAMP's
-//! customer responsibility matrix (SSP Appendix J, GSA/fedramp-gov
-//! `assets/resources/templates/SSP-Appendix-J-CSO-CIS-and-CRM-Workbook.xlsx`:
-//! `Control ID` and `Can Be Inherited from CSP`, `Yes`, `Partial` or `No`),
-//! as a workbook or CSV; and a plain CSV of a control column and an owner
-//! column (`provider`, `customer`, `shared`). A control published in parts
-//! (`AC-02 (a)`, `AC-02 (b)`) is one control: the provider's or the
+//! Four forms are read, from their published names:
+//! - FedRAMP's customer responsibility matrix (SSP Appendix J,
+//!   GSA/fedramp-gov
+//!   `assets/resources/templates/SSP-Appendix-J-CSO-CIS-and-CRM-Workbook.xlsx`:
+//!   `Control ID` and `Can Be Inherited from CSP`, `Yes`, `Partial` or
+//!   `No`), as a workbook or CSV;
+//! - CSA's CAIQ v4 (`CCM Control ID` or a question id, and `SSRM Control
+//!   Ownership`: `CSP-owned`, `CSC-owned`, `Shared CSP and CSC`, `3rd-party
+//!   outsourced`, `Shared CSP and 3rd-party`, `N/A`), as a workbook or CSV:
+//!   CCM controls;
+//! - an OSCAL system security plan (JSON): each implemented requirement's
+//!   `control-id` and FedRAMP's `control-origination` props
+//!   (GSA/fedramp-automation `fedramp_values.xml`);
+//! - a plain CSV of a control column and an owner column (`provider`,
+//!   `customer`, `shared`).
+//!
+//! A control published in parts (`AC-02 (a)`, `AC-02 (b)`, or a CAIQ's
+//! questions `A&A-01.1`, `A&A-01.2`) is one control: the provider's or the
 //! customer's where every part says so, shared otherwise.
 
 use std::collections::BTreeMap;
@@ -53,7 +64,8 @@ pub struct PublishedControl {
 pub struct Published {
     /// The file's name.
     pub name: String,
-    /// Which form it is: `fedramp-crm` or `owner-csv`.
+    /// Which form it is: `fedramp-crm`, `caiq`, `oscal-ssp` or
+    /// `owner-csv`.
     pub form: &'static str,
     /// Where in the file: the sheet of a workbook.
     pub sheet: Option<String>,
@@ -64,7 +76,19 @@ pub struct Published {
     pub blank: Vec<usize>,
 }
 
-/// Reads a published responsibility file: a workbook (XLSX) or CSV.
+impl Published {
+    /// The framework its controls belong to: CCM for a CAIQ, NIST SP
+    /// 800-53 for the others.
+    pub fn framework(&self) -> crate::compliance::mapping::FrameworkKind {
+        match self.form {
+            "caiq" => crate::compliance::mapping::FrameworkKind::CsaCcm,
+            _ => crate::compliance::mapping::FrameworkKind::Nist80053,
+        }
+    }
+}
+
+/// Reads a published responsibility file: a workbook (XLSX), CSV, or an
+/// OSCAL SSP (JSON).
 pub fn read_published(name: &str, bytes: &[u8]) -> Result<Published, Report> {
     let fail = |message: String, help: &str| {
         Report::new(
@@ -72,7 +96,11 @@ pub fn read_published(name: &str, bytes: &[u8]) -> Result<Published, Report> {
             vec![Diagnostic::new(Code::InvalidPublished, message).with_help(Some(help.into()))],
         )
     };
-    let help = "give FedRAMP's CRM (a `Control ID` and a `Can Be Inherited from CSP` column) as XLSX or CSV, or a CSV of a control and an owner column (provider, customer, shared)";
+    let help = "give FedRAMP's CRM (a `Control ID` and a `Can Be Inherited from CSP` column) or CSA's CAIQ (`SSRM Control Ownership`) as XLSX or CSV, an OSCAL SSP as JSON, or a CSV of a control and an owner column (provider, customer, shared)";
+    let text_start = bytes.iter().find(|b| !b.is_ascii_whitespace());
+    if text_start == Some(&b'{') {
+        return read_oscal(name, bytes).map_err(|message| fail(message, help));
+    }
     let sheets: Vec<(Option<String>, Vec<Vec<String>>)> = match bytes.starts_with(b"PK") {
         true => {
             let mut book = calamine::open_workbook_auto_from_rs(Cursor::new(bytes))
@@ -133,6 +161,10 @@ fn header(row: &[String]) -> Option<(usize, usize, &'static str)> {
             names.iter().any(|n| c == *n || c.starts_with(n))
         })
     };
+    if let Some(ssrm) = find(&["ssrm control ownership"]) {
+        let control = find(&["ccm control id", "question id", "control id"])?;
+        return Some((control, ssrm, "caiq"));
+    }
     let control = find(&["control id", "control"])?;
     if let Some(crm) = find(&["can be inherited from csp"]) {
         return Some((control, crm, "fedramp-crm"));
@@ -163,11 +195,16 @@ fn read_rows(
         if written.is_empty() && value.is_empty() {
             continue;
         }
-        if value.is_empty() && catalog_id(written).is_some() {
+        let id_of = |written: &str| match form {
+            "caiq" => ccm_id(written),
+            _ => catalog_id(written),
+        };
+        let stated = !value.is_empty() && !value.eq_ignore_ascii_case("n/a");
+        if !stated && id_of(written).is_some() {
             blank.push(i + 1);
             continue;
         }
-        let Some(id) = catalog_id(written) else {
+        let Some(id) = id_of(written) else {
             errors.push(format!("row {}: `{written}` is not a control id", i + 1));
             continue;
         };
@@ -202,6 +239,7 @@ fn read_rows(
                 Diagnostic::new(Code::InvalidPublished, format!("{name}{where_}: {e}")).with_help(
                     Some(match form {
                         "fedramp-crm" => "the CRM's values are Yes, Partial and No".into(),
+                        "caiq" => "the SSRM ownership values are CSP-owned, CSC-owned, Shared CSP and CSC, 3rd-party outsourced, Shared CSP and 3rd-party and N/A".into(),
                         _ => "an owner is provider (or CSP), customer (or CSC) or shared".into(),
                     }),
                 )
@@ -221,6 +259,15 @@ fn read_rows(
 fn class_of(form: &str, value: &str) -> Option<Class> {
     let value = value.trim().to_lowercase();
     match form {
+        // CSA's SSRM: a third party is the provider's (it stays accountable).
+        "caiq" => match value.as_str() {
+            "csp-owned" | "3rd-party outsourced" | "shared csp and 3rd-party" => {
+                Some(Class::Provider)
+            }
+            "shared csp and csc" => Some(Class::Shared),
+            "csc-owned" => Some(Class::Customer),
+            _ => None,
+        },
         "fedramp-crm" => match value.as_str() {
             "yes" => Some(Class::Provider),
             "partial" => Some(Class::Shared),
@@ -234,6 +281,87 @@ fn class_of(form: &str, value: &str) -> Option<Class> {
             _ => None,
         },
     }
+}
+
+/// A CCM control id as CSA writes it (`A&A-01`, `IAM-14`), from a
+/// control id or a CAIQ question id (`A&A-01.1`); `None` for other text.
+pub fn ccm_id(written: &str) -> Option<String> {
+    let text = written.trim().to_uppercase();
+    let control = text.split('.').next()?;
+    let (domain, number) = control.split_once('-')?;
+    let domain_ok = (2..=3).contains(&domain.len())
+        && domain.chars().all(|c| c.is_ascii_uppercase() || c == '&');
+    let number_ok = number.len() == 2 && number.chars().all(|c| c.is_ascii_digit());
+    (domain_ok && number_ok).then(|| control.to_string())
+}
+
+/// An OSCAL SSP's controls and their origination.
+fn read_oscal(name: &str, bytes: &[u8]) -> Result<Published, String> {
+    let document: serde_json::Value =
+        serde_json::from_slice(bytes).map_err(|e| format!("`{name}` is not valid JSON: {e}"))?;
+    let requirements = document["system-security-plan"]["control-implementation"]
+        ["implemented-requirements"]
+        .as_array()
+        .ok_or_else(|| format!("`{name}` is not an OSCAL SSP with implemented requirements"))?;
+    let mut by_id: BTreeMap<String, usize> = BTreeMap::new();
+    let mut controls: Vec<PublishedControl> = Vec::new();
+    let mut blank = Vec::new();
+    for (i, requirement) in requirements.iter().enumerate() {
+        let written = requirement["control-id"].as_str().unwrap_or("");
+        let id = catalog_id(written).ok_or_else(|| {
+            format!(
+                "`{name}`: requirement {}: `{written}` is not a control id",
+                i + 1
+            )
+        })?;
+        let mut provider = false;
+        let mut customer = false;
+        for prop in requirement["props"].as_array().into_iter().flatten() {
+            if prop["name"] != "control-origination" {
+                continue;
+            }
+            match prop["value"].as_str().unwrap_or("") {
+                "sp-corporate" | "sp-system" | "inherited" => provider = true,
+                "customer-configured" | "customer-provided" => customer = true,
+                "shared" => (provider, customer) = (true, true),
+                other => {
+                    return Err(format!(
+                        "`{name}`: requirement {} (`{written}`): `{other}` is not a control origination",
+                        i + 1
+                    ))
+                }
+            }
+        }
+        let class = match (provider, customer) {
+            (false, false) => {
+                blank.push(i + 1);
+                continue;
+            }
+            (true, false) => Class::Provider,
+            (false, true) => Class::Customer,
+            (true, true) => Class::Shared,
+        };
+        match by_id.get(&id) {
+            Some(&k) if controls[k].class != class => controls[k].class = Class::Shared,
+            Some(_) => {}
+            None => {
+                by_id.insert(id.clone(), controls.len());
+                controls.push(PublishedControl {
+                    id,
+                    written: written.to_string(),
+                    class,
+                    row: i + 1,
+                });
+            }
+        }
+    }
+    Ok(Published {
+        name: name.to_string(),
+        form: "oscal-ssp",
+        sheet: None,
+        controls,
+        blank,
+    })
 }
 
 /// A control id as a catalog writes it: `AC-02 (a)` is `ac-2`, `AC-2(1)`,
