@@ -68,6 +68,23 @@ fn a_real_published_crm_is_compared_control_by_control() {
         (ac1["published"].as_str(), ac1["onus"].as_str()),
         (Some("customer"), Some("shared"))
     );
+    // cloud.gov Pages' rev. 5 Low CRM: the template's example sheet is
+    // skipped for the provider's own.
+    let pages = "tests/fixtures/compare/cloud.gov-Pages-CIS-and-CRM-Workbook.xlsx";
+    let (_, out) = json(&["compare", "azure", pages, "--set", "model=saas"]);
+    assert_eq!(out["published"]["sheet"], "Low CRM Worksheet");
+    let all = &out["counts"]["all"];
+    report.push_str(&format!(
+        "pages: {} controls, {} agree, {} disagree, {} no answer\n",
+        all["controls"], all["agree"], all["disagree"], all["no_answer"]
+    ));
+    for class in ["provider", "shared", "customer"] {
+        let c = &out["counts"][class];
+        report.push_str(&format!(
+            "azure model=saas against pages {class}: {} controls, {} agree, {} disagree, {} no answer\n",
+            c["controls"], c["agree"], c["disagree"], c["no_answer"]
+        ));
+    }
     insta::assert_snapshot!(report);
 }
 

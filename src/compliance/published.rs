@@ -137,7 +137,12 @@ pub fn read_published(name: &str, bytes: &[u8]) -> Result<Published, Report> {
             vec![(None, rows)]
         }
     };
-    for (sheet, rows) in &sheets {
+    // FedRAMP's template ships an "Example CRM Worksheet Responses" sheet
+    // beside the provider's own: examples are not the provider's word.
+    let examples = |sheet: &Option<String>| {
+        (sheet.as_deref()).is_some_and(|s| s.to_lowercase().starts_with("example"))
+    };
+    for (sheet, rows) in sheets.iter().filter(|(sheet, _)| !examples(sheet)) {
         if let Some(found) = read_rows(name, sheet.clone(), rows)? {
             return Ok(found);
         }
