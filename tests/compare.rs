@@ -17,7 +17,7 @@ fn json(args: &[&str]) -> (i32, Value) {
     (run.code, serde_json::from_str(&run.stdout).unwrap())
 }
 
-/// cloud.gov's PaaS CRM: every control part read (996 rows, 325 controls
+/// cloud.gov's PaaS CRM: every control part read (616 rows, 325 controls
 /// with their enhancements), each compared; the agreement per class is
 /// recorded (and in docs/COMPARE.md), and disagreement exits 1.
 #[test]
@@ -175,6 +175,19 @@ fn an_owner_csv_and_bad_input() {
     );
     assert!(run.stderr.contains("row 3: `maybe`"), "{}", run.stderr);
     insta::assert_snapshot!(run.stderr);
+    // Columns but no statement (an untouched template) is not agreement.
+    let scratch = common::Scratch::new("compare-empty");
+    let empty = scratch.file(
+        "empty.csv",
+        "Control ID,Can Be Inherited from CSP\nAC-1,\nAC-2,\n",
+    );
+    let run = onus(&["compare", "azure", &empty, "--set", "model=iaas"], b"");
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("states no control's ownership"),
+        "{}",
+        run.stderr
+    );
     let run = onus(
         &["compare", "azure", "Cargo.toml", "--set", "model=iaas"],
         b"",
@@ -201,6 +214,10 @@ fn control_ids_are_read_as_catalogs_write_them() {
         ("AC-02 (01) (b)", Some("ac-2.1")),
         ("ac-17.2", Some("ac-17.2")),
         ("SI-4 (4)", Some("si-4.4")),
+        // A number after a letter part is a sub-part, not an enhancement.
+        ("PL-2(a)(1)", Some("pl-2")),
+        // Two ids in one cell are not one control.
+        ("AC-2, AC-3", None),
         ("Control", None),
     ] {
         assert_eq!(

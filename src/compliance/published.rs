@@ -101,7 +101,9 @@ pub fn read_published(name: &str, bytes: &[u8]) -> Result<Published, Report> {
     if text_start == Some(&b'{') {
         return read_oscal(name, bytes).map_err(|message| fail(message, help));
     }
-    let sheets: Vec<(Option<String>, Vec<Vec<String>>)> = match bytes.starts_with(b"PK") {
+    // Each sheet: its name, the spreadsheet row of its first row (a range
+    // starts at its first used cell), and its rows.
+    let sheets: Vec<(Option<String>, usize, Vec<Vec<String>>)> = match bytes.starts_with(b"PK") {
         true => {
             let mut book = calamine::open_workbook_auto_from_rs(Cursor::new(bytes))
                 .map_err(|e| fail(format!("`{name}` is not a readable workbook: {e}"), help))?;
@@ -110,11 +112,12 @@ pub fn read_published(name: &str, bytes: &[u8]) -> Result<Published, Report> {
                 .into_iter()
                 .filter_map(|sheet| {
                     let range = book.worksheet_range(&sheet).ok()?;
+                    let first = range.start().map_or(0, |(row, _)| row as usize);
                     let rows = range
                         .rows()
                         .map(|r| r.iter().map(cell_text).collect())
                         .collect();
-                    Some((Some(sheet), rows))
+                    Some((Some(sheet), first, rows))
                 })
                 .collect()
         }
@@ -134,7 +137,7 @@ pub fn read_published(name: &str, bytes: &[u8]) -> Result<Published, Report> {
                 .map(|r| r.map(|r| r.iter().map(|c| c.trim().to_string()).collect()))
                 .collect::<Result<Vec<Vec<String>>, _>>()
                 .map_err(|e| fail(format!("`{name}` is not valid CSV: {e}"), help))?;
-            vec![(None, rows)]
+            vec![(None, 0, rows)]
         }
     };
     // FedRAMP's template ships an "Example CRM Worksheet Responses" sheet
@@ -142,10 +145,26 @@ pub fn read_published(name: &str, bytes: &[u8]) -> Result<Published, Report> {
     let examples = |sheet: &Option<String>| {
         (sheet.as_deref()).is_some_and(|s| s.to_lowercase().starts_with("example"))
     };
-    for (sheet, rows) in sheets.iter().filter(|(sheet, _)| !examples(sheet)) {
-        if let Some(found) = read_rows(name, sheet.clone(), rows)? {
-            return Ok(found);
+    // The first sheet that states an ownership for some control; a sheet
+    // with the columns but no statement (an untouched template) is passed
+    // over, and said so if no sheet has one.
+    let mut unstated = None;
+    for (sheet, first, rows) in sheets.iter().filter(|(sheet, _, _)| !examples(sheet)) {
+        if let Some(found) = read_rows(name, sheet.clone(), *first, rows)? {
+            match found.controls.is_empty() {
+                true => unstated = unstated.or(Some(found)),
+                false => return Ok(found),
+            }
         }
+    }
+    if let Some(found) = unstated {
+        let where_ = found
+            .sheet
+            .map_or(String::new(), |s| format!(" (sheet `{s}`)"));
+        return Err(fail(
+            format!("`{name}`{where_} has the columns but states no control's ownership"),
+            help,
+        ));
     }
     Err(fail(
         format!("`{name}` has no sheet with a control column and an ownership column"),
@@ -160,11 +179,13 @@ fn cell_text(cell: &Data) -> String {
 /// The columns found in a header row: the control's and the class's, and
 /// how the class is written.
 fn header(row: &[String]) -> Option<(usize, usize, &'static str)> {
+    // The names in order of preference: an exact header before one that
+    // merely starts with the name, the first name before the next.
     let find = |names: &[&str]| {
-        row.iter().position(|c| {
-            let c = c.to_lowercase();
-            names.iter().any(|n| c == *n || c.starts_with(n))
-        })
+        let lower: Vec<String> = row.iter().map(|c| c.to_lowercase()).collect();
+        (names.iter())
+            .find_map(|n| lower.iter().position(|c| c == n))
+            .or_else(|| (names.iter()).find_map(|n| lower.iter().position(|c| c.starts_with(n))))
     };
     if let Some(ssrm) = find(&["ssrm control ownership"]) {
         let control = find(&["ccm control id", "question id", "control id"])?;
@@ -182,6 +203,7 @@ fn header(row: &[String]) -> Option<(usize, usize, &'static str)> {
 fn read_rows(
     name: &str,
     sheet: Option<String>,
+    first: usize,
     rows: &[Vec<String>],
 ) -> Result<Option<Published>, Report> {
     // The header is in the first rows (a title may come first).
@@ -206,17 +228,20 @@ fn read_rows(
         };
         let stated = !value.is_empty() && !value.eq_ignore_ascii_case("n/a");
         if !stated && id_of(written).is_some() {
-            blank.push(i + 1);
+            blank.push(first + i + 1);
             continue;
         }
         let Some(id) = id_of(written) else {
-            errors.push(format!("row {}: `{written}` is not a control id", i + 1));
+            errors.push(format!(
+                "row {}: `{written}` is not a control id",
+                first + i + 1
+            ));
             continue;
         };
         let Some(parsed) = class_of(form, value) else {
             errors.push(format!(
                 "row {}: `{value}` is not an ownership this form uses",
-                i + 1
+                first + i + 1
             ));
             continue;
         };
@@ -229,7 +254,7 @@ fn read_rows(
                     id,
                     written: written.to_string(),
                     class: parsed,
-                    row: i + 1,
+                    row: first + i + 1,
                 });
             }
         }
@@ -385,19 +410,33 @@ pub fn catalog_id(written: &str) -> Option<String> {
     // OSCAL's own `ac-2.1`.
     if let Some(after) = tail.strip_prefix('.') {
         let enhancement: String = after.chars().take_while(char::is_ascii_digit).collect();
-        let enhancement: u32 = enhancement.parse().ok()?;
-        return Some(format!("{id}.{enhancement}"));
-    }
-    // Parentheses after: a number is an enhancement, a letter a part.
-    while let Some(open) = tail.find('(') {
-        let close = tail[open..].find(')')? + open;
-        let inside = tail[open + 1..close].trim();
-        if let Ok(enhancement) = inside.parse::<u32>() {
-            id.push_str(&format!(".{enhancement}"));
+        if enhancement.is_empty() || !after[enhancement.len()..].trim().is_empty() {
+            return None;
         }
-        tail = &tail[close + 1..];
+        return Some(format!("{id}.{}", enhancement.parse::<u32>().ok()?));
     }
-    Some(id)
+    // Parentheses after: a number before any letter is an enhancement, a
+    // letter (and anything after it) a part of the statement. Anything
+    // else after the id (`AC-2, AC-3`) is not one control id.
+    let mut in_part = false;
+    loop {
+        tail = tail.trim_start();
+        if tail.is_empty() {
+            return Some(id);
+        }
+        let inside = tail.strip_prefix('(')?;
+        let close = inside.find(')')?;
+        let part = inside[..close].trim();
+        match part.parse::<u32>() {
+            Ok(enhancement) if !in_part => id.push_str(&format!(".{enhancement}")),
+            Ok(_) => {}
+            Err(_) if part.chars().all(|c| c.is_ascii_alphabetic()) && !part.is_empty() => {
+                in_part = true
+            }
+            Err(_) => return None,
+        }
+        tail = &inside[close + 1..];
+    }
 }
 
 /// One published control against the policy's answer for it.

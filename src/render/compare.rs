@@ -15,8 +15,8 @@ pub struct CompareJson<'a> {
     pub policy: &'a str,
     pub mapping: &'a str,
     pub scenario: super::ScenarioJson<'a>,
-    /// The published file, its form (`fedramp-crm` or `owner-csv`) and
-    /// sheet.
+    /// The published file, its form (`fedramp-crm`, `caiq`, `oscal-ssp` or
+    /// `owner-csv`) and sheet.
     pub published: PublishedJson<'a>,
     /// The rows that name a control and leave its ownership blank: not
     /// compared.
@@ -155,7 +155,7 @@ pub fn text(
     );
     if !published.blank.is_empty() {
         out.push_str(&format!(
-            "{} rows leave the ownership blank (not applicable): not compared\n",
+            "{} rows leave the ownership blank: not compared\n",
             published.blank.len()
         ));
     }

@@ -275,14 +275,16 @@ fn zone(name: &Name) -> String {
 
 /// A zone name as the language writes it: bare lowercase words when the
 /// grammar allows, else quoted (a name that begins with a declaration
-/// keyword, such as `resource x`, too).
+/// keyword, such as `resource x`, too, and `every zone`, which bare would
+/// be a mapping's every-zone line).
 pub fn zone_as_written(name: &str) -> String {
     let words: Vec<&str> = name.split(' ').collect();
     let bare = words.iter().all(|w| {
         !w.is_empty()
             && w.chars()
                 .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-    }) && !crate::syntax::parse::DECLARATION_KEYWORDS.contains(&words[0]);
+    }) && !crate::syntax::parse::DECLARATION_KEYWORDS.contains(&words[0])
+        && name != "every zone";
     if bare {
         name.to_string()
     } else {
