@@ -44,51 +44,25 @@ fn unfixed_dimension_is_an_error() {
 /// format; each column is the one the full matrix has.
 #[test]
 fn only_some_columns() {
-    let file = "tests/fixtures/matrix/tiers.onus";
-    let full = [
+    let base = [
         "matrix",
-        file,
+        "tests/fixtures/matrix/tiers.onus",
         "--over",
         "tier",
         "--set",
         "model=paas",
-        "--format",
-        "csv",
     ];
-    let full = onus(&full, b"");
+    let with = |more: &[&'static str]| -> Vec<&'static str> { [&base[..], more].concat() };
+    let full = onus(&with(&["--format", "csv"]), b"");
     let mut snapshot = String::new();
     for format in ["table", "csv", "json", "svg"] {
-        let args = [
-            "matrix",
-            file,
-            "--over",
-            "tier",
-            "--set",
-            "model=paas",
-            "--only",
-            "bronze,gold",
-            "--format",
-            format,
-        ];
+        let args = with(&["--only", "bronze,gold", "--format", format]);
         let run = onus(&args, b"");
         assert_eq!(run.code, 0, "{}", run.stderr);
         snapshot.push_str(&transcript(&args, "", &run));
     }
     let some = onus(
-        &[
-            "matrix",
-            file,
-            "--over",
-            "tier",
-            "--set",
-            "model=paas",
-            "--only",
-            "bronze",
-            "--only",
-            "gold",
-            "--format",
-            "csv",
-        ],
+        &with(&["--only", "bronze", "--only", "gold", "--format", "csv"]),
         b"",
     );
     // zone,label,gold,silver,bronze against zone,label,gold,bronze.
@@ -97,19 +71,7 @@ fn only_some_columns() {
         let some: Vec<&str> = some.split(',').collect();
         assert_eq!(some, [full[0], full[1], full[2], full[4]]);
     }
-    let wrong = onus(
-        &[
-            "matrix",
-            file,
-            "--over",
-            "tier",
-            "--set",
-            "model=paas",
-            "--only",
-            "gold,silverr,gold",
-        ],
-        b"",
-    );
+    let wrong = onus(&with(&["--only", "gold,silverr,gold"]), b"");
     assert_eq!(wrong.code, 2);
     snapshot.push_str(&transcript(&["--only", "gold,silverr,gold"], "", &wrong));
     insta::assert_snapshot!(snapshot);

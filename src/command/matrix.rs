@@ -87,29 +87,19 @@ fn columns(policy: &Policy, over: usize, only: &[String]) -> Result<Vec<usize>, 
                 .with_label(span, "named again here"),
             ),
             Some(value) => chosen.push(value),
-            None => {
-                let suggestion =
-                    crate::base::names::closest(name, dimension.values.iter().map(String::as_str));
-                diagnostics.push(
-                    Diagnostic::new(
-                        Code::UnknownName,
-                        format!(
-                            "`{}` is not a value of dimension `{}`",
-                            crate::base::text::terminal_safe(name),
-                            dimension.name
-                        ),
+            None => diagnostics.push(crate::diagnostic::ToDiagnostic::to_diagnostic(
+                &crate::model::scenario::ScenarioError::UnknownValue {
+                    dimension: dimension.name.clone(),
+                    value: name.to_string(),
+                    span,
+                    suggestion: crate::base::names::closest(
+                        name,
+                        dimension.values.iter().map(String::as_str),
                     )
-                    .with_label(span, "not a value")
-                    .with_help(Some(match suggestion {
-                        Some(s) => format!("did you mean `{s}`?"),
-                        None => format!(
-                            "the values of `{}`: {}",
-                            dimension.name,
-                            dimension.values.join(", ")
-                        ),
-                    })),
-                );
-            }
+                    .map(str::to_string),
+                    allowed: dimension.values.clone(),
+                },
+            )),
         }
     }
     if !diagnostics.is_empty() {

@@ -378,15 +378,11 @@ impl Export<'_> {
             .collect()
     }
 
-    /// Both SSPs' metadata: the title says whose, the date is the
-    /// caller's, the remarks what made it.
-    fn metadata(&self, side: SspSide, options: &ExportOptions) -> Metadata {
-        let whose = match side {
-            SspSide::Provider => "provider responsibilities",
-            SspSide::Customer => "customer system",
-        };
+    /// Every document's metadata: the title says what it is, the date is
+    /// the caller's, the remarks what made it.
+    fn metadata(&self, what: &str, options: &ExportOptions) -> Metadata {
         Metadata {
-            title: format!("{}: {whose}", self.policy_title()),
+            title: format!("{}: {what}", self.policy_title()),
             last_modified: format!("{}T00:00:00Z", options.date),
             version: env!("CARGO_PKG_VERSION"),
             oscal_version: OSCAL_VERSION,
@@ -544,7 +540,7 @@ impl Export<'_> {
         let document = Document {
             ssp: Ssp {
                 uuid: self.uuid(&["ssp", "provider"]),
-                metadata: self.metadata(SspSide::Provider, options),
+                metadata: self.metadata("provider responsibilities", options),
                 import_profile: Href {
                     href: options.profile,
                 },
@@ -658,7 +654,7 @@ impl Export<'_> {
         let document = Document {
             ssp: Ssp {
                 uuid: self.uuid(&["ssp", "customer"]),
-                metadata: self.metadata(SspSide::Customer, options),
+                metadata: self.metadata("customer system", options),
                 import_profile: Href {
                     href: options.profile,
                 },
@@ -860,15 +856,7 @@ impl Export<'_> {
         ComponentDocument {
             definition: ComponentDefinition {
                 uuid: self.uuid(&["component-definition"]),
-                metadata: Metadata {
-                    title: format!("{}: component definition", self.policy_title()),
-                    last_modified: format!("{}T00:00:00Z", options.date),
-                    version: env!("CARGO_PKG_VERSION"),
-                    oscal_version: OSCAL_VERSION,
-                    roles: self.roles(),
-                    parties: self.parties(),
-                    remarks: self.provenance(),
-                },
+                metadata: self.metadata("component definition", options),
                 components: vec![DefinedComponent {
                     uuid: self.uuid(&["component", "service"]),
                     kind: "service",

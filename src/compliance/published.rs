@@ -26,7 +26,7 @@ use std::io::Cursor;
 
 use calamine::{Data, Reader};
 
-use crate::compliance::responsibility::{Export, Ownership, Side};
+use crate::compliance::responsibility::{Export, HolderKind, Ownership, Side};
 use crate::diagnostic::code::Code;
 use crate::diagnostic::{Diagnostic, Report, Source};
 
@@ -172,6 +172,33 @@ pub fn read_published(name: &str, bytes: &[u8]) -> Result<Published, Report> {
     ))
 }
 
+/// The controls read so far, each once in the order first read: a control
+/// published in parts keeps its first part's place, and parts that differ
+/// make it shared.
+#[derive(Default)]
+struct Parts {
+    controls: Vec<PublishedControl>,
+    by_id: BTreeMap<String, usize>,
+}
+
+impl Parts {
+    fn add(&mut self, id: String, written: &str, class: Class, row: usize) {
+        match self.by_id.get(&id) {
+            Some(&k) if self.controls[k].class != class => self.controls[k].class = Class::Shared,
+            Some(_) => {}
+            None => {
+                self.by_id.insert(id.clone(), self.controls.len());
+                self.controls.push(PublishedControl {
+                    id,
+                    written: written.to_string(),
+                    class,
+                    row,
+                });
+            }
+        }
+    }
+}
+
 fn cell_text(cell: &Data) -> String {
     cell.to_string().trim().to_string()
 }
@@ -212,8 +239,7 @@ fn read_rows(
     else {
         return Ok(None);
     };
-    let mut by_id: BTreeMap<String, usize> = BTreeMap::new();
-    let mut controls: Vec<PublishedControl> = Vec::new();
+    let mut controls = Parts::default();
     let mut blank = Vec::new();
     let mut errors = Vec::new();
     for (i, row) in rows.iter().enumerate().skip(at + 1) {
@@ -245,19 +271,7 @@ fn read_rows(
             ));
             continue;
         };
-        match by_id.get(&id) {
-            Some(&k) if controls[k].class != parsed => controls[k].class = Class::Shared,
-            Some(_) => {}
-            None => {
-                by_id.insert(id.clone(), controls.len());
-                controls.push(PublishedControl {
-                    id,
-                    written: written.to_string(),
-                    class: parsed,
-                    row: first + i + 1,
-                });
-            }
-        }
+        controls.add(id, written, parsed, first + i + 1);
     }
     if !errors.is_empty() {
         let where_ = sheet
@@ -281,7 +295,7 @@ fn read_rows(
         name: name.to_string(),
         form,
         sheet,
-        controls,
+        controls: controls.controls,
         blank,
     }))
 }
@@ -333,8 +347,7 @@ fn read_oscal(name: &str, bytes: &[u8]) -> Result<Published, String> {
         ["implemented-requirements"]
         .as_array()
         .ok_or_else(|| format!("`{name}` is not an OSCAL SSP with implemented requirements"))?;
-    let mut by_id: BTreeMap<String, usize> = BTreeMap::new();
-    let mut controls: Vec<PublishedControl> = Vec::new();
+    let mut controls = Parts::default();
     let mut blank = Vec::new();
     for (i, requirement) in requirements.iter().enumerate() {
         let written = requirement["control-id"].as_str().unwrap_or("");
@@ -371,25 +384,13 @@ fn read_oscal(name: &str, bytes: &[u8]) -> Result<Published, String> {
             (false, true) => Class::Customer,
             (true, true) => Class::Shared,
         };
-        match by_id.get(&id) {
-            Some(&k) if controls[k].class != class => controls[k].class = Class::Shared,
-            Some(_) => {}
-            None => {
-                by_id.insert(id.clone(), controls.len());
-                controls.push(PublishedControl {
-                    id,
-                    written: written.to_string(),
-                    class,
-                    row: i + 1,
-                });
-            }
-        }
+        controls.add(id, written, class, i + 1);
     }
     Ok(Published {
         name: name.to_string(),
         form: "oscal-ssp",
         sheet: None,
-        controls,
+        controls: controls.controls,
         blank,
     })
 }
@@ -478,12 +479,7 @@ pub fn compare(export: &Export, published: &Published) -> Vec<Compared> {
             let zones = |side: Side| -> Vec<String> {
                 answer.map_or(Vec::new(), |a| {
                     (a.holdings.iter())
-                        .filter(|h| {
-                            side.includes(crate::compliance::responsibility::HolderKind::of(
-                                export.policy,
-                                h.party,
-                            ))
-                        })
+                        .filter(|h| side.includes(HolderKind::of(export.policy, h.party)))
                         .map(|h| export.policy.zones[h.zone].name.clone())
                         .collect()
                 })

@@ -17,7 +17,7 @@ use crate::base::span::Span;
 use crate::diagnostic::code::Code;
 use crate::diagnostic::{Diagnostic, Report, Source};
 use crate::engine::partial::PartialAnswer;
-use crate::model::answers::Decision;
+use crate::model::answers::{customer_acts, Decision, Holder};
 use crate::model::policy::{DimensionId, Policy, Scenario, ValueSet, ZoneId};
 use crate::model::resolve::{NameKind, ResolveError};
 use crate::syntax::{PolicyFile, StatementKind, Text};
@@ -124,8 +124,12 @@ impl Evaluated {
                 .filter(|a| {
                     (a.cases.as_ref()).is_some_and(|cases| {
                         cases.iter().all(|case| {
-                            let customer_acts = (case.holder.party(policy))
-                                .is_some_and(|p| p.name == "customer" || p.name == "shared");
+                            let customer_acts = match &case.holder {
+                                Holder::Party(name) => (policy.parties.iter())
+                                    .position(|p| &p.name == name)
+                                    .is_some_and(customer_acts),
+                                Holder::Conflict => false,
+                            };
                             let on =
                                 (case.rules.iter()).any(|&r| policy.rules[r].enabled_by_default);
                             customer_acts && !on
@@ -145,7 +149,7 @@ impl Evaluated {
             Evaluated::Partial(answers) => (answers.iter())
                 .filter_map(|a| a.cases.as_ref())
                 .flatten()
-                .any(|c| c.holder == crate::model::answers::Holder::Conflict),
+                .any(|c| c.holder == Holder::Conflict),
         }
     }
 }

@@ -79,7 +79,12 @@ impl Decision {
     /// Whether the decision is on the customer's to-do list: the customer
     /// holds the zone, alone or shared, and it is not on by itself.
     pub fn customer_to_do(&self, policy: &Policy) -> bool {
-        let customer_acts = matches!(self.party, Some(CUSTOMER | SHARED));
-        customer_acts && !self.enabled_by_default(policy)
+        self.party.is_some_and(customer_acts) && !self.enabled_by_default(policy)
     }
+}
+
+/// Whether holding a zone asks something of the customer: it holds it
+/// alone or shares it.
+pub fn customer_acts(party: PartyId) -> bool {
+    matches!(party, CUSTOMER | SHARED)
 }

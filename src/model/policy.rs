@@ -49,6 +49,9 @@ pub struct Policy {
     /// Each zone's rules, in source order: `zone_rules[zone]`. An index of
     /// `rules` built by the resolver; read it through [`Policy::rules_of`].
     pub(crate) zone_rules: Vec<Vec<RuleId>>,
+    /// Whether some rule is marked `enabled-by-default`, found once by the
+    /// resolver: an estate asks it for every resource.
+    pub(crate) marks_enabled_by_default: bool,
     /// The `assert` lines, in source order.
     pub assertions: Vec<Assertion>,
     /// The tests written in the policy, in source order.
@@ -237,7 +240,7 @@ impl Policy {
     /// Whether some rule is marked `enabled-by-default`: the policy says
     /// which protections are on by themselves, so it has a to-do list.
     pub fn marks_enabled_by_default(&self) -> bool {
-        self.rules.iter().any(|r| r.enabled_by_default)
+        self.marks_enabled_by_default
     }
 
     /// The policy over fewer values, for comparing it with a policy that

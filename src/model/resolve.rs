@@ -606,6 +606,7 @@ impl Resolver {
         for (id, rule) in rules.iter().enumerate() {
             zone_rules[rule.zone].push(id);
         }
+        let marks_enabled_by_default = rules.iter().any(|r| r.enabled_by_default);
         Policy {
             name: name.to_string(),
             source: source.clone(),
@@ -616,6 +617,7 @@ impl Resolver {
             zones,
             rules,
             zone_rules,
+            marks_enabled_by_default,
             assertions,
             tests,
         }
