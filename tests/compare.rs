@@ -88,6 +88,49 @@ fn a_real_published_crm_is_compared_control_by_control() {
     insta::assert_snapshot!(report);
 }
 
+/// Two more real published forms: an OSCAL SSP whose every requirement
+/// carries FedRAMP's `control-origination` (GSA-TTS's cloud sandbox, which
+/// writes `hybrid` for shared), and a CAIQ v4.0.3's ownership column (the
+/// CCM id only on a control's first question, as CSA's template merges
+/// it). Their agreement is recorded in docs/COMPARE.md.
+#[test]
+fn a_real_oscal_ssp_and_a_real_caiq_are_compared() {
+    let mut report = String::new();
+    let ssp = "tests/fixtures/compare/gsa-tts-cloud-sandbox-ssp.json";
+    let caiq = "tests/fixtures/compare/whitepact-caiq-v4.0.3-ownership.csv";
+    for (file, form, controls, policy, scenario) in [
+        (ssp, "oscal-ssp", 326, "azure", "model=iaas"),
+        (ssp, "oscal-ssp", 326, "azure", "model=paas"),
+        (caiq, "caiq", 197, "azure", "model=saas"),
+    ] {
+        let (code, out) = json(&["compare", policy, file, "--set", scenario]);
+        assert_eq!(out["published"]["form"], form);
+        let all = &out["counts"]["all"];
+        assert_eq!(all["controls"], controls, "{file}: every control once");
+        assert_eq!(code, i32::from(all["disagree"].as_u64().unwrap() > 0));
+        for class in ["provider", "shared", "customer"] {
+            let c = &out["counts"][class];
+            report.push_str(&format!(
+                "{form} {policy} {scenario} {class}: {} controls, {} agree, {} disagree, {} no answer\n",
+                c["controls"], c["agree"], c["disagree"], c["no_answer"]
+            ));
+        }
+        if form == "oscal-ssp" {
+            let ac2 = (out["controls"].as_array().unwrap().iter())
+                .find(|c| c["control"] == "ac-2")
+                .unwrap();
+            assert_eq!(ac2["published"], "shared", "`hybrid` is shared");
+        } else {
+            // SEF-07's second question has no CCM id of its own.
+            let sef7 = (out["controls"].as_array().unwrap().iter())
+                .find(|c| c["control"] == "SEF-07")
+                .unwrap();
+            assert_eq!(sef7["published"], "provider");
+        }
+    }
+    insta::assert_snapshot!(report);
+}
+
 /// Onus's own CRM, read back as a published file, agrees with the policy
 /// on every control, and the CRM's blank rows (not covered) are counted,
 /// not compared.

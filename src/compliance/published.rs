@@ -203,9 +203,10 @@ fn cell_text(cell: &Data) -> String {
     cell.to_string().trim().to_string()
 }
 
-/// The columns found in a header row: the control's and the class's, and
-/// how the class is written.
-fn header(row: &[String]) -> Option<(usize, usize, &'static str)> {
+/// The columns found in a header row: the control's, the one to read the
+/// control from where that cell is empty, the class's, and how the class
+/// is written.
+fn header(row: &[String]) -> Option<(usize, Option<usize>, usize, &'static str)> {
     // The names in order of preference: an exact header before one that
     // merely starts with the name, the first name before the next.
     let find = |names: &[&str]| {
@@ -216,14 +217,17 @@ fn header(row: &[String]) -> Option<(usize, usize, &'static str)> {
     };
     if let Some(ssrm) = find(&["ssrm control ownership"]) {
         let control = find(&["ccm control id", "question id", "control id"])?;
-        return Some((control, ssrm, "caiq"));
+        // CSA's template gives the CCM id on a control's first question
+        // only (the cells are merged); every question row has its own id.
+        let question = find(&["question id"]).filter(|&q| q != control);
+        return Some((control, question, ssrm, "caiq"));
     }
     let control = find(&["control id", "control"])?;
     if let Some(crm) = find(&["can be inherited from csp"]) {
-        return Some((control, crm, "fedramp-crm"));
+        return Some((control, None, crm, "fedramp-crm"));
     }
     let owner = find(&["owner", "ownership", "responsibility", "responsible party"])?;
-    Some((control, owner, "owner-csv"))
+    Some((control, None, owner, "owner-csv"))
 }
 
 /// A sheet's controls, if it has the columns.
@@ -234,7 +238,7 @@ fn read_rows(
     rows: &[Vec<String>],
 ) -> Result<Option<Published>, Report> {
     // The header is in the first rows (a title may come first).
-    let Some((at, (control, class, form))) =
+    let Some((at, (control, fallback, class, form))) =
         (rows.iter().take(10).enumerate()).find_map(|(i, row)| header(row).map(|h| (i, h)))
     else {
         return Ok(None);
@@ -243,7 +247,11 @@ fn read_rows(
     let mut blank = Vec::new();
     let mut errors = Vec::new();
     for (i, row) in rows.iter().enumerate().skip(at + 1) {
-        let written = row.get(control).map(String::as_str).unwrap_or("");
+        let cell = |column: usize| row.get(column).map(String::as_str).unwrap_or("");
+        let written = match (cell(control), fallback) {
+            ("", Some(fallback)) => cell(fallback),
+            (written, _) => written,
+        };
         let value = row.get(class).map(String::as_str).unwrap_or("");
         if written.is_empty() && value.is_empty() {
             continue;
@@ -253,8 +261,13 @@ fn read_rows(
             _ => catalog_id(written),
         };
         let stated = !value.is_empty() && !value.eq_ignore_ascii_case("n/a");
-        if !stated && id_of(written).is_some() {
-            blank.push(first + i + 1);
+        // A row that states no ownership is a control left blank, or, when
+        // it names no control, a note (CSA's `End of Standard` and
+        // copyright rows): neither says who owns anything.
+        if !stated {
+            if id_of(written).is_some() {
+                blank.push(first + i + 1);
+            }
             continue;
         }
         let Some(id) = id_of(written) else {
@@ -366,7 +379,9 @@ fn read_oscal(name: &str, bytes: &[u8]) -> Result<Published, String> {
             match prop["value"].as_str().unwrap_or("") {
                 "sp-corporate" | "sp-system" | "inherited" => provider = true,
                 "customer-configured" | "customer-provided" => customer = true,
-                "shared" => (provider, customer) = (true, true),
+                // `hybrid` is how some SSPs write FedRAMP's "shared"
+                // (GSA-TTS/cloud-sandbox's, tests/fixtures/compare).
+                "shared" | "hybrid" => (provider, customer) = (true, true),
                 other => {
                     return Err(format!(
                         "`{name}`: requirement {} (`{written}`): `{other}` is not a control origination",

@@ -85,7 +85,11 @@ fn result(compared: &Compared) -> &'static str {
 }
 
 fn counts(compared: &[Compared]) -> BTreeMap<&'static str, CountsJson> {
-    let mut counts: BTreeMap<&'static str, CountsJson> = BTreeMap::new();
+    // Every class, counted or not, so a reader finds the same keys.
+    let mut counts: BTreeMap<&'static str, CountsJson> = ["all", "customer", "provider", "shared"]
+        .into_iter()
+        .map(|class| (class, CountsJson::default()))
+        .collect();
     for c in compared {
         for key in [class_name(c.published.class), "all"] {
             let entry = counts.entry(key).or_default();
