@@ -606,6 +606,7 @@ def _estate_chunks(
     records: Iterable[Mapping[str, Any]], policy: Policy, maps: Sequence[str], size: int
 ) -> Iterator[Tuple[List[Dict[str, Any]], Dict[str, int]]]:
     it = iter(records)
+    done = 0
     while True:
         chunk = list(islice(it, size))
         if not chunk:
@@ -616,6 +617,11 @@ def _estate_chunks(
             policy._native, list(maps), data
         )
         parsed = [json.loads(line) for line in out.splitlines()]
+        # An error record's line counts from the first record, not the chunk.
+        for record in parsed:
+            if "line" in record:
+                record["line"] += done
+        done += len(chunk)
         yield parsed, {
             "resources": resources,
             "mapped": mapped,
