@@ -90,26 +90,57 @@ fn same_output_for_every_job_count_across_chunks() {
     }
 }
 
+/// A batch record's decisions are `eval --format json`'s, field for field:
+/// `enabled_by_default` too (azure-baselines' API Management encrypts data
+/// in transit by default), which travels with the rules when `--fields`
+/// cuts a record.
 #[test]
 fn batch_equals_one_by_one_eval() {
-    let input = "{\"model\": \"paas\"}\n{\"model\": \"saas\"}\n";
-    let batch = records(&onus(&["eval", "azure", "--batch"], input.as_bytes()).stdout);
-    for (record, model) in batch.iter().zip(["paas", "saas"]) {
-        let single = onus(
-            &[
-                "eval",
-                "azure",
-                "--set",
-                &format!("model={model}"),
-                "--format",
-                "json",
-            ],
-            b"",
+    for (policy, dimension, values) in [
+        ("azure", "model", ["paas", "saas"]),
+        ("azure-baselines", "service", ["api-management", "storage"]),
+    ] {
+        let input: String = (values.iter())
+            .map(|v| format!("{{\"{dimension}\": \"{v}\"}}\n"))
+            .collect();
+        let batch = records(&onus(&["eval", policy, "--batch"], input.as_bytes()).stdout);
+        let cut = onus(
+            &["eval", policy, "--batch", "--fields", "party,rules"],
+            input.as_bytes(),
         );
-        let single: Value = serde_json::from_str(&single.stdout).unwrap();
-        assert_eq!(record["decisions"], single["decisions"]);
-        assert_eq!(record["scenario"], single["scenario"]);
+        let cut = records(&cut.stdout);
+        for ((record, cut), value) in batch.iter().zip(&cut).zip(values) {
+            let setting = format!("{dimension}={value}");
+            let single = onus(
+                &["eval", policy, "--set", &setting, "--format", "json"],
+                b"",
+            );
+            let single: Value = serde_json::from_str(&single.stdout).unwrap();
+            assert_eq!(record["decisions"], single["decisions"]);
+            assert_eq!(record["scenario"], single["scenario"]);
+            for (cut, full) in (cut["decisions"].as_array().unwrap().iter())
+                .zip(single["decisions"].as_array().unwrap())
+            {
+                assert_eq!(cut["enabled_by_default"], full["enabled_by_default"]);
+            }
+        }
     }
+    let single = onus(
+        &[
+            "eval",
+            "azure-baselines",
+            "--set",
+            "service=api-management",
+            "--format",
+            "json",
+        ],
+        b"",
+    );
+    let marked = single
+        .stdout
+        .matches("\"enabled_by_default\": true")
+        .count();
+    assert!(marked > 0, "api-management has features on by default");
 }
 
 #[test]

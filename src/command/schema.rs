@@ -97,7 +97,13 @@ pub fn batch_record(fields: DecisionFields) -> String {
     let properties = decision["properties"]
         .as_object_mut()
         .expect("a decision has properties");
-    properties.retain(|name, _| name == "zone" || fields.has(name));
+    // `enabled_by_default` travels with the rules it describes.
+    let kept = |name: &str| match name {
+        "zone" => true,
+        "enabled_by_default" => fields.has("rules"),
+        name => fields.has(name),
+    };
+    properties.retain(|name, _| kept(name));
     let mut required = vec!["zone"];
     required.extend(DecisionFields::NAMES.iter().filter(|name| fields.has(name)));
     decision["required"] = serde_json::json!(required);

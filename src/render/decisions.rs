@@ -194,6 +194,10 @@ pub struct ChosenJson<'a> {
     status: Option<Status>,
     #[serde(skip_serializing_if = "Option::is_none")]
     rules: Option<Vec<RuleJson<'a>>>,
+    /// With the rules, as [`OutcomeJson`] writes it: present (and true)
+    /// when every matching rule is marked `enabled-by-default`.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    enabled_by_default: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     because: Option<Option<&'a str>>,
 }
@@ -210,6 +214,7 @@ pub fn chosen_json<'a>(
         label: fields.has("label").then(|| zone.display()),
         party: fields.has("party").then_some(outcome.party),
         status: fields.has("status").then_some(outcome.status),
+        enabled_by_default: fields.has("rules") && outcome.enabled_by_default,
         rules: fields.has("rules").then_some(outcome.rules),
         because: fields.has("because").then(|| decision.because(policy)),
     }
