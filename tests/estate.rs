@@ -322,6 +322,46 @@ fn a_streamed_inventory_writes_the_same_records() {
     assert_eq!(records[80]["address"], "after the errors");
 }
 
+/// An AWS Config inventory streams as NDJSON, one configuration item a
+/// line, to the records of the whole file: items that write `ARN` (as a
+/// snapshot delivered to S3 does) keep the ARN as their address.
+#[test]
+fn a_streamed_aws_config_inventory_writes_the_same_records() {
+    let file = "tests/fixtures/estate/inventories/awsconfig-rdk-example-ci.json";
+    let whole = onus(&["estate", "aws", file, "--format", "ndjson"], b"");
+    assert_eq!(whole.code, 0, "{}", whole.stderr);
+    let text = std::fs::read_to_string(format!("{}/{file}", env!("CARGO_MANIFEST_DIR"))).unwrap();
+    let items: Value = serde_json::from_str(&text).unwrap();
+    let mut lines = String::new();
+    for item in items["configurationItems"].as_array().unwrap() {
+        let kept: serde_json::Map<String, Value> = (item.as_object().unwrap().iter())
+            .filter(|(key, _)| ["resourceType", "resourceId", "arn", "ARN"].contains(&key.as_str()))
+            .map(|(key, value)| (key.clone(), value.clone()))
+            .collect();
+        lines.push_str(&format!("{}\n", Value::Object(kept)));
+    }
+    let args = [
+        "estate",
+        "aws",
+        "-",
+        "--input-format",
+        "ndjson",
+        "--format",
+        "ndjson",
+    ];
+    let streamed = onus(&args, lines.as_bytes());
+    assert_eq!(streamed.code, 0, "{}", streamed.stderr);
+    assert_eq!(streamed.stdout, whole.stdout);
+    assert!(streamed
+        .stdout
+        .contains("\"address\":\"arn:aws:s3:::mborch-test-bucket-config-item\""));
+    assert!(
+        streamed.stderr.starts_with("onus: 78 resources, 76 mapped"),
+        "{}",
+        streamed.stderr
+    );
+}
+
 /// The HTML page holds every resource, a cell for each of its zones that
 /// says who holds it, and fetches nothing.
 #[test]

@@ -5,8 +5,9 @@ use super::*;
 
 /// One line of an NDJSON inventory: a resource with its type (`type`, AWS
 /// Config's `resourceType`, or Cloud Asset Inventory's `asset_type` or
-/// `assetType`) and its address (`address`, `id`, `arn`, `resourceId` or
-/// `name`, the first present), as `jq -c '.data[]'` makes of a Resource
+/// `assetType`) and its address (`address`, `id`, `arn`, `ARN` (as a Config
+/// snapshot delivered to S3 writes it), `resourceId` or `name`, the first
+/// present), as `jq -c '.data[]'` makes of a Resource
 /// Graph result or a Config query, or as `gcloud asset export` writes.
 #[derive(serde::Deserialize)]
 struct LineResource<'a> {
@@ -24,6 +25,8 @@ struct LineResource<'a> {
     id: Option<std::borrow::Cow<'a, str>>,
     #[serde(borrow)]
     arn: Option<std::borrow::Cow<'a, str>>,
+    #[serde(borrow, rename = "ARN")]
+    arn_upper: Option<std::borrow::Cow<'a, str>>,
     #[serde(borrow, rename = "resourceId")]
     resource_id: Option<std::borrow::Cow<'a, str>>,
     #[serde(borrow)]
@@ -129,8 +132,10 @@ pub fn stream<S: EstateSink>(
                 .or(r.asset_type)
                 .or(r.asset_type_camel)
                 .ok_or("no `type`, `resourceType` or `asset_type`")?;
-            let address = (r.address.or(r.id).or(r.arn).or(r.resource_id).or(r.name))
-                .ok_or("no `address`, `id`, `arn`, `resourceId` or `name`")?;
+            let address = (r.address.or(r.id).or(r.arn).or(r.arn_upper))
+                .or(r.resource_id)
+                .or(r.name)
+                .ok_or("no `address`, `id`, `arn`, `ARN`, `resourceId` or `name`")?;
             Ok((address, resource_type))
         });
         let (address, resource_type) = match fields {
