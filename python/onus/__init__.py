@@ -64,6 +64,7 @@ __all__ = [
     "ScenarioError",
     "builtins",
     "estate",
+    "estate_batches",
     "estate_stream",
     "schema",
     "schema_names",
@@ -600,6 +601,39 @@ def estate_stream(
     chosen = _policy(policy)
     for chunk, _ in _estate_chunks(records, chosen, maps, chunk_size):
         yield from (Record(r) for r in chunk)
+
+
+def estate_batches(
+    batches: Iterable[Any],
+    policy: Union[Policy, str, None] = None,
+    *,
+    maps: Sequence[str] = (),
+    keep: Sequence[str] = (),
+) -> Iterator[Any]:
+    """Arrow batches of resources in, Arrow batches of estate records out:
+    the function Spark's ``mapInArrow`` runs (wrap it in
+    ``functools.partial`` to name the policy). Each input row is a resource
+    (``type`` or ``resourceType``, and ``address``, ``id``, ``arn``,
+    ``ARN``, ``resourceId`` or ``name``; null columns are left out); each
+    output row has the ``keep`` columns, copied, then ``record``: the
+    ``estate --format ndjson`` record of that resource as JSON text. One
+    row out per row in, in order; the Spark schema is the kept columns'
+    then ``record string``."""
+    import pyarrow as pa
+
+    chosen = _policy(policy)
+    for batch in batches:
+        rows = batch.to_pylist()
+        resources = [
+            {k: v for k, v in row.items() if v is not None and k not in keep} for row in rows
+        ]
+        records = [
+            json.dumps(record.to_json(), ensure_ascii=False)
+            for record in estate_stream(resources, chosen, maps=maps)
+        ]
+        columns = [batch.column(name) for name in keep]
+        columns.append(pa.array(records, type=pa.string()))
+        yield pa.RecordBatch.from_arrays(columns, names=[*keep, "record"])
 
 
 def _estate_chunks(
