@@ -89,11 +89,25 @@ class Record(Mapping[str, Any]):
     (``record.added_zones``); lists are tuples, objects are records.
     ``to_json()`` gives the object itself, as a new ``dict``."""
 
-    __slots__ = ("_json", "_items")
+    __slots__ = ("_json", "_frozen")
 
     def __init__(self, data: Mapping[str, Any]) -> None:
         object.__setattr__(self, "_json", data)
-        object.__setattr__(self, "_items", {k: _freeze(v) for k, v in data.items()})
+        object.__setattr__(self, "_frozen", None)
+
+    @property
+    def _items(self) -> Dict[str, Any]:
+        # Built on first use: a batch of records read only for a field or
+        # two costs no more than its JSON. Two threads racing here build the
+        # same value.
+        frozen = self._frozen
+        if frozen is None:
+            frozen = self._freeze_items()
+            object.__setattr__(self, "_frozen", frozen)
+        return frozen
+
+    def _freeze_items(self) -> Dict[str, Any]:
+        return {k: _freeze(v) for k, v in self._json.items()}
 
     def __getitem__(self, key: str) -> Any:
         return self._items[key]
@@ -145,22 +159,22 @@ class Decision(Record):
     @property
     def zone(self) -> str:
         """The zone's name."""
-        return self._items["zone"]
+        return self._json["zone"]
 
     @property
     def label(self) -> Optional[str]:
         """How the zone reads to people."""
-        return self._items.get("label")
+        return self._json.get("label")
 
     @property
     def party(self) -> Optional[str]:
         """The party that holds the zone; ``None`` in a conflict."""
-        return self._items.get("party")
+        return self._json.get("party")
 
     @property
     def status(self) -> Optional[str]:
         """``rule``, ``default`` or ``conflict``."""
-        return self._items.get("status")
+        return self._json.get("status")
 
     @property
     def rules(self) -> Tuple[Record, ...]:
@@ -170,12 +184,12 @@ class Decision(Record):
     @property
     def because(self) -> Optional[str]:
         """The deciding rule's reason, where it gives one."""
-        return self._items.get("because")
+        return self._json.get("because")
 
     @property
     def enabled_by_default(self) -> bool:
         """Whether every deciding rule says the feature is on by default."""
-        return bool(self._items.get("enabled_by_default", False))
+        return bool(self._json.get("enabled_by_default", False))
 
 
 class Evaluation(Record):
@@ -184,10 +198,10 @@ class Evaluation(Record):
 
     __slots__ = ()
 
-    def __init__(self, data: Mapping[str, Any]) -> None:
-        super().__init__(data)
-        decisions = tuple(Decision(d) for d in data.get("decisions", ()))
-        self._items["decisions"] = decisions
+    def _freeze_items(self) -> Dict[str, Any]:
+        items = super()._freeze_items()
+        items["decisions"] = tuple(Decision(d) for d in self._json.get("decisions", ()))
+        return items
 
     @property
     def scenario(self) -> Record:
