@@ -98,8 +98,8 @@ class Record(Mapping[str, Any]):
     @property
     def _items(self) -> Dict[str, Any]:
         # Built on first use: a batch of records read only for a field or
-        # two costs no more than its JSON. Two threads racing here build the
-        # same value.
+        # two costs no more than its JSON. Two threads racing here build
+        # equal objects, and one of them is kept.
         frozen = self._frozen
         if frozen is None:
             frozen = self._freeze_items()
@@ -265,17 +265,35 @@ def _record_diagnostic(line: int, error: Mapping[str, Any]) -> Diagnostic:
     )
 
 
+def _plain(value: Any) -> Any:
+    """A mapping (a ``Record``, a witness's ``MappingProxyType``) as JSON
+    sees it; anything else is JSON's own business."""
+    if isinstance(value, Record):
+        return value._json
+    if isinstance(value, Mapping):
+        return dict(value)
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+def _json_line(value: Any, default: Any = _plain) -> str:
+    """One NDJSON line. ASCII escapes keep a lone surrogate a bad record of
+    its own (the batch says which) rather than a failure of the chunk."""
+    if isinstance(value, Record):
+        value = value._json
+    return json.dumps(value, separators=(",", ":"), default=default)
+
+
+def _text_values(merged: Mapping[str, Any]) -> None:
+    for name, value in merged.items():
+        if name != "id" and not isinstance(value, str):
+            raise TypeError(f"dimension {name!r}: a value is a str, not {type(value).__name__}")
+
+
 def _settings(scenario: Optional[Scenario], settings: Mapping[str, str]) -> List[str]:
     merged = dict(scenario or {})
     merged.update(settings)
-    for name, value in merged.items():
-        if not isinstance(value, str):
-            raise TypeError(f"dimension {name!r}: a value is a str, not {type(value).__name__}")
+    _text_values(merged)
     return [f"{name}={value}" for name, value in merged.items()]
-
-
-def _json_text(text: str) -> Any:
-    return json.loads(text)
 
 
 class Policy:
@@ -311,6 +329,11 @@ class Policy:
 
     def __repr__(self) -> str:
         return f"<onus.Policy {self.name!r}>"
+
+    def __reduce__(self) -> Tuple[Any, Tuple[Any, ...]]:
+        # A policy travels (to Spark's workers, to other processes) as its
+        # text, loaded again there under the same name.
+        return (Policy.from_text, (self.text, self.name))
 
     @property
     def name(self) -> str:
@@ -361,16 +384,17 @@ class Policy:
         ``id`` is echoed. ``explain`` adds every rule considered."""
         merged: Dict[str, Any] = dict(scenario or {})
         merged.update(settings)
+        _text_values(merged)
         if id is not None:
             merged = {"id": id, **merged}
         text = json.dumps(merged, ensure_ascii=False)
-        return Evaluation(_json_text(self._native.eval(text, explain)))
+        return Evaluation(json.loads(self._native.eval(text, explain)))
 
     def eval_partial(self, scenario: Optional[Scenario] = None, /, **settings: str) -> Record:
         """Each zone's answer with dimensions left open: definite, or each
         answer with the condition on the open dimensions under which it
         holds (``onus eval --partial``)."""
-        return Record(_json_text(self._native.eval_partial(_settings(scenario, settings))))
+        return Record(json.loads(self._native.eval_partial(_settings(scenario, settings))))
 
     def matrix(
         self,
@@ -386,7 +410,7 @@ class Policy:
         values. JSON gives a record; ``markdown``, ``csv``, ``svg``,
         ``html`` and ``table`` give text."""
         text = self._native.matrix(over, list(only or ()), _settings(scenario, settings), format)
-        return Record(_json_text(text)) if format == "json" else text
+        return Record(json.loads(text)) if format == "json" else text
 
     def check(self) -> Tuple[Diagnostic, ...]:
         """Every finding of ``onus check`` (conflicts, dead rules, failed
@@ -396,18 +420,18 @@ class Policy:
     def diff(self, other: "Policy") -> Record:
         """Where ``other`` answers differently, zone by zone, each change with
         its condition and a scenario (``onus diff OLD NEW``)."""
-        return Record(_json_text(self._native.diff(other._native)))
+        return Record(json.loads(self._native.diff(other._native)))
 
     def diff_scenarios(self, from_: Scenario, to: Scenario) -> Record:
         """The zones whose holder changes between two scenarios (``onus diff
         --from .. --to ..``): what changes when a workload moves."""
         return Record(
-            _json_text(self._native.diff_scenarios(_settings(from_, {}), _settings(to, {})))
+            json.loads(self._native.diff_scenarios(_settings(from_, {}), _settings(to, {})))
         )
 
     def test(self) -> Record:
         """The policy's own tests run (``onus test --format json``)."""
-        return Record(_json_text(self._native.test()))
+        return Record(json.loads(self._native.test()))
 
     def export(
         self,
@@ -444,7 +468,7 @@ class Policy:
         """The policy's answer per control against a provider's published
         responsibility file (FedRAMP CRM, CAIQ, OSCAL SSP, owner CSV)."""
         text = self._native.compare(os.fspath(published), mapping, _settings(scenario, settings))
-        return Record(_json_text(text))
+        return Record(json.loads(text))
 
     def eval_many(
         self,
@@ -466,18 +490,17 @@ class Policy:
         if chunk_size < 1:
             raise ValueError("chunk_size is at least 1")
         wanted = list(fields or ())
-        it = iter(scenarios)
-        done = 0
+        remaining = iter(scenarios)
+        read = 0
         while True:
-            chunk = list(islice(it, chunk_size))
+            chunk = list(islice(remaining, chunk_size))
             if not chunk:
                 return
-            lines = [json.dumps(s, ensure_ascii=False, separators=(",", ":")) for s in chunk]
-            data = ("\n".join(lines) + "\n").encode("utf-8")
-            out = self._native.batch(data, wanted)[0]
-            for line in out.splitlines():
+            data = ("\n".join(_json_line(s) for s in chunk) + "\n").encode("ascii")
+            answered = self._native.batch(data, wanted)[0]
+            for line in answered.splitlines():
                 record = json.loads(line)
-                record["line"] += done
+                record["line"] += read
                 if "errors" not in record:
                     yield Evaluation(record)
                     continue
@@ -491,7 +514,7 @@ class Policy:
                 raise ScenarioError(
                     message, json.dumps([d.to_json() for d in failed.diagnostics])
                 )
-            done += len(chunk)
+            read += len(chunk)
 
     def eval_arrow(
         self,
@@ -517,6 +540,11 @@ class Policy:
 
 def _arrow_stream(data: Any) -> Any:
     """``data`` as an object with ``__arrow_c_stream__``."""
+    if type(data).__module__.startswith("pandas"):
+        # pandas exports its index as a column; a scenario has none.
+        import pyarrow as pa
+
+        return pa.Table.from_pandas(data, preserve_index=False)
     if hasattr(data, "__arrow_c_stream__"):
         return data
     try:
@@ -532,14 +560,12 @@ def _arrow_stream(data: Any) -> Any:
         if not data:
             raise ValueError("eval_arrow needs at least one batch (its schema)")
         return pa.Table.from_batches(list(data))
-    if type(data).__module__.startswith("pandas"):
-        return pa.Table.from_pandas(data, preserve_index=False)
     raise TypeError(f"eval_arrow cannot read a {type(data).__name__} as Arrow data")
 
 
-def _policy(policy: Union[Policy, str, None]) -> Policy:
+def _policy(policy: Union[Policy, str, None], default: str) -> Policy:
     if policy is None:
-        return Policy.builtin("azure")
+        return Policy.builtin(default)
     if isinstance(policy, Policy):
         return policy
     return Policy.load(policy)
@@ -578,25 +604,35 @@ def estate(
     input_format: str = "auto",
 ) -> Record:
     """Every resource of an inventory through the policy's resource maps
-    (``onus estate``; the built-in ``azure`` policy by default). Given
-    inventory files (Terraform plans and states, AWS Config, Azure, Cloud
-    Asset Inventory, CloudFormation), the record of ``estate --format
-    json``: ``resources`` and ``summary``. Given resource records (mappings
-    with a ``type`` or ``resourceType`` and an address), ``resources`` are
-    the records of ``estate --format ndjson`` and ``summary`` their counts."""
-    chosen = _policy(policy)
+    (``onus estate``). Given inventory files (Terraform plans and states,
+    AWS Config, Azure, Cloud Asset Inventory, CloudFormation), the record of
+    ``estate --format json``: ``resources`` and ``summary``; with no policy,
+    each resource goes to the built-in policy whose map knows its type, as
+    ``onus estate FILE`` routes it. Given resource records (mappings with a
+    ``type`` or ``resourceType`` and an address), ``resources`` are the
+    records of ``estate --input-format ndjson --format ndjson`` (``azure``
+    when no policy is named, as that command needs one) and ``summary``
+    their counts. Routed, the record is the CLI's too: ``inventories``,
+    ``estates`` (one per policy, each with its ``resources`` and
+    ``summary``), ``unmapped``."""
     if isinstance(inventory, (str, os.PathLike)):
         inventory = [inventory]
-    if isinstance(inventory, (list, tuple)) and all(
-        isinstance(p, (str, os.PathLike)) for p in inventory
+    if (
+        isinstance(inventory, (list, tuple))
+        and inventory
+        and all(isinstance(p, (str, os.PathLike)) for p in inventory)
     ):
         paths = [os.fspath(p) for p in inventory]
-        text = _native.estate(chosen._native, paths, list(maps), input_format)
+        if policy is None:
+            text = _native.estate_routed(paths, list(maps), input_format)
+        else:
+            text = _native.estate(_policy(policy, "azure")._native, paths, list(maps), input_format)
         return Record(json.loads(text))
+    chosen = _policy(policy, "azure")
     counts = {"resources": 0, "mapped": 0, "conflicts": 0, "errors": 0}
-    resources = []
-    for record, summary in _estate_chunks(inventory, chosen, maps, 4096):
-        resources.extend(record)
+    resources: List[Dict[str, Any]] = []
+    for records, summary in _estate_chunks(inventory, chosen, maps, 4096, _plain):
+        resources.extend(records)
         for key, value in summary.items():
             counts[key] += value
     return Record({"policy": chosen.name, "resources": resources, "summary": counts})
@@ -610,10 +646,11 @@ def estate_stream(
     chunk_size: int = 4096,
 ) -> Iterator[Record]:
     """Resource records in, ``estate --format ndjson`` records out, lazily,
-    in bounded memory: for inventories larger than memory (and Spark's
-    ``mapInArrow``)."""
-    chosen = _policy(policy)
-    for chunk, _ in _estate_chunks(records, chosen, maps, chunk_size):
+    in bounded memory, for inventories larger than memory (``azure`` when
+    no policy is named). A record that is no resource gives ``{"line",
+    "error"}``, ``line`` its 1-based position among ``records``."""
+    chosen = _policy(policy, "azure")
+    for chunk, _ in _estate_chunks(records, chosen, maps, chunk_size, _plain):
         yield from (Record(r) for r in chunk)
 
 
@@ -626,24 +663,26 @@ def estate_batches(
 ) -> Iterator[Any]:
     """Arrow batches of resources in, Arrow batches of estate records out:
     the function Spark's ``mapInArrow`` runs (wrap it in
-    ``functools.partial`` to name the policy). Each input row is a resource
-    (``type`` or ``resourceType``, and ``address``, ``id``, ``arn``,
-    ``ARN``, ``resourceId`` or ``name``; null columns are left out); each
-    output row has the ``keep`` columns, copied, then ``record``: the
-    ``estate --format ndjson`` record of that resource as JSON text. One
-    row out per row in, in order; the Spark schema is the kept columns'
-    then ``record string``."""
+    ``functools.partial`` to name the policy, by name or as a ``Policy``).
+    Each input row is a resource (``type`` or ``resourceType``, and
+    ``address``, ``id``, ``arn``, ``ARN``, ``resourceId`` or ``name``; null
+    columns are left out, other columns ride along, values JSON cannot
+    write, such as timestamps, as text). Each output row has the ``keep``
+    columns, copied, then ``record``: the ``estate --format ndjson`` record
+    of that resource as JSON text, whose ``line``, in an error record, is
+    the row's 1-based position in its batch (keep an id column to find
+    it). One row out per row in, in order; the Spark schema is the kept
+    columns' then ``record string``."""
     import pyarrow as pa
 
-    chosen = _policy(policy)
+    chosen = _policy(policy, "azure")
     for batch in batches:
         rows = batch.to_pylist()
-        resources = [
-            {k: v for k, v in row.items() if v is not None and k not in keep} for row in rows
-        ]
+        resources = [{k: v for k, v in row.items() if v is not None} for row in rows]
         records = [
-            json.dumps(record.to_json(), ensure_ascii=False)
-            for record in estate_stream(resources, chosen, maps=maps)
+            json.dumps(record, ensure_ascii=False)
+            for chunk, _ in _estate_chunks(resources, chosen, maps, len(rows) or 1, str)
+            for record in chunk
         ]
         columns = [batch.column(name) for name in keep]
         columns.append(pa.array(records, type=pa.string()))
@@ -651,25 +690,30 @@ def estate_batches(
 
 
 def _estate_chunks(
-    records: Iterable[Mapping[str, Any]], policy: Policy, maps: Sequence[str], size: int
+    records: Iterable[Mapping[str, Any]],
+    policy: Policy,
+    maps: Sequence[str],
+    size: int,
+    default: Any,
 ) -> Iterator[Tuple[List[Dict[str, Any]], Dict[str, int]]]:
-    it = iter(records)
-    done = 0
+    """The NDJSON estate stream over ``records``, ``size`` at a time: each
+    chunk's records (an error record's ``line`` counted from the first of
+    ``records``) and counts. ``default`` writes what JSON cannot."""
+    remaining = iter(records)
+    read = 0
     while True:
-        chunk = list(islice(it, size))
+        chunk = list(islice(remaining, size))
         if not chunk:
             return
-        lines = [json.dumps(r, ensure_ascii=False, separators=(",", ":")) for r in chunk]
-        data = ("\n".join(lines) + "\n").encode("utf-8")
-        out, resources, mapped, conflicts, errors = _native.estate_stream(
+        data = ("\n".join(_json_line(r, default) for r in chunk) + "\n").encode("ascii")
+        answered, resources, mapped, conflicts, errors = _native.estate_stream(
             policy._native, list(maps), data
         )
-        parsed = [json.loads(line) for line in out.splitlines()]
-        # An error record's line counts from the first record, not the chunk.
+        parsed = [json.loads(line) for line in answered.splitlines()]
         for record in parsed:
             if "line" in record:
-                record["line"] += done
-        done += len(chunk)
+                record["line"] += read
+        read += len(chunk)
         yield parsed, {
             "resources": resources,
             "mapped": mapped,

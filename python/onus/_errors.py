@@ -93,13 +93,18 @@ class Diagnostic:
 class OnusError(Exception):
     """Something Onus could not use. ``str()`` is the message as the CLI
     renders it, with the source marked; ``diagnostics`` holds each located
-    diagnostic (code, message, line, column, help, replacement)."""
+    diagnostic (code, message, line, column, help, replacement). Where the
+    command still answered (a ``diff`` with a zone too complex to compare,
+    ``test`` with one unreadable file among several), ``result`` is its
+    JSON text, as the CLI prints it beside exit code 2; else ``None``."""
 
     diagnostics: Tuple[Diagnostic, ...]
+    result: Optional[str]
 
     def __init__(self, message: str, diagnostics: str = "[]") -> None:
         super().__init__(message)
         self.diagnostics = tuple(Diagnostic.from_json(d) for d in json.loads(diagnostics))
+        self.result = None
 
 
 class PolicyError(OnusError):

@@ -6,11 +6,12 @@
 //! column copied through. The answer is one row per input row, in order:
 //! the id, `error_code` and `error` (null unless the row's values are not a
 //! scenario: then every decision column is null), and for each zone, in
-//! the policy's order, a column `<zone>.<field>` for each chosen field
-//! (`label`, `party`, `status`, `rules`, `because`). An estate repeats few
-//! scenarios: each distinct one is evaluated once, its answers read from
-//! the same JSON the CLI writes (so the two cannot differ), and the output
-//! columns are dictionary-encoded indices into them.
+//! the policy's order, a column `<zone>.<field>` for each chosen field. An
+//! estate repeats few scenarios: each distinct one is evaluated once, its
+//! answers read from the same JSON the CLI writes (so the two cannot
+//! differ), and the text columns are dictionary-encoded indices into
+//! dictionaries built once for the whole policy (every party, status and
+//! rule's reason), shared by every batch.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -18,11 +19,15 @@ use std::sync::Arc;
 use arrow_array::builder::{ListBuilder, StringBuilder, StructBuilder, UInt32Builder};
 use arrow_array::cast::AsArray;
 use arrow_array::ffi_stream::RecordBatchStreamReader;
-use arrow_array::types::{Int16Type, Int32Type};
-use arrow_array::RecordBatchReader;
-use arrow_array::{
-    Array, ArrayRef, DictionaryArray, Int16Array, Int32Array, RecordBatch, StringArray,
+use arrow_array::types::{
+    ArrowDictionaryKeyType, Int16Type, Int32Type, Int64Type, Int8Type, UInt16Type, UInt32Type,
+    UInt64Type, UInt8Type,
 };
+use arrow_array::{
+    Array, ArrayRef, DictionaryArray, Int16Array, Int32Array, RecordBatch, RecordBatchReader,
+    StringArray,
+};
+use arrow_buffer::ArrowNativeType;
 use arrow_pyarrow::{FromPyArrow, IntoPyArrow, Table};
 use arrow_schema::{ArrowError, DataType, Field, Fields, Schema, SchemaRef};
 use onus::{Code, DecisionFields, Diagnostic, Policy, Report, Scenario, Source};
@@ -51,10 +56,72 @@ pub fn eval<'py>(
             }
             Ok::<_, ArrowError>(batches)
         })
-        .map_err(|error| PyValueError::new_err(error.to_string()))?;
+        .map_err(|error| PyValueError::new_err(format!("reading the Arrow stream: {error}")))?;
     Table::try_new(batches, plan.output.clone())
         .map_err(|error| PyValueError::new_err(error.to_string()))?
         .into_pyarrow(py)
+}
+
+/// A decision field as a column.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Column {
+    Label,
+    Party,
+    Status,
+    Rules,
+    Because,
+}
+
+impl Column {
+    /// The columns `fields` chooses, in [`DecisionFields::NAMES`]' order.
+    fn chosen(fields: DecisionFields) -> Vec<Column> {
+        let all = [
+            ("label", Column::Label),
+            ("party", Column::Party),
+            ("status", Column::Status),
+            ("rules", Column::Rules),
+            ("because", Column::Because),
+        ];
+        debug_assert_eq!(all.map(|(name, _)| name), DecisionFields::NAMES);
+        (all.into_iter())
+            .filter(|(name, _)| fields.has(name))
+            .map(|(_, column)| column)
+            .collect()
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Column::Label => "label",
+            Column::Party => "party",
+            Column::Status => "status",
+            Column::Rules => "rules",
+            Column::Because => "because",
+        }
+    }
+
+    fn data_type(self) -> DataType {
+        let dictionary =
+            |key: DataType| DataType::Dictionary(Box::new(key), Box::new(DataType::Utf8));
+        match self {
+            Column::Rules => DataType::List(Arc::new(rule_item())),
+            Column::Because => dictionary(DataType::Int32),
+            Column::Label | Column::Party | Column::Status => dictionary(DataType::Int16),
+        }
+    }
+}
+
+/// What a rule in a `rules` list holds: where it is and its text.
+fn rule_fields() -> Fields {
+    Fields::from(vec![
+        Field::new("line", DataType::UInt32, false),
+        Field::new("column", DataType::UInt32, false),
+        Field::new("text", DataType::Utf8, false),
+    ])
+}
+
+/// A rule in a `rules` list.
+fn rule_item() -> Field {
+    Field::new_struct("item", rule_fields(), false)
 }
 
 /// Where each dimension and the id are in the input, and the output's
@@ -63,12 +130,12 @@ struct Plan<'p> {
     policy: &'p Policy,
     /// Per dimension: its column.
     columns: Vec<usize>,
-    /// Per dimension: the weight of its value in a scenario's key.
+    /// Per dimension: the weight of its value in a scenario's number.
     strides: Vec<u128>,
     /// Per dimension: its values by name.
     values: Vec<HashMap<&'p str, usize>>,
     id: Option<usize>,
-    fields: Vec<&'static str>,
+    fields: Vec<Column>,
     output: SchemaRef,
 }
 
@@ -86,12 +153,19 @@ fn column_span(schema: &Schema, i: usize) -> onus::Span {
     onus::Span::new(start, start + schema.field(i).name().len())
 }
 
+/// Whether a column holds text a dimension's values can be read from.
 fn is_text(data_type: &DataType) -> bool {
     match data_type {
         DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => true,
         DataType::Dictionary(_, values) => is_text(values),
         _ => false,
     }
+}
+
+/// Names in backquotes, joined: `` `a`, `b` ``.
+fn quoted<S: AsRef<str>>(names: &[S]) -> String {
+    let quoted: Vec<String> = names.iter().map(|n| format!("`{}`", n.as_ref())).collect();
+    quoted.join(", ")
 }
 
 impl<'p> Plan<'p> {
@@ -103,21 +177,64 @@ impl<'p> Plan<'p> {
         fields: DecisionFields,
     ) -> Result<Plan<'p>, Report> {
         let mut diagnostics = Vec::new();
-        let position = |name: &str| schema.fields().iter().position(|f| f.name() == name);
-        let id = id_column.and_then(position);
+        let named = |name: &str| {
+            (schema.fields().iter().enumerate())
+                .filter(|(_, f)| f.name() == name)
+                .map(|(i, _)| i)
+                .collect::<Vec<_>>()
+        };
+        // A name given twice would have one of its columns silently unread.
+        for (i, field) in schema.fields().iter().enumerate() {
+            if let Some(&first) = named(field.name()).first().filter(|&&first| first < i) {
+                diagnostics.push(
+                    Diagnostic::new(
+                        Code::DuplicateField,
+                        format!("column `{}` is given twice", field.name()),
+                    )
+                    .with_label(column_span(schema, i), "again")
+                    .with_related(column_span(schema, first), "first here"),
+                );
+            }
+        }
+        let id = id_column.and_then(|name| named(name).first().copied());
         if let (Some(name), None, true) = (id_column, id, id_required) {
             diagnostics.push(
-                Diagnostic::new(Code::MissingDimension, format!("no id column `{name}`"))
-                    .with_help(Some(
-                        "name the id column with `id=`, or give `id=None`".into(),
-                    )),
+                Diagnostic::new(Code::InvalidSetting, format!("no id column `{name}`")).with_help(
+                    Some("name the id column with `id=`, or give `id=None`".into()),
+                ),
             );
         }
-        let mut columns = Vec::new();
+        let columns = Column::chosen(fields);
+        let output_names: Vec<String> = ["error_code", "error"]
+            .map(String::from)
+            .into_iter()
+            .chain((policy.zones.iter()).flat_map(|z| {
+                columns
+                    .iter()
+                    .map(move |c| format!("{}.{}", z.name, c.name()))
+            }))
+            .collect();
+        if let Some(i) = id.filter(|&i| output_names.contains(schema.field(i).name())) {
+            diagnostics.push(
+                Diagnostic::new(
+                    Code::InvalidSetting,
+                    format!(
+                        "the id column `{}` has the name of an answer column",
+                        schema.field(i).name()
+                    ),
+                )
+                .with_label(
+                    column_span(schema, i),
+                    "the answer has a column of this name",
+                )
+                .with_help(Some("rename the id column".into())),
+            );
+        }
+        let mut dimension_columns = Vec::new();
         for dimension in &policy.dimensions {
-            match position(&dimension.name) {
-                Some(i) if is_text(schema.field(i).data_type()) => columns.push(i),
-                Some(i) => diagnostics.push(
+            match named(&dimension.name).first() {
+                Some(&i) if is_text(schema.field(i).data_type()) => dimension_columns.push(i),
+                Some(&i) => diagnostics.push(
                     Diagnostic::new(
                         Code::InvalidScenario,
                         format!(
@@ -169,22 +286,34 @@ impl<'p> Plan<'p> {
                 .with_help(Some(help)),
             );
         }
-        if !diagnostics.is_empty() {
-            return Err(Report::new(columns_source(schema), diagnostics));
+        // Parties are written as 16-bit dictionary keys.
+        if policy.parties.len() > i16::MAX as usize {
+            diagnostics.push(Diagnostic::new(
+                Code::TooManyValues,
+                format!(
+                    "the policy has {} parties; `eval_arrow` takes up to {}: use `eval_many`",
+                    policy.parties.len(),
+                    i16::MAX
+                ),
+            ));
         }
         let mut strides = Vec::new();
         let mut scenarios: u128 = 1;
         for dimension in &policy.dimensions {
             strides.push(scenarios);
-            scenarios = scenarios
-                .checked_mul(dimension.values.len() as u128)
-                .ok_or_else(|| {
-                    let message = "the policy has too many scenarios to number: use `eval_many`";
-                    Report::new(
-                        Source::new(&policy.name, ""),
-                        vec![Diagnostic::new(Code::TooManyValues, message)],
-                    )
-                })?;
+            match scenarios.checked_mul(dimension.values.len() as u128) {
+                Some(product) => scenarios = product,
+                None => {
+                    diagnostics.push(Diagnostic::new(
+                        Code::TooManyValues,
+                        "the policy has too many scenarios to number: use `eval_many`",
+                    ));
+                    break;
+                }
+            }
+        }
+        if !diagnostics.is_empty() {
+            return Err(Report::new(columns_source(schema), diagnostics));
         }
         let values = (policy.dimensions.iter())
             .map(|d| {
@@ -193,9 +322,6 @@ impl<'p> Plan<'p> {
                     .collect()
             })
             .collect();
-        let fields: Vec<&'static str> = (DecisionFields::NAMES.iter().copied())
-            .filter(|name| fields.has(name))
-            .collect();
         let mut output = Vec::new();
         if let Some(i) = id {
             output.push(schema.field(i).clone());
@@ -203,18 +329,21 @@ impl<'p> Plan<'p> {
         output.push(Field::new("error_code", DataType::Utf8, true));
         output.push(Field::new("error", DataType::Utf8, true));
         for zone in &policy.zones {
-            for field in &fields {
-                let name = format!("{}.{field}", zone.name);
-                output.push(Field::new(name, field_type(field), true));
+            for column in &columns {
+                output.push(Field::new(
+                    format!("{}.{}", zone.name, column.name()),
+                    column.data_type(),
+                    true,
+                ));
             }
         }
         Ok(Plan {
             policy,
-            columns,
+            columns: dimension_columns,
             strides,
             values,
             id,
-            fields,
+            fields: columns,
             output: Arc::new(Schema::new(output)),
         })
     }
@@ -226,14 +355,14 @@ impl<'p> Plan<'p> {
         answers: &mut Answers,
     ) -> Result<RecordBatch, ArrowError> {
         let rows = batch.num_rows();
-        let mut keys = vec![0u128; rows];
+        let mut numbers = vec![0u128; rows];
         let mut errors: Vec<Option<(Code, String)>> = vec![None; rows];
         for (d, &column) in self.columns.iter().enumerate() {
             let dimension = &self.policy.dimensions[d];
             let indices = value_indices(batch.column(column), &self.values[d])?;
             for (row, index) in indices.into_iter().enumerate() {
                 match index {
-                    Ok(value) => keys[row] += value as u128 * self.strides[d],
+                    Ok(value) => numbers[row] += value as u128 * self.strides[d],
                     Err(written) if errors[row].is_none() => {
                         errors[row] = Some(row_error(dimension, written));
                     }
@@ -242,10 +371,10 @@ impl<'p> Plan<'p> {
             }
         }
         // Each row's scenario, numbered in the order first seen.
-        let slots: Vec<Option<usize>> = (keys.iter().zip(&errors))
-            .map(|(&key, error)| match error {
+        let slots: Vec<Option<usize>> = (numbers.iter().zip(&errors))
+            .map(|(&number, error)| match error {
                 Some(_) => None,
-                None => Some(answers.slot(key, &self.strides)),
+                None => Some(answers.slot(number, &self.strides)),
             })
             .collect();
         let mut columns: Vec<ArrayRef> = Vec::new();
@@ -263,17 +392,12 @@ impl<'p> Plan<'p> {
         columns.push(Arc::new(code));
         columns.push(Arc::new(message));
         for zone in 0..self.policy.zones.len() {
-            for field in &self.fields {
-                columns.push(answers.column(zone, field, &slots));
+            for &field in &self.fields {
+                columns.push(answers.column(zone, field, &slots)?);
             }
         }
         RecordBatch::try_new(self.output.clone(), columns)
     }
-}
-
-fn quoted<S: AsRef<str>>(names: &[S]) -> String {
-    let quoted: Vec<String> = names.iter().map(|n| format!("`{}`", n.as_ref())).collect();
-    quoted.join(", ")
 }
 
 /// A row's bad value, as `eval --batch` words it.
@@ -294,12 +418,12 @@ fn row_error(dimension: &onus::Dimension, written: Option<String>) -> (Code, Str
     }
 }
 
-/// Per row of a text column: the value's index, or what was written
-/// (`None` for null) if it is no value of the dimension.
-fn value_indices(
-    array: &ArrayRef,
-    values: &HashMap<&str, usize>,
-) -> Result<Vec<Result<usize, Option<String>>>, ArrowError> {
+/// A row's value: its index among the dimension's values, or what was
+/// written (`None` for null) if it is none of them.
+type Read = Result<usize, Option<String>>;
+
+/// Per row of a text column, its value.
+fn value_indices(array: &ArrayRef, values: &HashMap<&str, usize>) -> Result<Vec<Read>, ArrowError> {
     let find = |text: Option<&str>| match text {
         Some(text) => values
             .get(text)
@@ -311,17 +435,21 @@ fn value_indices(
         DataType::Utf8 => array.as_string::<i32>().iter().map(find).collect(),
         DataType::LargeUtf8 => array.as_string::<i64>().iter().map(find).collect(),
         DataType::Utf8View => array.as_string_view().iter().map(find).collect(),
-        DataType::Dictionary(_, _) => {
-            let dictionary = array.as_any_dictionary();
-            let entries = value_indices(dictionary.values(), values)?;
-            let keys = dictionary.normalized_keys();
-            (0..array.len())
-                .map(|row| match dictionary.keys().is_null(row) {
-                    true => Err(None),
-                    false => entries[keys[row]].clone(),
-                })
-                .collect()
-        }
+        DataType::Dictionary(key, _) => match key.as_ref() {
+            DataType::Int8 => dictionary_indices::<Int8Type>(array, values)?,
+            DataType::Int16 => dictionary_indices::<Int16Type>(array, values)?,
+            DataType::Int32 => dictionary_indices::<Int32Type>(array, values)?,
+            DataType::Int64 => dictionary_indices::<Int64Type>(array, values)?,
+            DataType::UInt8 => dictionary_indices::<UInt8Type>(array, values)?,
+            DataType::UInt16 => dictionary_indices::<UInt16Type>(array, values)?,
+            DataType::UInt32 => dictionary_indices::<UInt32Type>(array, values)?,
+            DataType::UInt64 => dictionary_indices::<UInt64Type>(array, values)?,
+            other => {
+                return Err(ArrowError::InvalidArgumentError(format!(
+                    "a dictionary's keys are integers, not {other}"
+                )))
+            }
+        },
         other => {
             return Err(ArrowError::InvalidArgumentError(format!(
                 "a dimension's column is text, not {other}"
@@ -330,22 +458,29 @@ fn value_indices(
     })
 }
 
-/// The Arrow type of a decision field's column.
-fn field_type(field: &str) -> DataType {
-    let dictionary = |key: DataType| DataType::Dictionary(Box::new(key), Box::new(DataType::Utf8));
-    match field {
-        "rules" => DataType::List(Arc::new(Field::new_struct("item", rule_fields(), false))),
-        "because" => dictionary(DataType::Int32),
-        _ => dictionary(DataType::Int16),
-    }
-}
-
-fn rule_fields() -> Fields {
-    Fields::from(vec![
-        Field::new("line", DataType::UInt32, false),
-        Field::new("column", DataType::UInt32, false),
-        Field::new("text", DataType::Utf8, false),
-    ])
+/// [`value_indices`] of a dictionary column: each dictionary entry read
+/// once. Data from the C interface is not validated on import, so a key
+/// outside the dictionary is refused here, not read as another entry.
+fn dictionary_indices<K: ArrowDictionaryKeyType>(
+    array: &ArrayRef,
+    values: &HashMap<&str, usize>,
+) -> Result<Vec<Read>, ArrowError> {
+    let dictionary = array.as_dictionary::<K>();
+    let entries = value_indices(dictionary.values(), values)?;
+    (dictionary.keys().iter())
+        .map(|key| match key {
+            None => Ok(Err(None)),
+            Some(key) => (key.to_usize())
+                .filter(|&k| k < entries.len())
+                .map(|k| entries[k].clone())
+                .ok_or_else(|| {
+                    ArrowError::InvalidArgumentError(format!(
+                        "dictionary key {key:?} is outside its {} entries",
+                        entries.len()
+                    ))
+                }),
+        })
+        .collect()
 }
 
 /// One zone's answer in one scenario, read from the CLI's JSON of it.
@@ -356,41 +491,65 @@ struct ZoneAnswer {
     because: Option<i32>,
 }
 
-/// Every distinct scenario seen so far and its answers.
+/// Every distinct scenario seen so far and its answers, and the
+/// dictionaries every batch shares.
 struct Answers<'p> {
     policy: &'p Policy,
-    /// A scenario's key to its slot.
+    /// A scenario's number to its slot.
     slots: HashMap<u128, usize>,
     /// Per slot, per zone.
     answers: Vec<Vec<ZoneAnswer>>,
-    parties: Vec<String>,
-    statuses: Vec<String>,
-    /// Every `because` text seen, numbered.
-    reasons: Vec<String>,
-    reason_ids: HashMap<String, i32>,
+    parties: ArrayRef,
+    statuses: ArrayRef,
+    /// Every rule's reason, each once, in rule order: all a decision's
+    /// `because` can be.
+    reasons: ArrayRef,
+    reason_ids: HashMap<&'p str, i32>,
+    /// Per zone: its label as a one-entry dictionary.
+    labels: Vec<ArrayRef>,
 }
+
+/// The statuses as JSON writes them, in the order of the keys.
+const STATUSES: [onus::Status; 3] = [
+    onus::Status::Rule,
+    onus::Status::Default,
+    onus::Status::Conflict,
+];
 
 impl<'p> Answers<'p> {
     fn new(policy: &'p Policy) -> Answers<'p> {
+        let mut reason_ids = HashMap::new();
+        let mut reasons = Vec::new();
+        for because in policy.rules.iter().filter_map(|r| r.because.as_deref()) {
+            reason_ids.entry(because).or_insert_with(|| {
+                reasons.push(because);
+                reasons.len() as i32 - 1
+            });
+        }
+        let text = |values: Vec<&str>| -> ArrayRef { Arc::new(StringArray::from(values)) };
         Answers {
             policy,
             slots: HashMap::new(),
             answers: Vec::new(),
-            parties: policy.parties.iter().map(|p| p.name.clone()).collect(),
-            statuses: ["rule", "default", "conflict"].map(String::from).to_vec(),
-            reasons: Vec::new(),
-            reason_ids: HashMap::new(),
+            parties: text(policy.parties.iter().map(|p| p.name.as_str()).collect()),
+            statuses: text(STATUSES.iter().map(|s| s.name()).collect()),
+            reasons: text(reasons),
+            reason_ids,
+            labels: (policy.zones.iter())
+                .map(|z| text(vec![z.label.as_deref().unwrap_or(&z.name)]))
+                .collect(),
         }
     }
 
-    /// The slot of the scenario with `key`, evaluated when first seen.
-    fn slot(&mut self, key: u128, strides: &[u128]) -> usize {
-        if let Some(&slot) = self.slots.get(&key) {
+    /// The slot of the scenario numbered `number`, evaluated when first
+    /// seen.
+    fn slot(&mut self, number: u128, strides: &[u128]) -> usize {
+        if let Some(&slot) = self.slots.get(&number) {
             return slot;
         }
         let policy = self.policy;
         let values = (policy.dimensions.iter().zip(strides))
-            .map(|(d, &stride)| ((key / stride) % d.values.len() as u128) as usize)
+            .map(|(d, &stride)| ((number / stride) % d.values.len() as u128) as usize)
             .collect();
         let decisions = policy.evaluate(&Scenario { values });
         let zones = decisions
@@ -404,14 +563,13 @@ impl<'p> Answers<'p> {
             .collect();
         let slot = self.answers.len();
         self.answers.push(zones);
-        self.slots.insert(key, slot);
+        self.slots.insert(number, slot);
         slot
     }
 
-    fn zone_answer(&mut self, json: &serde_json::Value) -> ZoneAnswer {
-        let index = |names: &[String], name: &serde_json::Value| {
-            (name.as_str()).and_then(|name| names.iter().position(|n| n == name))
-        };
+    /// A decision's JSON as the indices and rules a row's columns hold.
+    fn zone_answer(&self, json: &serde_json::Value) -> ZoneAnswer {
+        let policy = self.policy;
         let rules = (json["rules"].as_array().into_iter().flatten())
             .map(|rule| {
                 let number = |key: &str| rule[key].as_u64().unwrap_or(0) as u32;
@@ -419,61 +577,65 @@ impl<'p> Answers<'p> {
                 (number("line"), number("column"), text)
             })
             .collect();
-        let because = json["because"].as_str().map(|text| {
-            let next = self.reasons.len() as i32;
-            *self.reason_ids.entry(text.to_string()).or_insert_with(|| {
-                self.reasons.push(text.to_string());
-                next
-            })
+        let party = json["party"].as_str().and_then(|name| {
+            (policy.parties.iter())
+                .position(|p| p.name == name)
+                .map(|i| i as i16)
         });
+        let status = (STATUSES.iter())
+            .position(|s| json["status"].as_str() == Some(s.name()))
+            .expect("a decision's status is one of the three");
         ZoneAnswer {
-            party: index(&self.parties, &json["party"]).map(|i| i as i16),
-            status: index(&self.statuses, &json["status"]).unwrap_or(0) as i16,
+            party,
+            status: status as i16,
             rules,
-            because,
+            because: json["because"]
+                .as_str()
+                .and_then(|text| self.reason_ids.get(text).copied()),
         }
     }
 
     /// One zone's column of one field for the rows' slots (null where the
     /// row has none).
-    fn column(&self, zone: usize, field: &str, slots: &[Option<usize>]) -> ArrayRef {
+    fn column(
+        &self,
+        zone: usize,
+        field: Column,
+        slots: &[Option<usize>],
+    ) -> Result<ArrayRef, ArrowError> {
         let at = |slot: &Option<usize>| slot.map(|s| &self.answers[s][zone]);
-        let dictionary16 = |keys: Int16Array, values: &[String]| -> ArrayRef {
-            let values = Arc::new(StringArray::from_iter_values(values));
-            Arc::new(DictionaryArray::<Int16Type>::try_new(keys, values).expect("keys in range"))
+        let keyed = |keys: Int16Array, values: &ArrayRef| -> Result<ArrayRef, ArrowError> {
+            Ok(Arc::new(DictionaryArray::<Int16Type>::try_new(
+                keys,
+                values.clone(),
+            )?))
         };
-        match field {
-            "label" => {
-                let zone = &self.policy.zones[zone];
-                let label = zone.label.clone().unwrap_or_else(|| zone.name.clone());
-                let keys: Int16Array = slots.iter().map(|s| s.map(|_| 0)).collect();
-                dictionary16(keys, &[label])
-            }
-            "party" => {
-                let keys: Int16Array = slots.iter().map(|s| at(s).and_then(|a| a.party)).collect();
-                dictionary16(keys, &self.parties)
-            }
-            "status" => {
-                let keys: Int16Array = slots.iter().map(|s| at(s).map(|a| a.status)).collect();
-                dictionary16(keys, &self.statuses)
-            }
-            "because" => {
+        Ok(match field {
+            Column::Label => keyed(
+                slots.iter().map(|s| s.map(|_| 0)).collect(),
+                &self.labels[zone],
+            )?,
+            Column::Party => keyed(
+                slots.iter().map(|s| at(s).and_then(|a| a.party)).collect(),
+                &self.parties,
+            )?,
+            Column::Status => keyed(
+                slots.iter().map(|s| at(s).map(|a| a.status)).collect(),
+                &self.statuses,
+            )?,
+            Column::Because => {
                 let keys: Int32Array = slots
                     .iter()
                     .map(|s| at(s).and_then(|a| a.because))
                     .collect();
-                let values = Arc::new(StringArray::from_iter_values(&self.reasons));
-                Arc::new(
-                    DictionaryArray::<Int32Type>::try_new(keys, values).expect("keys in range"),
-                )
+                Arc::new(DictionaryArray::<Int32Type>::try_new(
+                    keys,
+                    self.reasons.clone(),
+                )?)
             }
-            _ => {
-                let item = StructBuilder::from_fields(rule_fields(), 0);
-                let mut list = ListBuilder::new(item).with_field(Arc::new(Field::new_struct(
-                    "item",
-                    rule_fields(),
-                    false,
-                )));
+            Column::Rules => {
+                let mut list = ListBuilder::new(StructBuilder::from_fields(rule_fields(), 0))
+                    .with_field(Arc::new(rule_item()));
                 for slot in slots {
                     let Some(answer) = at(slot) else {
                         list.append_null();
@@ -481,24 +643,17 @@ impl<'p> Answers<'p> {
                     };
                     let rules = list.values();
                     for (line, column, text) in &answer.rules {
-                        rules
-                            .field_builder::<UInt32Builder>(0)
-                            .expect("line")
+                        (rules.field_builder::<UInt32Builder>(0).expect("line"))
                             .append_value(*line);
-                        rules
-                            .field_builder::<UInt32Builder>(1)
-                            .expect("column")
+                        (rules.field_builder::<UInt32Builder>(1).expect("column"))
                             .append_value(*column);
-                        rules
-                            .field_builder::<StringBuilder>(2)
-                            .expect("text")
-                            .append_value(text);
+                        (rules.field_builder::<StringBuilder>(2).expect("text")).append_value(text);
                         rules.append(true);
                     }
                     list.append(true);
                 }
                 Arc::new(list.finish())
             }
-        }
+        })
     }
 }

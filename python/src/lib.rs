@@ -52,12 +52,15 @@ fn failure(py: Python<'_>, kind: &str, reports: &[Report]) -> PyErr {
 }
 
 /// The problems a command met beyond its result (an undecided zone, an
-/// unreadable file among several), as an exception; none is dropped.
+/// unreadable file among several), as an exception that carries the
+/// result too (`error.result`, the CLI's JSON): nothing is dropped.
 fn no_problems(py: Python<'_>, output: &command::Output) -> PyResult<()> {
-    match output.problems.is_empty() {
-        true => Ok(()),
-        false => Err(failure(py, "OnusError", &output.problems)),
+    if output.problems.is_empty() {
+        return Ok(());
     }
+    let error = failure(py, "OnusError", &output.problems);
+    error.value(py).setattr("result", output.text.as_str())?;
+    Err(error)
 }
 
 /// A named choice of the CLI (`json`, `oscal-ssp`, ...), or a `ValueError`
@@ -216,18 +219,19 @@ impl NativePolicy {
     fn diff_scenarios(
         &self,
         py: Python<'_>,
-        from: Vec<String>,
+        from_: Vec<String>,
         to: Vec<String>,
     ) -> PyResult<String> {
         let policy = &self.policy;
         let output = py
-            .detach(|| command::diff_scenarios(policy, &[], &from, &to, command::Format::Json))
+            .detach(|| command::diff_scenarios(policy, &[], &from_, &to, command::Format::Json))
             .map_err(|report| failure(py, "ScenarioError", &[report]))?;
         no_problems(py, &output)?;
         Ok(output.text)
     }
 
-    /// `onus test --format json` of the policy's own tests.
+    /// `onus test --format json` of the policy's own tests (a suite owns
+    /// its policy: this one is copied for the run).
     fn test(&self, py: Python<'_>) -> String {
         let policy = &self.policy;
         py.detach(|| {
@@ -363,12 +367,15 @@ fn decision_fields(names: &[String]) -> PyResult<onus::DecisionFields> {
 /// The built-in policies: name and title, as JSON.
 #[pyfunction]
 fn builtins(py: Python<'_>) -> PyResult<String> {
-    let mut listed = Vec::new();
-    for builtin in onus::BUILTINS {
-        let policy = onus::load_builtin(builtin.name)
-            .map_err(|report| failure(py, "PolicyError", &[report]))?;
-        listed.push(serde_json::json!({"name": builtin.name, "title": policy.title}));
-    }
+    let listed = py.detach(|| {
+        (onus::BUILTINS.iter())
+            .map(|builtin| {
+                let policy = onus::load_builtin(builtin.name)?;
+                Ok(serde_json::json!({"name": builtin.name, "title": policy.title}))
+            })
+            .collect::<Result<Vec<_>, Report>>()
+    });
+    let listed = listed.map_err(|report| failure(py, "PolicyError", &[report]))?;
     Ok(serde_json::Value::from(listed).to_string())
 }
 
@@ -404,6 +411,32 @@ fn estate(
                 forced,
                 command::EstateFormat::Json,
                 command::Unmapped::Allowed,
+            )
+        })
+        .map_err(|report| failure(py, "InventoryError", &[report]))?;
+    no_problems(py, &output)?;
+    Ok(output.text)
+}
+
+/// `onus estate --format json` of inventory files with no policy named:
+/// each resource to the built-in policy whose map knows its type.
+#[pyfunction]
+fn estate_routed(
+    py: Python<'_>,
+    inventories: Vec<String>,
+    maps: Vec<String>,
+    input_format: &str,
+) -> PyResult<String> {
+    let forced: command::InventoryChoice = choice("inventory format", input_format)?;
+    let output = py
+        .detach(|| {
+            command::estate_routed(
+                &maps,
+                &inventories,
+                forced,
+                command::EstateFormat::Json,
+                command::Unmapped::Allowed,
+                &[],
             )
         })
         .map_err(|report| failure(py, "InventoryError", &[report]))?;
@@ -461,6 +494,7 @@ fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(schema, module)?)?;
     module.add_function(wrap_pyfunction!(schema_names, module)?)?;
     module.add_function(wrap_pyfunction!(estate, module)?)?;
+    module.add_function(wrap_pyfunction!(estate_routed, module)?)?;
     module.add_function(wrap_pyfunction!(estate_stream, module)?)?;
     module.add_function(wrap_pyfunction!(test_files, module)?)?;
     module.add("VERSION", env!("CARGO_PKG_VERSION"))?;

@@ -83,7 +83,6 @@ def test_every_arrow_input_gives_the_same_table():
 
 
 def test_pandas_and_polars_go_through_arrow():
-    pandas = pytest.importorskip  # noqa: F841 (imported below, failing loudly if missing)
     import pandas as pd
     import polars as pl
 
@@ -103,6 +102,9 @@ def test_pandas_and_polars_go_through_arrow():
     for i, service in enumerate(services):
         assert back["data.party"][i] == policy.eval(service=service).decision("data").party
     assert pl.from_arrow(from_polars).height == len(services)
+    # A filtered frame keeps its index, which is no column of a scenario.
+    filtered = frame[frame.service != services[0]]
+    assert policy.eval_arrow(filtered).column("id").to_pylist() == frame["id"].tolist()[1:]
 
 
 def test_columns_that_are_not_a_scenario_are_refused_with_their_place():
@@ -132,3 +134,57 @@ def test_an_empty_table_gives_an_empty_answer_with_the_schema():
     empty = azure.eval_arrow(pa.table({"model": pa.array([], type=pa.string())}))
     assert empty.num_rows == 0
     assert "operating system.party" in empty.column_names
+
+
+THREE_DIMENSIONS = """\
+dimension model: on-prem, iaas, paas, saas
+dimension region: public, sovereign
+dimension tier: free, standard, premium
+data: customer always because "always the customer's"
+host: provider when model in [iaas, paas, saas] and region is public because "public cloud"
+host: shared when model in [iaas, paas, saas] and region is sovereign because "a sovereign cloud shares it"
+support: provider when tier is premium because "premium support"
+support: customer when tier is free
+os: provider when paas
+os: customer when iaas and tier is free
+"""
+
+
+def test_several_dimensions_are_numbered_and_answered_row_for_row():
+    policy = onus.Policy.from_text(THREE_DIMENSIONS, name="three.onus")
+    rng = random.Random(3)
+    dims = policy.dimensions
+    rows = [{d: rng.choice(values) for d, values in dims.items()} for _ in range(3000)]
+    columns = {d: [r[d] for r in rows] for d in dims}
+    # Dictionary-encode one column, leave the others plain, in another order.
+    table = pa.table({"tier": pa.array(columns["tier"]).dictionary_encode(), "model": columns["model"], "region": columns["region"]})
+    fields = ["label", "party", "status", "rules", "because"]
+    answer = policy.eval_arrow(table, fields=fields)
+    assert rows_from_arrow(answer, policy, fields) == rows_from_many(policy, rows, fields)
+    # In batches, the same table: the dictionaries are the policy's, shared.
+    batches = table.to_batches(max_chunksize=100)
+    assert len(batches) == 30
+    assert policy.eval_arrow(batches, fields=fields).equals(answer)
+
+
+def test_dictionary_columns_with_nulls_empty_or_bad_keys():
+    azure = onus.Policy.builtin("azure")
+    nulls = pa.DictionaryArray.from_arrays(pa.array([0, None, 1], pa.int8()), pa.array(["iaas", "nope"]))
+    answer = azure.eval_arrow(pa.table({"model": nulls}))
+    assert answer.column("error_code").to_pylist() == [None, "invalid-scenario", "unknown-name"]
+    empty = pa.array([None, None], pa.string()).dictionary_encode()
+    assert len(empty.dictionary) == 0
+    answer = azure.eval_arrow(pa.table({"model": empty}))
+    assert answer.column("error_code").to_pylist() == ["invalid-scenario"] * 2
+    bad = pa.DictionaryArray.from_arrays(pa.array([0, 5, -1], pa.int32()), pa.array(["iaas", "saas"]), safe=False)
+    with pytest.raises(ValueError, match="outside its 2 entries"):
+        azure.eval_arrow(pa.table({"model": bad}))
+
+
+def test_columns_given_twice_or_named_like_an_answer_are_refused():
+    azure = onus.Policy.builtin("azure")
+    twice = pa.Table.from_arrays([pa.array(["iaas"]), pa.array(["saas"])], names=["model", "model"])
+    with pytest.raises(onus.ScenarioError, match="column `model` is given twice"):
+        azure.eval_arrow(twice)
+    with pytest.raises(onus.ScenarioError, match="has the name of an answer column"):
+        azure.eval_arrow(pa.table({"error": [1], "model": ["iaas"]}), id="error")

@@ -27,3 +27,38 @@ def test_threads_calling_one_policy_at_once_get_the_serial_answers():
         assert answer == serial[service]
         assert all(m["decisions"] == serial[service]["decisions"] for m in many)
         assert arrow.equals(serial_table)
+
+
+def test_rust_runs_without_the_gil():
+    """While one thread is in a long eval_arrow, another runs Python: it
+    could not if the call held the GIL. The other thread gives the GIL up
+    at every step (sleep(0)) and the switch interval is 100 s, so it only
+    gets the GIL back while the caller has released it (a pure-Python call
+    of the same length lets it count 0)."""
+    import sys
+    import threading
+    import time
+
+    policy = onus.Policy.builtin("azure")
+    table = pa.table({"model": ["iaas", "paas", "saas", "on-prem"] * 500_000})
+    progress = [0]
+    finished = threading.Event()
+
+    def count():
+        while not finished.is_set():
+            progress[0] += 1
+            time.sleep(0)
+
+    interval = sys.getswitchinterval()
+    counter = threading.Thread(target=count)
+    counter.start()
+    sys.setswitchinterval(100.0)
+    try:
+        before = progress[0]
+        policy.eval_arrow(table)
+        during = progress[0] - before
+    finally:
+        sys.setswitchinterval(interval)
+        finished.set()
+        counter.join()
+    assert during > 20, f"the other thread counted {during} while Rust worked"

@@ -15,9 +15,8 @@ def test_an_ssp_from_python_loads_into_trestles_model():
     document = azure.export("oscal-ssp", model="paas", baseline="moderate", date="2026-12-07")
     ssp = SystemSecurityPlan.parse_obj(document["system-security-plan"])
     requirements = ssp.control_implementation.implemented_requirements
-    # Every control of the MODERATE baseline, carried or not.
-    assert len(requirements) == len(document["system-security-plan"]["control-implementation"]["implemented-requirements"])
-    assert len(requirements) > 280
+    # Every control of NIST's MODERATE baseline (287), carried or not.
+    assert len(requirements) == 287
     assert {r.control_id for r in requirements} >= {"ac-2", "pe-3", "sc-7"}
     assert ssp.metadata.last_modified.isoformat().startswith("2026-12-07")
     component = azure.export("oscal-component-definition", model="paas")
