@@ -42,6 +42,45 @@ pub fn load(name: &str, text: &str) -> Result<Policy, Report> {
         .map_err(|errors| Report::from_errors(source.clone(), &errors))
 }
 
+/// What [`load_lenient`] gives: a policy with its broken statements set
+/// aside.
+#[derive(Debug)]
+pub struct LenientPolicy {
+    /// The policy without the rules, assertions and tests that do not
+    /// resolve.
+    pub policy: Policy,
+    /// Their errors (none when every statement resolves).
+    pub errors: Report,
+    /// The zones a rule that does not resolve belongs to, each once, with
+    /// the line of its first such rule: their answers lack that rule, so a
+    /// tool says so rather than answer for them.
+    pub unresolved_zones: Vec<(ZoneId, usize)>,
+}
+
+/// [`load`] for a tool that keeps working in a file with errors (an
+/// editor's hover while the author types). `Err` when the text does not
+/// parse, or an error is not a rule's, assertion's or test's alone.
+pub fn load_lenient(name: &str, text: &str) -> Result<LenientPolicy, Report> {
+    let source = Source::new(name, text);
+    let file = parse::parse(text).map_err(|errors| Report::from_errors(source.clone(), &errors))?;
+    let lenient = resolve::resolve_lenient(&file, name, &source);
+    let mut unresolved_zones: Vec<(ZoneId, usize)> = Vec::new();
+    for &(zone, span) in &lenient.withheld {
+        if !unresolved_zones.iter().any(|&(z, _)| z == zone) {
+            unresolved_zones.push((zone, source.line_column(span.start).0));
+        }
+    }
+    let errors = Report::from_errors(source, &lenient.errors);
+    match lenient.policy {
+        Some(policy) => Ok(LenientPolicy {
+            policy,
+            errors,
+            unresolved_zones,
+        }),
+        None => Err(errors),
+    }
+}
+
 /// Parses and resolves a mapping (a file that starts `mapping FRAMEWORK`):
 /// every control id checked against the framework's catalog.
 pub fn load_mapping_text(name: &str, text: &str) -> Result<Mapping, Report> {
@@ -186,13 +225,64 @@ pub fn check(name: &str, text: &str) -> Report {
     if let Some(report) = check_map(&source, &file) {
         return report;
     }
-    match resolve::resolve(&file, name, &source) {
-        Err(errors) => Report::from_errors(source, &errors),
-        Ok(policy) => {
-            let diagnostics = check::diagnostics(&policy, &policy.findings());
-            Report::new(policy.source.clone(), diagnostics)
+    let lenient = resolve::resolve_lenient(&file, name, &source);
+    match &lenient.policy {
+        None => Report::from_errors(source, &lenient.errors),
+        Some(policy) => {
+            let findings = policy.findings();
+            Report::new(source, lenient_diagnostics(&lenient, policy, &findings))
         }
     }
+}
+
+/// The diagnostics of a policy resolved with its broken statements set
+/// aside: their errors, a note for each zone a broken rule leaves not
+/// analysed, and the findings of every other zone, which the broken
+/// statements cannot change.
+fn lenient_diagnostics(
+    lenient: &resolve::Lenient,
+    policy: &Policy,
+    findings: &[Finding],
+) -> Vec<Diagnostic> {
+    let mut diagnostics: Vec<Diagnostic> = (lenient.errors.iter())
+        .map(crate::diagnostic::ToDiagnostic::to_diagnostic)
+        .collect();
+    let mut withheld: Vec<ZoneId> = Vec::new();
+    for &(zone, _) in &lenient.withheld {
+        if !withheld.contains(&zone) {
+            withheld.push(zone);
+        }
+    }
+    for &zone in &withheld {
+        let spans: Vec<crate::base::span::Span> = (lenient.withheld.iter())
+            .filter(|(z, _)| *z == zone)
+            .map(|&(_, span)| span)
+            .collect();
+        let lines: Vec<String> = (spans.iter())
+            .map(|s| policy.source.line_column(s.start).0.to_string())
+            .collect();
+        let (rule, lines) = match lines.len() {
+            1 => ("rule on line", lines.join("")),
+            _ => ("rules on lines", lines.join(", ")),
+        };
+        let message = format!(
+            "zone `{}` is not analysed: its {rule} {lines} does not resolve",
+            policy.zones[zone].name
+        );
+        diagnostics.push(
+            Diagnostic::new(Code::NotAnalysed, message)
+                .with_label(spans[0], "set aside")
+                .with_help(Some(
+                    "fix the rule's error to analyse the zone; every other zone is analysed".into(),
+                )),
+        );
+    }
+    let kept: Vec<Finding> = (findings.iter())
+        .filter(|f| f.zone(policy).is_none_or(|z| !withheld.contains(&z)))
+        .cloned()
+        .collect();
+    diagnostics.extend(check::diagnostics(policy, &kept));
+    diagnostics
 }
 
 /// [`check`] of a file that is a resource map (against the policy it
@@ -228,7 +318,7 @@ pub struct Checker {
     cache: check::CheckCache,
     /// The policy [`Checker::begin`] loaded and its zones' keys, while
     /// some of its zones are not analysed yet.
-    pending: Option<(Policy, check::ZoneKeys)>,
+    pending: Option<(Policy, check::ZoneKeys, resolve::Lenient)>,
 }
 
 impl Checker {
@@ -247,26 +337,24 @@ impl Checker {
         if let Some(report) = check_map(&source, &file) {
             return report;
         }
-        let policy = match resolve::resolve(&file, name, &source) {
-            Ok(policy) => policy,
-            Err(errors) => return Report::from_errors(source, &errors),
+        let mut lenient = resolve::resolve_lenient(&file, name, &source);
+        let Some(policy) = lenient.policy.take() else {
+            return Report::from_errors(source, &lenient.errors);
         };
         let keys = check::ZoneKeys::of(&policy);
         let stale = self.cache.stale(&keys);
         let unanalysed: usize = stale.iter().map(|&z| policy.rules_of(z).len()).sum();
         if unanalysed <= analyse_up_to {
             let findings = self.cache.check(&policy, keys);
-            return Report::new(
-                policy.source.clone(),
-                check::diagnostics(&policy, &findings),
-            );
+            let diagnostics = lenient_diagnostics(&lenient, &policy, &findings);
+            return Report::new(policy.source.clone(), diagnostics);
         }
         let findings = self.cache.known(&policy, &keys);
         let report = Report::new(
             policy.source.clone(),
-            check::diagnostics(&policy, &findings),
+            lenient_diagnostics(&lenient, &policy, &findings),
         );
-        self.pending = Some((policy, keys));
+        self.pending = Some((policy, keys, lenient));
         report
     }
 
@@ -278,9 +366,9 @@ impl Checker {
     /// Every finding of the text the last [`Checker::begin`] loaded, as
     /// [`check`] gives them, if it left zones to analyse.
     pub fn finish(&mut self) -> Option<Report> {
-        let (policy, keys) = self.pending.take()?;
+        let (policy, keys, lenient) = self.pending.take()?;
         let findings = self.cache.check(&policy, keys);
-        let diagnostics = check::diagnostics(&policy, &findings);
+        let diagnostics = lenient_diagnostics(&lenient, &policy, &findings);
         Some(Report::new(policy.source.clone(), diagnostics))
     }
 }

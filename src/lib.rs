@@ -75,8 +75,8 @@ pub mod render;
 pub mod syntax;
 
 pub use api::{
-    check, load, load_builtin, load_policy, load_suite_text, parse, resource_maps, run_suites,
-    stream_estate, Checker, FmtMode, Suite,
+    check, load, load_builtin, load_lenient, load_policy, load_suite_text, parse, resource_maps,
+    run_suites, stream_estate, Checker, FmtMode, LenientPolicy, Suite,
 };
 pub use base::assets::{builtin, Builtin, BuiltinMapping, BUILTINS, BUILTIN_MAPPINGS};
 pub use base::names::closest;

@@ -507,3 +507,92 @@ proptest! {
         );
     }
 }
+
+/// `text` with its `index`-th rule broken (`how`: its party or a value of
+/// its condition unknown), and the same text without that rule: the
+/// broken line blanked to spaces, so every other span stays where it was.
+/// `None` when the rule has nothing of that kind to break.
+fn broken_and_without(text: &str, index: usize, how: bool) -> Option<(String, String, usize)> {
+    let rules: Vec<usize> = (text.lines().enumerate())
+        .filter(|(_, l)| l.starts_with('z') && !l.starts_with("zone "))
+        .map(|(i, _)| i)
+        .collect();
+    // Without its only rule a policy is no policy (`no-rules`).
+    if rules.len() < 2 {
+        return None;
+    }
+    let at = rules[index % rules.len()];
+    let line = text.lines().nth(at)?;
+    let broken_line = match how {
+        true => {
+            let (zone, rest) = line.split_once(": ")?;
+            let (_, condition) = rest.split_once(' ').unwrap_or((rest, ""));
+            format!("{zone}: nobody {condition}").trim_end().to_string()
+        }
+        false => {
+            // The `v` of a value such as `d1v3`: after a digit.
+            let (v, _) = (line.match_indices('v'))
+                .find(|&(i, _)| i > 0 && line.as_bytes()[i - 1].is_ascii_digit())?;
+            format!("{}q{}", &line[..=v], &line[v + 1..])
+        }
+    };
+    let replace = |with: &str| -> String {
+        (text.lines().enumerate())
+            .map(|(i, l)| format!("{}\n", if i == at { with } else { l }))
+            .collect()
+    };
+    let zone: usize = line[1..line.find(':')?].parse().ok()?;
+    let blank = " ".repeat(broken_line.len());
+    Some((replace(&broken_line), replace(&blank), zone))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    /// Errors are local (issue 29): with one rule broken, every other zone
+    /// has exactly the findings of the policy without that rule; the
+    /// broken rule's zone is reported as not analysed, beside the error.
+    #[test]
+    fn a_broken_rule_hides_no_finding_of_another_zone(
+        text in policy_text(SMALL),
+        index in 0usize..7,
+        how in any::<bool>(),
+    ) {
+        let Some((broken, without, zone)) = broken_and_without(&text, index, how) else {
+            return Ok(());
+        };
+        let loaded = onus::load_lenient("p.onus", &broken).expect("only the rule is broken");
+        prop_assert!(loaded.errors.has_errors(), "{}", broken);
+        let zone_id = loaded.policy.zone_index(&format!("z{zone}")).unwrap();
+        prop_assert_eq!(loaded.unresolved_zones.iter().map(|z| z.0).collect::<Vec<_>>(), vec![zone_id]);
+        let rest = onus::load("p.onus", &without).expect("the rest is a policy");
+        let others = |policy: &Policy| -> Vec<Finding> {
+            (policy.findings().into_iter())
+                .filter(|f| f.zone(policy) != Some(zone_id))
+                .collect()
+        };
+        prop_assert_eq!(others(&loaded.policy), others(&rest), "{}", broken);
+        // `check` says it all: the error, the zone not analysed, and the
+        // diagnostics of every other zone, as `check` of the rest gives
+        // them (where a diagnostic points says whose it is).
+        let report = onus::check("p.onus", &broken);
+        let codes: Vec<&str> = report.diagnostics.iter().map(|d| d.code.name()).collect();
+        prop_assert_eq!(codes.iter().filter(|c| **c == "not-analysed").count(), 1);
+        prop_assert!(codes.contains(&"unknown-name"), "{:?}", codes);
+        let of_zone = |span: onus::Span| {
+            let rules = rest.rules.iter().filter(|r| r.zone == zone_id).map(|r| r.span);
+            let assertions = rest.assertions.iter().filter(|a| a.zone == zone_id).map(|a| a.span);
+            rules.chain(assertions).chain([rest.zones[zone_id].span])
+                .any(|at| at.start <= span.start && span.end <= at.end)
+        };
+        let shown = |diagnostics: &[onus::Diagnostic]| -> Vec<String> {
+            (diagnostics.iter())
+                .filter(|d| !matches!(d.code.name(), "not-analysed" | "unknown-name"))
+                .filter(|d| d.primary.as_ref().is_none_or(|l| !of_zone(l.span)))
+                .map(|d| format!("{:?}", (d.code, &d.message, d.primary.as_ref().map(|l| l.span))))
+                .collect()
+        };
+        let expected = onus::check("p.onus", &without);
+        prop_assert_eq!(shown(&report.diagnostics), shown(&expected.diagnostics), "{}", broken);
+    }
+}

@@ -754,8 +754,17 @@ fn hover(documents: &Documents, at: &lsp_types::TextDocumentPositionParams) -> s
 /// other dimensions at their first values), with the deciding rules'
 /// reasons: the zone's row of `onus matrix`.
 fn hover_zone(source: &Source, zone_name: &str) -> Option<String> {
-    let policy = onus::load(&source.name, &source.text).ok()?;
+    // Rules that do not resolve yet are set aside: the rest still answers,
+    // and a zone that lost a rule says so rather than answer without it.
+    let loaded = onus::load_lenient(&source.name, &source.text).ok()?;
+    let policy = loaded.policy;
     let zone = policy.zone_index(zone_name)?;
+    if let Some(&(_, line)) = loaded.unresolved_zones.iter().find(|&&(z, _)| z == zone) {
+        return Some(format!(
+            "**{}**: not answered while its rule on line {line} does not resolve",
+            policy.zones[zone].display()
+        ));
+    }
     let over = policy.sweep_dimension(None).ok()?;
     let base = onus::Scenario {
         values: vec![0; policy.dimensions.len()],
@@ -829,10 +838,19 @@ fn hover_name(
 /// Where the rule at `offset` decides: the answers of its zone, over every
 /// scenario, that it takes part in, each with its condition.
 fn hover_rule(source: &Source, offset: usize) -> Option<String> {
-    let policy = onus::load(&source.name, &source.text).ok()?;
+    // Rules that do not resolve yet are set aside: the rest still answers,
+    // and a zone that lost a rule says so rather than answer without it.
+    let loaded = onus::load_lenient(&source.name, &source.text).ok()?;
+    let policy = loaded.policy;
     let (id, rule) = (policy.rules.iter().enumerate())
         .find(|(_, r)| r.span.start <= offset && offset <= r.span.end)?;
     let zone = &policy.zones[rule.zone];
+    if let Some(&(_, line)) = (loaded.unresolved_zones.iter()).find(|&&(z, _)| z == rule.zone) {
+        return Some(format!(
+            "**{}**: not answered while its rule on line {line} does not resolve",
+            zone.display()
+        ));
+    }
     let answer = policy.zone_answers(rule.zone);
     let mut lines = vec![format!(
         "**{}: {}**, where it decides, and what the zone then resolves to:",

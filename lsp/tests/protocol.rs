@@ -247,6 +247,45 @@ fn formatting_symbols_definition_and_hover() {
     client.stop();
 }
 
+/// A typo hides nothing else (issue 29): the conflict on `x` is shown
+/// beside the misspelt value on line 3, the zone that lost its rule says
+/// it is not analysed, and a hover on `x` answers; a hover on `host` says
+/// why it does not.
+#[test]
+fn a_typo_hides_no_other_finding_and_hover_still_answers() {
+    let mut client = Client::start();
+    let text =
+        "x: customer when iaas\nx: provider when iaas or paas\nhost: provider unless on-prme\n";
+    let diagnostics = open(&mut client, text);
+    let codes: Vec<(&str, u64)> = (diagnostics.iter())
+        .map(|d| {
+            (
+                d["code"].as_str().unwrap(),
+                d["range"]["start"]["line"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        codes,
+        [("unknown-name", 2), ("not-analysed", 2), ("conflict", 1)],
+        "{diagnostics:#?}"
+    );
+    let document = json!({"uri": URI});
+    let at_x = json!({"textDocument": document, "position": {"line": 0, "character": 0}});
+    let hover = client.request("textDocument/hover", at_x);
+    let markdown = hover["contents"]["value"].as_str().unwrap();
+    assert!(markdown.contains("`iaas`: CONFLICT"), "{markdown}");
+    assert!(markdown.contains("`paas`: provider"), "{markdown}");
+    let at_host = json!({"textDocument": document, "position": {"line": 2, "character": 1}});
+    let hover = client.request("textDocument/hover", at_host);
+    let markdown = hover["contents"]["value"].as_str().unwrap();
+    assert!(
+        markdown.contains("not answered while its rule on line 3 does not resolve"),
+        "{markdown}"
+    );
+    client.stop();
+}
+
 /// Half-typed text never brings the server down: every file of the fuzz
 /// corpus, and every prefix of a policy, as the user types it.
 #[test]

@@ -63,6 +63,7 @@ __all__ = [
     "Record",
     "ScenarioError",
     "builtins",
+    "check_text",
     "estate",
     "estate_batches",
     "estate_stream",
@@ -574,6 +575,14 @@ def _policy(policy: Union[Policy, str, None], default: str) -> Policy:
 def builtins() -> Tuple[Builtin, ...]:
     """The built-in policies, each with its ``name`` and ``title``."""
     return tuple(Builtin(b) for b in json.loads(_native.builtins()))
+
+
+def check_text(text: str, name: str = "policy.onus") -> Tuple[Diagnostic, ...]:
+    """``onus check`` of a policy's text, which need not load (an editor's
+    buffer, a draft): every error, a ``not-analysed`` note for each zone a
+    broken rule leaves out, and every finding of the other zones, each
+    with its witness. Never raises for the text's own errors."""
+    return tuple(Diagnostic.from_json(d) for d in json.loads(_native.check_text(text, name)))
 
 
 def schema(name: str) -> Dict[str, Any]:

@@ -471,6 +471,14 @@ fn estate_stream<'py>(
     ))
 }
 
+/// `onus check --format json` of a text, which need not load: every
+/// error, and every finding of the zones the errors leave whole.
+#[pyfunction]
+fn check_text(py: Python<'_>, text: &str, name: &str) -> String {
+    let report = py.detach(|| onus::check(name, text));
+    diagnostics_json(&[report])
+}
+
 /// `onus test --format json` of policy and test files or folders.
 #[pyfunction]
 fn test_files(py: Python<'_>, paths: Vec<String>) -> PyResult<String> {
@@ -497,6 +505,7 @@ fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(estate_routed, module)?)?;
     module.add_function(wrap_pyfunction!(estate_stream, module)?)?;
     module.add_function(wrap_pyfunction!(test_files, module)?)?;
+    module.add_function(wrap_pyfunction!(check_text, module)?)?;
     module.add("VERSION", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

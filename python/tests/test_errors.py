@@ -110,3 +110,15 @@ def test_objects_are_immutable():
     copy["decisions"].clear()
     assert len(answer.decisions) == len(azure.zones)
     assert json.loads(json.dumps(answer.to_json())) == answer.to_json()
+
+
+def test_check_text_reports_the_typo_and_the_conflict_together():
+    """Issue 29: one misspelt name hides no other finding."""
+    found = onus.check_text(TYPO, name="typo.onus")
+    assert [(d.code, d.line) for d in found] == [
+        ("unknown-name", 3),
+        ("not-analysed", 3),
+        ("conflict", 2),
+    ]
+    assert found[0].replacement == "on-prem"
+    assert dict(found[2].scenario) == {"model": "iaas"}

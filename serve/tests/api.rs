@@ -97,6 +97,24 @@ fn answers_are_the_clis() {
         "{body}"
     );
 
+    // A typo hides nothing else (issue 29): the posted file's conflict is
+    // reported beside its misspelt value, and the zone that lost its rule
+    // is named as not analysed.
+    let typo =
+        "x: customer when iaas\nx: provider when iaas or paas\nhost: provider unless on-prme\n";
+    let (_, _, body) = server.post("/v1/check?name=typo.onus", typo);
+    let codes: Vec<String> = (serde_json::from_str::<Value>(&body).unwrap()["diagnostics"])
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["code"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        codes,
+        ["unknown-name", "not-analysed", "conflict"],
+        "{body}"
+    );
+
     // fmt, describe and eval of a posted text.
     let messy = "os:   provider   when paas\n";
     let (status, _, formatted) = server.post("/v1/fmt", messy);

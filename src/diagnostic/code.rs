@@ -65,6 +65,7 @@ codes! {
     NotAMapping => "not-a-mapping",
     NotAResourceMap => "not-a-resource-map",
     NotATest => "not-a-test",
+    NotAnalysed => "not-analysed",
     RedundantRule => "redundant-rule",
     ReservedName => "reserved-name",
     ResourceMapMismatch => "resource-map-mismatch",
@@ -91,7 +92,10 @@ impl Code {
             Code::DeadRule | Code::RedundantRule | Code::UnmappedZone | Code::UnknownMappedZone => {
                 Severity::Warning
             }
-            Code::DefaultOnlyZone | Code::SharedControl | Code::UncoveredControls => Severity::Note,
+            Code::DefaultOnlyZone
+            | Code::NotAnalysed
+            | Code::SharedControl
+            | Code::UncoveredControls => Severity::Note,
             _ => Severity::Error,
         }
     }

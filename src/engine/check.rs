@@ -61,6 +61,25 @@ pub enum Finding {
     },
 }
 
+impl Finding {
+    /// The zone the finding is about: the zone of its rule, assertion or
+    /// own; for an undecided question, of the rule or assertion it is at.
+    pub fn zone(&self, policy: &Policy) -> Option<ZoneId> {
+        match self {
+            Finding::Conflict { first, .. } => Some(policy.rules[*first].zone),
+            Finding::AssertFailed { assertion, .. } => Some(policy.assertions[*assertion].zone),
+            Finding::DeadRule { rule } | Finding::RedundantRule { rule, .. } => {
+                Some(policy.rules[*rule].zone)
+            }
+            Finding::DefaultOnlyZone { zone } => Some(*zone),
+            Finding::Undecided { span, .. } => (policy.rules.iter().map(|r| (r.span, r.zone)))
+                .chain(policy.assertions.iter().map(|a| (a.span, a.zone)))
+                .find(|(at, _)| at.start <= span.start && span.end <= at.end)
+                .map(|(_, zone)| zone),
+        }
+    }
+}
+
 /// What [`Finding::Undecided`] leaves open.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Question {

@@ -355,6 +355,19 @@ pub fn resolve(
     name: &str,
     source: &Source,
 ) -> Result<Policy, Vec<ResolveError>> {
+    if let Some(errors) = other_file(file) {
+        return Err(errors);
+    }
+    let lenient = resolve_lenient(file, name, source);
+    match (lenient.policy, lenient.errors.is_empty()) {
+        (Some(policy), true) => Ok(policy),
+        _ => Err(lenient.errors),
+    }
+}
+
+/// The error that says the file is not a policy (a test file, a resource
+/// map, a mapping), if it is not: the whole answer, given before any name.
+fn other_file(file: &PolicyFile) -> Option<Vec<ResolveError>> {
     // A test file is not a policy: saying so is the whole answer (its tests
     // would only be reported against zones it cannot have).
     let tests_for = file.statements.iter().find_map(|s| match &s.kind {
@@ -362,7 +375,7 @@ pub fn resolve(
         _ => None,
     });
     if let Some((policy, span)) = tests_for {
-        return Err(vec![ResolveError::TestFile {
+        return Some(vec![ResolveError::TestFile {
             policy: policy.text.clone(),
             span,
         }]);
@@ -372,7 +385,7 @@ pub fn resolve(
         _ => None,
     });
     if let Some((policy, span)) = resource_map {
-        return Err(vec![ResolveError::ResourceMapFile {
+        return Some(vec![ResolveError::ResourceMapFile {
             policy: Some(policy.text.clone()),
             span,
         }]);
@@ -382,20 +395,55 @@ pub fn resolve(
         .iter()
         .find(|s| matches!(s.kind, StatementKind::Mapping { .. }));
     if let Some(mapping) = mapping {
-        return Err(vec![ResolveError::MappingFile {
+        return Some(vec![ResolveError::MappingFile {
             whole_file: true,
             span: mapping.span,
         }]);
     }
+    None
+}
+
+/// A policy resolved with its broken statements set aside: what
+/// [`resolve_lenient`] gives.
+#[derive(Debug)]
+pub struct Lenient {
+    /// The policy without the rules, assertions and tests that do not
+    /// resolve; `None` when an error is not theirs alone (a declaration, the
+    /// default, a statement that belongs in another kind of file), since
+    /// then every zone's answers may be wrong.
+    pub policy: Option<Policy>,
+    /// Every error, in source order of discovery.
+    pub errors: Vec<ResolveError>,
+    /// The zones a rule that does not resolve would have decided, each
+    /// with that rule's span: analysing them without it could report a
+    /// finding that is not there, or miss one.
+    pub withheld: Vec<(ZoneId, Span)>,
+}
+
+/// [`resolve`], keeping what does resolve: a rule, assertion or test with
+/// an error is reported and set aside, and the policy is the rest. A rule
+/// whose zone is unknown is charged to the zone its name most likely
+/// meant, if any.
+pub fn resolve_lenient(file: &PolicyFile, name: &str, source: &Source) -> Lenient {
     let mut resolver = Resolver {
         errors: Vec::new(),
         first_seen: HashMap::new(),
+        local_errors: 0,
+        withheld: Vec::new(),
     };
+    if let Some(errors) = other_file(file) {
+        return Lenient {
+            policy: None,
+            errors,
+            withheld: Vec::new(),
+        };
+    }
     let policy = resolver.policy(file, name, source);
-    if resolver.errors.is_empty() {
-        Ok(policy)
-    } else {
-        Err(resolver.errors)
+    let global = resolver.errors.len() - resolver.local_errors;
+    Lenient {
+        policy: (global == 0).then_some(policy),
+        errors: resolver.errors,
+        withheld: resolver.withheld,
     }
 }
 
@@ -405,6 +453,8 @@ pub fn resolve_tests(file: &PolicyFile, policy: &Policy) -> Result<Vec<Test>, Ve
     let mut resolver = Resolver {
         errors: Vec::new(),
         first_seen: HashMap::new(),
+        local_errors: 0,
+        withheld: Vec::new(),
     };
     let scope = Scope::new(
         &policy.dimensions,
@@ -440,6 +490,11 @@ struct Resolver {
     errors: Vec<ResolveError>,
     /// (what, name) to where it was first declared, to report duplicates.
     first_seen: HashMap<(&'static str, String), Span>,
+    /// How many of `errors` belong to a rule, assertion or test alone, set
+    /// aside without touching the rest of the policy.
+    local_errors: usize,
+    /// The zones whose rule was set aside, with its span.
+    withheld: Vec<(ZoneId, Span)>,
 }
 
 impl Resolver {
@@ -557,6 +612,7 @@ impl Resolver {
         let mut tests = Vec::new();
         for statement in &file.statements {
             if let StatementKind::Rule(rule) = &statement.kind {
+                let before = self.errors.len();
                 let zone = scope.rule_zone(self, &rule.zone);
                 let party = self.party(scope.parties, &rule.party);
                 let condition = self.qualifier(&scope, &rule.qualifier);
@@ -570,11 +626,19 @@ impl Resolver {
                         span: statement.span,
                         qualifier_span: Span::new(rule.party.span.end, statement.span.end),
                     });
+                } else {
+                    self.local_errors += self.errors.len() - before;
+                    let meant = zone.or_else(|| scope.closest_zone(&rule.zone.text));
+                    self.withheld
+                        .extend(meant.map(|zone| (zone, statement.span)));
                 }
             }
         }
         // Assertions and tests last: they may name any zone a rule mentions.
         for statement in &file.statements {
+            // An assertion or a test that does not resolve is set aside:
+            // the rules, and so every zone's findings, are whole without it.
+            let before = self.errors.len();
             match &statement.kind {
                 StatementKind::Assert(assertion) => {
                     let zone = scope.existing_zone(self, &assertion.zone);
@@ -597,6 +661,7 @@ impl Resolver {
                 }
                 _ => {}
             }
+            self.local_errors += self.errors.len() - before;
         }
         if rules.is_empty() && self.errors.is_empty() {
             self.errors.push(ResolveError::NoRules);
@@ -892,6 +957,13 @@ impl<'a> Scope<'a> {
             return Some(self.zones.len() - 1);
         }
         self.existing_zone(resolver, name)
+    }
+
+    /// The zone a misspelt zone name most likely meant.
+    fn closest_zone(&self, name: &str) -> Option<ZoneId> {
+        let names = self.zones.iter().map(|z| z.name.as_str());
+        let near = crate::base::names::closest(name, names)?;
+        self.zone_ids.get(near).copied()
     }
 
     fn existing_zone(&self, resolver: &mut Resolver, name: &Name) -> Option<ZoneId> {
