@@ -66,7 +66,7 @@ enum Command {
     Lsp,
     /// Serve the HTTP API and the playground (`onus-serve`, installed beside
     /// `onus`; `ONUS_SERVE` names another). `onus serve --help` lists its
-    /// options: `--listen`, `--policy`, the limits.
+    /// options: `--listen`, `--policy`, the limits, `--token-file`, `--tls-cert`.
     #[command(disable_help_flag = true)]
     Serve {
         /// The server's options, passed on as they are.

@@ -51,11 +51,19 @@ pub struct State {
     /// Work off the async threads, held until it ends, even past the time
     /// limit (which stops the answer, not the work).
     work: Arc<Semaphore>,
+    /// The bearer tokens `/v1` requires, if any (`--token-file`).
+    tokens: Option<crate::auth::Tokens>,
 }
 
 impl State {
-    pub fn new(specs: Vec<String>, loaded: Policies, limits: Limits) -> State {
+    pub fn new(
+        specs: Vec<String>,
+        loaded: Policies,
+        limits: Limits,
+        tokens: Option<crate::auth::Tokens>,
+    ) -> State {
         State {
+            tokens,
             stamps: Mutex::new(policies::stamps(&specs)),
             specs,
             policies: RwLock::new(Arc::new(loaded)),
@@ -119,7 +127,11 @@ const GRACE: Duration = Duration::from_secs(30);
 
 /// Serves until SIGTERM or Ctrl-C, then finishes the requests in flight
 /// (for at most [`GRACE`]).
-pub async fn serve(addr: SocketAddr, state: Arc<State>) -> std::io::Result<()> {
+pub async fn serve(
+    addr: SocketAddr,
+    state: Arc<State>,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let local = listener.local_addr()?;
     // The handlers are in place before the address is printed: a signal
@@ -131,12 +143,15 @@ pub async fn serve(addr: SocketAddr, state: Arc<State>) -> std::io::Result<()> {
     );
     tokio::spawn(reload_on_hangup(Arc::clone(&state), hangups));
     tokio::spawn(reload_on_change(Arc::clone(&state)));
-    println!("onus serve: listening on http://{local}/");
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    println!("onus serve: listening on {scheme}://{local}/");
     std::io::stdout().flush()?;
     let listener = crate::listen::Limited {
         listener,
         permits: Arc::new(Semaphore::new(state.limits.max_connections)),
         max: state.limits.max_connections,
+        tls,
+        ready: mpsc::channel(64),
     };
     let (stopping, stop) = tokio::sync::oneshot::channel::<()>();
     let app = router(state);
@@ -230,6 +245,7 @@ async fn guard(Shared(state): Shared<Arc<State>>, request: Request, next: Next) 
     let host = (request.headers().get(header::HOST))
         .and_then(|h| h.to_str().ok())
         .unwrap_or("");
+    let authorization = (request.headers().get(header::AUTHORIZATION)).map(|v| v.as_bytes());
     let mut response = if !state.limits.allow_remote && !local_host(host) {
         ApiError::new(
             StatusCode::MISDIRECTED_REQUEST,
@@ -237,6 +253,8 @@ async fn guard(Shared(state): Shared<Arc<State>>, request: Request, next: Next) 
             format!("this service answers requests to localhost only, not to `{host}`"),
         )
         .into_response()
+    } else if let Some(unauthorized) = unauthorized(&state, &path, authorization) {
+        unauthorized
     } else {
         match Arc::clone(&state.requests).try_acquire_owned() {
             Ok(permit) => json_errors(next.run(request).await).await.map(|body| {
@@ -271,6 +289,33 @@ async fn guard(Shared(state): Shared<Arc<State>>, request: Request, next: Next) 
         "ms": (started.elapsed().as_secs_f64() * 1000.0 * 1000.0).round() / 1000.0,
     }));
     response
+}
+
+/// The 401 a `/v1` request gets without one of the tokens, when the
+/// service has tokens; `None` when it may go on. The playground's page
+/// (`/`) holds no data and stays open.
+fn unauthorized(state: &State, path: &str, authorization: Option<&[u8]>) -> Option<Response> {
+    let tokens = state.tokens.as_ref()?;
+    if !path.starts_with("/v1") || tokens.allows(authorization) {
+        return None;
+    }
+    let (challenge, message) = match authorization {
+        None => (
+            "Bearer realm=\"onus\"",
+            "this service needs a bearer token: `Authorization: Bearer <token>`",
+        ),
+        Some(_) => (
+            "Bearer realm=\"onus\", error=\"invalid_token\"",
+            "the bearer token is not one this service takes",
+        ),
+    };
+    let mut response =
+        ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", message.into()).into_response();
+    (response.headers_mut()).insert(
+        header::WWW_AUTHENTICATE,
+        HeaderValue::from_static(challenge),
+    );
+    Some(response)
 }
 
 /// An error the framework answered itself (a path it could not decode, a

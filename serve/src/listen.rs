@@ -6,31 +6,93 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
+use std::net::SocketAddr;
+
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::sync::{mpsc, OwnedSemaphorePermit, Semaphore};
+use tokio_rustls::TlsAcceptor;
 
 /// A listener that holds one permit per open connection. A connection past
-/// the limit is answered at once with 503 and a JSON error, then closed.
+/// the limit is answered at once with 503 and a JSON error, then closed
+/// (over TLS, closed: a plain answer would be noise to the client). With
+/// TLS, each handshake runs in a task of its own, within [`HANDSHAKE`], so
+/// a slow client holds up no other.
 pub struct Limited {
     pub listener: TcpListener,
     pub permits: Arc<Semaphore>,
     pub max: usize,
+    pub tls: Option<TlsAcceptor>,
+    /// Handshaken TLS connections, ready to serve.
+    pub ready: (mpsc::Sender<Ready>, mpsc::Receiver<Ready>),
+}
+
+/// A connection handshaken and its peer's address.
+pub type Ready = (Counted, SocketAddr);
+
+/// The longest a TLS handshake may take.
+const HANDSHAKE: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// A connection, plain or TLS.
+enum Stream {
+    Plain(TcpStream),
+    Tls(Box<tokio_rustls::server::TlsStream<TcpStream>>),
 }
 
 /// A connection and its permit, given back when it closes.
 pub struct Counted {
-    stream: TcpStream,
+    stream: Stream,
     _permit: OwnedSemaphorePermit,
+}
+
+impl Limited {
+    /// A connection past the limit: answered 503 (plain) or closed (TLS).
+    fn refuse(&self, stream: TcpStream, address: SocketAddr) {
+        log(
+            &serde_json::json!({"event": "refused", "why": "too-many-connections", "remote": address.to_string()}),
+        );
+        if self.tls.is_some() {
+            return;
+        }
+        let body = format!(
+            "{{\"error\": {{\"code\": \"too-many-connections\", \"message\": \"more than {} connections at once: try again shortly\"}}}}\n",
+            self.max
+        );
+        let response = format!(
+            "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\nretry-after: 1\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+            body.len()
+        );
+        // Answered and closed off the accept loop: the request is read and
+        // dropped so that closing sends the answer, not a reset.
+        tokio::spawn(async move {
+            use tokio::io::{AsyncReadExt, AsyncWriteExt};
+            let mut stream = stream;
+            let _ = stream.write_all(response.as_bytes()).await;
+            let _ = stream.shutdown().await;
+            let mut sink = [0u8; 4096];
+            let drain = async {
+                while let Ok(n) = stream.read(&mut sink).await {
+                    if n == 0 {
+                        break;
+                    }
+                }
+            };
+            let _ = tokio::time::timeout(std::time::Duration::from_secs(1), drain).await;
+        });
+    }
 }
 
 impl axum::serve::Listener for Limited {
     type Io = Counted;
-    type Addr = std::net::SocketAddr;
+    type Addr = SocketAddr;
 
-    async fn accept(&mut self) -> (Counted, std::net::SocketAddr) {
+    async fn accept(&mut self) -> (Counted, SocketAddr) {
         loop {
-            let (stream, address) = match self.listener.accept().await {
+            let accepted = tokio::select! {
+                accepted = self.listener.accept() => accepted,
+                Some(ready) = self.ready.1.recv() => return ready,
+            };
+            let (stream, address) = match accepted {
                 Ok(accepted) => accepted,
                 Err(error) => {
                     // Out of descriptors, say: wait, then accept again.
@@ -39,54 +101,40 @@ impl axum::serve::Listener for Limited {
                     continue;
                 }
             };
-            match Arc::clone(&self.permits).try_acquire_owned() {
-                Ok(permit) => {
-                    let _ = stream.set_nodelay(true);
-                    return (
-                        Counted {
-                            stream,
+            let Ok(permit) = Arc::clone(&self.permits).try_acquire_owned() else {
+                self.refuse(stream, address);
+                continue;
+            };
+            let _ = stream.set_nodelay(true);
+            let Some(tls) = self.tls.clone() else {
+                let plain = Counted {
+                    stream: Stream::Plain(stream),
+                    _permit: permit,
+                };
+                return (plain, address);
+            };
+            let ready = self.ready.0.clone();
+            tokio::spawn(async move {
+                match tokio::time::timeout(HANDSHAKE, tls.accept(stream)).await {
+                    Ok(Ok(stream)) => {
+                        let counted = Counted {
+                            stream: Stream::Tls(Box::new(stream)),
                             _permit: permit,
-                        },
-                        address,
-                    );
-                }
-                Err(_) => {
-                    let body = format!(
-                        "{{\"error\": {{\"code\": \"too-many-connections\", \"message\": \"more than {} connections at once: try again shortly\"}}}}\n",
-                        self.max
-                    );
-                    let response = format!(
-                        "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\nretry-after: 1\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
-                        body.len()
-                    );
-                    // Answered and closed off the accept loop: the
-                    // request is read and dropped so that closing sends
-                    // the answer, not a reset.
-                    tokio::spawn(async move {
-                        use tokio::io::{AsyncReadExt, AsyncWriteExt};
-                        let mut stream = stream;
-                        let _ = stream.write_all(response.as_bytes()).await;
-                        let _ = stream.shutdown().await;
-                        let mut sink = [0u8; 4096];
-                        let drain = async {
-                            while let Ok(n) = stream.read(&mut sink).await {
-                                if n == 0 {
-                                    break;
-                                }
-                            }
                         };
-                        let _ =
-                            tokio::time::timeout(std::time::Duration::from_secs(1), drain).await;
-                    });
-                    log(
-                        &serde_json::json!({"event": "refused", "why": "too-many-connections", "remote": address.to_string()}),
-                    );
+                        let _ = ready.send((counted, address)).await;
+                    }
+                    Ok(Err(error)) => log(
+                        &serde_json::json!({"event": "tls-failed", "remote": address.to_string(), "error": error.to_string()}),
+                    ),
+                    Err(_) => log(
+                        &serde_json::json!({"event": "tls-failed", "remote": address.to_string(), "error": "no handshake within 10 s"}),
+                    ),
                 }
-            }
+            });
         }
     }
 
-    fn local_addr(&self) -> std::io::Result<std::net::SocketAddr> {
+    fn local_addr(&self) -> std::io::Result<SocketAddr> {
         self.listener.local_addr()
     }
 }
@@ -97,7 +145,10 @@ impl AsyncRead for Counted {
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<std::io::Result<()>> {
-        Pin::new(&mut self.stream).poll_read(cx, buf)
+        match &mut self.stream {
+            Stream::Plain(stream) => Pin::new(stream).poll_read(cx, buf),
+            Stream::Tls(stream) => Pin::new(stream).poll_read(cx, buf),
+        }
     }
 }
 
@@ -107,15 +158,24 @@ impl AsyncWrite for Counted {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<std::io::Result<usize>> {
-        Pin::new(&mut self.stream).poll_write(cx, buf)
+        match &mut self.stream {
+            Stream::Plain(stream) => Pin::new(stream).poll_write(cx, buf),
+            Stream::Tls(stream) => Pin::new(stream).poll_write(cx, buf),
+        }
     }
 
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
-        Pin::new(&mut self.stream).poll_flush(cx)
+        match &mut self.stream {
+            Stream::Plain(stream) => Pin::new(stream).poll_flush(cx),
+            Stream::Tls(stream) => Pin::new(stream).poll_flush(cx),
+        }
     }
 
     fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
-        Pin::new(&mut self.stream).poll_shutdown(cx)
+        match &mut self.stream {
+            Stream::Plain(stream) => Pin::new(stream).poll_shutdown(cx),
+            Stream::Tls(stream) => Pin::new(stream).poll_shutdown(cx),
+        }
     }
 }
 

@@ -6,6 +6,7 @@
 //! binary carry no async runtime or HTTP stack.
 
 mod api;
+mod auth;
 mod listen;
 mod page;
 mod policies;
@@ -23,11 +24,23 @@ struct Args {
     /// takes any free port; the address is printed once listening.
     #[arg(long, default_value = "127.0.0.1:8787")]
     listen: SocketAddr,
-    /// Listen on an address other machines can reach. The API has no
-    /// authentication: anyone who can connect can evaluate, check and
-    /// format with it, and read the loaded policies.
+    /// Listen on an address other machines can reach. Without
+    /// `--token-file`, anyone who can connect can evaluate, check and
+    /// format with the API, and read the loaded policies: said at every
+    /// start.
     #[arg(long)]
     allow_remote: bool,
+    /// Require `Authorization: Bearer <token>` on every `/v1` request, the
+    /// token one of this file's lines (blank lines and `#` comments
+    /// skipped); others get 401.
+    #[arg(long, value_name = "FILE")]
+    token_file: Option<String>,
+    /// Serve HTTPS with this PEM certificate chain (with `--tls-key`).
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    tls_cert: Option<String>,
+    /// The PEM private key of `--tls-cert`.
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    tls_key: Option<String>,
     /// A policy to serve, by path or built-in name; repeat for more. Every
     /// built-in policy when none is given.
     #[arg(long = "policy", value_name = "FILE|NAME")]
@@ -57,12 +70,41 @@ fn main() -> std::process::ExitCode {
     let args = Args::parse();
     if !args.listen.ip().is_loopback() && !args.allow_remote {
         eprintln!(
-            "onus serve: {} is not a loopback address; the API has no authentication, so \
-             listening there needs `--allow-remote`",
+            "onus serve: {} is not a loopback address; listening there needs \
+             `--allow-remote` (and `--token-file` to require a token)",
             args.listen
         );
         return std::process::ExitCode::from(2);
     }
+    let tokens = match args
+        .token_file
+        .as_deref()
+        .map(auth::Tokens::read)
+        .transpose()
+    {
+        Ok(tokens) => tokens,
+        Err(message) => {
+            eprintln!("onus serve: {message}");
+            return std::process::ExitCode::from(2);
+        }
+    };
+    if args.allow_remote && tokens.is_none() {
+        eprintln!(
+            "onus serve: warning: remote listening with no authentication: anyone who can \
+             connect to {} can use the API and read the policies; give `--token-file`",
+            args.listen
+        );
+    }
+    let tls = match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => match auth::tls(cert, key) {
+            Ok(acceptor) => Some(acceptor),
+            Err(message) => {
+                eprintln!("onus serve: {message}");
+                return std::process::ExitCode::from(2);
+            }
+        },
+        _ => None,
+    };
     let specs = match args.policies.is_empty() {
         true => onus::BUILTINS.iter().map(|b| b.name.to_string()).collect(),
         false => args.policies.clone(),
@@ -89,8 +131,8 @@ fn main() -> std::process::ExitCode {
             return std::process::ExitCode::from(2);
         }
     };
-    let state = Arc::new(api::State::new(specs, loaded, limits));
-    let served = runtime.block_on(api::serve(args.listen, state));
+    let state = Arc::new(api::State::new(specs, loaded, limits, tokens));
+    let served = runtime.block_on(api::serve(args.listen, state, tls));
     // Work still running past its time is not waited for.
     runtime.shutdown_timeout(std::time::Duration::from_secs(1));
     listen::log(&serde_json::json!({"event": "stopped"}));
