@@ -53,8 +53,13 @@ fn a_folder_is_read_in_path_order() {
     let root = scratch.0.to_string_lossy().into_owned();
     let run = onus(&["check", &root], b"");
     assert_eq!(run.code, 1, "{}", run.stderr);
-    let located: Vec<&str> = run.stdout.lines().filter(|l| l.contains("┌─")).collect();
+    // Each file's error, and the note that its zone is not analysed.
+    let located: Vec<&str> = (run.stdout.lines())
+        .filter(|l| l.contains("┌─"))
+        .step_by(2)
+        .collect();
     assert_eq!(located.len(), 3, "{}", run.stdout);
+    assert_eq!(run.stdout.matches("note[not-analysed]").count(), 3);
     assert!(
         located[0].contains("/a.onus:")
             && located[1].contains("/a/z.onus:")

@@ -8,6 +8,7 @@
 mod complete;
 mod names;
 mod server;
+mod workspace;
 
 fn main() {
     let (connection, io_threads) = lsp_server::Connection::stdio();

@@ -39,6 +39,11 @@ pub fn run(connection: &Connection) -> Result<(), String> {
         }),
         code_action_provider: Some(lsp_types::CodeActionProviderCapability::Simple(true)),
         references_provider: Some(OneOf::Left(true)),
+        rename_provider: Some(OneOf::Right(lsp_types::RenameOptions {
+            prepare_provider: Some(true),
+            work_done_progress_options: Default::default(),
+        })),
+        workspace_symbol_provider: Some(OneOf::Left(true)),
         code_lens_provider: Some(lsp_types::CodeLensOptions {
             resolve_provider: Some(false),
         }),
@@ -49,9 +54,10 @@ pub fn run(connection: &Connection) -> Result<(), String> {
         ..ServerCapabilities::default()
     };
     let capabilities = serde_json::to_value(capabilities).map_err(|e| e.to_string())?;
-    connection
+    let initialized = connection
         .initialize(capabilities)
         .map_err(|e| e.to_string())?;
+    let workspace = crate::workspace::Workspace::of(&initialized);
     let mut documents = Documents::new();
     for message in &connection.receiver {
         match message {
@@ -81,7 +87,7 @@ pub fn run(connection: &Connection) -> Result<(), String> {
                             ),
                         }
                     }
-                    _ => answer(&documents, request),
+                    _ => answer(&documents, &workspace, request),
                 };
                 send(connection, Message::Response(response))?;
             }
@@ -106,17 +112,17 @@ pub fn run(connection: &Connection) -> Result<(), String> {
 
 /// An open document: its text, its checker (which keeps each zone's
 /// findings between changes) and the diagnostics last published.
-struct Document {
-    uri: Uri,
-    text: String,
+pub(crate) struct Document {
+    pub(crate) uri: Uri,
+    pub(crate) text: String,
     checker: onus::Checker,
     report: Option<onus::Report>,
 }
 
 /// The open documents, by URI.
-type Documents = HashMap<String, Document>;
+pub(crate) type Documents = HashMap<String, Document>;
 
-fn text_of<'d>(documents: &'d Documents, uri: &Uri) -> Option<&'d String> {
+pub(crate) fn text_of<'d>(documents: &'d Documents, uri: &Uri) -> Option<&'d String> {
     documents.get(uri.as_str()).map(|d| &d.text)
 }
 
@@ -198,7 +204,7 @@ fn update(documents: &mut Documents, notification: Notification) -> Option<Uri> 
 /// The document's name in diagnostics: its path, from its URI, percent
 /// escapes decoded (a resource map finds its policy beside it by this
 /// path).
-fn name_of(uri: &Uri) -> String {
+pub(crate) fn name_of(uri: &Uri) -> String {
     let text = uri.as_str();
     let path = text.strip_prefix("file://").unwrap_or(text).as_bytes();
     let mut bytes = Vec::with_capacity(path.len());
@@ -349,7 +355,7 @@ fn to_protocol(uri: &Uri, source: &Source, d: &onus::Diagnostic) -> Diagnostic {
 
 /// A byte span as a protocol range: lines from 0, columns in UTF-16 code
 /// units, as the protocol counts them by default.
-fn range(source: &Source, span: Span) -> Range {
+pub(crate) fn range(source: &Source, span: Span) -> Range {
     Range {
         start: position(source, span.start),
         end: position(source, span.end),
@@ -388,11 +394,19 @@ fn offset_of(text: &str, position: Position) -> usize {
     text.len()
 }
 
-fn answer(documents: &Documents, request: Request) -> Response {
+fn answer(
+    documents: &Documents,
+    workspace: &crate::workspace::Workspace,
+    request: Request,
+) -> Response {
     use lsp_types::request::{
         CodeActionRequest, CodeLensRequest, Completion, DocumentSymbolRequest, Formatting,
-        GotoDefinition, HoverRequest, References,
+        GotoDefinition, HoverRequest, PrepareRenameRequest, References, Rename,
+        WorkspaceSymbolRequest,
     };
+    if request.method == Rename::METHOD {
+        return rename(documents, request);
+    }
     let id = request.id.clone();
     let result = match request.method.as_str() {
         Formatting::METHOD => {
@@ -417,6 +431,14 @@ fn answer(documents: &Documents, request: Request) -> Response {
             .map(|p: lsp_types::ReferenceParams| references(documents, &p)),
         CodeLensRequest::METHOD => serde_json::from_value(request.params)
             .map(|p: lsp_types::CodeLensParams| code_lenses(documents, &p.text_document.uri)),
+        PrepareRenameRequest::METHOD => serde_json::from_value(request.params)
+            .map(|p: lsp_types::TextDocumentPositionParams| prepare_rename(documents, &p)),
+        WorkspaceSymbolRequest::METHOD => {
+            serde_json::from_value(request.params).map(|p: lsp_types::WorkspaceSymbolParams| {
+                let found = crate::workspace::symbols(documents, workspace, &p.query);
+                serde_json::to_value(found).unwrap_or_default()
+            })
+        }
         _ => {
             return Response::new_err(
                 id,
@@ -535,7 +557,7 @@ fn name_under(
 
 /// Whether two names name the same thing. A value whose dimension the
 /// document does not declare (the prelude's `model`) matches by its name.
-fn same(a: &Named, b: &Named) -> bool {
+pub(crate) fn same(a: &Named, b: &Named) -> bool {
     match (a, b) {
         (
             Named::Value {
@@ -581,22 +603,61 @@ fn definition(
 }
 
 /// Every place the name under the position is written, its declaration
-/// first when the client asks for it.
+/// first when the client asks for it: in this document, then in the rest
+/// of its program (the policy a test file tests, the test files of a
+/// policy).
 fn references(documents: &Documents, params: &lsp_types::ReferenceParams) -> serde_json::Value {
     let at = &params.text_document_position;
-    let uri = &at.text_document.uri;
+    let Some((_, _, _, under)) = name_under(documents, at) else {
+        return serde_json::Value::Null;
+    };
+    let members = crate::workspace::program(documents, &at.text_document.uri);
+    let include = params.context.include_declaration;
+    let locations = crate::workspace::places(&members, &under.named, include);
+    serde_json::to_value(locations).unwrap_or_default()
+}
+
+/// The name under the position, if it can be renamed: its range and text.
+/// Keywords, and the language's own names (the built-in parties, the
+/// prelude's `model`), cannot.
+fn prepare_rename(
+    documents: &Documents,
+    at: &lsp_types::TextDocumentPositionParams,
+) -> serde_json::Value {
     let Some((source, _, all, under)) = name_under(documents, at) else {
         return serde_json::Value::Null;
     };
-    let mut places: Vec<&Occurrence> = (all.iter())
-        .filter(|o| same(&o.named, &under.named))
-        .filter(|o| params.context.include_declaration || !o.declares)
-        .collect();
-    places.sort_by_key(|o| (!o.declares, o.span.start));
-    let locations: Vec<Location> = (places.into_iter())
-        .map(|o| location(uri, &source, o.span))
-        .collect();
-    serde_json::to_value(locations).unwrap_or_default()
+    if crate::workspace::unrenamable(&under.named, &all).is_some() {
+        return serde_json::Value::Null;
+    }
+    let placeholder = source.text[under.span.start..under.span.end].to_string();
+    serde_json::json!({"range": range(&source, under.span), "placeholder": placeholder})
+}
+
+/// Every place of the program that writes the name, renamed; an error
+/// that says why when the name cannot be renamed, or not to that.
+fn rename(documents: &Documents, request: Request) -> Response {
+    let params: Result<lsp_types::RenameParams, _> = serde_json::from_value(request.params);
+    let refused = |message: String| {
+        Response::new_err(
+            request.id.clone(),
+            lsp_server::ErrorCode::InvalidParams as i32,
+            message,
+        )
+    };
+    let params = match params {
+        Ok(params) => params,
+        Err(error) => return refused(error.to_string()),
+    };
+    let at = &params.text_document_position;
+    let Some((_, _, _, under)) = name_under(documents, at) else {
+        return refused("no name here to rename".into());
+    };
+    let members = crate::workspace::program(documents, &at.text_document.uri);
+    match crate::workspace::rename(&members, &under.named, &params.new_name) {
+        Ok(edit) => Response::new_ok(request.id, edit),
+        Err(why) => refused(why),
+    }
 }
 
 /// Each test of the document, where its name is, and how it went: `✓

@@ -18,6 +18,16 @@ struct Client {
 
 impl Client {
     fn start() -> Client {
+        Client::start_with(json!({"capabilities": {}}))
+    }
+
+    /// Started with the workspace folder `root`.
+    fn start_in(root: &std::path::Path) -> Client {
+        let uri = format!("file://{}", root.display());
+        Client::start_with(json!({"capabilities": {}, "rootUri": uri}))
+    }
+
+    fn start_with(initialize: Value) -> Client {
         let mut child = Command::new(env!("CARGO_BIN_EXE_onus-lsp"))
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -33,7 +43,7 @@ impl Client {
             next_id: 1,
             shown: Vec::new(),
         };
-        let capabilities = client.request("initialize", json!({"capabilities": {}}));
+        let capabilities = client.request("initialize", initialize);
         assert_eq!(
             capabilities["capabilities"]["documentFormattingProvider"],
             true
@@ -70,14 +80,20 @@ impl Client {
     }
 
     fn request(&mut self, method: &str, params: Value) -> Value {
+        let answer = self.answer(method, params);
+        assert!(answer.get("error").is_none(), "{answer}");
+        answer["result"].clone()
+    }
+
+    /// The whole answer to a request: its `result` or its `error`.
+    fn answer(&mut self, method: &str, params: Value) -> Value {
         let id = self.next_id;
         self.next_id += 1;
         self.send(json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}));
         loop {
             let message = self.receive();
             if message["id"] == id {
-                assert!(message.get("error").is_none(), "{message}");
-                return message["result"].clone();
+                return message;
             }
             if message["method"] == "window/showMessage" {
                 self.shown.push(message);
@@ -839,4 +855,152 @@ fn the_built_in_policies_in_the_editor() {
         assert!(titles.iter().all(|t| *t == "✓ passes"), "{titles:?}");
     }
     client.stop();
+}
+
+/// Rename (issue 29): every place of a zone, party, dimension or value,
+/// across the policy and the test file that tests it; refused for
+/// keywords, the language's own names, names the grammar cannot write and
+/// names already taken. References go from the test file to the policy
+/// and back; workspace symbols search every policy of the folder.
+#[test]
+fn rename_references_across_files_and_workspace_symbols() {
+    let root = std::env::temp_dir().join(format!("onus-lsp-rename-{}", std::process::id()));
+    std::fs::create_dir_all(&root).unwrap();
+    let policy = "dimension tier: basic, premium\nparty vendor \"The vendor\"\nzone os\nos: vendor when premium\nos: customer when basic\n";
+    let tests =
+        "tests for \"policy.onus\"\ntest \"premium os\" { tier: premium } expect { os: vendor }\n";
+    std::fs::write(root.join("policy.onus"), policy).unwrap();
+    std::fs::write(root.join("policy-tests.onus"), tests).unwrap();
+    std::fs::create_dir_all(root.join("more")).unwrap();
+    std::fs::write(
+        root.join("more/other.onus"),
+        "zone osmosis\nosmosis: customer always\n",
+    )
+    .unwrap();
+    let policy_uri = format!("file://{}", root.join("policy.onus").display());
+    let tests_uri = format!("file://{}", root.join("policy-tests.onus").display());
+    let mut client = Client::start_in(&root);
+    client.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": tests_uri, "languageId": "onus", "version": 1, "text": tests}}),
+    );
+    client.diagnostics(&tests_uri);
+
+    // From `os` in the test file: its places in the policy, on disk, too.
+    let at = |uri: &str, line: u32, character: u32| json!({"textDocument": {"uri": uri}, "position": {"line": line, "character": character}});
+    let mut params = at(&tests_uri, 1, 45);
+    params["context"] = json!({"includeDeclaration": true});
+    let found = client.request("textDocument/references", params);
+    let places: Vec<(String, u64)> = (found.as_array().unwrap().iter())
+        .map(|l| {
+            let uri = l["uri"].as_str().unwrap();
+            let file = uri.rsplit('/').next().unwrap().to_string();
+            (file, l["range"]["start"]["line"].as_u64().unwrap())
+        })
+        .collect();
+    assert_eq!(
+        places,
+        [
+            ("policy-tests.onus".to_string(), 1),
+            ("policy.onus".to_string(), 2),
+            ("policy.onus".to_string(), 3),
+            ("policy.onus".to_string(), 4)
+        ],
+        "{found}"
+    );
+
+    // And back: from the open policy to the test file on disk.
+    client.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": policy_uri, "languageId": "onus", "version": 1, "text": policy}}),
+    );
+    client.diagnostics(&policy_uri);
+    let mut params = at(&policy_uri, 3, 4);
+    params["context"] = json!({"includeDeclaration": false});
+    let found = client.request("textDocument/references", params);
+    let files: Vec<&str> = (found.as_array().unwrap().iter())
+        .map(|l| l["uri"].as_str().unwrap().rsplit('/').next().unwrap())
+        .collect();
+    assert_eq!(files, ["policy.onus", "policy-tests.onus"], "{found}");
+
+    // prepareRename: a party of the document yes; a keyword, a built-in
+    // party no.
+    let prepared = client.request("textDocument/prepareRename", at(&policy_uri, 3, 4));
+    assert_eq!(prepared["placeholder"], "vendor");
+    assert_eq!(
+        client.request("textDocument/prepareRename", at(&policy_uri, 3, 11)),
+        Value::Null
+    );
+    assert_eq!(
+        client.request("textDocument/prepareRename", at(&policy_uri, 4, 5)),
+        Value::Null
+    );
+
+    // Rename the party across both files.
+    let mut params = at(&policy_uri, 3, 4);
+    params["newName"] = json!("supplier");
+    let edit = client.request("textDocument/rename", params);
+    let changes = edit["changes"].as_object().unwrap();
+    assert_eq!(changes[&policy_uri].as_array().unwrap().len(), 2, "{edit}");
+    assert_eq!(changes[&tests_uri].as_array().unwrap().len(), 1, "{edit}");
+    assert!(
+        (changes.values().flat_map(|e| e.as_array().unwrap())).all(|e| e["newText"] == "supplier")
+    );
+    // A zone may take spaces; a value of one dimension only.
+    let mut params = at(&policy_uri, 2, 5);
+    params["newName"] = json!("operating system");
+    let edit = client.request("textDocument/rename", params);
+    assert_eq!(
+        edit["changes"][&policy_uri].as_array().unwrap().len(),
+        3,
+        "{edit}"
+    );
+    let mut params = at(&policy_uri, 0, 24);
+    params["newName"] = json!("gold");
+    let edit = client.request("textDocument/rename", params);
+    assert_eq!(
+        edit["changes"][&policy_uri].as_array().unwrap().len(),
+        2,
+        "{edit}"
+    );
+    assert_eq!(
+        edit["changes"][&tests_uri].as_array().unwrap().len(),
+        1,
+        "{edit}"
+    );
+    // Refused, with why.
+    for (new, why) in [
+        ("Two Words", "not a name"),
+        ("when", "not a name"),
+        ("customer", "taken"),
+    ] {
+        let mut params = at(&policy_uri, 3, 4);
+        params["newName"] = json!(new);
+        let answer = client.answer("textDocument/rename", params);
+        let message = answer["error"]["message"].as_str().unwrap_or("");
+        assert!(message.contains(why), "{new}: {answer}");
+    }
+
+    // Workspace symbols: every policy of the folder, open or not.
+    let found = client.request("workspace/symbol", json!({"query": "os"}));
+    let mut names: Vec<(String, String)> = (found.as_array().unwrap().iter())
+        .map(|s| {
+            let uri = s["location"]["uri"].as_str().unwrap();
+            (
+                s["name"].as_str().unwrap().to_string(),
+                uri.rsplit('/').next().unwrap().to_string(),
+            )
+        })
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            ("os".to_string(), "policy.onus".to_string()),
+            ("osmosis".to_string(), "other.onus".to_string()),
+            ("premium os".to_string(), "policy-tests.onus".to_string())
+        ]
+    );
+    client.stop();
+    std::fs::remove_dir_all(&root).unwrap();
 }

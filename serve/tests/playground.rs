@@ -47,6 +47,30 @@ fn the_playground_in_chromium() {
     assert_eq!(seen["loaded"]["title"], "Onus playground");
     assert_eq!(seen["loaded"]["builtin"], "azure");
     assert_eq!(seen["loaded"]["zones"], 15);
+    // The matrix names each party as the diagram beside it does (azure's
+    // provider is "Microsoft"), and every text of the diagram, its title
+    // first, is inside the image; no width from 800 to 1,920 px overflows.
+    let cells: Vec<&str> = (seen["loaded"]["cells"].as_array().unwrap().iter())
+        .map(|c| c.as_str().unwrap())
+        .collect();
+    assert!(
+        cells.contains(&"Microsoft") && !cells.contains(&"provider"),
+        "{cells:?}"
+    );
+    let texts: Vec<&str> = (seen["loaded"]["svg"]["texts"].as_array().unwrap().iter())
+        .map(|t| t.as_str().unwrap())
+        .collect();
+    for cell in &cells {
+        assert!(
+            texts.contains(cell),
+            "the diagram says {cell:?} too: {texts:?}"
+        );
+    }
+    assert_eq!(seen["loaded"]["svg"]["overflowing"], json!([]));
+    assert_eq!(
+        seen["widths"],
+        json!({"1920": false, "1400": false, "1024": false, "800": false})
+    );
     let diagram = seen["loaded"]["diagram"].as_str().unwrap_or("");
     assert!(
         diagram.starts_with("The responsibility diagram"),
@@ -98,7 +122,14 @@ fn the_playground_in_chromium() {
     // Self-contained: no request left the service; no script error.
     assert_eq!(seen["foreign"], json!([]));
     assert_eq!(seen["errors"], json!([]));
-    for shot in ["1-azure", "2-typo", "3-fixed", "4-shared-link", "5-narrow"] {
+    for shot in [
+        "1-azure",
+        "1-azure-1400",
+        "2-typo",
+        "3-fixed",
+        "4-shared-link",
+        "5-narrow",
+    ] {
         assert!(
             std::path::Path::new(&format!("{out}/{shot}.png")).is_file(),
             "{shot}"

@@ -167,6 +167,12 @@ pub fn svg(policy: &Policy, matrix: &Matrix) -> String {
         .max(40 + text_width(longest(&mut items.iter().map(|(l, _)| l.chars().count()))));
     let legend_items = items.len() as u32;
     let width = width.max(20 + 3 * legend_width);
+    // The heading (18 px, bold) and the line under it (12 px) fit too: a
+    // long title is not cut at the image's edge.
+    let heading_width = 20 + text_width(heading(policy).chars().count()) * 3 / 2;
+    let fixed = fixed_text(policy, matrix).map(|fixed| format!("with {fixed}"));
+    let fixed_width = 20 + fixed.as_ref().map_or(0, |f| text_width(f.chars().count()));
+    let width = width.max(heading_width).max(fixed_width);
     let legend_top = TOP + ROW_HEIGHT * rows + 20;
     let height = legend_top + 24 * legend_items.div_ceil(3) + 20;
 
@@ -179,8 +185,8 @@ pub fn svg(policy: &Policy, matrix: &Matrix) -> String {
         .add(Title::new(heading(policy)))
         .add(rect(0, 0, width, height, "#ffffff"))
         .add(text(10, 26, &heading(policy), 18).set("font-weight", "bold"));
-    if let Some(fixed) = fixed_text(policy, matrix) {
-        document = document.add(text(10, 46, &format!("with {fixed}"), 12));
+    if let Some(fixed) = &fixed {
+        document = document.add(text(10, 46, fixed, 12));
     }
     for (i, value) in values.iter().enumerate() {
         let x = label_width + cell_width * i as u32 + (cell_width - 4) / 2;

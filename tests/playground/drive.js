@@ -44,6 +44,31 @@ async function main() {
     diagram: await page.$eval("#diagram img", (i) => i.complete && i.naturalWidth > 0 && i.alt),
   };
   await page.screenshot({ path: path.join(out, "1-azure.png"), fullPage: true });
+  // The matrix names parties as the diagram does; the diagram's every text
+  // (its title first) fits inside the image; no width overflows the page.
+  seen.loaded.cells = [...new Set(await page.$$eval("#matrix tbody td", (tds) => tds.map((t) => t.textContent)))].sort();
+  seen.loaded.svg = await page.evaluate(async () => {
+    const text = document.getElementById("policy").value;
+    const svg = await (await fetch("/v1/matrix?format=svg", { method: "POST", body: text })).text();
+    const box = document.createElement("div");
+    box.style.position = "absolute"; box.style.left = "-20000px";
+    box.innerHTML = svg; document.body.appendChild(box);
+    const root = box.querySelector("svg");
+    const width = Number(root.getAttribute("width"));
+    const texts = [...root.querySelectorAll("text")];
+    const overflowing = texts.filter((t) => { const b = t.getBBox(); return b.x < 0 || b.x + b.width > width; })
+      .map((t) => t.textContent);
+    const all = texts.map((t) => t.textContent);
+    box.remove();
+    return { overflowing, texts: all };
+  });
+  seen.widths = {};
+  for (const width of [1920, 1400, 1024, 800]) {
+    await page.setViewportSize({ width, height: 900 });
+    seen.widths[width] = await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth);
+    if (width === 1400) await page.screenshot({ path: path.join(out, "1-azure-1400.png"), fullPage: true });
+  }
+  await page.setViewportSize({ width: 1280, height: 900 });
 
   // 2. A rule with a typo, typed key by key.
   await page.fill("#policy", "zone os\n");
