@@ -6,7 +6,7 @@
 
 use std::path::{Path, PathBuf};
 
-use lsp_types::{Location, SymbolInformation, SymbolKind, TextEdit, Uri, WorkspaceEdit};
+use lsp_types::{Location, SymbolInformation, SymbolKind, TextEdit, Uri};
 use onus::syntax::{PolicyFile, StatementKind};
 use onus::Source;
 
@@ -190,7 +190,9 @@ fn writable(named: &Named, new: &str) -> bool {
 }
 
 /// The edits that rename `named` to `new` across the program, or why not.
-pub fn rename(members: &[Member], named: &Named, new: &str) -> Result<WorkspaceEdit, String> {
+/// The edit is JSON (`{"changes": {uri: [edits]}}`): `WorkspaceEdit`'s map
+/// is keyed by `Uri`, which clippy rightly flags as a mutable key.
+pub fn rename(members: &[Member], named: &Named, new: &str) -> Result<serde_json::Value, String> {
     if let Some(why) = unrenamable(named, &members[0].occurrences) {
         return Err(why);
     }
@@ -210,17 +212,18 @@ pub fn rename(members: &[Member], named: &Named, new: &str) -> Result<WorkspaceE
     if taken && renamed != *named {
         return Err(format!("`{new}` is taken: renaming would merge two names"));
     }
-    let mut changes = std::collections::HashMap::new();
+    let mut changes = serde_json::Map::new();
     for member in members {
         let edits: Vec<TextEdit> = (member.occurrences.iter())
             .filter(|o| same(&o.named, named))
             .map(|o| TextEdit::new(range(&member.source, o.span), new.to_string()))
             .collect();
         if !edits.is_empty() {
-            changes.insert(member.uri.clone(), edits);
+            let edits = serde_json::to_value(edits).map_err(|e| e.to_string())?;
+            changes.insert(member.uri.as_str().to_string(), edits);
         }
     }
-    Ok(WorkspaceEdit::new(changes))
+    Ok(serde_json::json!({ "changes": changes }))
 }
 
 /// The files a workspace search reads: `.onus` files under the roots,

@@ -512,7 +512,9 @@ fn a_byte_order_mark_is_no_error() {
         Vec::<Value>::new()
     );
     let diagnostics = client.change(URI, 2, "\u{feff}data: custmer always\n");
-    assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
+    // The error, and the note that its zone is not analysed.
+    assert_eq!(diagnostics.len(), 2, "{diagnostics:?}");
+    assert_eq!(diagnostics[1]["code"], "not-analysed");
     // `custmer` starts at UTF-16 column 7: the mark, then `data: `.
     assert_eq!(
         diagnostics[0]["range"]["start"],
