@@ -83,6 +83,12 @@ fn the_playground_in_chromium() {
         "error [unknown-name] line 2, column 19: unknown value `pass`\nhelp: did you mean `paas`?"
     );
     assert_eq!(typo["underlined"], json!(["pass"]));
+    // The rule it breaks is set aside, and its zone not analysed: a note
+    // on the rule (issue 29: the other zones are still checked).
+    assert!(
+        typo["noted"].as_array().unwrap().contains(&json!("os")),
+        "{typo}"
+    );
     // Fixed: the rule's row; then another rule changes it.
     let row = |m: &Value| m[0].clone();
     assert_eq!(

@@ -57,8 +57,8 @@ async function main() {
     const width = Number(root.getAttribute("width"));
     const texts = [...root.querySelectorAll("text")];
     const overflowing = texts.filter((t) => { const b = t.getBBox(); return b.x < 0 || b.x + b.width > width; })
-      .map((t) => t.textContent);
-    const all = texts.map((t) => t.textContent);
+      .map((t) => t.textContent.trim());
+    const all = texts.map((t) => t.textContent.trim());
     box.remove();
     return { overflowing, texts: all };
   });
@@ -80,7 +80,8 @@ async function main() {
   seen.typo = {
     diagnostic: await page.$eval("#diagnostics li", (li) => li.textContent),
     summary: await page.$eval("#diagnostics-summary", (p) => p.textContent),
-    underlined: await page.$$eval("#highlight .squiggle", (s) => s.map((x) => x.textContent)),
+    underlined: await page.$$eval("#highlight .squiggle.error", (s) => s.map((x) => x.textContent)),
+    noted: await page.$$eval("#highlight .squiggle.note", (s) => s.map((x) => x.textContent)),
   };
   await page.screenshot({ path: path.join(out, "2-typo.png"), fullPage: true });
 
