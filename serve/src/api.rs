@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, Query, Request, State as Shared};
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -641,11 +641,22 @@ async fn posted(
     state: &State,
     query: Vec<(String, String)>,
     allowed: &[&str],
+    headers: &HeaderMap,
     body: Body,
 ) -> Result<Posted, ApiError> {
     let params = Params::new(query, allowed)?;
     let name = posted_name(&params)?;
     let text = body_text(state, body).await?;
+    // No body at all (no content, no type) is a request that forgot it;
+    // an empty text sent as one is a text, and answered as such.
+    if text.is_empty() && !headers.contains_key(header::CONTENT_TYPE) {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "missing-body",
+            "this endpoint needs a body: the policy's text (or, for /v1/eval, its JSON request)"
+                .into(),
+        ));
+    }
     Ok(Posted { params, name, text })
 }
 
@@ -1124,9 +1135,10 @@ const TEXT_PARAMETERS: [&str; 1] = ["name"];
 async fn check_text(
     Shared(state): Shared<Arc<State>>,
     Query(query): Query<Vec<(String, String)>>,
+    headers: HeaderMap,
     body: Body,
 ) -> Answer {
-    let Posted { name, text, .. } = posted(&state, query, &TEXT_PARAMETERS, body).await?;
+    let Posted { name, text, .. } = posted(&state, query, &TEXT_PARAMETERS, &headers, body).await?;
     let max_rules = state.limits.max_rules;
     within_limits(&state, move || {
         if let Ok(tree) = onus::parse(&name, &text) {
@@ -1141,9 +1153,10 @@ async fn check_text(
 async fn fmt_text(
     Shared(state): Shared<Arc<State>>,
     Query(query): Query<Vec<(String, String)>>,
+    headers: HeaderMap,
     body: Body,
 ) -> Answer {
-    let Posted { name, text, .. } = posted(&state, query, &TEXT_PARAMETERS, body).await?;
+    let Posted { name, text, .. } = posted(&state, query, &TEXT_PARAMETERS, &headers, body).await?;
     let max_rules = state.limits.max_rules;
     within_limits(&state, move || {
         posted_limits(&onus::parse(&name, &text)?, max_rules)?;
@@ -1157,9 +1170,10 @@ async fn fmt_text(
 async fn describe_text(
     Shared(state): Shared<Arc<State>>,
     Query(query): Query<Vec<(String, String)>>,
+    headers: HeaderMap,
     body: Body,
 ) -> Answer {
-    let Posted { name, text, .. } = posted(&state, query, &TEXT_PARAMETERS, body).await?;
+    let Posted { name, text, .. } = posted(&state, query, &TEXT_PARAMETERS, &headers, body).await?;
     let max_rules = state.limits.max_rules;
     within_limits(&state, move || {
         let policy = posted_policy(&name, &text, max_rules)?;
@@ -1171,10 +1185,11 @@ async fn describe_text(
 async fn matrix_text(
     Shared(state): Shared<Arc<State>>,
     Query(query): Query<Vec<(String, String)>>,
+    headers: HeaderMap,
     body: Body,
 ) -> Answer {
     let allowed = ["format", "over", "only", "set", "name"];
-    let Posted { params, name, text } = posted(&state, query, &allowed, body).await?;
+    let Posted { params, name, text } = posted(&state, query, &allowed, &headers, body).await?;
     let max_rules = state.limits.max_rules;
     within_limits(&state, move || {
         matrix_of(&posted_policy(&name, &text, max_rules)?, &params)
@@ -1187,10 +1202,11 @@ async fn matrix_text(
 async fn eval_text(
     Shared(state): Shared<Arc<State>>,
     Query(query): Query<Vec<(String, String)>>,
+    headers: HeaderMap,
     body: Body,
 ) -> Answer {
     let allowed = ["format", "explain", "set", "name"];
-    let Posted { params, name, text } = posted(&state, query, &allowed, body).await?;
+    let Posted { params, name, text } = posted(&state, query, &allowed, &headers, body).await?;
     // The scenario as sent, so that its diagnostics point into it.
     #[derive(serde::Deserialize)]
     struct EvalRequest<'a> {

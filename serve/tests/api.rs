@@ -115,6 +115,31 @@ fn answers_are_the_clis() {
         "{body}"
     );
 
+    // A POST with no body at all is refused (the document requires one);
+    // an empty text sent as text is a text.
+    for path in [
+        "/v1/check",
+        "/v1/fmt",
+        "/v1/describe",
+        "/v1/matrix",
+        "/v1/eval",
+    ] {
+        let response = server.agent.post(&server.url(path)).send_empty().unwrap();
+        let (status, _, body) = common::answer(response);
+        assert_eq!(
+            (status, common::code(&body)),
+            (400, "missing-body".into()),
+            "{path}"
+        );
+    }
+    let response = (server.agent.post(&server.url("/v1/check")))
+        .header("content-type", "text/plain")
+        .send("")
+        .unwrap();
+    let (status, _, body) = common::answer(response);
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("no-rules"), "{body}");
+
     // fmt, describe and eval of a posted text.
     let messy = "os:   provider   when paas\n";
     let (status, _, formatted) = server.post("/v1/fmt", messy);
