@@ -492,13 +492,20 @@ struct Params(Vec<(String, String)>);
 
 impl Params {
     fn new(pairs: Vec<(String, String)>, allowed: &[&str]) -> Result<Params, ApiError> {
-        for (key, _) in &pairs {
+        for (key, value) in &pairs {
             if !allowed.contains(&key.as_str()) {
                 let known = allowed.join(", ");
                 return Err(ApiError::new(
                     StatusCode::BAD_REQUEST,
                     "unknown-parameter",
                     format!("unknown query parameter `{key}`: this endpoint takes {known}"),
+                ));
+            }
+            if value.is_empty() {
+                return Err(ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "empty-parameter",
+                    format!("query parameter `{key}` is empty: give it a value, or leave it out"),
                 ));
             }
             if key != "set" && pairs.iter().filter(|(k, _)| k == key).count() > 1 {
@@ -733,52 +740,10 @@ async fn method_not_allowed(request: Request) -> ApiError {
     )
 }
 
-async fn openapi() -> Response {
-    ([(header::CONTENT_TYPE, JSON)], openapi_document()).into_response()
-}
-
-/// The schemas of the CLI's JSON the document refers to, by `onus schema`
-/// name.
-const SCHEMAS: [&str; 5] = ["check", "eval", "matrix", "scenario", "batch-record"];
-
-/// The OpenAPI document: `serve/openapi.json` with the CLI's own JSON
-/// Schemas (`onus schema NAME`) as components, so the two never differ.
-fn openapi_document() -> &'static str {
-    static DOCUMENT: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    DOCUMENT.get_or_init(|| {
-        let mut document: Value =
-            serde_json::from_str(include_str!("../openapi.json")).expect("openapi.json is JSON");
-        for name in SCHEMAS {
-            let text = onus::schema(name).expect("a schema the CLI has");
-            let mut schema: Value = serde_json::from_str(&text).expect("schemas are JSON");
-            if let Some(object) = schema.as_object_mut() {
-                // Its own id would make its references relative to it.
-                object.remove("$id");
-            }
-            rebase(&mut schema, &format!("#/components/schemas/{name}"));
-            document["components"]["schemas"][name] = schema;
-        }
-        serde_json::to_string_pretty(&document).expect("JSON") + "\n"
-    })
-}
-
-/// A schema's `#/$defs/...` references, made to point into the document at
-/// `base`.
-fn rebase(schema: &mut Value, base: &str) {
-    match schema {
-        Value::Object(object) => {
-            for (key, value) in object.iter_mut() {
-                match (key.as_str(), value.as_str()) {
-                    ("$ref", Some(target)) if target.starts_with("#/") => {
-                        *value = Value::String(format!("{base}{}", &target[1..]));
-                    }
-                    _ => rebase(value, base),
-                }
-            }
-        }
-        Value::Array(items) => items.iter_mut().for_each(|v| rebase(v, base)),
-        _ => {}
-    }
+/// The OpenAPI document of what is served now (`contract.rs`).
+async fn openapi(Shared(state): Shared<Arc<State>>) -> Response {
+    let document = crate::contract::document(&state.current());
+    ([(header::CONTENT_TYPE, JSON)], document).into_response()
 }
 
 /// `{"policies": [{"name", "title", "file"?}]}`: what is served.
@@ -993,10 +958,23 @@ async fn batch_named(
     Shared(state): Shared<Arc<State>>,
     Path(name): Path<String>,
     Query(query): Query<Vec<(String, String)>>,
+    headers: HeaderMap,
     body: Body,
 ) -> Answer {
     let params = Params::new(query, &BATCH_PARAMETERS)?;
     let served = served(&state, &name)?;
+    // No body at all: no type, nothing to read, nothing streamed.
+    let empty = (headers.get(header::CONTENT_LENGTH)).is_none_or(|length| length == "0");
+    if empty
+        && !headers.contains_key(header::CONTENT_TYPE)
+        && !headers.contains_key(header::TRANSFER_ENCODING)
+    {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "missing-body",
+            "this endpoint needs a body: NDJSON scenarios, one a line".into(),
+        ));
+    }
     let names: Vec<&str> = params
         .get("fields")
         .map_or(Vec::new(), |l| l.split(',').collect());

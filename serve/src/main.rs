@@ -7,6 +7,7 @@
 
 mod api;
 mod auth;
+mod contract;
 mod listen;
 mod page;
 mod policies;
