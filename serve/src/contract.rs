@@ -199,7 +199,7 @@ fn for_policy(item: &Value, template: &str, name: &str, policy: &onus::Policy) -
 }
 
 /// The `set` parameter with this schema.
-fn set_parameter(parameters: &mut Vec<Value>, schema: Value) {
+fn set_parameter(parameters: &mut [Value], schema: Value) {
     for parameter in parameters.iter_mut() {
         if parameter["$ref"] == "#/components/parameters/set" {
             *parameter = json!({
