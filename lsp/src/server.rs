@@ -611,7 +611,7 @@ fn references(documents: &Documents, params: &lsp_types::ReferenceParams) -> ser
     let Some((_, _, _, under)) = name_under(documents, at) else {
         return serde_json::Value::Null;
     };
-    let members = crate::workspace::program(documents, &at.text_document.uri);
+    let (members, _) = crate::workspace::program(documents, &at.text_document.uri);
     let include = params.context.include_declaration;
     let locations = crate::workspace::places(&members, &under.named, include);
     serde_json::to_value(locations).unwrap_or_default()
@@ -624,10 +624,12 @@ fn prepare_rename(
     documents: &Documents,
     at: &lsp_types::TextDocumentPositionParams,
 ) -> serde_json::Value {
-    let Some((source, _, all, under)) = name_under(documents, at) else {
+    let Some((source, _, _, under)) = name_under(documents, at) else {
         return serde_json::Value::Null;
     };
-    if crate::workspace::unrenamable(&under.named, &all).is_some() {
+    let (members, _) = crate::workspace::program(documents, &at.text_document.uri);
+    let all = members.iter().flat_map(|m| &m.occurrences);
+    if crate::workspace::unrenamable(&under.named, all).is_some() {
         return serde_json::Value::Null;
     }
     let placeholder = source.text[under.span.start..under.span.end].to_string();
@@ -653,8 +655,8 @@ fn rename(documents: &Documents, request: Request) -> Response {
     let Some((_, _, _, under)) = name_under(documents, at) else {
         return refused("no name here to rename".into());
     };
-    let members = crate::workspace::program(documents, &at.text_document.uri);
-    match crate::workspace::rename(&members, &under.named, &params.new_name) {
+    let (members, whole) = crate::workspace::program(documents, &at.text_document.uri);
+    match crate::workspace::rename((&members, whole), &under.named, &params.new_name) {
         Ok(edit) => Response::new_ok(request.id, edit),
         Err(why) => refused(why),
     }

@@ -54,14 +54,16 @@ fn uri_of(path: &Path) -> Option<Uri> {
     text.parse().ok()
 }
 
-/// The text of `path`: the editor's if it is open, else the file's.
+/// The text of `path`: the editor's if it is open (found by its decoded
+/// path, and named by the editor's own URI, however the editor escapes
+/// it), else the file's.
 fn text_at(documents: &Documents, path: &Path) -> Option<(Uri, String)> {
-    let uri = uri_of(path)?;
-    if let Some(document) = documents.get(uri.as_str()) {
-        return Some((uri, document.text.clone()));
+    let open = (documents.values()).find(|d| Path::new(&name_of(&d.uri)) == path);
+    if let Some(document) = open {
+        return Some((document.uri.clone(), document.text.clone()));
     }
     let text = std::fs::read_to_string(path).ok()?;
-    Some((uri, text))
+    Some((uri_of(path)?, text))
 }
 
 fn member(uri: Uri, text: &str) -> Option<(Member, PolicyFile)> {
@@ -78,46 +80,58 @@ fn member(uri: Uri, text: &str) -> Option<(Member, PolicyFile)> {
     ))
 }
 
-/// The document at `uri` and the documents of its program: the policy a
-/// test file tests, or the test files beside a policy that test it.
-pub fn program(documents: &Documents, uri: &Uri) -> Vec<Member> {
+/// The document at `uri` and the documents of its program: the policy (the
+/// document itself, or the file a test file tests, beside it) and every
+/// test file beside the policy that tests it; and whether the policy is
+/// among them (not when a test file's target is a built-in policy or
+/// cannot be read).
+pub fn program(documents: &Documents, uri: &Uri) -> (Vec<Member>, bool) {
     let Some(text) = documents.get(uri.as_str()).map(|d| d.text.clone()) else {
-        return Vec::new();
+        return (Vec::new(), false);
     };
     let Some((this, tree)) = member(uri.clone(), &text) else {
-        return Vec::new();
+        return (Vec::new(), false);
     };
     let path = PathBuf::from(&this.source.name);
     let folder = path.parent().map(Path::to_path_buf).unwrap_or_default();
     let mut members = vec![this];
-    match tree.tests_for() {
+    let policy_path = match tree.tests_for() {
+        None => path.clone(),
         Some(target) => {
-            if let Some((uri, text)) = text_at(documents, &folder.join(&target.text)) {
-                members.extend(member(uri, &text).map(|(m, _)| m));
+            // As `onus test` finds it: a file name beside the test file.
+            let beside = target.text.ends_with(".onus") && !target.text.contains(['/', '\\']);
+            let candidate = folder.join(&target.text);
+            let read = text_at(documents, &candidate).filter(|_| beside);
+            match read.and_then(|(uri, text)| member(uri, &text)) {
+                Some((policy, _)) => {
+                    members.push(policy);
+                    candidate
+                }
+                None => return (members, false),
             }
         }
-        None => {
-            let Some(file_name) = path.file_name().map(|n| n.to_string_lossy().into_owned()) else {
-                return members;
-            };
-            let mut beside: Vec<PathBuf> = (std::fs::read_dir(&folder).into_iter().flatten())
-                .filter_map(|entry| entry.ok().map(|e| e.path()))
-                .filter(|p| p.extension().is_some_and(|e| e == "onus") && *p != path)
-                .collect();
-            beside.sort();
-            for candidate in beside {
-                let Some((uri, text)) = text_at(documents, &candidate) else {
-                    continue;
-                };
-                if let Some((test_file, tree)) = member(uri, &text) {
-                    if tree.tests_for().is_some_and(|t| t.text == file_name) {
-                        members.push(test_file);
-                    }
-                }
+    };
+    let Some(file_name) = (policy_path.file_name()).map(|n| n.to_string_lossy().into_owned())
+    else {
+        return (members, true);
+    };
+    let mut beside: Vec<PathBuf> = (std::fs::read_dir(&folder).into_iter().flatten())
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "onus"))
+        .filter(|p| *p != policy_path && *p != path)
+        .collect();
+    beside.sort();
+    for candidate in beside {
+        let Some((uri, text)) = text_at(documents, &candidate) else {
+            continue;
+        };
+        if let Some((test_file, tree)) = member(uri, &text) {
+            if tree.tests_for().is_some_and(|t| t.text == file_name) {
+                members.push(test_file);
             }
         }
     }
-    members
+    (members, true)
 }
 
 /// Every place of the program that writes the name `named`: each
@@ -140,10 +154,11 @@ pub fn places(members: &[Member], named: &Named, declarations: bool) -> Vec<Loca
 
 /// Why a name cannot be renamed, if it cannot: the built-in parties and
 /// the prelude's `model` are the language's, not the document's.
-pub fn unrenamable(named: &Named, occurrences: &[Occurrence]) -> Option<String> {
-    let declared = occurrences
-        .iter()
-        .any(|o| o.declares && same(&o.named, named));
+pub fn unrenamable<'o>(
+    named: &Named,
+    occurrences: impl IntoIterator<Item = &'o Occurrence>,
+) -> Option<String> {
+    let declared = (occurrences.into_iter()).any(|o| o.declares && same(&o.named, named));
     match named {
         Named::Party(name) if crate::complete::BUILT_IN_PARTIES.contains(&name.as_str()) => Some(
             format!("`{name}` is a built-in party: it cannot be renamed"),
@@ -163,6 +178,12 @@ pub fn unrenamable(named: &Named, occurrences: &[Occurrence]) -> Option<String> 
 fn writable(named: &Named, new: &str) -> bool {
     if new.trim() != new || new.is_empty() || new.contains(['\n', '\r', '#', '"']) {
         return false;
+    }
+    // Names the resolver reserves: `conflict` is no party, `id` no dimension.
+    match named {
+        Named::Party(_) if new == "conflict" => return false,
+        Named::Dimension(_) if new == "id" => return false,
+        _ => {}
     }
     let statement = match named {
         Named::Zone(_) => format!("{new}: customer always\n"),
@@ -192,8 +213,18 @@ fn writable(named: &Named, new: &str) -> bool {
 /// The edits that rename `named` to `new` across the program, or why not.
 /// The edit is JSON (`{"changes": {uri: [edits]}}`): `WorkspaceEdit`'s map
 /// is keyed by `Uri`, which clippy rightly flags as a mutable key.
-pub fn rename(members: &[Member], named: &Named, new: &str) -> Result<serde_json::Value, String> {
-    if let Some(why) = unrenamable(named, &members[0].occurrences) {
+pub fn rename(
+    (members, whole): (&[Member], bool),
+    named: &Named,
+    new: &str,
+) -> Result<serde_json::Value, String> {
+    // Renaming the test file alone would break it against its policy.
+    if !whole {
+        return Err(
+            "the policy this file tests is built in or cannot be read: rename in the policy".into(),
+        );
+    }
+    if let Some(why) = unrenamable(named, members.iter().flat_map(|m| &m.occurrences)) {
         return Err(why);
     }
     if !writable(named, new) {
@@ -208,7 +239,19 @@ pub fn rename(members: &[Member], named: &Named, new: &str) -> Result<serde_json
             value: new.to_string(),
         },
     };
-    let taken = (members.iter().flat_map(|m| &m.occurrences)).any(|o| same(&o.named, &renamed));
+    let all = || members.iter().flat_map(|m| &m.occurrences);
+    let taken = match &renamed {
+        // A built-in party is always there, written or not.
+        Named::Party(name) => {
+            crate::complete::BUILT_IN_PARTIES.contains(&name.as_str())
+                || all().any(|o| same(&o.named, &renamed))
+        }
+        // A value another dimension has would make bare uses ambiguous.
+        Named::Value { value, .. } => {
+            all().any(|o| matches!(&o.named, Named::Value { value: v, .. } if v == value))
+        }
+        _ => all().any(|o| same(&o.named, &renamed)),
+    };
     if taken && renamed != *named {
         return Err(format!("`{new}` is taken: renaming would merge two names"));
     }
@@ -231,18 +274,29 @@ pub fn rename(members: &[Member], named: &Named, new: &str) -> Result<serde_json
 fn files(roots: &[PathBuf]) -> Vec<PathBuf> {
     let mut found = Vec::new();
     let mut folders: Vec<PathBuf> = roots.to_vec();
+    folders.sort();
+    folders.dedup();
+    let mut walked = 0;
     while let Some(folder) = folders.pop() {
+        walked += 1;
+        if walked > MOST_FOLDERS {
+            break;
+        }
         let Ok(entries) = std::fs::read_dir(&folder) else {
             continue;
         };
-        let mut entries: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+        // The entry's own type: a link to a folder is not followed, so a
+        // loop of links is not walked.
+        let mut entries: Vec<(PathBuf, bool)> = (entries.filter_map(Result::ok))
+            .map(|e| (e.path(), e.file_type().is_ok_and(|t| t.is_dir())))
+            .collect();
         entries.sort();
-        for path in entries {
+        for (path, is_dir) in entries {
             let name = path
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default();
-            if path.is_dir() {
+            if is_dir {
                 if !name.starts_with('.') && !["target", "node_modules"].contains(&name.as_str()) {
                     folders.push(path);
                 }
@@ -255,8 +309,9 @@ fn files(roots: &[PathBuf]) -> Vec<PathBuf> {
     found
 }
 
-/// The most files a workspace search reads.
+/// The most files a workspace search reads, and folders it walks.
 const MOST_FILES: usize = 5_000;
+const MOST_FOLDERS: usize = 10_000;
 
 /// Zones, parties, dimensions and tests whose name holds `query` (any
 /// case), in every open document and every `.onus` file of the workspace.

@@ -975,6 +975,8 @@ fn rename_references_across_files_and_workspace_symbols() {
         ("Two Words", "not a name"),
         ("when", "not a name"),
         ("customer", "taken"),
+        ("shared", "taken"),
+        ("conflict", "not a name"),
     ] {
         let mut params = at(&policy_uri, 3, 4);
         params["newName"] = json!(new);
@@ -982,6 +984,23 @@ fn rename_references_across_files_and_workspace_symbols() {
         let message = answer["error"]["message"].as_str().unwrap_or("");
         assert!(message.contains(why), "{new}: {answer}");
     }
+
+    // From the test file too: the dimension its scenario names, renamed in
+    // the policy and in the test file.
+    let tier = "test \"premium os\" { ".len() as u32;
+    let mut params = at(&tests_uri, 1, tier);
+    params["newName"] = json!("plan");
+    let edit = client.request("textDocument/rename", params);
+    assert_eq!(
+        edit["changes"][&policy_uri].as_array().unwrap().len(),
+        1,
+        "{edit}"
+    );
+    assert_eq!(
+        edit["changes"][&tests_uri].as_array().unwrap().len(),
+        1,
+        "{edit}"
+    );
 
     // Workspace symbols: every policy of the folder, open or not.
     let found = client.request("workspace/symbol", json!({"query": "os"}));

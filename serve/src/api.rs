@@ -291,12 +291,14 @@ async fn guard(Shared(state): Shared<Arc<State>>, request: Request, next: Next) 
     response
 }
 
-/// The 401 a `/v1` request gets without one of the tokens, when the
-/// service has tokens; `None` when it may go on. The playground's page
-/// (`/`) holds no data and stays open.
+/// The 401 a request gets without one of the tokens, when the service has
+/// tokens; `None` when it may go on. The playground's page (`/`) holds no
+/// data and stays open.
 fn unauthorized(state: &State, path: &str, authorization: Option<&[u8]>) -> Option<Response> {
     let tokens = state.tokens.as_ref()?;
-    if !path.starts_with("/v1") || tokens.allows(authorization) {
+    // Everything but the page needs the token: a path the router would
+    // read differently cannot slip past a prefix test.
+    if path == "/" || tokens.allows(authorization) {
         return None;
     }
     let (challenge, message) = match authorization {
@@ -501,7 +503,8 @@ impl Params {
                     format!("unknown query parameter `{key}`: this endpoint takes {known}"),
                 ));
             }
-            if value.is_empty() {
+            // A bare flag (`?explain`) is the flag set, as it always was.
+            if value.is_empty() && key != "explain" {
                 return Err(ApiError::new(
                     StatusCode::BAD_REQUEST,
                     "empty-parameter",

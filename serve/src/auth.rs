@@ -7,9 +7,15 @@ use std::sync::Arc;
 use subtle::ConstantTimeEq;
 
 /// The tokens a request may present, one a line of the token file.
-#[derive(Debug)]
 pub struct Tokens {
     tokens: Vec<Vec<u8>>,
+}
+
+/// Never the tokens themselves, should a `Tokens` ever be printed.
+impl std::fmt::Debug for Tokens {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Tokens({} redacted)", self.tokens.len())
+    }
 }
 
 impl Tokens {
@@ -45,7 +51,11 @@ impl Tokens {
     /// compared in constant time (each token is compared whole, whatever
     /// matched before).
     pub fn allows(&self, authorization: Option<&[u8]>) -> bool {
-        let Some(presented) = authorization.and_then(|value| value.strip_prefix(b"Bearer ")) else {
+        // The scheme's name is case-insensitive (RFC 9110 §11.1).
+        let presented = authorization
+            .filter(|value| value.len() > 7 && value[..7].eq_ignore_ascii_case(b"bearer "))
+            .map(|value| &value[7..]);
+        let Some(presented) = presented else {
             return false;
         };
         let mut allowed = subtle::Choice::from(0);

@@ -36,13 +36,37 @@ pub fn document(policies: &Policies) -> String {
     for (path, _) in &templates {
         paths.remove(path);
     }
-    for entry in &policies.entries {
+    let mut suffixes = std::collections::BTreeSet::new();
+    for (index, entry) in policies.entries.iter().enumerate() {
+        // Operation ids must differ: `a-b` and `a_b` would not.
+        let mut suffix = entry
+            .name
+            .replace(|c: char| !c.is_ascii_alphanumeric(), "_");
+        if !suffixes.insert(suffix.clone()) {
+            suffix = format!("{suffix}_{index}");
+            suffixes.insert(suffix.clone());
+        }
         for (path, item) in &templates {
-            let concrete = path.replace("{name}", &entry.name);
-            paths.insert(concrete, for_policy(item, path, &entry.name, &entry.policy));
+            let concrete = path.replace("{name}", &path_segment(&entry.name));
+            paths.insert(concrete, for_policy(item, path, &suffix, &entry.policy));
         }
     }
     serde_json::to_string_pretty(&document).expect("JSON") + "\n"
+}
+
+/// A policy's name as a path segment: every byte but the unreserved ones
+/// escaped, so a file stem with `{`, `#` or `%` makes no template or query.
+fn path_segment(name: &str) -> String {
+    let mut segment = String::new();
+    for byte in name.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                segment.push(byte as char)
+            }
+            _ => segment.push_str(&format!("%{byte:02X}")),
+        }
+    }
+    segment
 }
 
 /// The id a scenario may carry, as the service reads it: any string (raw
@@ -84,7 +108,7 @@ fn settings(policy: &onus::Policy) -> Vec<String> {
 }
 
 /// One operation of a `/v1/policies/{name}/...` template, for one policy.
-fn for_policy(item: &Value, template: &str, name: &str, policy: &onus::Policy) -> Value {
+fn for_policy(item: &Value, template: &str, suffix: &str, policy: &onus::Policy) -> Value {
     let mut item = item.clone();
     let dimensions = policy.dimensions.len();
     let swept: Vec<&onus::Dimension> = (policy.dimensions.iter())
@@ -95,10 +119,7 @@ fn for_policy(item: &Value, template: &str, name: &str, policy: &onus::Policy) -
             continue;
         };
         if let Some(id) = operation.get("operationId").and_then(Value::as_str) {
-            let id = format!(
-                "{id}_{}",
-                name.replace(|c: char| !c.is_ascii_alphanumeric(), "_")
-            );
+            let id = format!("{id}_{suffix}");
             operation.insert("operationId".into(), id.into());
         }
         let Some(parameters) = operation

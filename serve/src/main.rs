@@ -31,7 +31,7 @@ struct Args {
     /// start.
     #[arg(long)]
     allow_remote: bool,
-    /// Require `Authorization: Bearer <token>` on every `/v1` request, the
+    /// Require `Authorization: Bearer <token>` on every request but the page, the
     /// token one of this file's lines (blank lines and `#` comments
     /// skipped); others get 401.
     #[arg(long, value_name = "FILE")]

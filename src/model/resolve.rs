@@ -654,8 +654,9 @@ impl Resolver {
                     }
                 }
                 StatementKind::Test(test) => {
-                    self.declare("test", &test.name.text, test.name.span);
-                    if let Some(test) = self.test(&scope, test, statement.span) {
+                    // A test named twice is reported and not run twice.
+                    let first = self.declare("test", &test.name.text, test.name.span);
+                    if let Some(test) = self.test(&scope, test, statement.span).filter(|_| first) {
                         tests.push(test);
                     }
                 }
@@ -663,7 +664,11 @@ impl Resolver {
             }
             self.local_errors += self.errors.len() - before;
         }
-        if rules.is_empty() && self.errors.is_empty() {
+        // No rule at all is the policy's error, whatever else is wrong (a
+        // policy whose rules all fail to resolve has their errors instead).
+        let writes_rules =
+            (file.statements.iter()).any(|s| matches!(s.kind, StatementKind::Rule(_)));
+        if rules.is_empty() && (self.errors.is_empty() || !writes_rules) {
             self.errors.push(ResolveError::NoRules);
         }
         let zones = std::mem::take(&mut scope.zones);
