@@ -64,12 +64,9 @@ pub fn load_lenient(name: &str, text: &str) -> Result<LenientPolicy, Report> {
     let source = Source::new(name, text);
     let file = parse::parse(text).map_err(|errors| Report::from_errors(source.clone(), &errors))?;
     let lenient = resolve::resolve_lenient(&file, name, &source);
-    let mut unresolved_zones: Vec<(ZoneId, usize)> = Vec::new();
-    for &(zone, span) in &lenient.withheld {
-        if !unresolved_zones.iter().any(|&(z, _)| z == zone) {
-            unresolved_zones.push((zone, source.line_column(span.start).0));
-        }
-    }
+    let unresolved_zones: Vec<(ZoneId, usize)> = (lenient.withheld_zones().into_iter())
+        .map(|(zone, spans)| (zone, source.line_column(spans[0].start).0))
+        .collect();
     let errors = Report::from_errors(source, &lenient.errors);
     match lenient.policy {
         Some(policy) => Ok(LenientPolicy {
@@ -247,17 +244,9 @@ fn lenient_diagnostics(
     let mut diagnostics: Vec<Diagnostic> = (lenient.errors.iter())
         .map(crate::diagnostic::ToDiagnostic::to_diagnostic)
         .collect();
-    let mut withheld: Vec<ZoneId> = Vec::new();
-    for &(zone, _) in &lenient.withheld {
-        if !withheld.contains(&zone) {
-            withheld.push(zone);
-        }
-    }
-    for &zone in &withheld {
-        let spans: Vec<crate::base::span::Span> = (lenient.withheld.iter())
-            .filter(|(z, _)| *z == zone)
-            .map(|&(_, span)| span)
-            .collect();
+    let withheld = lenient.withheld_zones();
+    for (zone, spans) in &withheld {
+        let zone = *zone;
         let lines: Vec<String> = (spans.iter())
             .map(|s| policy.source.line_column(s.start).0.to_string())
             .collect();
@@ -278,7 +267,10 @@ fn lenient_diagnostics(
         );
     }
     let kept: Vec<Finding> = (findings.iter())
-        .filter(|f| f.zone(policy).is_none_or(|z| !withheld.contains(&z)))
+        .filter(|f| {
+            f.zone(policy)
+                .is_none_or(|z| withheld.iter().all(|(w, _)| *w != z))
+        })
         .cloned()
         .collect();
     diagnostics.extend(check::diagnostics(policy, &kept));

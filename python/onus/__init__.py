@@ -284,6 +284,20 @@ def _json_line(value: Any, default: Any = _plain) -> str:
     return json.dumps(value, separators=(",", ":"), default=default)
 
 
+def _ndjson_chunks(items: Iterable[Any], size: int, default: Any) -> Iterator[Tuple[int, bytes]]:
+    """``items`` as NDJSON, ``size`` lines at a time, each chunk with how
+    many items came before it (so a record's ``line`` counts from the first
+    item): what the batch and the estate stream read."""
+    remaining = iter(items)
+    read = 0
+    while True:
+        chunk = list(islice(remaining, size))
+        if not chunk:
+            return
+        yield read, ("\n".join(_json_line(i, default) for i in chunk) + "\n").encode("ascii")
+        read += len(chunk)
+
+
 def _text_values(merged: Mapping[str, Any]) -> None:
     for name, value in merged.items():
         if name != "id" and not isinstance(value, str):
@@ -491,13 +505,7 @@ class Policy:
         if chunk_size < 1:
             raise ValueError("chunk_size is at least 1")
         wanted = list(fields or ())
-        remaining = iter(scenarios)
-        read = 0
-        while True:
-            chunk = list(islice(remaining, chunk_size))
-            if not chunk:
-                return
-            data = ("\n".join(_json_line(s) for s in chunk) + "\n").encode("ascii")
+        for read, data in _ndjson_chunks(scenarios, chunk_size, _plain):
             answered = self._native.batch(data, wanted)[0]
             for line in answered.splitlines():
                 record = json.loads(line)
@@ -515,7 +523,6 @@ class Policy:
                 raise ScenarioError(
                     message, json.dumps([d.to_json() for d in failed.diagnostics])
                 )
-            read += len(chunk)
 
     def eval_arrow(
         self,
@@ -708,21 +715,15 @@ def _estate_chunks(
     """The NDJSON estate stream over ``records``, ``size`` at a time: each
     chunk's records (an error record's ``line`` counted from the first of
     ``records``) and counts. ``default`` writes what JSON cannot."""
-    remaining = iter(records)
-    read = 0
-    while True:
-        chunk = list(islice(remaining, size))
-        if not chunk:
-            return
-        data = ("\n".join(_json_line(r, default) for r in chunk) + "\n").encode("ascii")
+    for read, data in _ndjson_chunks(records, size, default):
         answered, resources, mapped, conflicts, errors = _native.estate_stream(
             policy._native, list(maps), data
         )
         parsed = [json.loads(line) for line in answered.splitlines()]
+        # An error record's line counts from the first record, not the chunk.
         for record in parsed:
             if "line" in record:
                 record["line"] += read
-        read += len(chunk)
         yield parsed, {
             "resources": resources,
             "mapped": mapped,

@@ -89,33 +89,31 @@ impl NativePolicy {
     }
 }
 
+/// A policy just loaded, or the `PolicyError` that says why not.
+fn loaded(py: Python<'_>, loaded: Result<Policy, Report>) -> PyResult<NativePolicy> {
+    loaded
+        .map(NativePolicy::new)
+        .map_err(|report| failure(py, "PolicyError", &[report]))
+}
+
 #[pymethods]
 impl NativePolicy {
     /// A built-in policy by name.
     #[staticmethod]
     fn builtin(py: Python<'_>, name: &str) -> PyResult<NativePolicy> {
-        let loaded = py.detach(|| onus::load_builtin(name));
-        loaded
-            .map(NativePolicy::new)
-            .map_err(|report| failure(py, "PolicyError", &[report]))
+        loaded(py, py.detach(|| onus::load_builtin(name)))
     }
 
     /// A policy file, or a built-in policy's name, as the CLI takes them.
     #[staticmethod]
     fn load(py: Python<'_>, path: &str) -> PyResult<NativePolicy> {
-        let loaded = py.detach(|| onus::load_policy(path));
-        loaded
-            .map(NativePolicy::new)
-            .map_err(|report| failure(py, "PolicyError", &[report]))
+        loaded(py, py.detach(|| onus::load_policy(path)))
     }
 
     /// A policy from its text; `name` names it in diagnostics.
     #[staticmethod]
     fn from_text(py: Python<'_>, text: &str, name: &str) -> PyResult<NativePolicy> {
-        let loaded = py.detach(|| onus::load(name, text));
-        loaded
-            .map(NativePolicy::new)
-            .map_err(|report| failure(py, "PolicyError", &[report]))
+        loaded(py, py.detach(|| onus::load(name, text)))
     }
 
     /// Its name, title, dimensions, parties and zones, as JSON.

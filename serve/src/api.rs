@@ -745,7 +745,8 @@ async fn method_not_allowed(request: Request) -> ApiError {
 
 /// The OpenAPI document of what is served now (`contract.rs`).
 async fn openapi(Shared(state): Shared<Arc<State>>) -> Response {
-    let document = crate::contract::document(&state.current());
+    let policies = state.current();
+    let document = crate::contract::document(&policies).to_string();
     ([(header::CONTENT_TYPE, JSON)], document).into_response()
 }
 

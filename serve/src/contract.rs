@@ -13,8 +13,12 @@ use crate::policies::Policies;
 /// name.
 const SCHEMAS: [&str; 5] = ["check", "eval", "matrix", "scenario", "batch-record"];
 
-/// The document for the policies served now.
-pub fn document(policies: &Policies) -> String {
+/// The document for the policies served now, written once a set.
+pub fn document(policies: &Policies) -> &str {
+    policies.document.get_or_init(|| write(policies))
+}
+
+fn write(policies: &Policies) -> String {
     let mut document: Value =
         serde_json::from_str(include_str!("../openapi.json")).expect("openapi.json is JSON");
     for name in SCHEMAS {

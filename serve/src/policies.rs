@@ -23,6 +23,9 @@ pub struct Entry {
 #[derive(Debug)]
 pub struct Policies {
     pub entries: Vec<Entry>,
+    /// The OpenAPI document of this set, written on first request: a set
+    /// is never changed, only replaced whole.
+    pub document: std::sync::OnceLock<String>,
 }
 
 /// What a file looked like when read: a change to either is a change.
@@ -68,7 +71,10 @@ impl Policies {
             }
         }
         match failed.is_empty() {
-            true => Ok(Policies { entries }),
+            true => Ok(Policies {
+                entries,
+                document: std::sync::OnceLock::new(),
+            }),
             false => Err(failed),
         }
     }

@@ -420,6 +420,21 @@ pub struct Lenient {
     pub withheld: Vec<(ZoneId, Span)>,
 }
 
+impl Lenient {
+    /// Each zone that lost a rule, once, in the order first found, with the
+    /// spans of its rules that were set aside.
+    pub fn withheld_zones(&self) -> Vec<(ZoneId, Vec<Span>)> {
+        let mut zones: Vec<(ZoneId, Vec<Span>)> = Vec::new();
+        for &(zone, span) in &self.withheld {
+            match zones.iter_mut().find(|(z, _)| *z == zone) {
+                Some((_, spans)) => spans.push(span),
+                None => zones.push((zone, vec![span])),
+            }
+        }
+        zones
+    }
+}
+
 /// [`resolve`], keeping what does resolve: a rule, assertion or test with
 /// an error is reported and set aside, and the policy is the rest. A rule
 /// whose zone is unknown is charged to the zone its name most likely
