@@ -8,6 +8,7 @@
 //! `compliance`, `estate`, `render`, `io`.
 
 use std::path::Path;
+use std::sync::Arc;
 
 use crate::base::assets::{builtin, BUILTIN_RESOURCE_MAPS};
 use crate::compliance::mapping::{self, Mapping};
@@ -63,18 +64,23 @@ pub struct LenientPolicy {
 pub fn load_lenient(name: &str, text: &str) -> Result<LenientPolicy, Report> {
     let source = Source::new(name, text);
     let file = parse::parse(text).map_err(|errors| Report::from_errors(source.clone(), &errors))?;
-    let lenient = resolve::resolve_lenient(&file, name, &source);
+    let mut lenient = resolve::resolve_lenient(&file, name, &source);
+    match lenient.policy.take() {
+        Some(policy) => Ok(lenient_policy(source, &lenient, policy)),
+        None => Err(Report::from_errors(source, &lenient.errors)),
+    }
+}
+
+/// `policy`, resolved from `source` with `lenient`'s statements set aside,
+/// with their errors and the zones they withhold.
+fn lenient_policy(source: Source, lenient: &resolve::Lenient, policy: Policy) -> LenientPolicy {
     let unresolved_zones: Vec<(ZoneId, usize)> = (lenient.withheld_zones().into_iter())
         .map(|(zone, spans)| (zone, source.line_column(spans[0].start).0))
         .collect();
-    let errors = Report::from_errors(source, &lenient.errors);
-    match lenient.policy {
-        Some(policy) => Ok(LenientPolicy {
-            policy,
-            errors,
-            unresolved_zones,
-        }),
-        None => Err(errors),
+    LenientPolicy {
+        policy,
+        errors: Report::from_errors(source, &lenient.errors),
+        unresolved_zones,
     }
 }
 
@@ -303,14 +309,29 @@ fn check_map(source: &Source, file: &syntax::PolicyFile) -> Option<Report> {
 /// keystroke: each zone's findings are kept between calls, so an edit
 /// re-analyses only the zones whose rules or assertions it changed (all of
 /// them when it changes a dimension, a party or the default).
-/// [`Checker::begin`] answers at once with what is known; [`Checker::finish`]
-/// analyses the rest.
+/// [`Checker::begin`] answers at once with what is known;
+/// [`Checker::finish_until`] analyses the rest, and stops between two
+/// zones when a newer text has come.
 #[derive(Debug, Default)]
 pub struct Checker {
     cache: check::CheckCache,
-    /// The policy [`Checker::begin`] loaded and its zones' keys, while
-    /// some of its zones are not analysed yet.
-    pending: Option<(Policy, check::ZoneKeys, resolve::Lenient)>,
+    /// What the last [`Checker::begin`] loaded, shared with an editor's
+    /// hovers, which answer from it while a newer text is analysed.
+    loaded: Option<Arc<Loaded>>,
+    /// The keys of the zones of the policy in `loaded` and its set-aside
+    /// statements, while some of its zones are not analysed yet.
+    pending: Option<(check::ZoneKeys, resolve::Lenient)>,
+}
+
+/// A text as [`Checker::begin`] loaded it.
+#[derive(Debug)]
+pub struct Loaded {
+    /// Its syntax tree.
+    pub file: syntax::PolicyFile,
+    /// Its policy, broken rules, assertions and tests set aside; `None`
+    /// for a mapping, a resource map, or a policy whose declarations do
+    /// not resolve.
+    pub policy: Option<LenientPolicy>,
 }
 
 impl Checker {
@@ -318,36 +339,50 @@ impl Checker {
     /// its findings: all of them when the zones not analysed before have
     /// at most `analyse_up_to` rules between them (they are analysed now),
     /// else those of the zones analysed before, the others left for
-    /// [`Checker::finish`]. Mappings and resource maps are checked whole.
+    /// [`Checker::finish_until`]. Mappings and resource maps are checked
+    /// whole.
     pub fn begin(&mut self, name: &str, text: &str, analyse_up_to: usize) -> Report {
         self.pending = None;
+        self.loaded = None;
         let source = Source::new(name, text);
         let file = match parse::parse(text) {
             Ok(file) => file,
             Err(errors) => return Report::from_errors(source, &errors),
         };
         if let Some(report) = check_map(&source, &file) {
+            self.loaded = Some(Arc::new(Loaded { file, policy: None }));
             return report;
         }
         let mut lenient = resolve::resolve_lenient(&file, name, &source);
         let Some(policy) = lenient.policy.take() else {
+            self.loaded = Some(Arc::new(Loaded { file, policy: None }));
             return Report::from_errors(source, &lenient.errors);
         };
-        let keys = check::ZoneKeys::of(&policy);
+        let loaded = lenient_policy(source, &lenient, policy);
+        let policy = &loaded.policy;
+        let keys = check::ZoneKeys::of(policy);
         let stale = self.cache.stale(&keys);
         let unanalysed: usize = stale.iter().map(|&z| policy.rules_of(z).len()).sum();
-        if unanalysed <= analyse_up_to {
-            let findings = self.cache.check(&policy, keys);
-            let diagnostics = lenient_diagnostics(&lenient, &policy, &findings);
-            return Report::new(policy.source.clone(), diagnostics);
-        }
-        let findings = self.cache.known(&policy, &keys);
-        let report = Report::new(
-            policy.source.clone(),
-            lenient_diagnostics(&lenient, &policy, &findings),
-        );
-        self.pending = Some((policy, keys, lenient));
+        let (findings, left) = if unanalysed <= analyse_up_to {
+            let every = self.cache.check_until(policy, keys, &|| false);
+            (every.expect("never stopped"), None)
+        } else {
+            (self.cache.known(policy, &keys), Some(keys))
+        };
+        let diagnostics = lenient_diagnostics(&lenient, policy, &findings);
+        let report = Report::new(policy.source.clone(), diagnostics);
+        self.pending = left.map(|keys| (keys, lenient));
+        self.loaded = Some(Arc::new(Loaded {
+            file,
+            policy: Some(loaded),
+        }));
         report
+    }
+
+    /// What the last [`Checker::begin`] loaded; `None` when its text did
+    /// not parse.
+    pub fn loaded(&self) -> Option<Arc<Loaded>> {
+        self.loaded.clone()
     }
 
     /// Whether the last [`Checker::begin`] left zones to analyse.
@@ -355,12 +390,21 @@ impl Checker {
         self.pending.is_some()
     }
 
-    /// Every finding of the text the last [`Checker::begin`] loaded, as
-    /// [`check`] gives them, if it left zones to analyse.
+    /// [`Checker::finish_until`] to the end.
     pub fn finish(&mut self) -> Option<Report> {
-        let (policy, keys, lenient) = self.pending.take()?;
-        let findings = self.cache.check(&policy, keys);
-        let diagnostics = lenient_diagnostics(&lenient, &policy, &findings);
+        self.finish_until(&|| false)
+    }
+
+    /// Every finding of the text the last [`Checker::begin`] loaded, as
+    /// [`check`] gives them, if it left zones to analyse; `None` too when
+    /// `stop` says so between two zones (the zones analysed by then are
+    /// kept for the next text).
+    pub fn finish_until(&mut self, stop: &dyn Fn() -> bool) -> Option<Report> {
+        let (keys, lenient) = self.pending.take()?;
+        let loaded = self.loaded.clone()?;
+        let policy = &loaded.policy.as_ref()?.policy;
+        let findings = self.cache.check_until(policy, keys, stop)?;
+        let diagnostics = lenient_diagnostics(&lenient, policy, &findings);
         Some(Report::new(policy.source.clone(), diagnostics))
     }
 }

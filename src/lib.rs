@@ -76,7 +76,7 @@ pub mod syntax;
 
 pub use api::{
     check, load, load_builtin, load_lenient, load_policy, load_suite_text, parse, resource_maps,
-    run_suites, stream_estate, Checker, FmtMode, LenientPolicy, Suite,
+    run_suites, stream_estate, Checker, FmtMode, LenientPolicy, Loaded, Suite,
 };
 pub use base::assets::{builtin, Builtin, BuiltinMapping, BUILTINS, BUILTIN_MAPPINGS};
 pub use base::names::closest;

@@ -188,6 +188,40 @@ fn an_incremental_check_moves_undecided_questions_with_their_rules() {
     assert_eq!(format!("{:?}", finished.diagnostics), whole(&moved));
 }
 
+/// An editor's checker stops between two zones when told (a newer text
+/// has come), keeps the zones it analysed by then, and the next check
+/// still says what `check` says.
+#[test]
+fn a_stopped_check_keeps_the_zones_it_analysed() {
+    let text = "a: customer when iaas\na: provider when iaas or paas\nb: provider always\nc: shared when saas\nc: customer when saas\n";
+    let whole = |t: &str| format!("{:?}", onus::check("p.onus", t).diagnostics);
+    let mut checker = onus::Checker::default();
+    let known = checker.begin("p.onus", text, 0);
+    assert!(known.diagnostics.is_empty(), "nothing analysed yet");
+    let asked = std::cell::Cell::new(0);
+    let after_one_zone = || {
+        asked.set(asked.get() + 1);
+        asked.get() > 1
+    };
+    assert!(checker.finish_until(&after_one_zone).is_none(), "stopped");
+    assert_eq!(asked.get(), 2, "asked before each zone, stopped at the second");
+    // The same text again: zone `a` is known, `b` and `c` are not.
+    let again = checker.begin("p.onus", text, 0);
+    let conflicts = (again.diagnostics.iter())
+        .filter(|d| d.code == onus::Code::Conflict)
+        .count();
+    assert_eq!(conflicts, 1, "zone a's conflict was kept");
+    assert!(checker.is_pending(), "zones b and c are left");
+    let finished = checker.finish_until(&|| false).unwrap();
+    assert_eq!(format!("{:?}", finished.diagnostics), whole(text));
+    assert_eq!(
+        (finished.diagnostics.iter())
+            .filter(|d| d.code == onus::Code::Conflict)
+            .count(),
+        2
+    );
+}
+
 /// A dimension may have 128 values: the analysis finds the conflict at the
 /// last one and evaluation decides every value, past the 64th included.
 #[test]

@@ -120,22 +120,43 @@ fn sort(policy: &Policy, findings: &mut [Finding]) {
 /// them), in no particular order. Rules interact only within their zone,
 /// so these are exactly the findings [`check`] gives about those zones.
 fn check_zones(policy: &Policy, zones: &[ZoneId], undecided: &[RuleId]) -> Vec<Finding> {
-    let space = Space::of(policy);
-    let mut findings = Vec::new();
-    let mut regions: Vec<Option<Region>> = (0..policy.rules.len()).map(|_| None).collect();
-    for &zone in zones {
-        for &id in policy.rules_of(zone) {
-            if undecided.contains(&id) {
-                continue;
-            }
-            let rule = &policy.rules[id];
-            regions[id] = space.bounded(|| space.region(&rule.condition)).ok();
+    let mut zone_check = ZoneCheck::new(policy);
+    (zones.iter())
+        .flat_map(|&zone| zone_check.findings(zone, undecided))
+        .collect()
+}
+
+/// One policy's zones analysed one at a time, sharing the diagrams already
+/// built: a caller can stop between two zones.
+struct ZoneCheck<'p> {
+    policy: &'p Policy,
+    space: Space,
+    /// Each rule's region, by rule id, once its zone is analysed.
+    regions: Vec<Option<Region>>,
+}
+
+impl<'p> ZoneCheck<'p> {
+    fn new(policy: &'p Policy) -> Self {
+        ZoneCheck {
+            policy,
+            space: Space::of(policy),
+            regions: (0..policy.rules.len()).map(|_| None).collect(),
         }
     }
-    let mut wanted = vec![false; policy.zones.len()];
-    for &zone in zones {
-        wanted[zone] = true;
-        for &id in policy.rules_of(zone) {
+
+    /// The findings about `zone`: its rules, and the assertions about it.
+    fn findings(&mut self, zone: ZoneId, undecided: &[RuleId]) -> Vec<Finding> {
+        let (policy, space) = (self.policy, &self.space);
+        let rules = policy.rules_of(zone);
+        for &id in rules {
+            if !undecided.contains(&id) {
+                let rule = &policy.rules[id];
+                self.regions[id] = space.bounded(|| space.region(&rule.condition)).ok();
+            }
+        }
+        let regions = &self.regions;
+        let mut findings = Vec::new();
+        for &id in rules {
             match &regions[id] {
                 None => findings.push(Finding::Undecided {
                     span: policy.rules[id].span,
@@ -145,14 +166,11 @@ fn check_zones(policy: &Policy, zones: &[ZoneId], undecided: &[RuleId]) -> Vec<F
                 Some(_) => {}
             }
         }
-    }
-    let analysis = Analysis {
-        policy,
-        space: &space,
-        regions: &regions,
-    };
-    for &zone in zones {
-        let rules = policy.rules_of(zone);
+        let analysis = Analysis {
+            policy,
+            space,
+            regions,
+        };
         analysis.conflicts(rules, &mut findings);
         analysis.redundancies(rules, &mut findings);
         let never = rules
@@ -161,27 +179,25 @@ fn check_zones(policy: &Policy, zones: &[ZoneId], undecided: &[RuleId]) -> Vec<F
         if policy.zones[zone].declared && never {
             findings.push(Finding::DefaultOnlyZone { zone });
         }
-    }
-    for (index, assertion) in policy.assertions.iter().enumerate() {
-        if !wanted[assertion.zone] {
-            continue;
-        }
-        match space.bounded(|| analysis.counterexample(assertion)) {
-            Err(Undecided) => findings.push(Finding::Undecided {
-                span: assertion.span,
-                question: Question::Assertion,
-            }),
-            Ok(Some((witness, decision))) => {
-                findings.push(Finding::AssertFailed {
-                    assertion: index,
-                    witness,
-                    decision,
-                });
+        for index in assertions_of(policy, zone) {
+            let assertion = &policy.assertions[index];
+            match space.bounded(|| analysis.counterexample(assertion)) {
+                Err(Undecided) => findings.push(Finding::Undecided {
+                    span: assertion.span,
+                    question: Question::Assertion,
+                }),
+                Ok(Some((witness, decision))) => {
+                    findings.push(Finding::AssertFailed {
+                        assertion: index,
+                        witness,
+                        decision,
+                    });
+                }
+                Ok(None) => {}
             }
-            Ok(None) => {}
         }
+        findings
     }
-    findings
 }
 
 /// Each zone's findings from earlier checks, kept by everything they
@@ -251,53 +267,40 @@ impl CheckCache {
     }
 
     /// Every finding of `policy`, as [`check`] gives them, analysing only
-    /// the zones not seen before. Zones the policy no longer has are
-    /// forgotten.
-    pub fn check(&mut self, policy: &Policy, keys: ZoneKeys) -> Vec<Finding> {
-        let stale = self.stale(&keys);
-        let mut fresh: Vec<Vec<Finding>> = vec![Vec::new(); policy.zones.len()];
-        let zone_of = zone_of_finding(policy);
-        for finding in check_zones(policy, &stale, &[]) {
-            fresh[zone_of(&finding)].push(finding);
+    /// the zones not seen before; `None` when `stop` says so between two
+    /// zones (an editor's newer text has come), the zones analysed by
+    /// then kept for the next call. Zones the policy no longer has are
+    /// forgotten once a call completes.
+    pub fn check_until(
+        &mut self,
+        policy: &Policy,
+        keys: ZoneKeys,
+        stop: &dyn Fn() -> bool,
+    ) -> Option<Vec<Finding>> {
+        if self.context != keys.context {
+            self.zones.clear();
+            self.context.clone_from(&keys.context);
         }
-        let mut kept = std::collections::HashMap::with_capacity(keys.zones.len());
+        let mut zone_check = ZoneCheck::new(policy);
+        for zone in self.stale(&keys) {
+            if stop() {
+                return None;
+            }
+            // Zones alike share a key: the first one's findings serve both.
+            if !self.zones.contains_key(&keys.zones[zone]) {
+                let findings = zone_check.findings(zone, &[]);
+                let cached = CachedZone::of(policy, zone, findings);
+                self.zones.insert(keys.zones[zone].clone(), cached);
+            }
+        }
         let mut every = Vec::new();
-        for (zone, fresh) in fresh.into_iter().enumerate() {
-            let findings = match self.cached(&keys, zone) {
-                Some(cached) => cached.renumbered(policy, zone),
-                None => fresh,
-            };
-            every.extend(findings.iter().cloned());
-            // Zones alike share a key: each finds its findings by position.
-            kept.insert(
-                keys.zones[zone].clone(),
-                CachedZone::of(policy, zone, findings),
-            );
+        for (zone, key) in keys.zones.iter().enumerate() {
+            every.extend(self.zones[key].renumbered(policy, zone));
         }
-        self.zones = kept;
-        self.context = keys.context;
-        let mut findings = every;
-        sort(policy, &mut findings);
-        findings
-    }
-}
-
-/// The zone each finding is about. An undecided question names its rule or
-/// assertion by span: those are looked up once, not a scan a finding.
-fn zone_of_finding(policy: &Policy) -> impl Fn(&Finding) -> ZoneId + '_ {
-    let by_span: std::collections::HashMap<Span, ZoneId> = (policy.rules.iter())
-        .map(|r| (r.span, r.zone))
-        .chain(policy.assertions.iter().map(|a| (a.span, a.zone)))
-        .collect();
-    move |finding| match finding {
-        Finding::Conflict { second: rule, .. }
-        | Finding::DeadRule { rule }
-        | Finding::RedundantRule { rule, .. } => policy.rules[*rule].zone,
-        Finding::AssertFailed { assertion, .. } => policy.assertions[*assertion].zone,
-        Finding::DefaultOnlyZone { zone } => *zone,
-        Finding::Undecided { span, .. } => *by_span
-            .get(span)
-            .expect("an undecided question is about a rule or an assertion"),
+        let current: std::collections::HashSet<&String> = keys.zones.iter().collect();
+        self.zones.retain(|key, _| current.contains(key));
+        sort(policy, &mut every);
+        Some(every)
     }
 }
 
