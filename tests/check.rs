@@ -204,7 +204,11 @@ fn a_stopped_check_keeps_the_zones_it_analysed() {
         asked.get() > 1
     };
     assert!(checker.finish_until(&after_one_zone).is_none(), "stopped");
-    assert_eq!(asked.get(), 2, "asked before each zone, stopped at the second");
+    assert_eq!(
+        asked.get(),
+        2,
+        "asked before each zone, stopped at the second"
+    );
     // The same text again: zone `a` is known, `b` and `c` are not.
     let again = checker.begin("p.onus", text, 0);
     let conflicts = (again.diagnostics.iter())

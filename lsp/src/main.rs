@@ -5,6 +5,7 @@
 //! It lives in its own workspace member so that the library and the `onus`
 //! binary do not carry an LSP framework.
 
+mod analysis;
 mod complete;
 mod names;
 mod server;

@@ -6,20 +6,23 @@
 //! and the analysis, completion from [`complete`], quick fixes from the
 //! diagnostics' replacements, code lenses from the tests.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
 
 use lsp_server::{Connection, Message, Notification, Request, Response};
 use lsp_types::notification::Notification as _;
 use lsp_types::request::Request as _;
 use lsp_types::{
     Diagnostic, DiagnosticRelatedInformation, DiagnosticSeverity, DocumentSymbol, Hover,
-    HoverContents, Location, MarkupContent, MarkupKind, NumberOrString, OneOf, Position,
-    PublishDiagnosticsParams, Range, ServerCapabilities, SymbolKind, TextDocumentSyncCapability,
-    TextDocumentSyncKind, TextEdit, Uri,
+    HoverContents, Location, MarkupContent, MarkupKind, NumberOrString, OneOf, Position, Range,
+    ServerCapabilities, SymbolKind, TextDocumentSyncCapability, TextDocumentSyncKind, TextEdit,
+    Uri,
 };
 use onus::syntax::{PolicyFile, StatementKind};
 use onus::{Source, Span};
 
+use crate::analysis::{self, Analysed, Generation, Job, States};
 use crate::complete::{self, Kind, Vocabulary, BUILT_IN_PARTIES};
 use crate::names::{self, Named, Occurrence};
 
@@ -58,65 +61,200 @@ pub fn run(connection: &Connection) -> Result<(), String> {
         .initialize(capabilities)
         .map_err(|e| e.to_string())?;
     let workspace = crate::workspace::Workspace::of(&initialized);
-    let mut documents = Documents::new();
-    for message in &connection.receiver {
-        match message {
-            Message::Request(request) => {
-                if request.method == lsp_types::request::Shutdown::METHOD {
-                    send(
-                        connection,
-                        Message::Response(Response::new_ok(request.id, ())),
-                    )?;
-                    return until_exit(connection);
-                }
-                if request.method == lsp_types::request::CodeActionRequest::METHOD {
-                    // Quick fixes come from the whole diagnostics.
-                    publish_pending(connection, &mut documents)?;
-                }
-                let response = match request.method.as_str() {
-                    lsp_types::request::ExecuteCommand::METHOD => {
-                        let params = serde_json::from_value(request.params);
-                        let result = (params.map_err(|e| e.to_string()))
-                            .and_then(|p| run_test(connection, &documents, &p));
-                        match result {
-                            Ok(value) => Response::new_ok(request.id, value),
-                            Err(message) => Response::new_err(
-                                request.id,
-                                lsp_server::ErrorCode::InvalidParams as i32,
-                                message,
-                            ),
-                        }
-                    }
-                    _ => answer(&documents, &workspace, request),
-                };
-                send(connection, Message::Response(response))?;
-            }
-            Message::Notification(notification) => {
-                if notification.method == lsp_types::notification::Exit::METHOD {
-                    return Err("`exit` came before `shutdown`".to_string());
-                }
-                if let Some(uri) = update(&mut documents, notification) {
-                    publish_known(connection, &mut documents, &uri)?;
-                }
-            }
-            Message::Response(_) => {}
-        }
-        // Analysis the last change left, once nothing newer waits: a
-        // keystroke's change supersedes the one before it.
-        if connection.receiver.is_empty() {
-            publish_pending(connection, &mut documents)?;
-        }
+    let states = States::default();
+    let (jobs, worker) = analysis::start(connection, states.clone());
+    let mut server = Server {
+        documents: Documents::new(),
+        states,
+        jobs,
+    };
+    let result = server.serve(connection, &workspace);
+    // Every analysis stops at its next zone, and the worker ends.
+    for document in server.documents.values() {
+        document.generation.fetch_add(1, Ordering::SeqCst);
     }
-    Ok(())
+    drop(server);
+    let _ = worker.join();
+    result
 }
 
-/// An open document: its text, its checker (which keeps each zone's
-/// findings between changes) and the diagnostics last published.
+/// What the reading thread holds: the open documents, the worker's latest
+/// analysed states, and the way to the worker.
+struct Server {
+    documents: Documents,
+    states: States,
+    jobs: std::sync::mpsc::Sender<Job>,
+}
+
+impl Server {
+    fn serve(
+        &mut self,
+        connection: &Connection,
+        workspace: &crate::workspace::Workspace,
+    ) -> Result<(), String> {
+        // Messages read but not yet handled: a request still here when its
+        // `$/cancelRequest` comes is answered as cancelled.
+        let mut waiting: VecDeque<Message> = VecDeque::new();
+        loop {
+            let message = match waiting.pop_front() {
+                Some(message) => message,
+                None => match connection.receiver.recv() {
+                    Ok(message) => message,
+                    Err(_) => return Ok(()),
+                },
+            };
+            waiting.extend(connection.receiver.try_iter());
+            match message {
+                Message::Request(request) => {
+                    if cancelled(&mut waiting, &request.id) {
+                        let refused = Response::new_err(
+                            request.id,
+                            lsp_server::ErrorCode::RequestCanceled as i32,
+                            "cancelled by the client".to_string(),
+                        );
+                        send(connection, Message::Response(refused))?;
+                        continue;
+                    }
+                    if request.method == lsp_types::request::Shutdown::METHOD {
+                        send(
+                            connection,
+                            Message::Response(Response::new_ok(request.id, ())),
+                        )?;
+                        return until_exit(connection, waiting);
+                    }
+                    let response = self.answer(connection, workspace, request);
+                    send(connection, Message::Response(response))?;
+                }
+                Message::Notification(notification) => {
+                    if notification.method == lsp_types::notification::Exit::METHOD {
+                        return Err("`exit` came before `shutdown`".to_string());
+                    }
+                    self.update(notification);
+                }
+                Message::Response(_) => {}
+            }
+        }
+    }
+
+    fn answer(
+        &self,
+        connection: &Connection,
+        workspace: &crate::workspace::Workspace,
+        request: Request,
+    ) -> Response {
+        if request.method != lsp_types::request::ExecuteCommand::METHOD {
+            return answer(&self.documents, &self.states, workspace, request);
+        }
+        let params = serde_json::from_value(request.params);
+        let result = (params.map_err(|e| e.to_string()))
+            .and_then(|p| run_test(connection, &self.documents, &p));
+        match result {
+            Ok(value) => Response::new_ok(request.id, value),
+            Err(message) => Response::new_err(
+                request.id,
+                lsp_server::ErrorCode::InvalidParams as i32,
+                message,
+            ),
+        }
+    }
+
+    /// Keeps the open documents' text, and hands each change and close to
+    /// the worker.
+    fn update(&mut self, notification: Notification) {
+        use lsp_types::notification::{
+            DidChangeTextDocument, DidCloseTextDocument, DidOpenTextDocument,
+        };
+        let (uri, version) = match notification.method.as_str() {
+            DidOpenTextDocument::METHOD => {
+                let Ok(params) = serde_json::from_value::<lsp_types::DidOpenTextDocumentParams>(
+                    notification.params,
+                ) else {
+                    return;
+                };
+                let uri = params.text_document.uri;
+                let document = Document {
+                    uri: uri.clone(),
+                    text: kept(params.text_document.text),
+                    generation: Generation::default(),
+                };
+                self.documents.insert(uri.as_str().to_string(), document);
+                (uri, params.text_document.version)
+            }
+            DidChangeTextDocument::METHOD => {
+                let Ok(params) = serde_json::from_value::<lsp_types::DidChangeTextDocumentParams>(
+                    notification.params,
+                ) else {
+                    return;
+                };
+                // Full sync: the last change is the whole text.
+                let Some(change) = params.content_changes.into_iter().last() else {
+                    return;
+                };
+                let uri = params.text_document.uri;
+                let Some(document) = self.documents.get_mut(uri.as_str()) else {
+                    return;
+                };
+                document.text = kept(change.text);
+                (uri, params.text_document.version)
+            }
+            DidCloseTextDocument::METHOD => {
+                let Ok(params) = serde_json::from_value::<lsp_types::DidCloseTextDocumentParams>(
+                    notification.params,
+                ) else {
+                    return;
+                };
+                let uri = params.text_document.uri;
+                if let Some(document) = self.documents.remove(uri.as_str()) {
+                    document.generation.fetch_add(1, Ordering::SeqCst);
+                }
+                let _ = self.jobs.send(Job::Close { uri });
+                return;
+            }
+            _ => return,
+        };
+        let Some(document) = self.documents.get(uri.as_str()) else {
+            return;
+        };
+        let generation = document.generation.fetch_add(1, Ordering::SeqCst) + 1;
+        let _ = self.jobs.send(Job::Analyse {
+            uri,
+            version: Some(version),
+            text: Arc::from(document.text.as_str()),
+            generation,
+            latest: document.generation.clone(),
+        });
+    }
+}
+
+/// Whether a `$/cancelRequest` for `id` waits among the messages read;
+/// it is taken out.
+fn cancelled(waiting: &mut VecDeque<Message>, id: &lsp_server::RequestId) -> bool {
+    let cancels = |message: &Message| match message {
+        Message::Notification(n) if n.method == lsp_types::notification::Cancel::METHOD => {
+            let params = serde_json::from_value::<lsp_types::CancelParams>(n.params.clone());
+            params.is_ok_and(|p| match p.id {
+                NumberOrString::Number(n) => *id == lsp_server::RequestId::from(n),
+                NumberOrString::String(s) => *id == lsp_server::RequestId::from(s),
+            })
+        }
+        _ => false,
+    };
+    match waiting.iter().position(cancels) {
+        Some(i) => {
+            waiting.remove(i);
+            true
+        }
+        None => false,
+    }
+}
+
+/// An open document: its text, and its count of changes (which the
+/// worker's analysis of it watches, to stop when it is no longer the
+/// latest).
 pub(crate) struct Document {
     pub(crate) uri: Uri,
     pub(crate) text: String,
-    checker: onus::Checker,
-    report: Option<onus::Report>,
+    generation: Generation,
 }
 
 /// The open documents, by URI.
@@ -128,8 +266,8 @@ pub(crate) fn text_of<'d>(documents: &'d Documents, uri: &Uri) -> Option<&'d Str
 
 /// After `shutdown`, until `exit`: every request is refused as the
 /// protocol says (Neovim, quitting, may ask to shut down twice).
-fn until_exit(connection: &Connection) -> Result<(), String> {
-    for message in &connection.receiver {
+fn until_exit(connection: &Connection, waiting: VecDeque<Message>) -> Result<(), String> {
+    for message in waiting.into_iter().chain(&connection.receiver) {
         match message {
             Message::Request(request) => {
                 let refused = Response::new_err(
@@ -162,45 +300,6 @@ fn kept(text: String) -> String {
     }
 }
 
-/// Keeps the open documents' text; the document whose text changed.
-fn update(documents: &mut Documents, notification: Notification) -> Option<Uri> {
-    use lsp_types::notification::{
-        DidChangeTextDocument, DidCloseTextDocument, DidOpenTextDocument,
-    };
-    match notification.method.as_str() {
-        DidOpenTextDocument::METHOD => {
-            let params: lsp_types::DidOpenTextDocumentParams =
-                serde_json::from_value(notification.params).ok()?;
-            let uri = params.text_document.uri;
-            let document = Document {
-                uri: uri.clone(),
-                text: kept(params.text_document.text),
-                checker: onus::Checker::default(),
-                report: None,
-            };
-            documents.insert(uri.as_str().to_string(), document);
-            Some(uri)
-        }
-        DidChangeTextDocument::METHOD => {
-            let params: lsp_types::DidChangeTextDocumentParams =
-                serde_json::from_value(notification.params).ok()?;
-            // Full sync: the last change is the whole text.
-            let text = params.content_changes.into_iter().last()?.text;
-            let uri = params.text_document.uri;
-            let document = documents.get_mut(uri.as_str())?;
-            document.text = kept(text);
-            Some(uri)
-        }
-        DidCloseTextDocument::METHOD => {
-            let params: lsp_types::DidCloseTextDocumentParams =
-                serde_json::from_value(notification.params).ok()?;
-            documents.remove(params.text_document.uri.as_str());
-            Some(params.text_document.uri)
-        }
-        _ => None,
-    }
-}
-
 /// The document's name in diagnostics: its path, from its URI, percent
 /// escapes decoded (a resource map finds its policy beside it by this
 /// path).
@@ -229,63 +328,8 @@ pub(crate) fn name_of(uri: &Uri) -> String {
     String::from_utf8_lossy(&bytes).into_owned()
 }
 
-/// A change whose zones to analyse have at most this many rules is
-/// analysed before anything is published (a few milliseconds); a larger
-/// one is published in two steps, what is known at once and then the rest.
-const ANALYSED_AT_ONCE: usize = 200;
-
-/// Publishes at once what is known of the document: its syntax and name
-/// errors, or the findings of every zone its change left as they were
-/// (nothing once closed). The zones it changed are analysed when no newer
-/// message waits ([`publish_pending`]).
-fn publish_known(
-    connection: &Connection,
-    documents: &mut Documents,
-    uri: &Uri,
-) -> Result<(), String> {
-    let Some(document) = documents.get_mut(uri.as_str()) else {
-        return publish(connection, uri, Vec::new());
-    };
-    let name = name_of(uri);
-    let report = (document.checker).begin(&name, &document.text, ANALYSED_AT_ONCE);
-    let diagnostics = diagnostics(uri, &name, &report);
-    document.report = Some(report);
-    publish(connection, uri, diagnostics)
-}
-
-/// Finishes the analysis of every document a change left pending, in
-/// URI order, and publishes its whole diagnostics.
-fn publish_pending(connection: &Connection, documents: &mut Documents) -> Result<(), String> {
-    let mut pending: Vec<&mut Document> = (documents.values_mut())
-        .filter(|d| d.checker.is_pending())
-        .collect();
-    pending.sort_by(|a, b| a.uri.as_str().cmp(b.uri.as_str()));
-    for document in pending {
-        if let Some(report) = document.checker.finish() {
-            let uri = document.uri.clone();
-            let diagnostics = diagnostics(&uri, &name_of(&uri), &report);
-            document.report = Some(report);
-            publish(connection, &uri, diagnostics)?;
-        }
-    }
-    Ok(())
-}
-
-fn publish(connection: &Connection, uri: &Uri, diagnostics: Vec<Diagnostic>) -> Result<(), String> {
-    let params = PublishDiagnosticsParams {
-        uri: uri.clone(),
-        diagnostics,
-        version: None,
-    };
-    let notification = Notification::new(
-        lsp_types::notification::PublishDiagnostics::METHOD.to_string(),
-        params,
-    );
-    send(connection, Message::Notification(notification))
-}
-
 /// A report's diagnostics as the protocol's.
-fn diagnostics(uri: &Uri, name: &str, report: &onus::Report) -> Vec<Diagnostic> {
+pub(crate) fn diagnostics(uri: &Uri, name: &str, report: &onus::Report) -> Vec<Diagnostic> {
     let source = &report.source;
     if source.name != name {
         // Another file's errors: the policy a resource map names. They are
@@ -364,13 +408,13 @@ pub(crate) fn range(source: &Source, span: Span) -> Range {
 
 fn position(source: &Source, offset: usize) -> Position {
     let offset = offset.min(source.text.len());
-    let line_start = source.text[..offset].rfind('\n').map_or(0, |i| i + 1);
-    let line = source.text[..line_start].matches('\n').count();
+    let (line, _) = source.line_column(offset);
+    let line_start = source.offset_of(line, 1);
     let column: usize = (source.text[line_start..offset].chars())
         .map(char::len_utf16)
         .sum();
     Position {
-        line: line as u32,
+        line: (line - 1) as u32,
         character: column as u32,
     }
 }
@@ -396,6 +440,7 @@ fn offset_of(text: &str, position: Position) -> usize {
 
 fn answer(
     documents: &Documents,
+    states: &States,
     workspace: &crate::workspace::Workspace,
     request: Request,
 ) -> Response {
@@ -421,12 +466,18 @@ fn answer(
                 definition(documents, &p.text_document_position_params)
             })
         }
-        HoverRequest::METHOD => serde_json::from_value(request.params)
-            .map(|p: lsp_types::HoverParams| hover(documents, &p.text_document_position_params)),
-        Completion::METHOD => serde_json::from_value(request.params)
-            .map(|p: lsp_types::CompletionParams| completion(documents, &p.text_document_position)),
+        HoverRequest::METHOD => {
+            serde_json::from_value(request.params).map(|p: lsp_types::HoverParams| {
+                hover(documents, states, &p.text_document_position_params)
+            })
+        }
+        Completion::METHOD => {
+            serde_json::from_value(request.params).map(|p: lsp_types::CompletionParams| {
+                completion(documents, states, &p.text_document_position)
+            })
+        }
         CodeActionRequest::METHOD => serde_json::from_value(request.params)
-            .map(|p: lsp_types::CodeActionParams| code_actions(documents, &p)),
+            .map(|p: lsp_types::CodeActionParams| code_actions(documents, states, &p)),
         References::METHOD => serde_json::from_value(request.params)
             .map(|p: lsp_types::ReferenceParams| references(documents, &p)),
         CodeLensRequest::METHOD => serde_json::from_value(request.params)
@@ -778,27 +829,75 @@ fn run_test(
     Ok(serde_json::Value::Null)
 }
 
+/// The latest analysed state of the document, if any.
+fn state_of(states: &States, uri: &Uri) -> Option<Arc<Analysed>> {
+    analysis::lock(states).get(uri.as_str()).cloned()
+}
+
+/// The document's count of changes.
+fn generation_of(documents: &Documents, uri: &Uri) -> Option<u64> {
+    (documents.get(uri.as_str())).map(|d| d.generation.load(Ordering::SeqCst))
+}
+
+/// Where `offset` of the text `now` is in the text `then`, when it is
+/// outside the part that changed between them (their common start and end
+/// are the same text).
+fn offset_then(then: &str, now: &str, offset: usize) -> Option<usize> {
+    let (a, b) = (then.as_bytes(), now.as_bytes());
+    let start = a.iter().zip(b).take_while(|(x, y)| x == y).count();
+    let most = a.len().min(b.len()) - start;
+    let end = (a.iter().rev().zip(b.iter().rev()))
+        .take(most)
+        .take_while(|(x, y)| x == y)
+        .count();
+    if offset <= start {
+        Some(offset)
+    } else if offset >= b.len() - end {
+        Some(offset + a.len() - b.len())
+    } else {
+        None
+    }
+}
+
 /// On a zone: its row of the matrix ([`hover_zone`]). On a rule, or its
 /// party: where it decides ([`hover_rule`]). On another party, a dimension
-/// or a value: its declaration ([`hover_name`]).
-fn hover(documents: &Documents, at: &lsp_types::TextDocumentPositionParams) -> serde_json::Value {
-    let Some((source, tree)) = tree(documents, &at.text_document.uri) else {
+/// or a value: its declaration ([`hover_name`]). Answered from the latest
+/// analysed text, so a hover never waits on an analysis: while a newer
+/// text is analysed, outside the part that changed since.
+fn hover(
+    documents: &Documents,
+    states: &States,
+    at: &lsp_types::TextDocumentPositionParams,
+) -> serde_json::Value {
+    let uri = &at.text_document.uri;
+    let (Some(now), Some(state)) = (text_of(documents, uri), state_of(states, uri)) else {
         return serde_json::Value::Null;
     };
-    let offset = offset_of(&source.text, at.position);
-    let all = names::occurrences(&tree);
+    let Some(loaded) = state.loaded.as_ref() else {
+        return serde_json::Value::Null;
+    };
+    let Some(offset) = offset_then(&state.text, now, offset_of(now, at.position)) else {
+        return serde_json::Value::Null;
+    };
+    let tree = &loaded.file;
+    let source = match &loaded.policy {
+        Some(lenient) => lenient.policy.source.clone(),
+        None => Source::new(name_of(uri), &*state.text),
+    };
+    let all = names::occurrences(tree);
     let under = names::at(&all, offset);
     let on_rule_party = under.is_some_and(|under| {
         (tree.statements.iter())
             .any(|s| matches!(&s.kind, StatementKind::Rule(r) if r.party.span == under.span))
     });
+    let policy = loaded.policy.as_ref();
     let text = match under {
         Some(Occurrence {
             named: Named::Zone(zone),
             ..
-        }) => hover_zone(&source, zone),
-        Some(under) if !on_rule_party => hover_name(&source, &tree, &all, under),
-        _ => hover_rule(&source, offset),
+        }) => policy.and_then(|p| hover_zone(p, zone)),
+        Some(under) if !on_rule_party => hover_name(&source, tree, &all, under),
+        _ => policy.and_then(|p| hover_rule(p, offset)),
     };
     let Some(value) = text else {
         return serde_json::Value::Null;
@@ -816,11 +915,10 @@ fn hover(documents: &Documents, at: &lsp_types::TextDocumentPositionParams) -> s
 /// Who holds a zone for each value of the policy's matrix dimension (the
 /// other dimensions at their first values), with the deciding rules'
 /// reasons: the zone's row of `onus matrix`.
-fn hover_zone(source: &Source, zone_name: &str) -> Option<String> {
+fn hover_zone(loaded: &onus::LenientPolicy, zone_name: &str) -> Option<String> {
     // Rules that do not resolve yet are set aside: the rest still answers,
     // and a zone that lost a rule says so rather than answer without it.
-    let loaded = onus::load_lenient(&source.name, &source.text).ok()?;
-    let policy = loaded.policy;
+    let policy = &loaded.policy;
     let zone = policy.zone_index(zone_name)?;
     if let Some(&(_, line)) = loaded.unresolved_zones.iter().find(|&&(z, _)| z == zone) {
         return Some(format!(
@@ -846,7 +944,7 @@ fn hover_zone(source: &Source, zone_name: &str) -> Option<String> {
             None => "CONFLICT".to_string(),
         };
         let why = decision
-            .because(&policy)
+            .because(policy)
             .map_or(String::new(), |b| format!(": {b}"));
         lines.push(format!("- `{value}`: {holder}{why}"));
     }
@@ -900,11 +998,10 @@ fn hover_name(
 
 /// Where the rule at `offset` decides: the answers of its zone, over every
 /// scenario, that it takes part in, each with its condition.
-fn hover_rule(source: &Source, offset: usize) -> Option<String> {
+fn hover_rule(loaded: &onus::LenientPolicy, offset: usize) -> Option<String> {
     // Rules that do not resolve yet are set aside: the rest still answers,
     // and a zone that lost a rule says so rather than answer without it.
-    let loaded = onus::load_lenient(&source.name, &source.text).ok()?;
-    let policy = loaded.policy;
+    let policy = &loaded.policy;
     let (id, rule) = (policy.rules.iter().enumerate())
         .find(|(_, r)| r.span.start <= offset && offset <= r.span.end)?;
     let zone = &policy.zones[rule.zone];
@@ -929,7 +1026,7 @@ fn hover_rule(source: &Source, offset: usize) -> Option<String> {
                 };
                 let when = (case.when.as_ref())
                     .map_or("(too complex to describe)".to_string(), |cubes| {
-                        onus::describe(&policy, cubes)
+                        onus::describe(policy, cubes)
                     });
                 lines.push(format!("- {holder} when `{when}`"));
             }
@@ -946,20 +1043,34 @@ fn hover_rule(source: &Source, offset: usize) -> Option<String> {
 /// its lines that do.
 fn completion(
     documents: &Documents,
+    states: &States,
     at: &lsp_types::TextDocumentPositionParams,
 ) -> serde_json::Value {
     use lsp_types::{CompletionItem, CompletionItemKind};
-    let Some(text) = text_of(documents, &at.text_document.uri) else {
+    let uri = &at.text_document.uri;
+    let Some(text) = text_of(documents, uri) else {
         return serde_json::json!([]);
     };
-    let tree = onus::parse("", text).ok().or_else(|| {
-        let finished: String = (text.lines())
-            .filter(|l| onus::parse("", l).is_ok())
-            .map(|l| format!("{l}\n"))
-            .collect();
-        onus::parse("", &finished).ok()
-    });
-    let vocabulary = tree.as_ref().map(Vocabulary::of).unwrap_or_default();
+    // While a newer text is analysed, the names of the last one that
+    // parsed: completion never waits on a parse of a large text.
+    let analysing = state_of(states, uri)
+        .filter(|state| Some(state.generation) != generation_of(documents, uri))
+        .and_then(|state| state.last_parsed.clone());
+    let parsed;
+    let tree = match &analysing {
+        Some(loaded) => Some(&loaded.file),
+        None => {
+            parsed = onus::parse("", text).ok().or_else(|| {
+                let finished: String = (text.lines())
+                    .filter(|l| onus::parse("", l).is_ok())
+                    .map(|l| format!("{l}\n"))
+                    .collect();
+                onus::parse("", &finished).ok()
+            });
+            parsed.as_ref()
+        }
+    };
+    let vocabulary = tree.map(Vocabulary::of).unwrap_or_default();
     let before = &text[..offset_of(text, at.position)];
     let mut items: Vec<CompletionItem> = Vec::new();
     for (label, kind) in complete::offers(&vocabulary, before) {
@@ -986,12 +1097,21 @@ fn completion(
 /// Quick fixes: every known replacement (a did-you-mean) of a diagnostic
 /// in the range, as the edit that makes it; and for a conflict, its rules
 /// made `shared`.
-fn code_actions(documents: &Documents, params: &lsp_types::CodeActionParams) -> serde_json::Value {
+/// Only from the diagnostics of the current text: while a newer text is
+/// analysed, none (their places may have moved).
+fn code_actions(
+    documents: &Documents,
+    states: &States,
+    params: &lsp_types::CodeActionParams,
+) -> serde_json::Value {
     use lsp_types::{CodeAction, CodeActionKind, WorkspaceEdit};
     let uri = &params.text_document.uri;
-    let Some(report) = documents.get(uri.as_str()).and_then(|d| d.report.as_ref()) else {
+    let Some(state) = state_of(states, uri)
+        .filter(|state| Some(state.generation) == generation_of(documents, uri))
+    else {
         return serde_json::json!([]);
     };
+    let report = &state.report;
     let source = &report.source;
     let wanted = params.range;
     let overlaps = |r: &Range| !(r.end < wanted.start || wanted.end < r.start);
@@ -1018,15 +1138,12 @@ fn code_actions(documents: &Documents, params: &lsp_types::CodeActionParams) -> 
     };
     // A rule's party, by the tree: the rule whose statement the label
     // marks.
-    let tree = onus::parse(&source.name, &source.text).ok();
+    let tree = state.loaded.as_ref().map(|loaded| &loaded.file);
     let party_of = |rule: Span| -> Option<Span> {
-        tree.as_ref()?
-            .statements
-            .iter()
-            .find_map(|s| match &s.kind {
-                StatementKind::Rule(r) if s.span == rule => Some(r.party.span),
-                _ => None,
-            })
+        tree?.statements.iter().find_map(|s| match &s.kind {
+            StatementKind::Rule(r) if s.span == rule => Some(r.party.span),
+            _ => None,
+        })
     };
     // A name as the language writes it: bare lowercase words, else quoted.
     // A name as the language writes it where it replaces `old`: a zone

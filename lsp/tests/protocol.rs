@@ -1025,3 +1025,177 @@ fn rename_references_across_files_and_workspace_symbols() {
     client.stop();
     std::fs::remove_dir_all(&root).unwrap();
 }
+
+/// Forty zones of 45 rules over twelve dimensions of eight values, each
+/// zone's rules in conflict; the first dimension has `values` values. A
+/// change to it makes every zone new to the analysis, which then takes a
+/// while (about two seconds in a debug build), one zone after another.
+fn many_zones(values: usize) -> String {
+    let mut text = String::new();
+    for d in 0..12 {
+        let count = if d == 0 { values } else { 8 };
+        let names: Vec<String> = (0..count).map(|v| format!("d{d}v{v}")).collect();
+        text.push_str(&format!("dimension d{d}: {}\n", names.join(", ")));
+    }
+    for z in 0..40 {
+        text.push_str(&format!("zone z{z}\n"));
+    }
+    for z in 0..40 {
+        for r in 0..45 {
+            let party = ["customer", "provider", "shared"][r % 3];
+            let atoms: Vec<String> = (0..3)
+                .map(|k| {
+                    let d = (z * 7 + r * 5 + k * 3) % 12;
+                    let (x, y) = ((z + r + k) % 8, (z * 3 + r * 2 + k) % 8);
+                    match (r + k) % 3 {
+                        0 => format!("d{d} in [d{d}v{x}, d{d}v{y}]"),
+                        1 => format!("not d{d} is d{d}v{y}"),
+                        _ => format!("d{d} is not d{d}v{x}"),
+                    }
+                })
+                .collect();
+            text.push_str(&format!("z{z}: {party} when {}\n", atoms.join(" and ")));
+        }
+    }
+    text
+}
+
+/// Each version's diagnostics as published, in order.
+type Published = Vec<(u64, Vec<Value>)>;
+
+impl Client {
+    /// Reads until the answer to request `id` and the diagnostics of
+    /// `version` that `whole` accepts: the answer, whether it came first,
+    /// and every version published on the way.
+    fn answer_and_whole(
+        &mut self,
+        id: Option<u64>,
+        version: u64,
+        whole: impl Fn(&[Value]) -> bool,
+    ) -> (Option<Value>, bool, Published) {
+        let (mut answer, mut first) = (None, false);
+        let mut published: Published = Vec::new();
+        loop {
+            let message = self.receive();
+            if id.is_some() && message["id"] == json!(id) {
+                first = !published.iter().any(|(v, d)| *v == version && whole(d));
+                answer = Some(message);
+            } else if message["method"] == "textDocument/publishDiagnostics" {
+                let params = &message["params"];
+                let diagnostics = params["diagnostics"].as_array().unwrap().clone();
+                let done = params["version"] == version && whole(&diagnostics);
+                published.push((params["version"].as_u64().unwrap(), diagnostics));
+                if done && (id.is_none() || answer.is_some()) {
+                    return (answer, first, published);
+                }
+            }
+        }
+    }
+}
+
+fn has_conflicts(diagnostics: &[Value]) -> bool {
+    diagnostics.iter().any(|d| d["code"] == "conflict")
+}
+
+/// The server never waits on itself: while a change is analysed (every
+/// zone, one after another), a hover and a completion are answered from
+/// the latest analysed state; a newer text stops the analysis of the one
+/// before it, whose whole diagnostics are then never published; and a
+/// request cancelled before it is read is answered as cancelled.
+#[test]
+fn requests_are_answered_while_a_change_is_analysed() {
+    let mut client = Client::start();
+    let uri = URI;
+    client.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": uri, "languageId": "onus", "version": 1, "text": many_zones(8)}}),
+    );
+    client.answer_and_whole(None, 1, has_conflicts);
+
+    // A ninth value: every zone is analysed again.
+    client.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": uri, "version": 2}, "contentChanges": [{"text": many_zones(9)}]}),
+    );
+    let zone_line = 12 + 5; // `zone z5`
+    let id = client.next_id;
+    client.next_id += 1;
+    client.send(
+        json!({"jsonrpc": "2.0", "id": id, "method": "textDocument/hover", "params": {
+        "textDocument": {"uri": uri}, "position": {"line": zone_line, "character": 6}}}),
+    );
+    let (hover, first, _) = client.answer_and_whole(Some(id), 2, has_conflicts);
+    assert!(first, "the hover was answered before the analysis ended");
+    let markdown = hover.unwrap()["result"]["contents"]["value"].clone();
+    assert!(
+        markdown.as_str().unwrap().starts_with("**z5**, by d0:"),
+        "{markdown}"
+    );
+
+    // Completion, likewise, after the colon of the first rule.
+    client.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": uri, "version": 3}, "contentChanges": [{"text": many_zones(8)}]}),
+    );
+    let id = client.next_id;
+    client.next_id += 1;
+    client.send(
+        json!({"jsonrpc": "2.0", "id": id, "method": "textDocument/completion", "params": {
+        "textDocument": {"uri": uri}, "position": {"line": 52, "character": 4}}}),
+    );
+    let (completion, first, _) = client.answer_and_whole(Some(id), 3, has_conflicts);
+    assert!(
+        first,
+        "the completion was answered before the analysis ended"
+    );
+    let labels: Vec<Value> = (completion.unwrap()["result"].as_array().unwrap().iter())
+        .map(|item| item["label"].clone())
+        .collect();
+    assert_eq!(labels, ["customer", "provider", "shared"]);
+
+    // Two changes at once: the first one's analysis stops for the second.
+    for (version, values) in [(4, 9), (5, 10)] {
+        client.notify(
+            "textDocument/didChange",
+            json!({"textDocument": {"uri": uri, "version": version}, "contentChanges": [{"text": many_zones(values)}]}),
+        );
+    }
+    let (_, _, published) = client.answer_and_whole(None, 5, has_conflicts);
+    assert!(
+        !(published.iter()).any(|(version, d)| *version == 4 && has_conflicts(d)),
+        "version 4 was stopped before its findings: {:?}",
+        published
+            .iter()
+            .map(|(v, d)| (v, d.len()))
+            .collect::<Vec<_>>()
+    );
+
+    // A request cancelled before the server reads it: formatting goes
+    // first, so the hover and its cancellation wait together.
+    let (format_id, hover_id) = (client.next_id, client.next_id + 1);
+    client.next_id += 2;
+    let messages = [
+        json!({"jsonrpc": "2.0", "id": format_id, "method": "textDocument/formatting", "params": {
+            "textDocument": {"uri": uri}, "options": {"tabSize": 4, "insertSpaces": true}}}),
+        json!({"jsonrpc": "2.0", "id": hover_id, "method": "textDocument/hover", "params": {
+            "textDocument": {"uri": uri}, "position": {"line": zone_line, "character": 6}}}),
+        json!({"jsonrpc": "2.0", "method": "$/cancelRequest", "params": {"id": hover_id}}),
+    ];
+    let framed: String = (messages.iter())
+        .map(|m| format!("Content-Length: {}\r\n\r\n{m}", m.to_string().len()))
+        .collect();
+    client.input.write_all(framed.as_bytes()).unwrap();
+    client.input.flush().unwrap();
+    let mut answers = Vec::new();
+    while answers.len() < 2 {
+        let message = client.receive();
+        if message.get("id").is_some() {
+            answers.push(message);
+        }
+    }
+    assert_eq!(answers[0]["id"], format_id);
+    assert!(answers[0].get("error").is_none(), "{}", answers[0]);
+    assert_eq!(answers[1]["id"], hover_id);
+    assert_eq!(answers[1]["error"]["code"], -32800, "{}", answers[1]);
+    client.stop();
+}
