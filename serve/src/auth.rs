@@ -6,9 +6,16 @@ use std::sync::Arc;
 
 use subtle::ConstantTimeEq;
 
-/// The tokens a request may present, one a line of the token file.
+/// The tokens a request may present, one a line of the token file, kept
+/// as their SHA-256 digests: digests are all of one length, so comparing
+/// them says nothing of a token's length either.
 pub struct Tokens {
-    tokens: Vec<Vec<u8>>,
+    tokens: Vec<[u8; 32]>,
+}
+
+fn digest(token: &[u8]) -> [u8; 32] {
+    let digest = ring::digest::digest(&ring::digest::SHA256, token);
+    digest.as_ref().try_into().expect("SHA-256 is 32 bytes")
 }
 
 /// Never the tokens themselves, should a `Tokens` ever be printed.
@@ -37,7 +44,7 @@ impl Tokens {
                     number + 1
                 ));
             }
-            tokens.push(token.as_bytes().to_vec());
+            tokens.push(digest(token.as_bytes()));
         }
         if tokens.is_empty() {
             return Err(format!(
@@ -48,8 +55,8 @@ impl Tokens {
     }
 
     /// Whether `Authorization: Bearer <token>` names one of the tokens,
-    /// compared in constant time (each token is compared whole, whatever
-    /// matched before).
+    /// compared in constant time (each token's digest is compared whole,
+    /// whatever matched before).
     pub fn allows(&self, authorization: Option<&[u8]>) -> bool {
         // The scheme's name is case-insensitive (RFC 9110 §11.1).
         let presented = authorization
@@ -58,9 +65,10 @@ impl Tokens {
         let Some(presented) = presented else {
             return false;
         };
+        let presented = digest(presented);
         let mut allowed = subtle::Choice::from(0);
         for token in &self.tokens {
-            allowed |= token.as_slice().ct_eq(presented);
+            allowed |= token.ct_eq(&presented);
         }
         allowed.into()
     }

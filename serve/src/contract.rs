@@ -13,14 +13,39 @@ use crate::policies::Policies;
 /// name.
 const SCHEMAS: [&str; 5] = ["check", "eval", "matrix", "scenario", "batch-record"];
 
-/// The document for the policies served now, written once a set.
-pub fn document(policies: &Policies) -> &str {
-    policies.document.get_or_init(|| write(policies))
+/// The file declares each guarded operation's token as optional and its
+/// 401: with tokens, the token is required; without, neither is said.
+fn require_tokens(document: &mut Value, tokens: bool) {
+    let Some(paths) = document["paths"].as_object_mut() else {
+        return;
+    };
+    for operation in paths.values_mut().filter_map(Value::as_object_mut) {
+        for operation in operation.values_mut().filter_map(Value::as_object_mut) {
+            if !operation.contains_key("security") {
+                continue;
+            }
+            if tokens {
+                operation.insert("security".to_string(), json!([{"bearer": []}]));
+            } else {
+                operation.remove("security");
+                if let Some(responses) = operation["responses"].as_object_mut() {
+                    responses.remove("401");
+                }
+            }
+        }
+    }
 }
 
-fn write(policies: &Policies) -> String {
+/// The document for the policies served now, written once a set;
+/// `tokens` when a bearer token is required.
+pub fn document(policies: &Policies, tokens: bool) -> &str {
+    policies.document.get_or_init(|| write(policies, tokens))
+}
+
+fn write(policies: &Policies, tokens: bool) -> String {
     let mut document: Value =
         serde_json::from_str(include_str!("../openapi.json")).expect("openapi.json is JSON");
+    require_tokens(&mut document, tokens);
     for name in SCHEMAS {
         let text = onus::schema(name).expect("a schema the CLI has");
         let mut schema: Value = serde_json::from_str(&text).expect("schemas are JSON");

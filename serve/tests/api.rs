@@ -462,8 +462,12 @@ fn the_openapi_document_names_every_route() {
                 *per_policy.entry(name).or_default() += operations.as_object().unwrap().len();
             }
         }
-        for method in operations.as_object().unwrap().keys() {
+        for (method, operation) in operations.as_object().unwrap() {
             documented.push((method.to_uppercase(), route.clone()));
+            // Without a token file, no operation asks for a token or
+            // answers 401.
+            assert!(operation["security"].is_null(), "{method} {path}");
+            assert!(operation["responses"]["401"].is_null(), "{method} {path}");
         }
     }
     assert!(per_policy.values().all(|&n| n == 7), "{per_policy:?}");

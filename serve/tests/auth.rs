@@ -85,6 +85,30 @@ fn a_token_file_guards_every_v1_request() {
     // The playground's page holds no data: open.
     let (status, _, _) = curl(&[&server.url("/")]);
     assert_eq!(status, 200);
+    // The document says the token is required, and so the 401, on every
+    // operation but the page's.
+    let header = "Authorization: Bearer ci-3f9a1c";
+    let (status, _, body) = curl(&["-H", header, &server.url("/v1/openapi.json")]);
+    assert_eq!(status, 200);
+    let document: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let mut guarded = 0;
+    for (path, item) in document["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            let security = &operation["security"];
+            if path == "/" {
+                assert!(security.is_null(), "{method} {path}: {security}");
+                continue;
+            }
+            assert_eq!(
+                security,
+                &serde_json::json!([{"bearer": []}]),
+                "{method} {path}"
+            );
+            assert!(!operation["responses"]["401"].is_null(), "{method} {path}");
+            guarded += 1;
+        }
+    }
+    assert!(guarded > 10, "{guarded} operations");
     let (status, log) = server.stop();
     assert!(status.success());
     assert!(log.contains("\"status\":401"), "refusals are logged: {log}");
