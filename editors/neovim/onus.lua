@@ -7,7 +7,10 @@ vim.api.nvim_create_autocmd({ "BufReadPost", "BufNewFile" }, {
   pattern = "*.onus",
   callback = function(args)
     vim.bo[args.buf].filetype = "onus"
-    client_id = client_id or vim.lsp.start_client({ name = "onus", cmd = cmd })
+    -- The folder Neovim started in is the workspace: workspace symbols
+    -- search its `.onus` files.
+    client_id = client_id
+      or vim.lsp.start_client({ name = "onus", cmd = cmd, root_dir = vim.fn.getcwd() })
     if client_id then
       vim.lsp.buf_attach_client(args.buf, client_id)
     end

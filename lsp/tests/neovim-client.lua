@@ -1,7 +1,9 @@
 -- Drives the server through Neovim's own LSP client, set up by
 -- editors/neovim/onus.lua as a user's config does: opens the policy,
 -- waits for the diagnostics, applies the quick fix for the misspelt value
--- through the editor, saves, and waits for the diagnostics again. Writes
+-- through the editor, saves, and waits for the diagnostics again; then
+-- finds references, renames a zone across the policy and its test file,
+-- and searches the workspace's symbols. Writes
 -- what it saw to $ONUS_OUT as JSON lines; any error or timeout exits 1.
 local policy, out = os.getenv("ONUS_POLICY"), os.getenv("ONUS_OUT")
 local report = io.open(out, "w")
@@ -63,6 +65,44 @@ local function drive()
     error("no conflict alone after the fix: " .. vim.inspect(diagnostics()))
   end
   say("after", diagnostics())
+
+  -- References, rename and workspace symbols through the editor's own
+  -- commands: their answers land in the quickfix list, the rename's edit
+  -- is applied by the editor, in the test file beside the policy too.
+  local function quickfix(run)
+    vim.fn.setqflist({})
+    run()
+    if not vim.wait(20000, function() return #vim.fn.getqflist() > 0 end, 20) then
+      error("nothing in the quickfix list")
+    end
+    local items = {}
+    for _, item in ipairs(vim.fn.getqflist()) do
+      table.insert(items, {
+        file = vim.fn.fnamemodify(vim.api.nvim_buf_get_name(item.bufnr), ":t"),
+        line = item.lnum,
+        text = item.text,
+      })
+    end
+    vim.cmd("cclose")
+    vim.api.nvim_set_current_buf(buffer)
+    return items
+  end
+  vim.api.nvim_win_set_cursor(0, { 1, 0 })
+  say("references", quickfix(function() vim.lsp.buf.references() end))
+  vim.api.nvim_win_set_cursor(0, { 1, 0 })
+  vim.lsp.buf.rename("system")
+  local function renamed()
+    return vim.api.nvim_buf_get_lines(buffer, 0, 1, false)[1]:find("^system:") ~= nil
+  end
+  if not vim.wait(20000, renamed, 20) then
+    error("not renamed: " .. vim.inspect(vim.api.nvim_buf_get_lines(buffer, 0, -1, false)))
+  end
+  local tests = vim.fn.bufnr(os.getenv("ONUS_TESTS"))
+  say("renamed", {
+    policy = vim.api.nvim_buf_get_lines(buffer, 0, -1, false),
+    tests = tests > 0 and vim.api.nvim_buf_get_lines(tests, 0, -1, false) or {},
+  })
+  say("symbols", quickfix(function() vim.lsp.buf.workspace_symbol("osmo") end))
   vim.lsp.stop_client(client.id)
 end
 

@@ -1,7 +1,9 @@
 //! A real editor's LSP client against the server: Neovim, headless, opens
 //! a policy with a misspelt value and a conflict, shows the misspelling
 //! (a policy that does not resolve is not checked), applies the quick fix
-//! through its own code, and then shows the conflict (`lsp/tests/neovim-
+//! through its own code, and then shows the conflict; finds references,
+//! renames a zone across the policy and its test file and searches the
+//! workspace's symbols, each by its own command (`lsp/tests/neovim-
 //! client.lua`, with the client set up by `editors/neovim/onus.lua`, the
 //! file the docs give users). Neovim comes from Debian's packages (`bash
 //! tests/editors/setup` installs it); without it the test fails, saying so.
@@ -26,6 +28,19 @@ fn neovim_shows_the_diagnostics_and_applies_a_quick_fix() {
         "os: provider when paas\nos: customer unless saas\ndata: customer when iaass\n",
     )
     .unwrap();
+    // Beside it, its tests, and another policy no one opens: workspace
+    // symbols find it by walking the folder Neovim started in.
+    let tests = folder.join("policy-tests.onus");
+    std::fs::write(
+        &tests,
+        "tests for \"policy.onus\"\ntest \"on-prem os\" { model: on-prem } expect { os: customer }\n",
+    )
+    .unwrap();
+    std::fs::write(
+        folder.join("other.onus"),
+        "zone osmosis\nosmosis: customer always\n",
+    )
+    .unwrap();
     let out = folder.join("seen.jsonl");
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/neovim-client.lua");
     let setup = concat!(env!("CARGO_MANIFEST_DIR"), "/../editors/neovim/onus.lua");
@@ -35,6 +50,8 @@ fn neovim_shows_the_diagnostics_and_applies_a_quick_fix() {
         .env("ONUS_LSP", env!("CARGO_BIN_EXE_onus-lsp"))
         .env("ONUS_SETUP", setup)
         .env("ONUS_POLICY", &policy)
+        .env("ONUS_TESTS", &tests)
+        .current_dir(&folder)
         .env("ONUS_OUT", &out)
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
@@ -102,5 +119,46 @@ fn neovim_shows_the_diagnostics_and_applies_a_quick_fix() {
         message.contains("conflict") && message.contains("scenario: model=paas"),
         "{message}"
     );
+    // References of `os`: both rules and the test file's expectation, on
+    // disk; quickfix lines count from 1.
+    let references: Vec<(String, u64)> = (step("references").as_array().unwrap().iter())
+        .map(|r| {
+            (
+                r["file"].as_str().unwrap().to_string(),
+                r["line"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        references,
+        [
+            ("policy-tests.onus".to_string(), 2),
+            ("policy.onus".to_string(), 1),
+            ("policy.onus".to_string(), 2)
+        ]
+    );
+    // Renamed by the editor, in both files.
+    let renamed = step("renamed");
+    assert_eq!(
+        renamed["policy"],
+        serde_json::json!([
+            "system: provider when paas",
+            "system: customer unless saas",
+            "data: customer when iaas"
+        ]),
+        "{renamed}"
+    );
+    assert_eq!(
+        renamed["tests"][1], "test \"on-prem os\" { model: on-prem } expect { system: customer }",
+        "{renamed}"
+    );
+    // The workspace's symbols: the zone of the file no one opened.
+    let symbols = step("symbols");
+    assert_eq!(symbols[0]["file"], "other.onus", "{symbols}");
+    assert!(
+        symbols[0]["text"].as_str().unwrap().contains("osmosis"),
+        "{symbols}"
+    );
+    assert_eq!(symbols.as_array().unwrap().len(), 1, "{symbols}");
     std::fs::remove_dir_all(&folder).unwrap();
 }
