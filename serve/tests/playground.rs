@@ -142,3 +142,43 @@ fn the_playground_in_chromium() {
         );
     }
 }
+
+/// A service started with `--token-file`: the page asks for the token,
+/// says so when one is refused, and with the right one loads as it does
+/// without tokens (`tests/playground/token.js`).
+#[test]
+fn the_playground_asks_for_the_token() {
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
+    let driver = format!("{root}/tests/playground/token.js");
+    let installed =
+        std::path::Path::new(root).join("tests/playground/node_modules/playwright-core");
+    assert!(
+        installed.is_dir(),
+        "the browser test needs its driver: run `bash tests/playground/setup`"
+    );
+    let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".to_string());
+    let tokens =
+        std::env::temp_dir().join(format!("onus-playground-tokens-{}", std::process::id()));
+    std::fs::write(&tokens, "playground-5e1d\n").unwrap();
+    let server = Server::start(&["--token-file", tokens.to_str().unwrap()]);
+    let run = std::process::Command::new("node")
+        .args([&driver, &format!("{}/", server.base), "playground-5e1d"])
+        .env("CHROMIUM", &chromium)
+        .output()
+        .expect("node runs: the browser test needs Node.js");
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert!(
+        run.status.success(),
+        "the browser could not drive the playground:\n{}\n{stdout}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let seen: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(seen["asked"], "This service needs a token.");
+    assert_eq!(seen["focused"], "token");
+    assert_eq!(seen["refused"], "That token is not one this service takes.");
+    assert_eq!(seen["zones"], 15);
+    assert_eq!(seen["builtin"], "azure");
+    assert_eq!(seen["formHidden"], true);
+    assert_eq!(seen["errors"], json!([]));
+    std::fs::remove_file(&tokens).unwrap();
+}
