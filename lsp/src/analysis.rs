@@ -21,7 +21,7 @@ const ANALYSED_AT_ONCE: usize = 200;
 
 /// A document as the worker last analysed it.
 pub(crate) struct Analysed {
-    /// The change it was analysed at: the document's [`Generation`] then.
+    /// The generation of the text analysed (see [`Generation`]).
     pub(crate) generation: u64,
     /// The text analysed.
     pub(crate) text: Arc<str>,
@@ -38,8 +38,9 @@ pub(crate) struct Analysed {
 /// Each open document's latest analysed state, by URI.
 pub(crate) type States = Arc<Mutex<HashMap<String, Arc<Analysed>>>>;
 
-/// A document's count of changes, shared with the worker: an analysis
-/// whose count is no longer the latest stops.
+/// The generation of a document's latest text (never reused, see
+/// `Server::changes`), shared with the worker: an analysis of an older one
+/// stops.
 pub(crate) type Generation = Arc<AtomicU64>;
 
 pub(crate) enum Job {
@@ -93,6 +94,11 @@ fn work(jobs: &mpsc::Receiver<Job>, out: &crossbeam_channel::Sender<Message>, st
                 let name = name_of(&uri);
                 let checker = checkers.entry(uri.as_str().to_string()).or_default();
                 let report = checker.begin(&name, &text, ANALYSED_AT_ONCE);
+                if stale() {
+                    // Superseded while loading: the newer text's answer
+                    // follows, and this one would only cost its sending.
+                    continue;
+                }
                 let loaded = checker.loaded();
                 let state = {
                     let mut states = lock(states);

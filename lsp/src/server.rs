@@ -67,6 +67,7 @@ pub fn run(connection: &Connection) -> Result<(), String> {
         documents: Documents::new(),
         states,
         jobs,
+        changes: 0,
     };
     let result = server.serve(connection, &workspace);
     // Every analysis stops at its next zone, and the worker ends.
@@ -84,6 +85,10 @@ struct Server {
     documents: Documents,
     states: States,
     jobs: std::sync::mpsc::Sender<Job>,
+    /// Changes and closes of every document so far: each document's
+    /// generation is the count at its last change, so no two texts, even
+    /// of a document closed and opened again, share one.
+    changes: u64,
 }
 
 impl Server {
@@ -205,7 +210,8 @@ impl Server {
                 };
                 let uri = params.text_document.uri;
                 if let Some(document) = self.documents.remove(uri.as_str()) {
-                    document.generation.fetch_add(1, Ordering::SeqCst);
+                    self.changes += 1;
+                    document.generation.store(self.changes, Ordering::SeqCst);
                 }
                 let _ = self.jobs.send(Job::Close { uri });
                 return;
@@ -215,7 +221,9 @@ impl Server {
         let Some(document) = self.documents.get(uri.as_str()) else {
             return;
         };
-        let generation = document.generation.fetch_add(1, Ordering::SeqCst) + 1;
+        self.changes += 1;
+        let generation = self.changes;
+        document.generation.store(generation, Ordering::SeqCst);
         let _ = self.jobs.send(Job::Analyse {
             uri,
             version: Some(version),
@@ -248,7 +256,7 @@ fn cancelled(waiting: &mut VecDeque<Message>, id: &lsp_server::RequestId) -> boo
     }
 }
 
-/// An open document: its text, and its count of changes (which the
+/// An open document: its text, and the generation of that text (which the
 /// worker's analysis of it watches, to stop when it is no longer the
 /// latest).
 pub(crate) struct Document {
@@ -834,7 +842,7 @@ fn state_of(states: &States, uri: &Uri) -> Option<Arc<Analysed>> {
     analysis::lock(states).get(uri.as_str()).cloned()
 }
 
-/// The document's count of changes.
+/// The generation of the document's text.
 fn generation_of(documents: &Documents, uri: &Uri) -> Option<u64> {
     (documents.get(uri.as_str())).map(|d| d.generation.load(Ordering::SeqCst))
 }
