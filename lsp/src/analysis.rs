@@ -10,6 +10,7 @@ use std::sync::{mpsc, Arc, Mutex};
 
 use lsp_server::{Connection, Message, Notification};
 use lsp_types::notification::Notification as _;
+use lsp_types::notification::PublishDiagnostics;
 use lsp_types::{PublishDiagnosticsParams, Uri};
 
 use crate::server::{diagnostics, name_of};
@@ -73,71 +74,116 @@ pub(crate) fn start(
 fn work(jobs: &mpsc::Receiver<Job>, out: &crossbeam_channel::Sender<Message>, states: &States) {
     let mut checkers: HashMap<String, onus::Checker> = HashMap::new();
     while let Ok(job) = jobs.recv() {
-        match job {
-            Job::Close { uri } => {
-                checkers.remove(uri.as_str());
-                lock(states).remove(uri.as_str());
-                publish(out, &uri, None, Vec::new());
+        let uri = match &job {
+            Job::Analyse { uri, .. } | Job::Close { uri } => uri.clone(),
+        };
+        let done = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            run(job, &mut checkers, out, states);
+        }));
+        if done.is_err() {
+            // A bug: the document's checker may be half-updated, so it
+            // starts afresh at the next change; the server goes on.
+            checkers.remove(uri.as_str());
+            let message = format!(
+                "onus-lsp: the analysis of {} failed (a bug in onus-lsp; its message is in the log)",
+                uri.as_str()
+            );
+            let params = lsp_types::ShowMessageParams {
+                typ: lsp_types::MessageType::ERROR,
+                message,
+            };
+            let params = serde_json::to_value(params).unwrap_or_default();
+            notify(out, lsp_types::notification::ShowMessage::METHOD, params);
+        }
+    }
+}
+
+fn run(
+    job: Job,
+    checkers: &mut HashMap<String, onus::Checker>,
+    out: &crossbeam_channel::Sender<Message>,
+    states: &States,
+) {
+    match job {
+        Job::Close { uri } => {
+            checkers.remove(uri.as_str());
+            lock(states).remove(uri.as_str());
+            publish(out, &uri, None, Vec::new());
+        }
+        Job::Analyse {
+            uri,
+            version,
+            text,
+            generation,
+            latest,
+        } => {
+            let stale = || latest.load(Ordering::SeqCst) != generation;
+            if stale() {
+                // A newer text of the document is already on its way.
+                return;
             }
-            Job::Analyse {
-                uri,
-                version,
-                text,
-                generation,
-                latest,
-            } => {
-                let stale = || latest.load(Ordering::SeqCst) != generation;
-                if stale() {
-                    // A newer text of the document is already on its way.
-                    continue;
-                }
-                let name = name_of(&uri);
-                let checker = checkers.entry(uri.as_str().to_string()).or_default();
-                let report = checker.begin(&name, &text, ANALYSED_AT_ONCE);
-                if stale() {
-                    // Superseded while loading: the newer text's answer
-                    // follows, and this one would only cost its sending.
-                    continue;
-                }
-                let loaded = checker.loaded();
-                let state = {
-                    let mut states = lock(states);
-                    let last_parsed = loaded
-                        .clone()
-                        .or_else(|| (states.get(uri.as_str())).and_then(|s| s.last_parsed.clone()));
-                    let state = Arc::new(Analysed {
-                        generation,
-                        text,
-                        loaded,
-                        last_parsed,
-                        report: Arc::new(report),
-                    });
-                    states.insert(uri.as_str().to_string(), state.clone());
-                    state
+            let name = name_of(&uri);
+            let checker = checkers.entry(uri.as_str().to_string()).or_default();
+            let report = checker.begin(&name, &text, ANALYSED_AT_ONCE);
+            if stale() {
+                // Superseded while loading: the newer text's answer
+                // follows, and this one would only cost its sending.
+                return;
+            }
+            let loaded = checker.loaded();
+            let state = {
+                let mut states = lock(states);
+                let last_parsed = loaded
+                    .clone()
+                    .or_else(|| (states.get(uri.as_str())).and_then(|s| s.last_parsed.clone()));
+                let state = Arc::new(Analysed {
+                    generation,
+                    text,
+                    loaded,
+                    last_parsed,
+                    report: Arc::new(report),
+                });
+                states.insert(uri.as_str().to_string(), state.clone());
+                state
+            };
+            publish(out, &uri, version, diagnostics(&uri, &name, &state.report));
+            if !checker.is_pending() {
+                return;
+            }
+            let Some(whole) = checker.finish_until(&stale) else {
+                // Said in the client's log: what a stop saved.
+                let message = format!(
+                    "stopped analysing version {} of {}: a newer text came",
+                    version.map_or("?".to_string(), |v| v.to_string()),
+                    uri.as_str()
+                );
+                let params = lsp_types::LogMessageParams {
+                    typ: lsp_types::MessageType::LOG,
+                    message,
                 };
-                publish(out, &uri, version, diagnostics(&uri, &name, &state.report));
-                if let Some(whole) = checker.finish_until(&stale) {
-                    let whole = Arc::new(whole);
-                    let mut states = lock(states);
-                    // Only while no newer text has come: else its own first
-                    // answer is, or will be, the latest state.
-                    if stale() {
-                        continue;
-                    }
-                    states.insert(
-                        uri.as_str().to_string(),
-                        Arc::new(Analysed {
-                            report: whole.clone(),
-                            text: state.text.clone(),
-                            loaded: state.loaded.clone(),
-                            last_parsed: state.last_parsed.clone(),
-                            generation,
-                        }),
-                    );
-                    drop(states);
-                    publish(out, &uri, version, diagnostics(&uri, &name, &whole));
-                }
+                let params = serde_json::to_value(params).unwrap_or_default();
+                notify(out, lsp_types::notification::LogMessage::METHOD, params);
+                return;
+            };
+            let whole = Arc::new(whole);
+            let mut states = lock(states);
+            // Only while no newer text has come: else its own first
+            // answer is, or will be, the latest state.
+            if stale() {
+                return;
             }
+            states.insert(
+                uri.as_str().to_string(),
+                Arc::new(Analysed {
+                    report: whole.clone(),
+                    text: state.text.clone(),
+                    loaded: state.loaded.clone(),
+                    last_parsed: state.last_parsed.clone(),
+                    generation,
+                }),
+            );
+            drop(states);
+            publish(out, &uri, version, diagnostics(&uri, &name, &whole));
         }
     }
 }
@@ -161,10 +207,12 @@ fn publish(
         diagnostics,
         version,
     };
-    let notification = Notification::new(
-        lsp_types::notification::PublishDiagnostics::METHOD.to_string(),
-        params,
-    );
+    let params = serde_json::to_value(params).unwrap_or_default();
+    notify(out, PublishDiagnostics::METHOD, params);
+}
+
+fn notify(out: &crossbeam_channel::Sender<Message>, method: &str, params: serde_json::Value) {
+    let notification = Notification::new(method.to_string(), params);
     // The client gone, the reading thread ends the server.
     let _ = out.send(Message::Notification(notification));
 }

@@ -97,18 +97,30 @@ impl Server {
         connection: &Connection,
         workspace: &crate::workspace::Workspace,
     ) -> Result<(), String> {
+        // lsp-server hands over one message at a time (its channel holds
+        // none), so a thread takes each as it is read: everything the
+        // client sent is here to see while a request is answered.
+        let (read, incoming) = crossbeam_channel::unbounded();
+        let from_client = connection.receiver.clone();
+        std::thread::spawn(move || {
+            for message in from_client {
+                if read.send(message).is_err() {
+                    break;
+                }
+            }
+        });
         // Messages read but not yet handled: a request still here when its
         // `$/cancelRequest` comes is answered as cancelled.
         let mut waiting: VecDeque<Message> = VecDeque::new();
         loop {
             let message = match waiting.pop_front() {
                 Some(message) => message,
-                None => match connection.receiver.recv() {
+                None => match incoming.recv() {
                     Ok(message) => message,
                     Err(_) => return Ok(()),
                 },
             };
-            waiting.extend(connection.receiver.try_iter());
+            waiting.extend(incoming.try_iter());
             match message {
                 Message::Request(request) => {
                     if cancelled(&mut waiting, &request.id) {
@@ -125,7 +137,7 @@ impl Server {
                             connection,
                             Message::Response(Response::new_ok(request.id, ())),
                         )?;
-                        return until_exit(connection, waiting);
+                        return until_exit(connection, waiting.into_iter().chain(incoming));
                     }
                     let response = self.answer(connection, workspace, request);
                     send(connection, Message::Response(response))?;
@@ -134,7 +146,7 @@ impl Server {
                     if notification.method == lsp_types::notification::Exit::METHOD {
                         return Err("`exit` came before `shutdown`".to_string());
                     }
-                    self.update(notification);
+                    self.update(notification)?;
                 }
                 Message::Response(_) => {}
             }
@@ -164,8 +176,8 @@ impl Server {
     }
 
     /// Keeps the open documents' text, and hands each change and close to
-    /// the worker.
-    fn update(&mut self, notification: Notification) {
+    /// the worker; an error if the worker has stopped.
+    fn update(&mut self, notification: Notification) -> Result<(), String> {
         use lsp_types::notification::{
             DidChangeTextDocument, DidCloseTextDocument, DidOpenTextDocument,
         };
@@ -174,9 +186,14 @@ impl Server {
                 let Ok(params) = serde_json::from_value::<lsp_types::DidOpenTextDocumentParams>(
                     notification.params,
                 ) else {
-                    return;
+                    return Ok(());
                 };
                 let uri = params.text_document.uri;
+                // Opened again without a close: the old text's analysis stops.
+                if let Some(old) = self.documents.get(uri.as_str()) {
+                    self.changes += 1;
+                    old.generation.store(self.changes, Ordering::SeqCst);
+                }
                 let document = Document {
                     uri: uri.clone(),
                     text: kept(params.text_document.text),
@@ -189,15 +206,15 @@ impl Server {
                 let Ok(params) = serde_json::from_value::<lsp_types::DidChangeTextDocumentParams>(
                     notification.params,
                 ) else {
-                    return;
+                    return Ok(());
                 };
                 // Full sync: the last change is the whole text.
                 let Some(change) = params.content_changes.into_iter().last() else {
-                    return;
+                    return Ok(());
                 };
                 let uri = params.text_document.uri;
                 let Some(document) = self.documents.get_mut(uri.as_str()) else {
-                    return;
+                    return Ok(());
                 };
                 document.text = kept(change.text);
                 (uri, params.text_document.version)
@@ -206,31 +223,35 @@ impl Server {
                 let Ok(params) = serde_json::from_value::<lsp_types::DidCloseTextDocumentParams>(
                     notification.params,
                 ) else {
-                    return;
+                    return Ok(());
                 };
                 let uri = params.text_document.uri;
                 if let Some(document) = self.documents.remove(uri.as_str()) {
                     self.changes += 1;
                     document.generation.store(self.changes, Ordering::SeqCst);
                 }
-                let _ = self.jobs.send(Job::Close { uri });
-                return;
+                return self.hand_over(Job::Close { uri });
             }
-            _ => return,
+            _ => return Ok(()),
         };
         let Some(document) = self.documents.get(uri.as_str()) else {
-            return;
+            return Ok(());
         };
         self.changes += 1;
         let generation = self.changes;
         document.generation.store(generation, Ordering::SeqCst);
-        let _ = self.jobs.send(Job::Analyse {
+        let job = Job::Analyse {
             uri,
             version: Some(version),
             text: Arc::from(document.text.as_str()),
             generation,
             latest: document.generation.clone(),
-        });
+        };
+        self.hand_over(job)
+    }
+
+    fn hand_over(&self, job: Job) -> Result<(), String> {
+        (self.jobs.send(job)).map_err(|_| "the analysis thread has stopped".to_string())
     }
 }
 
@@ -274,8 +295,11 @@ pub(crate) fn text_of<'d>(documents: &'d Documents, uri: &Uri) -> Option<&'d Str
 
 /// After `shutdown`, until `exit`: every request is refused as the
 /// protocol says (Neovim, quitting, may ask to shut down twice).
-fn until_exit(connection: &Connection, waiting: VecDeque<Message>) -> Result<(), String> {
-    for message in waiting.into_iter().chain(&connection.receiver) {
+fn until_exit(
+    connection: &Connection,
+    messages: impl Iterator<Item = Message>,
+) -> Result<(), String> {
+    for message in messages {
         match message {
             Message::Request(request) => {
                 let refused = Response::new_err(
@@ -847,31 +871,57 @@ fn generation_of(documents: &Documents, uri: &Uri) -> Option<u64> {
     (documents.get(uri.as_str())).map(|d| d.generation.load(Ordering::SeqCst))
 }
 
-/// Where `offset` of the text `now` is in the text `then`, when it is
-/// outside the part that changed between them (their common start and end
-/// are the same text).
-fn offset_then(then: &str, now: &str, offset: usize) -> Option<usize> {
+/// What changed from `then` to `now`: where the change starts, where it
+/// ends in `then` and where in `now` (their common start and end, on
+/// character boundaries, are the same text); `None` when they are equal.
+fn changed(then: &str, now: &str) -> Option<(usize, usize, usize)> {
+    if then == now {
+        return None;
+    }
     let (a, b) = (then.as_bytes(), now.as_bytes());
-    let start = a.iter().zip(b).take_while(|(x, y)| x == y).count();
+    let mut start = a.iter().zip(b).take_while(|(x, y)| x == y).count();
+    while !then.is_char_boundary(start) || !now.is_char_boundary(start) {
+        start -= 1;
+    }
     let most = a.len().min(b.len()) - start;
-    let end = (a.iter().rev().zip(b.iter().rev()))
+    let mut end = (a.iter().rev().zip(b.iter().rev()))
         .take(most)
         .take_while(|(x, y)| x == y)
         .count();
-    if offset <= start {
-        Some(offset)
-    } else if offset >= b.len() - end {
-        Some(offset + a.len() - b.len())
-    } else {
-        None
+    while !then.is_char_boundary(a.len() - end) || !now.is_char_boundary(b.len() - end) {
+        end -= 1;
     }
+    Some((start, a.len() - end, b.len() - end))
+}
+
+/// Where `offset` of the text `now` is in the text `then`, and whether
+/// the statement there is one the change left alone: `None` inside the
+/// change, or on a statement that overlaps or touches it.
+fn offset_then(then: &str, now: &str, offset: usize, tree: &PolicyFile) -> Option<usize> {
+    let Some((start, then_end, now_end)) = changed(then, now) else {
+        return Some(offset);
+    };
+    let offset = if offset <= start {
+        offset
+    } else if offset >= now_end {
+        offset - now_end + then_end
+    } else {
+        return None;
+    };
+    let touched = (tree.statements.iter()).any(|s| {
+        s.span.start <= offset
+            && offset <= s.span.end
+            && s.span.start <= then_end
+            && start <= s.span.end
+    });
+    (!touched).then_some(offset)
 }
 
 /// On a zone: its row of the matrix ([`hover_zone`]). On a rule, or its
 /// party: where it decides ([`hover_rule`]). On another party, a dimension
 /// or a value: its declaration ([`hover_name`]). Answered from the latest
 /// analysed text, so a hover never waits on an analysis: while a newer
-/// text is analysed, outside the part that changed since.
+/// text is analysed, on the statements the change since left alone.
 fn hover(
     documents: &Documents,
     states: &States,
@@ -884,10 +934,10 @@ fn hover(
     let Some(loaded) = state.loaded.as_ref() else {
         return serde_json::Value::Null;
     };
-    let Some(offset) = offset_then(&state.text, now, offset_of(now, at.position)) else {
+    let tree = &loaded.file;
+    let Some(offset) = offset_then(&state.text, now, offset_of(now, at.position), tree) else {
         return serde_json::Value::Null;
     };
-    let tree = &loaded.file;
     let source = match &loaded.policy {
         Some(lenient) => lenient.policy.source.clone(),
         None => Source::new(name_of(uri), &*state.text),
@@ -1203,4 +1253,44 @@ fn code_actions(
         }
     }
     serde_json::to_value(actions).unwrap_or(serde_json::Value::Null)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{changed, offset_then};
+
+    fn tree(text: &str) -> onus::syntax::PolicyFile {
+        onus::parse("p.onus", text).unwrap()
+    }
+
+    #[test]
+    fn a_change_is_found_on_character_boundaries() {
+        assert_eq!(changed("abc", "abc"), None);
+        assert_eq!(changed("abc", "abXc"), Some((2, 2, 3)));
+        assert_eq!(changed("abc", ""), Some((0, 3, 0)));
+        // `é` and `è` share their first byte: the change starts before it.
+        assert_eq!(changed("zone é\n", "zone è\n"), Some((5, 7, 7)));
+    }
+
+    #[test]
+    fn a_hover_maps_only_to_statements_the_change_left_alone() {
+        let then = "zone os\nos: customer when iaas\ndata: customer always\n";
+        let now = "zone os\nos: provider when iaas\ndata: customer always\n";
+        let old = tree(then);
+        // Before and after the changed rule: the same place, moved.
+        assert_eq!(offset_then(then, now, 5, &old), Some(5));
+        let data = now.find("data").unwrap();
+        assert_eq!(offset_then(then, now, data, &old), then.find("data"));
+        // Anywhere on the changed rule, even on its unchanged `when`: none.
+        let when = now.find("when").unwrap();
+        assert_eq!(offset_then(then, now, when, &old), None);
+        assert_eq!(offset_then(then, now, now.find("os:").unwrap(), &old), None);
+        // A name typed longer: the old name is not answered for it.
+        let then = "party vendor\nos: vendor always\n";
+        let now = "party vendorx\nos: vendor always\n";
+        assert_eq!(offset_then(then, now, 12, &tree(then)), None);
+        assert_eq!(offset_then(then, now, 8, &tree(then)), None);
+        // The same text: every offset is itself.
+        assert_eq!(offset_then(then, then, 8, &tree(then)), Some(8));
+    }
 }

@@ -896,14 +896,22 @@ async fn eval_named(
     let params = Params::new(query, &EVAL_PARAMETERS)?;
     let served = served(&state, &name)?;
     let scenario = body_text(&state, body).await?;
-    // One scenario of a policy loaded at start: bounded by the policy's
-    // size (microseconds for the built-ins), so it runs here, in its place
-    // among the requests at work, rather than on the blocking pool, whose
-    // hand-over between threads cost more than the evaluation itself
-    // (BENCHMARKS §15).
-    let _held = work_permit(&state)?;
-    eval_of(served.policy(), &scenario, &params)
+    // One scenario of a small policy loaded at start takes microseconds:
+    // it runs here, in its place among the requests at work, rather than
+    // on the blocking pool, whose hand-over between threads costs more
+    // than the evaluation itself (BENCHMARKS §15). A larger policy goes to
+    // the pool, under `--timeout`, so that it never holds up the runtime.
+    if served.policy().rules.len() <= EVALUATED_IN_PLACE {
+        let _held = work_permit(&state)?;
+        return eval_of(served.policy(), &scenario, &params);
+    }
+    within_limits(&state, move || eval_of(served.policy(), &scenario, &params)).await?
 }
+
+/// The most rules a served policy may have for one evaluation of it to run
+/// on the connection's own task (every built-in but `azure-baselines`,
+/// generated service by service, has under 100).
+const EVALUATED_IN_PLACE: usize = 1_000;
 
 const EXPORT_PARAMETERS: [&str; 6] = ["format", "mapping", "set", "date", "profile", "baseline"];
 
