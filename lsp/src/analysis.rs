@@ -92,7 +92,6 @@ fn work(jobs: &mpsc::Receiver<Job>, out: &crossbeam_channel::Sender<Message>, st
                 typ: lsp_types::MessageType::ERROR,
                 message,
             };
-            let params = serde_json::to_value(params).unwrap_or_default();
             notify(out, lsp_types::notification::ShowMessage::METHOD, params);
         }
     }
@@ -161,7 +160,6 @@ fn run(
                     typ: lsp_types::MessageType::LOG,
                     message,
                 };
-                let params = serde_json::to_value(params).unwrap_or_default();
                 notify(out, lsp_types::notification::LogMessage::METHOD, params);
                 return;
             };
@@ -207,11 +205,10 @@ fn publish(
         diagnostics,
         version,
     };
-    let params = serde_json::to_value(params).unwrap_or_default();
     notify(out, PublishDiagnostics::METHOD, params);
 }
 
-fn notify(out: &crossbeam_channel::Sender<Message>, method: &str, params: serde_json::Value) {
+fn notify(out: &crossbeam_channel::Sender<Message>, method: &str, params: impl serde::Serialize) {
     let notification = Notification::new(method.to_string(), params);
     // The client gone, the reading thread ends the server.
     let _ = out.send(Message::Notification(notification));
