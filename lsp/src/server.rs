@@ -70,10 +70,8 @@ pub fn run(connection: &Connection) -> Result<(), String> {
         changes: 0,
     };
     let result = server.serve(connection, &workspace);
-    // Every analysis stops at its next zone, and the worker ends.
-    for document in server.documents.values() {
-        document.generation.fetch_add(1, Ordering::SeqCst);
-    }
+    // Every analysis stops at its next step, and the worker ends.
+    server.stop_analyses();
     drop(server);
     let _ = worker.join();
     result
@@ -133,6 +131,9 @@ impl Server {
                         continue;
                     }
                     if request.method == lsp_types::request::Shutdown::METHOD {
+                        // Nothing more is published: every analysis stops
+                        // at its next step.
+                        self.stop_analyses();
                         send(
                             connection,
                             Message::Response(Response::new_ok(request.id, ())),
@@ -248,6 +249,14 @@ impl Server {
             latest: document.generation.clone(),
         };
         self.hand_over(job)
+    }
+
+    /// Makes every document's text older than any analysis of it.
+    fn stop_analyses(&mut self) {
+        for document in self.documents.values() {
+            self.changes += 1;
+            document.generation.store(self.changes, Ordering::SeqCst);
+        }
     }
 
     fn hand_over(&self, job: Job) -> Result<(), String> {
@@ -957,9 +966,13 @@ fn hover(
         Some(under) if !on_rule_party => hover_name(&source, tree, &all, under),
         _ => policy.and_then(|p| hover_rule(p, offset)),
     };
-    let Some(value) = text else {
+    let Some(mut value) = text else {
         return serde_json::Value::Null;
     };
+    if state.generation != generation_of(documents, uri).unwrap_or_default() {
+        // Other statements may have changed what this one means.
+        value.push_str("\n\n_As of the last analysed text: a newer one is being analysed._");
+    }
     let hover = Hover {
         contents: HoverContents::Markup(MarkupContent {
             kind: MarkupKind::Markdown,

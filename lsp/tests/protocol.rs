@@ -291,6 +291,7 @@ fn a_typo_hides_no_other_finding_and_hover_still_answers() {
     let hover = client.request("textDocument/hover", at_x);
     let markdown = hover["contents"]["value"].as_str().unwrap();
     assert!(markdown.contains("`iaas`: CONFLICT"), "{markdown}");
+    assert!(!markdown.contains("As of the last"), "analysed: {markdown}");
     assert!(markdown.contains("`paas`: provider"), "{markdown}");
     let at_host = json!({"textDocument": document, "position": {"line": 2, "character": 1}});
     let hover = client.request("textDocument/hover", at_host);
@@ -1129,8 +1130,10 @@ fn requests_are_answered_while_a_change_is_analysed() {
     let (hover, first, _) = client.answer_and_whole(Some(id), 2, has_conflicts);
     assert!(first, "the hover was answered before the analysis ended");
     let markdown = hover.unwrap()["result"]["contents"]["value"].clone();
+    let markdown = markdown.as_str().unwrap();
+    assert!(markdown.starts_with("**z5**, by d0:"), "{markdown}");
     assert!(
-        markdown.as_str().unwrap().starts_with("**z5**, by d0:"),
+        markdown.ends_with("_As of the last analysed text: a newer one is being analysed._"),
         "{markdown}"
     );
 
