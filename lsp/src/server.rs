@@ -192,8 +192,7 @@ impl Server {
                 let uri = params.text_document.uri;
                 // Opened again without a close: the old text's analysis stops.
                 if let Some(old) = self.documents.get(uri.as_str()) {
-                    self.changes += 1;
-                    old.generation.store(self.changes, Ordering::SeqCst);
+                    supersede(&mut self.changes, &old.generation);
                 }
                 let document = Document {
                     uri: uri.clone(),
@@ -228,8 +227,7 @@ impl Server {
                 };
                 let uri = params.text_document.uri;
                 if let Some(document) = self.documents.remove(uri.as_str()) {
-                    self.changes += 1;
-                    document.generation.store(self.changes, Ordering::SeqCst);
+                    supersede(&mut self.changes, &document.generation);
                 }
                 return self.hand_over(Job::Close { uri });
             }
@@ -238,9 +236,7 @@ impl Server {
         let Some(document) = self.documents.get(uri.as_str()) else {
             return Ok(());
         };
-        self.changes += 1;
-        let generation = self.changes;
-        document.generation.store(generation, Ordering::SeqCst);
+        let generation = supersede(&mut self.changes, &document.generation);
         let job = Job::Analyse {
             uri,
             version: Some(version),
@@ -254,14 +250,21 @@ impl Server {
     /// Makes every document's text older than any analysis of it.
     fn stop_analyses(&mut self) {
         for document in self.documents.values() {
-            self.changes += 1;
-            document.generation.store(self.changes, Ordering::SeqCst);
+            supersede(&mut self.changes, &document.generation);
         }
     }
 
     fn hand_over(&self, job: Job) -> Result<(), String> {
         (self.jobs.send(job)).map_err(|_| "the analysis thread has stopped".to_string())
     }
+}
+
+/// Gives a document's text the next generation, which any analysis of an
+/// older text sees and stops for; that generation.
+fn supersede(changes: &mut u64, generation: &Generation) -> u64 {
+    *changes += 1;
+    generation.store(*changes, Ordering::SeqCst);
+    *changes
 }
 
 /// Whether a `$/cancelRequest` for `id` waits among the messages read;
@@ -947,9 +950,13 @@ fn hover(
     let Some(offset) = offset_then(&state.text, now, offset_of(now, at.position), tree) else {
         return serde_json::Value::Null;
     };
+    let unresolved;
     let source = match &loaded.policy {
-        Some(lenient) => lenient.policy.source.clone(),
-        None => Source::new(name_of(uri), &*state.text),
+        Some(lenient) => &lenient.policy.source,
+        None => {
+            unresolved = Source::new(name_of(uri), &*state.text);
+            &unresolved
+        }
     };
     let all = names::occurrences(tree);
     let under = names::at(&all, offset);
@@ -963,7 +970,7 @@ fn hover(
             named: Named::Zone(zone),
             ..
         }) => policy.and_then(|p| hover_zone(p, zone)),
-        Some(under) if !on_rule_party => hover_name(&source, tree, &all, under),
+        Some(under) if !on_rule_party => hover_name(source, tree, &all, under),
         _ => policy.and_then(|p| hover_rule(p, offset)),
     };
     let Some(mut value) = text else {

@@ -939,6 +939,8 @@ fn rename_references_across_files_and_workspace_symbols() {
         Value::Null
     );
 
+    // How many edits a rename makes in one file.
+    let edits = |edit: &Value, uri: &str| edit["changes"][uri].as_array().unwrap().len();
     // Rename the party across both files.
     let mut params = at(&policy_uri, 3, 4);
     params["newName"] = json!("supplier");
@@ -953,24 +955,12 @@ fn rename_references_across_files_and_workspace_symbols() {
     let mut params = at(&policy_uri, 2, 5);
     params["newName"] = json!("operating system");
     let edit = client.request("textDocument/rename", params);
-    assert_eq!(
-        edit["changes"][&policy_uri].as_array().unwrap().len(),
-        3,
-        "{edit}"
-    );
+    assert_eq!(edits(&edit, &policy_uri), 3, "{edit}");
     let mut params = at(&policy_uri, 0, 24);
     params["newName"] = json!("gold");
     let edit = client.request("textDocument/rename", params);
-    assert_eq!(
-        edit["changes"][&policy_uri].as_array().unwrap().len(),
-        2,
-        "{edit}"
-    );
-    assert_eq!(
-        edit["changes"][&tests_uri].as_array().unwrap().len(),
-        1,
-        "{edit}"
-    );
+    assert_eq!(edits(&edit, &policy_uri), 2, "{edit}");
+    assert_eq!(edits(&edit, &tests_uri), 1, "{edit}");
     // Refused, with why.
     for (new, why) in [
         ("Two Words", "not a name"),
@@ -992,16 +982,8 @@ fn rename_references_across_files_and_workspace_symbols() {
     let mut params = at(&tests_uri, 1, tier);
     params["newName"] = json!("plan");
     let edit = client.request("textDocument/rename", params);
-    assert_eq!(
-        edit["changes"][&policy_uri].as_array().unwrap().len(),
-        1,
-        "{edit}"
-    );
-    assert_eq!(
-        edit["changes"][&tests_uri].as_array().unwrap().len(),
-        1,
-        "{edit}"
-    );
+    assert_eq!(edits(&edit, &policy_uri), 1, "{edit}");
+    assert_eq!(edits(&edit, &tests_uri), 1, "{edit}");
 
     // Workspace symbols: every policy of the folder, open or not.
     let found = client.request("workspace/symbol", json!({"query": "os"}));

@@ -12,10 +12,10 @@ mod common;
 use common::Server;
 use serde_json::{json, Value};
 
-#[test]
-fn the_playground_in_chromium() {
+/// What the script `tests/playground/SCRIPT` saw, driving Chromium with
+/// `args`; fails, naming the setup, when Chromium or the driver is missing.
+fn drive(script: &str, args: &[&str]) -> Value {
     let root = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
-    let driver = format!("{root}/tests/playground/drive.js");
     let installed =
         std::path::Path::new(root).join("tests/playground/node_modules/playwright-core");
     assert!(
@@ -28,10 +28,9 @@ fn the_playground_in_chromium() {
         std::path::Path::new(&chromium).is_file(),
         "Chromium is needed at {chromium}: run `bash tests/playground/setup` (apt-get install chromium)"
     );
-    let server = Server::start(&[]);
-    let out = concat!(env!("CARGO_TARGET_TMPDIR"), "/playground");
     let run = std::process::Command::new("node")
-        .args([&driver, &format!("{}/", server.base), out])
+        .arg(format!("{root}/tests/playground/{script}"))
+        .args(args)
         .env("CHROMIUM", &chromium)
         .output()
         .expect("node runs: the browser test needs Node.js");
@@ -41,7 +40,14 @@ fn the_playground_in_chromium() {
         "the browser could not drive the playground:\n{}\n{stdout}",
         String::from_utf8_lossy(&run.stderr)
     );
-    let seen: Value = serde_json::from_str(&stdout).unwrap();
+    serde_json::from_str(&stdout).unwrap()
+}
+
+#[test]
+fn the_playground_in_chromium() {
+    let server = Server::start(&[]);
+    let out = concat!(env!("CARGO_TARGET_TMPDIR"), "/playground");
+    let seen = drive("drive.js", &[&format!("{}/", server.base), out]);
 
     // Loaded with azure: its 15 zones and the diagram.
     assert_eq!(seen["loaded"]["title"], "Onus playground");
@@ -148,31 +154,14 @@ fn the_playground_in_chromium() {
 /// without tokens (`tests/playground/token.js`).
 #[test]
 fn the_playground_asks_for_the_token() {
-    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
-    let driver = format!("{root}/tests/playground/token.js");
-    let installed =
-        std::path::Path::new(root).join("tests/playground/node_modules/playwright-core");
-    assert!(
-        installed.is_dir(),
-        "the browser test needs its driver: run `bash tests/playground/setup`"
-    );
-    let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".to_string());
     let tokens =
         std::env::temp_dir().join(format!("onus-playground-tokens-{}", std::process::id()));
     std::fs::write(&tokens, "playground-5e1d\n").unwrap();
     let server = Server::start(&["--token-file", tokens.to_str().unwrap()]);
-    let run = std::process::Command::new("node")
-        .args([&driver, &format!("{}/", server.base), "playground-5e1d"])
-        .env("CHROMIUM", &chromium)
-        .output()
-        .expect("node runs: the browser test needs Node.js");
-    let stdout = String::from_utf8_lossy(&run.stdout);
-    assert!(
-        run.status.success(),
-        "the browser could not drive the playground:\n{}\n{stdout}",
-        String::from_utf8_lossy(&run.stderr)
+    let seen = drive(
+        "token.js",
+        &[&format!("{}/", server.base), "playground-5e1d"],
     );
-    let seen: Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(seen["asked"], "This service needs a token.");
     assert_eq!(seen["focused"], "token");
     assert_eq!(seen["refused"], "That token is not one this service takes.");
